@@ -1,0 +1,22 @@
+"""minitorch: a small, readable deep-learning framework with PyTorch's interface.
+
+``import minitorch as torch`` and PyTorch code runs: tensors, autograd, and (as the
+project grows) nn, optim and data loading, on numba-compiled CPU kernels.
+"""
+from . import dtypes as _dtypes
+from ._printing import get_printoptions, set_printoptions
+from ._size import Size
+from .device import device
+from .dtypes import (bool, double, dtype, float, float16, float32, float64, half, int, int8,  # noqa: A004
+                     int16, int32, int64, long, promote_types, short, uint8)
+from .tensor import Tensor
+from ._creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like,
+                        linspace, ones, ones_like, tensor, zeros, zeros_like)
+from ._functions import *  # noqa: F401,F403 - the functional forms: minitorch.exp(x), ...
+from ._functions import all, any, max, min, round, sum, abs, pow  # noqa: A004,F401
+from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from .random import (Generator, default_generator, get_rng_state, initial_seed, manual_seed, rand,
+                     rand_like, randint, randn, randn_like, randperm, seed, set_rng_state)
+from . import autograd, nn  # noqa: E402
+
+__version__ = "0.1.0"

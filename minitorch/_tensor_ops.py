@@ -1,0 +1,770 @@
+"""The operations a Tensor offers as methods and operators.
+
+Every method here is a thin, argument-parsing front for a function in
+``minitorch/autograd/ops``; the math and the derivatives live there.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import dtypes
+
+
+def _sizes(args) -> tuple:
+    """Sizes given as varargs (2, 3) or one sequence ((2, 3) / [2, 3] / Size)."""
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        args = tuple(args[0])
+    for s in args:
+        if not isinstance(s, (int, np.integer)) or isinstance(s, bool):
+            if hasattr(s, "__index__"):
+                continue
+            raise TypeError(f"size must be a tuple of ints, but got an element of type {type(s).__name__}")
+    return tuple(int(s) for s in args)
+
+
+_NUMBER = (bool, int, float, np.bool_, np.integer, np.floating)
+
+
+class TensorOps:
+    """Mixin of Tensor: operators, math, reductions, shape ops, indexing, in-place ops."""
+
+    __slots__ = ()
+
+    # ----- arithmetic operators -------------------------------------------------------
+    def _operand(self, other):
+        from .tensor import Tensor
+        if isinstance(other, Tensor) or isinstance(other, _NUMBER):
+            return other
+        return None
+
+    def __add__(self, other):
+        if self._operand(other) is None:
+            return NotImplemented
+        return _arith.add(self, other)
+
+    def __radd__(self, other):
+        if self._operand(other) is None:
+            return NotImplemented
+        return _arith.add(self, other)
+
+    def __sub__(self, other):
+        if self._operand(other) is None:
+            return NotImplemented
+        return _arith.sub(self, other)
+
+    def __rsub__(self, other):
+        if self._operand(other) is None:
+            return NotImplemented
+        return _arith.rsub(self, other)
+
+    def __mul__(self, other):
+        if self._operand(other) is None:
+            return NotImplemented
+        return _arith.mul(self, other)
+
+    def __rmul__(self, other):
+        if self._operand(other) is None:
+            return NotImplemented
+        return _arith.mul(self, other)
+
+    def __truediv__(self, other):
+        if self._operand(other) is None:
+            return NotImplemented
+        return _arith.div(self, other)
+
+    def __rtruediv__(self, other):
+        if self._operand(other) is None:
+            return NotImplemented
+        return self.reciprocal() * other
+
+    def __floordiv__(self, other):
+        if self._operand(other) is None:
+            return NotImplemented
+        return _arith.floor_divide(self, other)
+
+    def __rfloordiv__(self, other):
+        if self._operand(other) is None:
+            return NotImplemented
+        return _arith.floor_divide(_common.scalar_tensor(other, self), self)
+
+    def __mod__(self, other):
+        if self._operand(other) is None:
+            return NotImplemented
+        return _arith.remainder(self, other)
+
+    def __rmod__(self, other):
+        if self._operand(other) is None:
+            return NotImplemented
+        return _arith.remainder(_common.scalar_tensor(other, self), self)
+
+    def __pow__(self, other):
+        if self._operand(other) is None:
+            return NotImplemented
+        return _arith.pow(self, other)
+
+    def __rpow__(self, other):
+        if self._operand(other) is None:
+            return NotImplemented
+        return _arith.rpow(other, self)
+
+    def __matmul__(self, other):
+        from .tensor import Tensor
+        if not isinstance(other, Tensor):
+            return NotImplemented
+        return _matmul.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return NotImplemented
+
+    def __neg__(self):
+        return _unary.unary("neg", self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return _unary.unary("abs", self)
+
+    def __invert__(self):
+        if self.dtype.is_floating_point:
+            raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type tensors")
+        return _unary.elementwise_nograd("logical_not" if self.dtype is dtypes.bool else "bitwise_not", self)
+
+    def _logical(self, other, op: str):
+        if self._operand(other) is None:
+            return NotImplemented
+        from .tensor import Tensor
+        dtype = _common.binary_dtype(self, other)
+        if dtype.is_floating_point:
+            raise TypeError(f"{op} is only supported for integer and bool tensors, got {dtype}")
+        _common.same_device(self, other)
+        data = other._data if isinstance(other, Tensor) else other
+        try:
+            return Tensor._wrap(self._backend.binary(op, self._data, data, dtype), self._backend)
+        except ValueError:
+            raise _common.broadcast_error(self.shape, other.shape) from None
+
+    def __and__(self, other):
+        return self._logical(other, "bitwise_and")
+
+    __rand__ = __and__
+
+    def __or__(self, other):
+        return self._logical(other, "bitwise_or")
+
+    __ror__ = __or__
+
+    def __xor__(self, other):
+        return self._logical(other, "bitwise_xor")
+
+    __rxor__ = __xor__
+
+    # ----- comparisons ----------------------------------------------------------------
+    def _compare(self, other, op: str):
+        from .tensor import Tensor
+        if self._operand(other) is None:
+            return NotImplemented
+        _common.same_device(self, other)
+        dtype = _common.binary_dtype(self, other)
+        data = other._data if isinstance(other, Tensor) else other
+        try:
+            return Tensor._wrap(self._backend.compare(op, self._data, data, dtype), self._backend)
+        except ValueError:
+            raise _common.broadcast_error(self.shape, other.shape) from None
+
+    def __eq__(self, other):
+        return self._compare(other, "eq")
+
+    def __ne__(self, other):
+        return self._compare(other, "ne")
+
+    def __lt__(self, other):
+        return self._compare(other, "lt")
+
+    def __le__(self, other):
+        return self._compare(other, "le")
+
+    def __gt__(self, other):
+        return self._compare(other, "gt")
+
+    def __ge__(self, other):
+        return self._compare(other, "ge")
+
+    def eq(self, other):
+        return self._checked_compare(other, "eq")
+
+    def ne(self, other):
+        return self._checked_compare(other, "ne")
+
+    def lt(self, other):
+        return self._checked_compare(other, "lt")
+
+    def le(self, other):
+        return self._checked_compare(other, "le")
+
+    def gt(self, other):
+        return self._checked_compare(other, "gt")
+
+    def ge(self, other):
+        return self._checked_compare(other, "ge")
+
+    def _checked_compare(self, other, op):
+        out = self._compare(other, op)
+        if out is NotImplemented:
+            raise TypeError(f"{op}(): argument 'other' must be Tensor or Number, not {type(other).__name__}")
+        return out
+
+    def equal(self, other) -> bool:
+        """True when other has the same shape and values."""
+        return self.shape == other.shape and bool((self == other).all())
+
+    def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
+        return bool(np.allclose(self._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+    def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        from .tensor import Tensor
+        return Tensor._wrap(np.isclose(self._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+    # ----- named arithmetic -----------------------------------------------------------
+    def add(self, other, *, alpha=1):
+        return _arith.add(self, self._checked(other), alpha)
+
+    def sub(self, other, *, alpha=1):
+        return _arith.sub(self, self._checked(other), alpha)
+
+    subtract = sub
+
+    def mul(self, other):
+        return _arith.mul(self, self._checked(other))
+
+    multiply = mul
+
+    def div(self, other, *, rounding_mode=None):
+        return _arith.div(self, self._checked(other), rounding_mode)
+
+    divide = true_divide = div
+
+    def floor_divide(self, other):
+        return _arith.floor_divide(self, self._checked(other))
+
+    def remainder(self, other):
+        return _arith.remainder(self, self._checked(other))
+
+    def pow(self, exponent):
+        return _arith.pow(self, self._checked(exponent))
+
+    def _checked(self, other):
+        if self._operand(other) is None:
+            raise TypeError(f"expected a Tensor or a number as the other operand, got {type(other).__name__}")
+        return other
+
+    def maximum(self, other):
+        return _arith.maximum(self, other)
+
+    def minimum(self, other):
+        return _arith.minimum(self, other)
+
+    def where(self, condition, other):
+        return _arith.where(condition, self, other)
+
+    def masked_fill(self, mask, value):
+        return _index.masked_fill(self, mask, value)
+
+    # ----- elementwise functions ------------------------------------------------------
+    def neg(self):
+        return _unary.unary("neg", self)
+
+    negative = neg
+
+    def abs(self):
+        return _unary.unary("abs", self)
+
+    def sign(self):
+        return _unary.unary("sign", self)
+
+    def exp(self):
+        return _unary.unary("exp", self)
+
+    def expm1(self):
+        return _unary.unary("expm1", self)
+
+    def log(self):
+        return _unary.unary("log", self)
+
+    def log1p(self):
+        return _unary.unary("log1p", self)
+
+    def log2(self):
+        return _unary.unary("log2", self)
+
+    def log10(self):
+        return _unary.unary("log10", self)
+
+    def sqrt(self):
+        return _unary.unary("sqrt", self)
+
+    def rsqrt(self):
+        return _unary.unary("rsqrt", self)
+
+    def reciprocal(self):
+        return _unary.unary("reciprocal", self)
+
+    def square(self):
+        return _arith.pow(self, 2)
+
+    def sin(self):
+        return _unary.unary("sin", self)
+
+    def cos(self):
+        return _unary.unary("cos", self)
+
+    def tanh(self):
+        return _unary.unary("tanh", self)
+
+    def sigmoid(self):
+        return _unary.unary("sigmoid", self)
+
+    def relu(self):
+        return _unary.unary("relu", self)
+
+    def floor(self):
+        return _unary.unary("floor", self)
+
+    def ceil(self):
+        return _unary.unary("ceil", self)
+
+    def round(self):
+        return _unary.unary("round", self)
+
+    def trunc(self):
+        return _unary.unary("trunc", self)
+
+    def clamp(self, min=None, max=None):  # noqa: A002
+        if isinstance(min, TensorOps) or isinstance(max, TensorOps):
+            out = self if min is None else _arith.maximum(self, min)
+            return out if max is None else _arith.minimum(out, max)
+        return _unary.clamp(self, min, max)
+
+    clip = clamp
+
+    def clamp_min(self, min):  # noqa: A002
+        return self.clamp(min=min)
+
+    def clamp_max(self, max):  # noqa: A002
+        return self.clamp(max=max)
+
+    def isnan(self):
+        return _unary.elementwise_nograd("isnan", self)
+
+    def isinf(self):
+        return _unary.elementwise_nograd("isinf", self)
+
+    def isfinite(self):
+        return _unary.elementwise_nograd("isfinite", self)
+
+    def logical_not(self):
+        return _unary.elementwise_nograd("logical_not", self)
+
+    # ----- reductions -----------------------------------------------------------------
+    def sum(self, dim=None, keepdim=False, *, dtype=None):
+        return _reduce.sum(self, dim, keepdim, dtype)
+
+    def mean(self, dim=None, keepdim=False, *, dtype=None):
+        return _reduce.mean(self, dim, keepdim, dtype)
+
+    def prod(self, dim=None, keepdim=False, *, dtype=None):
+        return _reduce.prod(self, dim, keepdim, dtype)
+
+    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        if isinstance(dim, bool):
+            dim, unbiased = None, dim
+        return _reduce.var(self, dim, unbiased, keepdim, correction=correction)
+
+    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        if isinstance(dim, bool):
+            dim, unbiased = None, dim
+        return _reduce.std(self, dim, unbiased, keepdim, correction=correction)
+
+    def max(self, dim=None, keepdim=False):
+        return _reduce.max(self, dim, keepdim)
+
+    def min(self, dim=None, keepdim=False):
+        return _reduce.min(self, dim, keepdim)
+
+    def amax(self, dim=(), keepdim=False):
+        return _reduce.amax(self, dim, keepdim)
+
+    def amin(self, dim=(), keepdim=False):
+        return _reduce.amin(self, dim, keepdim)
+
+    def argmax(self, dim=None, keepdim=False):
+        return _reduce.arg_extreme(self, dim, keepdim, "argmax")
+
+    def argmin(self, dim=None, keepdim=False):
+        return _reduce.arg_extreme(self, dim, keepdim, "argmin")
+
+    def logsumexp(self, dim, keepdim=False):
+        return _reduce.logsumexp(self, dim, keepdim)
+
+    def all(self, dim=None, keepdim=False):
+        return _reduce.all_any(self, "all", dim, keepdim)
+
+    def any(self, dim=None, keepdim=False):
+        return _reduce.all_any(self, "any", dim, keepdim)
+
+    def sum_to_size(self, *size):
+        return _shape.sum_to_size(self, _sizes(size))
+
+    def norm(self, p="fro", dim=None, keepdim=False):
+        """The p-norm (2-norm by default) over dim or over all elements."""
+        if p in ("fro", 2):
+            return (self * self).sum(dim, keepdim).sqrt()
+        if p == 1:
+            return self.abs().sum(dim, keepdim)
+        return (self.abs() ** p).sum(dim, keepdim) ** (1.0 / p)
+
+    # ----- matrix products ------------------------------------------------------------
+    def matmul(self, other):
+        return _matmul.matmul(self, other)
+
+    def mm(self, mat2):
+        return _matmul.mm(self, mat2)
+
+    def bmm(self, mat2):
+        return _matmul.bmm(self, mat2)
+
+    def mv(self, vec):
+        return _matmul.mv(self, vec)
+
+    def dot(self, other):
+        return _matmul.dot(self, other)
+
+    # ----- shape ----------------------------------------------------------------------
+    def view(self, *shape):
+        if len(shape) == 1 and isinstance(shape[0], dtypes.dtype):
+            raise NotImplementedError("view(dtype) is not supported; use .to(dtype)")
+        return _shape.view(self, _sizes(shape))
+
+    def view_as(self, other):
+        return _shape.view(self, other.shape)
+
+    def reshape(self, *shape):
+        return _shape.reshape(self, _sizes(shape))
+
+    def reshape_as(self, other):
+        return _shape.reshape(self, other.shape)
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1):
+        n = self.dim()
+        if n == 0:
+            return _shape.reshape(self, (1,))
+        s = _common.wrap_dim(start_dim, n)
+        e = _common.wrap_dim(end_dim, n)
+        if s > e:
+            raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+        if s == e:
+            return self
+        shape = tuple(self.shape)
+        return _shape.reshape(self, shape[:s] + (-1,) + shape[e + 1:])
+
+    def unflatten(self, dim: int, sizes):
+        d = _common.wrap_dim(dim, self.dim())
+        shape = tuple(self.shape)
+        return _shape.view(self, shape[:d] + tuple(sizes) + shape[d + 1:])
+
+    def squeeze(self, dim=None):
+        return _shape.squeeze(self, dim)
+
+    def unsqueeze(self, dim: int):
+        return _shape.unsqueeze(self, dim)
+
+    def permute(self, *dims):
+        return _shape.permute(self, _sizes(dims) if dims and not isinstance(dims[0], int) else tuple(dims))
+
+    def transpose(self, dim0: int, dim1: int):
+        return _shape.transpose(self, dim0, dim1)
+
+    swapaxes = transpose
+
+    def t(self):
+        return _shape.TBackward0.apply(self)
+
+    @property
+    def T(self):
+        return _shape.PermuteBackward0.apply(self, tuple(reversed(range(self.dim()))))
+
+    @property
+    def mT(self):
+        return self.transpose(-2, -1)
+
+    def expand(self, *sizes):
+        return _shape.expand(self, _sizes(sizes))
+
+    def expand_as(self, other):
+        return _shape.expand(self, other.shape)
+
+    def repeat(self, *sizes):
+        """Tile the tensor sizes[i] times along each dim."""
+        from .autograd.ops.shape import cat
+        reps = _sizes(sizes)
+        if len(reps) < self.dim():
+            raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor")
+        out = self.reshape((1,) * (len(reps) - self.dim()) + tuple(self.shape))
+        for d, r in enumerate(reps):
+            if r != 1:
+                out = cat([out] * r, d) if r > 0 else out.narrow(d, 0, 0)
+        return out
+
+    def split(self, split_size, dim: int = 0):
+        return _index.split(self, split_size, dim)
+
+    def chunk(self, chunks: int, dim: int = 0):
+        return _index.chunk(self, chunks, dim)
+
+    def unbind(self, dim: int = 0):
+        return _index.unbind(self, dim)
+
+    def narrow(self, dim: int, start: int, length: int):
+        return _index.narrow(self, dim, int(start), int(length))
+
+    def select(self, dim: int, index: int):
+        d = _common.wrap_dim(dim, self.dim())
+        return self[(slice(None),) * d + (index,)]
+
+    def flip(self, *dims):
+        """Reverse the order of elements along dims (a copy, as in PyTorch)."""
+        dims = _sizes(dims)
+        idx = [slice(None)] * self.dim()
+        for d in dims:
+            idx[_common.wrap_dim(d, self.dim())] = slice(None, None, -1)
+        return _shape.CloneBackward0.apply(self) if not dims else _flip(self, tuple(idx))
+
+    def gather(self, dim: int, index):
+        return _index.gather(self, dim, index)
+
+    def scatter_add(self, dim: int, index, src):
+        return _index.scatter_add(self, dim, index, src)
+
+    def __getitem__(self, index):
+        return _index.getitem(self, index)
+
+    def __setitem__(self, index, value) -> None:
+        _index.setitem(self, index, value)
+
+    # ----- copies and conversions -----------------------------------------------------
+    def clone(self, *, memory_format=None):
+        return _shape.CloneBackward0.apply(self)
+
+    def contiguous(self, memory_format=None):
+        return self if self.is_contiguous() else _shape.CloneBackward0.apply(self)
+
+    def to(self, *args, **kwargs):
+        """Convert dtype and/or device: ``to(dtype)``, ``to(device)``, ``to(other)``, ``to(device, dtype)``."""
+        from .device import as_device
+        from .tensor import Tensor
+        dtype = kwargs.pop("dtype", None)
+        device = kwargs.pop("device", None)
+        copy = kwargs.pop("copy", False)
+        kwargs.pop("non_blocking", None)
+        if kwargs:
+            raise TypeError(f"to() got an unexpected keyword argument '{next(iter(kwargs))}'")
+        for a in args:
+            if isinstance(a, dtypes.dtype):
+                dtype = a
+            elif isinstance(a, Tensor):
+                dtype, device = a.dtype, a.device
+            elif isinstance(a, (str, int)) or type(a).__name__ == "device":
+                device = a
+            elif isinstance(a, bool):
+                continue
+            else:
+                raise TypeError(f"to() received an invalid combination of arguments - got ({type(a).__name__})")
+        out = self
+        if device is not None:
+            from . import backends
+            target = backends.get(as_device(device))
+            if target is not self._backend:
+                raise RuntimeError(f"moving tensors between devices is not supported yet ({self.device} -> {device})")
+        if dtype is not None:
+            out = _shape.to_dtype(out, dtype, copy)
+        elif copy:
+            out = out.clone()
+        return out
+
+    def type(self, dtype=None):
+        if dtype is None:
+            from .autograd.function import _legacy_type_name
+            return _legacy_type_name(self)
+        return self.to(dtype)
+
+    def float(self):
+        return _shape.to_dtype(self, dtypes.float32)
+
+    def double(self):
+        return _shape.to_dtype(self, dtypes.float64)
+
+    def half(self):
+        return _shape.to_dtype(self, dtypes.float16)
+
+    def long(self):
+        return _shape.to_dtype(self, dtypes.int64)
+
+    def int(self):
+        return _shape.to_dtype(self, dtypes.int32)
+
+    def bool(self):
+        return _shape.to_dtype(self, dtypes.bool)
+
+    def cpu(self):
+        return self
+
+    def cuda(self, device=None):
+        from . import backends
+        from .device import device as _device
+        backends.get(_device("cuda"))
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+        from ._creation import zeros
+        return zeros(*size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+        from ._creation import ones
+        return ones(*size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+
+    def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
+        from ._creation import full
+        return full(size, fill_value, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+        from ._creation import empty
+        return empty(*size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+
+    def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+        from ._creation import tensor
+        return tensor(data, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+
+    # ----- in-place -------------------------------------------------------------------
+    def add_(self, other, *, alpha=1):
+        if alpha != 1:
+            other = other * alpha
+        return _inplace.inplace_binary(self, "add", _arith.add, other)
+
+    def sub_(self, other, *, alpha=1):
+        if alpha != 1:
+            other = other * alpha
+        return _inplace.inplace_binary(self, "sub", _arith.sub, other)
+
+    def mul_(self, other):
+        return _inplace.inplace_binary(self, "mul", _arith.mul, other)
+
+    def div_(self, other):
+        return _inplace.inplace_binary(self, "div", _arith.div, other)
+
+    def pow_(self, exponent):
+        return _inplace.inplace_binary(self, "pow", _arith.pow, exponent)
+
+    __iadd__ = add_
+    __isub__ = sub_
+    __imul__ = mul_
+    __itruediv__ = div_
+
+    def __ipow__(self, other):
+        return self.pow_(other)
+
+    def clamp_(self, min=None, max=None):  # noqa: A002
+        return _inplace.inplace_apply(self, lambda t: t.clamp(min, max))
+
+    clip_ = clamp_
+
+    def masked_fill_(self, mask, value):
+        return _inplace.inplace_apply(self, lambda t: t.masked_fill(mask, value))
+
+    def neg_(self):
+        return _inplace.inplace_apply(self, lambda t: -t)
+
+    def abs_(self):
+        return _inplace.inplace_apply(self, lambda t: t.abs())
+
+    def exp_(self):
+        return _inplace.inplace_apply(self, lambda t: t.exp())
+
+    def log_(self):
+        return _inplace.inplace_apply(self, lambda t: t.log())
+
+    def sqrt_(self):
+        return _inplace.inplace_apply(self, lambda t: t.sqrt())
+
+    def relu_(self):
+        return _inplace.inplace_apply(self, lambda t: t.relu())
+
+    def sigmoid_(self):
+        return _inplace.inplace_apply(self, lambda t: t.sigmoid())
+
+    def tanh_(self):
+        return _inplace.inplace_apply(self, lambda t: t.tanh())
+
+    def zero_(self):
+        return self.fill_(0)
+
+    def fill_(self, value):
+        """Set every element to value."""
+        from .tensor import Tensor
+        if isinstance(value, Tensor):
+            if value.dim() != 0:
+                raise RuntimeError(
+                    f"fill_ only supports 0-dimension value tensor but got tensor with {value.dim()} dimensions.")
+            value = value.item()
+        _common.check_number(value, "value")
+        if _inplace.check_inplace(self):
+            return _inplace.commit_inplace(self, self * 0 + value)
+        self._backend.fill(self._data, value)
+        self._vbox[0] += 1
+        return self
+
+    def copy_(self, src, non_blocking: bool = False):
+        """Copy src's values (broadcast, converted to this dtype) into this tensor."""
+        from .tensor import Tensor
+        if not isinstance(src, Tensor):
+            raise TypeError(f"copy_(): argument 'src' must be Tensor, not {type(src).__name__}")
+        try:
+            _common.broadcast_shapes(self.shape, src.shape)
+            if _common.broadcast_shapes(self.shape, src.shape) != tuple(self.shape):
+                raise ValueError
+        except (RuntimeError, ValueError):
+            raise RuntimeError(
+                f"The size of tensor a ({self.shape[-1] if self.dim() else 1}) must match the size "
+                f"of tensor b ({src.shape[-1] if src.dim() else 1}) at non-singleton dimension "
+                f"{max(self.dim() - 1, 0)}") from None
+        if _inplace.check_inplace(self, src):
+            out = src.to(self.dtype).expand(self.shape) * 1 if src.dtype is not self.dtype else src.expand(self.shape) + 0
+            return _inplace.commit_inplace(self, out)
+        self._backend.copy_into(self._data, src._data)
+        self._vbox[0] += 1
+        return self
+
+    def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator=None):
+        from . import random
+        return self._fill_random(random._uniform(self.shape, a, b, self.dtype, generator))
+
+    def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator=None):
+        from . import random
+        return self._fill_random(random._normal(self.shape, mean, std, self.dtype, generator))
+
+    def _fill_random(self, values: np.ndarray):
+        if _inplace.check_inplace(self):
+            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+        self._backend.copy_into(self._data, self._backend.from_numpy(values))
+        self._vbox[0] += 1
+        return self
+
+
+def _flip(t, index):
+    from .autograd.ops.index import getitem
+    return getitem(t, index).clone()
+
+
+def _bind_ops() -> None:
+    """Import the op modules; they import Tensor, so tensor.py calls this once Tensor exists."""
+    global _common, _arith, _index, _inplace, _matmul, _reduce, _shape, _unary
+    from .autograd.ops import _common, arith as _arith, index as _index, inplace as _inplace
+    from .autograd.ops import matmul as _matmul, reduce as _reduce, shape as _shape, unary as _unary

@@ -1,0 +1,218 @@
+"""The backward engine: one iterative walk of the graph in dependency order."""
+from __future__ import annotations
+
+from . import function
+from .function import AccumulateGrad
+from .grad_mode import _enabled
+
+
+def _dependencies(roots) -> dict:
+    """For every node reachable from roots, how many edges point into it (iterative DFS)."""
+    deps: dict = {}
+    seen = set()
+    stack = list(roots)
+    for r in roots:
+        seen.add(r)
+    while stack:
+        node = stack.pop()
+        for nxt in node._edges:
+            if nxt is None:
+                continue
+            deps[nxt] = deps.get(nxt, 0) + 1
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append(nxt)
+    return deps
+
+
+def _sum_to(grad, shape):
+    """Reduce a broadcast gradient back to an input's shape."""
+    if grad.shape == shape:
+        return grad
+    return grad.sum_to_size(shape)
+
+
+def _accumulate(node: AccumulateGrad, grad, create_graph: bool) -> None:
+    leaf = node._variable()
+    if leaf is None:
+        return
+    if leaf._grad is None:
+        leaf._grad = grad if create_graph else grad.detach()._owned_copy()
+    elif create_graph or leaf._grad._requires_grad:
+        leaf._grad = leaf._grad + grad
+    else:
+        leaf._grad._add_into(grad)
+
+
+def run_backward(roots, grads, retain_graph: bool, create_graph: bool, capture=None) -> dict:
+    """Propagate grads (one Tensor per root node) to every leaf, or only to capture's nodes.
+
+    capture maps nodes to the slots of autograd.grad's inputs; when given, leaves'
+    ``.grad`` are left untouched and the captured gradients are returned.
+    """
+    deps = _dependencies(roots)
+    buffers: dict = {}
+    for node, g in zip(roots, grads):
+        buffers[node] = buffers[node] + g if node in buffers else g
+    ready = [n for n in dict.fromkeys(roots) if deps.get(n, 0) == 0]
+    captured: dict = {}
+    executed = []
+    prev_mode = _enabled[0]
+    _enabled[0] = create_graph
+    try:
+        while ready:
+            node = ready.pop()
+            grad = buffers.pop(node)
+            if node._hooks:
+                for hook in tuple(node._hooks):
+                    replaced = hook(grad)
+                    if replaced is not None:
+                        grad = replaced
+            if capture is not None and node in capture:
+                captured[node] = grad
+            if type(node) is AccumulateGrad:
+                if capture is None:
+                    _accumulate(node, grad, create_graph)
+                continue
+            retained = getattr(node, "_retained", None)
+            if retained is not None and retained() is not None:
+                _accumulate_retained(retained(), grad, create_graph)
+            results = node.backward(node, grad)
+            if not isinstance(results, tuple):
+                results = (results,)
+            executed.append(node)
+            for nxt, shape, g in zip(node._edges, node._shapes, results):
+                if nxt is None:
+                    continue
+                if g is not None:
+                    g = _sum_to(g, shape)
+                    buffers[nxt] = buffers[nxt] + g if nxt in buffers else g
+                deps[nxt] -= 1
+                if deps[nxt] == 0:
+                    if nxt in buffers:
+                        ready.append(nxt)
+                    else:
+                        _skip(nxt, deps, ready, buffers)
+    finally:
+        _enabled[0] = prev_mode
+    if not retain_graph:
+        for node in executed:
+            node._free()
+    return captured
+
+
+def _skip(node, deps, ready, buffers) -> None:
+    """A node all of whose incoming gradients were None: release its successors likewise."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        for nxt in n._edges:
+            if nxt is None:
+                continue
+            deps[nxt] -= 1
+            if deps[nxt] == 0:
+                if nxt in buffers:
+                    ready.append(nxt)
+                else:
+                    stack.append(nxt)
+
+
+def _accumulate_retained(tensor, grad, create_graph: bool) -> None:
+    if tensor._grad is None:
+        tensor._grad = grad if create_graph else grad.detach()._owned_copy()
+    else:
+        tensor._grad = tensor._grad + grad
+
+
+def _node_of(tensor):
+    return tensor._grad_fn if tensor._grad_fn is not None else tensor._accumulator()
+
+
+def _make_grads(outputs, grad_outputs):
+    Tensor = function.Tensor
+    grads = []
+    for out, g in zip(outputs, grad_outputs):
+        if g is None:
+            if not out._requires_grad:
+                raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
+            if out.numel() != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            if not out.dtype.is_floating_point:
+                raise RuntimeError(f"grad can be implicitly created only for real scalar outputs but got {out.dtype}")
+            g = Tensor._wrap(out._backend.full(out._data.shape, 1, out.dtype))
+        else:
+            if not isinstance(g, Tensor):
+                raise TypeError(f"gradient must be a Tensor, got {type(g).__name__}")
+            if g.shape != out.shape:
+                raise RuntimeError(
+                    f"Mismatch in shape: grad_output[0] has a shape of {g.shape} and output[0] "
+                    f"has a shape of {out.shape}.")
+        grads.append(g)
+    return grads
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None) -> None:
+    """Accumulate the gradients of tensors into the .grad of the leaves of their graph."""
+    Tensor = function.Tensor
+    if isinstance(tensors, Tensor):
+        tensors = (tensors,)
+    tensors = tuple(tensors)
+    if grad_tensors is None or isinstance(grad_tensors, Tensor):
+        grad_tensors = (grad_tensors,) * len(tensors) if grad_tensors is None else (grad_tensors,)
+    grads = _make_grads(tensors, tuple(grad_tensors))
+    if retain_graph is None:
+        retain_graph = create_graph
+    for t in tensors:
+        if not t._requires_grad:
+            raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
+    roots = [_node_of(t) for t in tensors]
+    if inputs is not None:
+        inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+        captured = run_backward(roots, grads, retain_graph, create_graph,
+                                capture={_node_of(i): k for k, i in enumerate(inputs)})
+        for i in inputs:
+            g = captured.get(_node_of(i))
+            if g is not None:
+                _accumulate_retained(i, g, create_graph) if i._grad_fn is not None else \
+                    _accumulate(i._accumulator(), g, create_graph)
+        return
+    run_backward(roots, grads, retain_graph, create_graph)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+         allow_unused=None, materialize_grads=False):
+    """The gradients of outputs with respect to inputs, returned (``.grad`` is not touched)."""
+    Tensor = function.Tensor
+    single_output = isinstance(outputs, Tensor)
+    outputs = (outputs,) if single_output else tuple(outputs)
+    inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+    if grad_outputs is None:
+        grad_outputs = (None,) * len(outputs)
+    elif isinstance(grad_outputs, Tensor):
+        grad_outputs = (grad_outputs,)
+    for i in inputs:
+        if not i._requires_grad:
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
+    for o in outputs:
+        if not o._requires_grad:
+            raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
+    grads = _make_grads(outputs, tuple(grad_outputs))
+    if retain_graph is None:
+        retain_graph = create_graph
+    nodes = [_node_of(i) for i in inputs]
+    captured = run_backward([_node_of(o) for o in outputs], grads, retain_graph, create_graph,
+                            capture={n: k for k, n in enumerate(nodes)})
+    result = []
+    for i, n in zip(inputs, nodes):
+        g = captured.get(n)
+        if g is None:
+            if materialize_grads:
+                g = i.new_zeros(i.shape) if hasattr(i, "new_zeros") else None
+            elif not allow_unused:
+                raise RuntimeError(
+                    "One of the differentiated Tensors appears to not have been used in the graph. "
+                    "Set allow_unused=True if this is the desired behavior.")
+        elif not create_graph:
+            g = g.detach()
+        result.append(g)
+    return tuple(result)

@@ -1,0 +1,163 @@
+"""Function: an operation with a forward on raw arrays and a backward on Tensors.
+
+An instance of a Function subclass is the graph node PyTorch calls ``grad_fn``: the
+class is named as PyTorch names its node (``AddBackward0``), ``forward`` computes the
+output's raw array through the device's op table, and ``backward`` turns the output's
+gradient into one gradient per forward argument using Tensor operations (so the
+backward pass itself can be differentiated with ``create_graph=True``).
+"""
+from __future__ import annotations
+
+import weakref
+
+from .grad_mode import _enabled
+
+Tensor = None  # set by minitorch.tensor (the Tensor class imports this module)
+
+_FREED = ("Trying to backward through the graph a second time (or directly access saved "
+          "tensors after they have already been freed). Saved intermediate values of the graph "
+          "are freed when you call .backward() or autograd.grad(). Specify retain_graph=True if "
+          "you need to backward through the graph a second time or if you need to access saved "
+          "tensors after calling backward.")
+
+
+def _legacy_type_name(t) -> str:
+    name = {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int",
+            "bool": "Bool", "float16": "Half", "int16": "Short", "int8": "Char",
+            "uint8": "Byte"}[t.dtype.name]
+    return f"torch.{name}Tensor"
+
+
+class Function:
+    """Base of every differentiable operation; its instances are the graph's nodes."""
+
+    # Set on view ops: the output shares the input's memory and version counter.
+    is_view = False
+    # Set on ops whose backward reads their own output (exp, tanh, sigmoid, ...).
+    saves_output = False
+
+    _edges: tuple = ()
+    _hooks: list | None = None
+    _saved: tuple | None
+    _shapes: tuple
+
+    # ----- used inside forward --------------------------------------------------------
+    def save_for_backward(self, *tensors) -> None:
+        """Keep tensors for backward; modifying one in place before backward is an error."""
+        self._saved = tensors
+        self._versions = tuple(None if t is None else t._vbox[0] for t in tensors)
+
+    # ----- used inside backward -------------------------------------------------------
+    @property
+    def saved_tensors(self) -> tuple:
+        """The tensors given to save_for_backward, checked against in-place modification."""
+        saved = self._saved
+        if saved is None:
+            raise RuntimeError(_FREED)
+        for i, (t, version) in enumerate(zip(saved, self._versions)):
+            if t is not None and t._vbox[0] != version:
+                raise RuntimeError(self._modified_message(t, version, i))
+        return saved
+
+    @property
+    def saved_output(self):
+        """The op's own output as a Tensor without history (for backward formulas)."""
+        if self._saved is None:
+            raise RuntimeError(_FREED)
+        data, vbox, version = self._out
+        if vbox[0] != version:
+            raise RuntimeError(
+                f"one of the variables needed for gradient computation has been modified by an "
+                f"inplace operation: [{_legacy_type_name(Tensor._wrap(data))} "
+                f"[{', '.join(map(str, data.shape))}]], which is output 0 of {self.name()}, is at "
+                f"version {vbox[0]}; expected version {version} instead. Hint: the backtrace "
+                f"further above can point to the operation that failed to compute its gradient.")
+        return Tensor._wrap(data)
+
+    def _modified_message(self, t, version, i) -> str:
+        origin = f"output 0 of {t._grad_fn.name()}" if t._grad_fn is not None else "is a leaf"
+        shape = ", ".join(map(str, t.shape))
+        return (f"one of the variables needed for gradient computation has been modified by an "
+                f"inplace operation: [{_legacy_type_name(t)} [{shape}]], which is {origin}, is at "
+                f"version {t._vbox[0]}; expected version {version} instead. Hint: the backtrace "
+                f"further above can point to the operation that failed to compute its gradient.")
+
+    # ----- graph node interface -------------------------------------------------------
+    @property
+    def next_functions(self) -> tuple:
+        """The nodes of the inputs as PyTorch shows them: ((node, 0), ...), (None, 0) for none."""
+        return tuple((e, 0) for e in self._edges)
+
+    def name(self) -> str:
+        """The node's name as PyTorch prints it (``AddBackward0``)."""
+        return type(self).__name__
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} object at {hex(id(self))}>"
+
+    def _free(self) -> None:
+        if getattr(self, "_saved", None) is not None or self.saves_output:
+            self._saved = None
+            self._out = None
+
+    @staticmethod
+    def forward(ctx, *args):
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx, grad):
+        raise NotImplementedError
+
+    @classmethod
+    def apply(cls, *args):
+        """Run forward; when grad mode is on and an input requires grad, record the node."""
+        ctx = cls.__new__(cls)
+        ctx._saved = ()
+        data = cls.forward(ctx, *args)
+        out = Tensor._wrap(data)
+        if cls.is_view:
+            base = args[0]
+            out._vbox = base._vbox
+            out._base = base if base._base is None else base._base
+        if _enabled[0] and data.dtype.kind == "f":
+            edges = None
+            for i, a in enumerate(args):
+                if isinstance(a, Tensor) and a._requires_grad:
+                    if edges is None:
+                        edges = [None] * len(args)
+                        shapes = [None] * len(args)
+                    edges[i] = a._grad_fn if a._grad_fn is not None else a._accumulator()
+                    shapes[i] = a._data.shape
+            if edges is not None:
+                ctx._edges = tuple(edges)
+                ctx._shapes = tuple(shapes)
+                if cls.saves_output:
+                    ctx._out = (data, out._vbox, out._vbox[0])
+                out._requires_grad = True
+                out._grad_fn = ctx
+        return out
+
+
+class AccumulateGrad:
+    """The node at a leaf: adds the incoming gradient into ``leaf.grad``."""
+
+    __slots__ = ("_variable", "_hooks", "__weakref__")
+    next_functions = ()
+    _edges = ()
+
+    def __init__(self, leaf) -> None:
+        self._variable = weakref.ref(leaf)
+        self._hooks = None
+
+    @property
+    def variable(self):
+        return self._variable()
+
+    def name(self) -> str:
+        return "torch::autograd::AccumulateGrad"
+
+    def __repr__(self) -> str:
+        return f"<AccumulateGrad object at {hex(id(self))}>"
+
+    def _free(self) -> None:
+        pass

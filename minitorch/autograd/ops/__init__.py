@@ -1,0 +1,1 @@
+"""The differentiable operations, one Function per PyTorch graph node."""

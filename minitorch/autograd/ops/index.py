@@ -1,0 +1,341 @@
+"""Indexing: basic (views: ints, slices, None, Ellipsis), advanced (integer and bool
+tensors: copies), assignment, gather/scatter_add, masked_fill, split/chunk/unbind."""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from ... import dtypes
+from ...tensor import Tensor
+from ..function import Function
+from ._common import check_number, same_device, wrap_dim
+
+
+def _index_error(e: IndexError) -> IndexError:
+    msg = str(e)
+    m = re.match(r"too many indices for array: array is (\d+)-dimensional", msg)
+    if m:
+        return IndexError(f"too many indices for tensor of dimension {m.group(1)}")
+    m = re.match(r"boolean index did not match indexed array along (?:axis|dimension) (\d+); size of "
+                 r"(?:axis|dimension) is (\d+) but size of corresponding boolean (?:axis|dimension) is (\d+)", msg)
+    if m:
+        return IndexError(f"The shape of the mask [{m.group(3)}] at index {m.group(1)} does not match "
+                          f"the shape of the indexed tensor [{m.group(2)}] at index {m.group(1)}")
+    return IndexError(msg.replace("axis", "dimension").replace("array", "tensor"))
+
+
+def convert_index(a: Tensor, index) -> tuple[tuple, bool, str]:
+    """(the index as the op table takes it, whether it is advanced, the node name of basic indexing)."""
+    if not isinstance(index, tuple):
+        index = (index,)
+    out = []
+    advanced = False
+    name = None
+    for item in index:
+        if isinstance(item, Tensor):
+            same_device(a, item)
+            if item.dtype is dtypes.bool or item.dtype is dtypes.uint8:
+                out.append(item._data.astype(bool, copy=False) if item.dim() else bool(item.item()))
+            elif item.dtype.is_floating_point:
+                raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+            else:
+                out.append(item._data)
+            advanced = True
+        elif isinstance(item, (bool, np.bool_)):
+            out.append(bool(item))
+            advanced = True
+        elif isinstance(item, (int, np.integer)):
+            out.append(int(item))
+            name = "SelectBackward0"
+        elif isinstance(item, slice):
+            for part in (item.start, item.stop, item.step):
+                if part is not None and not isinstance(part, (int, np.integer)):
+                    if isinstance(part, Tensor) and part.numel() == 1 and not part.dtype.is_floating_point:
+                        continue
+                    raise TypeError(
+                        f"slice indices must be integers or None or have an __index__ method, got {type(part).__name__}")
+            if item.step is not None and item.step <= 0:
+                raise ValueError("step must be greater than zero")
+            if item != slice(None) or name is None:
+                name = "SliceBackward0"  # a full slice keeps the name of what came before
+            out.append(item)
+        elif item is None:
+            out.append(None)
+            name = "UnsqueezeBackward0"
+        elif item is Ellipsis:
+            out.append(Ellipsis)
+        elif isinstance(item, (list, np.ndarray)):
+            arr = np.asarray(item)
+            if arr.dtype.kind == "f":
+                raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+            out.append(arr)
+            advanced = True
+        else:
+            raise IndexError(
+                "only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are "
+                f"valid indices (got {type(item).__name__})")
+    return tuple(out), advanced, name or "AliasBackward0"
+
+
+class _BasicIndexBase(Function):
+    """a[index] with ints, slices, None and Ellipsis: a view; backward writes into zeros."""
+
+    is_view = True
+
+    @staticmethod
+    def forward(ctx, a, index):
+        ctx.shape, ctx.index = a.shape, index
+        try:
+            return a._backend.getitem(a._data, index)
+        except IndexError as e:
+            raise _index_error(e) from None
+
+    @staticmethod
+    def backward(ctx, grad):
+        return IndexPutBackward.apply(grad, ctx.shape, ctx.index), None
+
+
+def _named(name: str) -> type:
+    return type(name, (_BasicIndexBase,), {"__doc__": _BasicIndexBase.__doc__})
+
+
+_BASIC = {n: _named(n) for n in ("SelectBackward0", "SliceBackward0", "UnsqueezeBackward0",
+                                 "AliasBackward0", "SplitBackward0", "UnbindBackward0")}
+SelectBackward0 = _BASIC["SelectBackward0"]
+SliceBackward0 = _BASIC["SliceBackward0"]
+SplitBackward0 = _BASIC["SplitBackward0"]
+UnbindBackward0 = _BASIC["UnbindBackward0"]
+
+
+class IndexPutBackward(Function):
+    """zeros(shape) with values written at index (the backward of indexing), differentiable."""
+
+    @staticmethod
+    def forward(ctx, values, shape, index):
+        ctx.index = index
+        be = values._backend
+        out = be.zeros(shape, values.dtype)
+        be.setitem(out, index, values._data)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad[ctx.index], None, None
+
+
+class IndexBackward0(Function):
+    """a[index] with integer or bool tensors: a copy; backward scatter-adds (repeats accumulate)."""
+
+    @staticmethod
+    def forward(ctx, a, index):
+        ctx.shape, ctx.index = a.shape, index
+        try:
+            return a._backend.getitem(a._data, index)
+        except IndexError as e:
+            raise _index_error(e) from None
+
+    @staticmethod
+    def backward(ctx, grad):
+        return IndexAccumulate.apply(grad, ctx.shape, ctx.index), None
+
+
+class IndexAccumulate(Function):
+    """zeros(shape) with values added at index, repeated indices accumulating."""
+
+    @staticmethod
+    def forward(ctx, values, shape, index):
+        ctx.index = index
+        be = values._backend
+        out = be.zeros(shape, values.dtype)
+        be.index_put_add(out, index if len(index) > 1 else index[0], values._data)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad[ctx.index], None, None
+
+
+def getitem(a: Tensor, index) -> Tensor:
+    idx, advanced, name = convert_index(a, index)
+    if advanced:
+        return IndexBackward0.apply(a, idx)
+    return _BASIC[name].apply(a, idx)
+
+
+class CopySlices(Function):
+    """a[index] = value recorded in the graph: gradient to a except at index, to value at index."""
+
+    @staticmethod
+    def forward(ctx, a, value, index, dtype):
+        ctx.index = index
+        be = a._backend
+        out = be.copy(a._data)
+        be.setitem(out, index, value._data if isinstance(value, Tensor) else value)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        grad_a = grad.clone()
+        grad_a[ctx.index] = 0
+        return grad_a, grad[ctx.index], None, None
+
+
+def _setitem_error(e: ValueError, target_shape, value) -> RuntimeError:
+    vshape = list(value.shape) if isinstance(value, Tensor) else []
+    return RuntimeError(
+        f"shape mismatch: value tensor of shape {vshape} cannot be broadcast to indexing result "
+        f"of shape {list(target_shape)}")
+
+
+def setitem(a: Tensor, index, value) -> None:
+    from .inplace import check_inplace, commit_inplace
+    idx, advanced, _ = convert_index(a, index)
+    if isinstance(value, Tensor):
+        same_device(a, value)
+    else:
+        check_number(value, "value")
+    record = check_inplace(a, value)
+    try:
+        target = a._backend.getitem(a._data, idx)
+    except IndexError as e:
+        raise _index_error(e) from None
+    if record:
+        try:
+            out = CopySlices.apply(a, value, idx, a.dtype)
+        except ValueError as e:
+            raise _setitem_error(e, target.shape, value) from None
+        commit_inplace(a, out)
+        return
+    try:
+        a._backend.setitem(a._data, idx, value._data if isinstance(value, Tensor) else value)
+    except ValueError as e:
+        raise _setitem_error(e, target.shape, value) from None
+    a._vbox[0] += 1
+
+
+class GatherBackward0(Function):
+    """out[i][j] = a[index[i][j]][j] along dim (take_along_axis); backward scatter-adds."""
+
+    @staticmethod
+    def forward(ctx, a, dim, index):
+        ctx.shape, ctx.dim, ctx.index = a.shape, dim, index
+        return a._backend.gather(a._data, dim, index._data)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.new_zeros(ctx.shape).scatter_add(ctx.dim, ctx.index, grad), None, None
+
+
+class ScatterAddBackward0(Function):
+    """a with src added at index along dim; d/dsrc = gather(grad)."""
+
+    @staticmethod
+    def forward(ctx, a, dim, index, src):
+        ctx.dim, ctx.index = dim, index
+        out = a._backend.copy(a._data)
+        a._backend.scatter_add(out, dim, index._data, src._data)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, None, None, grad.gather(ctx.dim, ctx.index)
+
+
+def _check_index_tensor(a: Tensor, dim: int, index: Tensor, name: str) -> int:
+    if not isinstance(index, Tensor) or index.dtype is not dtypes.int64:
+        got = index.dtype if isinstance(index, Tensor) else type(index).__name__
+        raise RuntimeError(f"{name}(): Expected dtype int64 for index, got {got}")
+    d = wrap_dim(dim, a.dim())
+    if index.dim() != a.dim() and a.dim() > 0:
+        raise RuntimeError(f"Index tensor must have the same number of dimensions as input tensor")
+    return d
+
+
+def gather(a: Tensor, dim: int, index: Tensor) -> Tensor:
+    d = _check_index_tensor(a, dim, index, "gather")
+    n = a.shape[d] if a.dim() else 1
+    if index.numel() and (int(index._data.max()) >= n or int(index._data.min()) < -n):
+        raise RuntimeError(f"index {int(index._data.max())} is out of bounds for dimension {d} with size {n}")
+    return GatherBackward0.apply(a, d, index)
+
+
+def scatter_add(a: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
+    d = _check_index_tensor(a, dim, index, "scatter_add")
+    return ScatterAddBackward0.apply(a, d, index, src)
+
+
+class MaskedFillBackward0(Function):
+    @staticmethod
+    def forward(ctx, a, mask, value):
+        ctx.save_for_backward(mask)
+        return a._backend.where(mask._data, value, a._data, a.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (mask,) = ctx.saved_tensors
+        return grad.masked_fill(mask, 0), None, None
+
+
+def masked_fill(a: Tensor, mask: Tensor, value) -> Tensor:
+    if not isinstance(mask, Tensor) or mask.dtype is not dtypes.bool:
+        got = mask.dtype if isinstance(mask, Tensor) else type(mask).__name__
+        raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype {got}")
+    if isinstance(value, Tensor):
+        if value.dim() != 0:
+            raise RuntimeError(
+                f"masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
+                f"{value.dim()} dimension(s).")
+        value = value.item()
+    try:
+        return MaskedFillBackward0.apply(a, mask, value)
+    except ValueError:
+        from ._common import broadcast_error
+        raise broadcast_error(a.shape, mask.shape) from None
+
+
+def narrow(a: Tensor, dim: int, start: int, length: int, name: str = "SliceBackward0") -> Tensor:
+    d = wrap_dim(dim, a.dim())
+    size = a.shape[d]
+    if start < 0:
+        start += size
+    if start < 0 or start + length > size or length < 0:
+        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
+    idx = (slice(None),) * d + (slice(start, start + length),)
+    return _BASIC[name].apply(a, idx)
+
+
+def split(a: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
+    d = wrap_dim(dim, a.dim())
+    size = a.shape[d]
+    if isinstance(split_size_or_sections, int):
+        step = split_size_or_sections
+        if step <= 0 and size > 0:
+            raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension size of {size}")
+        sections = [min(step, size - s) for s in range(0, size, step)] if size else [0]
+    else:
+        sections = list(split_size_or_sections)
+        if sum(sections) != size:
+            raise RuntimeError(
+                f"split_with_sizes expects split_sizes to sum exactly to {size} (input tensor's size at "
+                f"dimension {d}), but got split_sizes={sections}")
+    out, start = [], 0
+    for n in sections:
+        out.append(narrow(a, d, start, n, "SplitBackward0"))
+        start += n
+    return tuple(out)
+
+
+def chunk(a: Tensor, chunks: int, dim: int = 0) -> tuple:
+    if chunks <= 0:
+        raise RuntimeError("chunk expects `chunks` to be greater than 0, got: " + str(chunks))
+    d = wrap_dim(dim, a.dim())
+    size = a.shape[d]
+    if size == 0:
+        return (narrow(a, d, 0, 0, "SplitBackward0"),)
+    return split(a, -(-size // chunks), d)
+
+
+def unbind(a: Tensor, dim: int = 0) -> tuple:
+    d = wrap_dim(dim, a.dim())
+    return tuple(UnbindBackward0.apply(a, (slice(None),) * d + (i,)) for i in range(a.shape[d]))

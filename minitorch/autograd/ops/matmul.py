@@ -1,0 +1,180 @@
+"""Matrix products on BLAS: mm, bmm, dot, mv, and matmul's 1-D and batch-broadcasting rules.
+
+matmul is composed from the primitive products and views exactly as PyTorch composes
+it, so the graph shows the same nodes (MmBackward0, UnsafeViewBackward0, ...).
+"""
+from __future__ import annotations
+
+from ...tensor import Tensor
+from ..function import Function
+from ._common import broadcast_shapes, same_device
+from .shape import UnsafeViewBackward0
+
+_DTYPE_NAMES = {"float32": "float", "float64": "double", "int64": "long", "int32": "int",
+                "bool": "bool", "float16": "c10::Half", "int16": "short", "int8": "signed char",
+                "uint8": "unsigned char"}
+
+
+def _same_dtype(a: Tensor, b: Tensor, what: str) -> None:
+    same_device(a, b)
+    if a.dtype is not b.dtype:
+        raise RuntimeError(
+            f"expected {what} to have the same dtype, but got: "
+            f"{_DTYPE_NAMES[a.dtype.name]} != {_DTYPE_NAMES[b.dtype.name]}")
+
+
+def _x(shape) -> str:
+    return "x".join(map(str, shape))
+
+
+class MmBackward0(Function):
+    """(n, k) @ (k, m): d/da = grad @ b^T, d/db = a^T @ grad."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a._backend.matmul(a._data, b._data)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        grad_a = grad.mm(b.t()) if a._requires_grad else None
+        grad_b = a.t().mm(grad) if b._requires_grad else None
+        return grad_a, grad_b
+
+
+def mm(a: Tensor, b: Tensor) -> Tensor:
+    if a.dim() != 2:
+        raise RuntimeError(f"self must be a matrix")
+    if b.dim() != 2:
+        raise RuntimeError(f"mat2 must be a matrix")
+    if a.shape[1] != b.shape[0]:
+        raise RuntimeError(
+            f"mat1 and mat2 shapes cannot be multiplied ({_x(a.shape)} and {_x(b.shape)})")
+    _same_dtype(a, b, "m1 and m2")
+    return MmBackward0.apply(a, b)
+
+
+class BmmBackward0(Function):
+    """(B, n, k) @ (B, k, m), batch by batch."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a._backend.matmul(a._data, b._data)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        grad_a = grad.bmm(b.transpose(1, 2)) if a._requires_grad else None
+        grad_b = a.transpose(1, 2).bmm(grad) if b._requires_grad else None
+        return grad_a, grad_b
+
+
+def bmm(a: Tensor, b: Tensor) -> Tensor:
+    if a.dim() != 3:
+        raise RuntimeError(f"batch1 must be a 3D tensor")
+    if b.dim() != 3:
+        raise RuntimeError(f"batch2 must be a 3D tensor")
+    if b.shape[0] != a.shape[0] or b.shape[1] != a.shape[2]:
+        raise RuntimeError(
+            f"Expected size for first two dimensions of batch2 tensor to be: "
+            f"[{a.shape[0]}, {a.shape[2]}] but got: [{b.shape[0]}, {b.shape[1]}].")
+    _same_dtype(a, b, "scalar type")
+    return BmmBackward0.apply(a, b)
+
+
+class DotBackward0(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a._backend.matmul(a._data, b._data)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        return grad * b, grad * a
+
+
+def dot(a: Tensor, b: Tensor) -> Tensor:
+    if a.dim() != 1 or b.dim() != 1:
+        raise RuntimeError(
+            f"1D tensors expected, but got {a.dim()}D and {b.dim()}D tensors")
+    if a.shape[0] != b.shape[0]:
+        raise RuntimeError(
+            f"inconsistent tensor size, expected tensor [{a.shape[0]}] and src [{b.shape[0]}] to have "
+            f"the same number of elements, but got {a.shape[0]} and {b.shape[0]} elements respectively")
+    _same_dtype(a, b, "both vectors")
+    return DotBackward0.apply(a, b)
+
+
+class MvBackward0(Function):
+    """(n, k) @ (k,): d/da = outer(grad, v), d/dv = a^T @ grad."""
+
+    @staticmethod
+    def forward(ctx, a, v):
+        ctx.save_for_backward(a, v)
+        return a._backend.matmul(a._data, v._data)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, v = ctx.saved_tensors
+        grad_a = grad.unsqueeze(1) * v.unsqueeze(0) if a._requires_grad else None
+        grad_v = a.t().mv(grad) if v._requires_grad else None
+        return grad_a, grad_v
+
+
+def mv(a: Tensor, v: Tensor) -> Tensor:
+    if a.dim() != 2 or v.dim() != 1:
+        raise RuntimeError(f"vector + matrix @ vector expected, got {a.dim()}, {a.dim()}, {v.dim()}")
+    if a.shape[1] != v.shape[0]:
+        raise RuntimeError(f"size mismatch, got input ({a.shape[0]}), mat ({_x(a.shape)}), vec ({v.shape[0]})")
+    _same_dtype(a, v, "m1 and m2")
+    return MvBackward0.apply(a, v)
+
+
+def matmul(a: Tensor, b: Tensor) -> Tensor:
+    """PyTorch's matmul: dot, mv, mm, and batched products with broadcast batch dims."""
+    if not isinstance(a, Tensor) or not isinstance(b, Tensor):
+        bad = b if isinstance(a, Tensor) else a
+        raise TypeError(f"matmul(): argument must be Tensor, not {type(bad).__name__}")
+    da, db = a.dim(), b.dim()
+    if da == 0 or db == 0:
+        raise RuntimeError(
+            f"both arguments to matmul need to be at least 1D, but they are {da}D and {db}D")
+    if da == 1 and db == 1:
+        return dot(a, b)
+    if da == 2 and db == 1:
+        return mv(a, b)
+    if da == 1 and db == 2:
+        return mm(a.unsqueeze(0), b).squeeze(0)
+    if da == 2 and db == 2:
+        return mm(a, b)
+    if da >= 3 and db <= 2:
+        # Fold a's batch dims into its rows: one mm on BLAS, then a reshape back.
+        k = a.shape[-1]
+        if db == 1:
+            if b.shape[0] != k:
+                raise RuntimeError(
+                    f"size mismatch, got input ({_x(a.shape[:-1])}), mat ({_x(a.shape)}), vec ({b.shape[0]})")
+            return UnsafeViewBackward0.apply(mm(a.reshape(-1, k), b.unsqueeze(1)), a.shape[:-1])
+        if b.shape[0] != k:
+            raise RuntimeError(
+                f"mat1 and mat2 shapes cannot be multiplied ({_x((a.numel() // max(k, 1), k))} and {_x(b.shape)})")
+        return UnsafeViewBackward0.apply(mm(a.reshape(-1, k), b), a.shape[:-1] + (b.shape[1],))
+    # Batched: broadcast the batch dims, fold them into one, bmm, reshape back.
+    a2 = a.unsqueeze(0) if da == 1 else a
+    b2 = b.unsqueeze(-1) if db == 1 else b
+    n, k = a2.shape[-2], a2.shape[-1]
+    k2, m = b2.shape[-2], b2.shape[-1]
+    if k != k2:
+        raise RuntimeError(
+            f"Expected size for first two dimensions of batch2 tensor to be: [{1}, {k}] but got: [{1}, {k2}].")
+    batch = broadcast_shapes(a2.shape[:-2], b2.shape[:-2])
+    nb = 1
+    for s in batch:
+        nb *= s
+    a3 = a2.expand(batch + (n, k)).reshape(nb, n, k)
+    b3 = b2.expand(batch + (k, m)).reshape(nb, k, m)
+    out_shape = batch + ((n,) if da > 1 else ()) + ((m,) if db > 1 else ())
+    return UnsafeViewBackward0.apply(bmm(a3, b3), out_shape)

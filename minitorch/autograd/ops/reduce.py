@@ -1,0 +1,444 @@
+"""Reductions over dims: sum, mean, prod, var, std, max/min, amax/amin, logsumexp."""
+from __future__ import annotations
+
+from ... import dtypes
+from ...tensor import Tensor
+from ..function import Function
+from ..grad_mode import _enabled
+from ._common import wrap_dim, wrap_dims
+
+
+def _expand_back(grad: Tensor, shape, dims, keepdim: bool) -> Tensor:
+    """Broadcast a reduced gradient back over the reduced dims of the input's shape."""
+    if not keepdim and dims and len(shape) > 0:
+        kept = [1 if i in dims else s for i, s in enumerate(shape)]
+        grad = grad.reshape(kept)
+    return grad.expand(shape)
+
+
+def _count(shape, dims) -> int:
+    n = 1
+    for d in dims:
+        n *= shape[d]
+    return n
+
+
+class SumBackward0(Function):
+    """Sum of all elements."""
+
+    @staticmethod
+    def forward(ctx, a, dtype):
+        ctx.shape = a.shape
+        return a._backend.reduce("sum", a._data, None, False, dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.expand(ctx.shape), None
+
+
+class SumBackward1(Function):
+    """Sum over dims."""
+
+    @staticmethod
+    def forward(ctx, a, dims, keepdim, dtype):
+        ctx.shape, ctx.dims, ctx.keepdim = a.shape, dims, keepdim
+        return a._backend.reduce("sum", a._data, dims, keepdim, dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _expand_back(grad, ctx.shape, ctx.dims, ctx.keepdim), None, None, None
+
+
+class MeanBackward0(Function):
+    @staticmethod
+    def forward(ctx, a, dtype):
+        ctx.shape = a.shape
+        return a._backend.mean(a._data, None, False, dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.expand(ctx.shape) / max(ctx.shape.numel(), 1), None
+
+
+class MeanBackward1(Function):
+    @staticmethod
+    def forward(ctx, a, dims, keepdim, dtype):
+        ctx.shape, ctx.dims, ctx.keepdim = a.shape, dims, keepdim
+        return a._backend.mean(a._data, dims, keepdim, dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        n = _count(ctx.shape, ctx.dims)
+        return _expand_back(grad, ctx.shape, ctx.dims, ctx.keepdim) / n, None, None, None
+
+
+class ProdBackward0(Function):
+    """Product of all elements: d/da_i = product of the others (exact with zeros)."""
+
+    @staticmethod
+    def forward(ctx, a, dtype):
+        ctx.save_for_backward(a)
+        return a._backend.reduce("prod", a._data, None, False, dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        flat = a.reshape(-1)
+        return (grad * _prod_of_others(flat, 0)).reshape(a.shape), None
+
+
+class ProdBackward1(Function):
+    @staticmethod
+    def forward(ctx, a, dim, keepdim, dtype):
+        ctx.save_for_backward(a)
+        ctx.dim, ctx.keepdim = dim, keepdim
+        return a._backend.reduce("prod", a._data, (dim,), keepdim, dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        g = grad if ctx.keepdim or a.dim() == 0 else grad.unsqueeze(ctx.dim)
+        return g * _prod_of_others(a, ctx.dim), None, None, None
+
+
+def _prod_of_others(a: Tensor, dim: int) -> Tensor:
+    """For each element, the product of the other elements along dim.
+
+    Exclusive products (exact when some elements are zero) on the op table; under
+    create_graph the differentiable form prod / a is used (it assumes no zeros).
+    """
+    if _enabled[0]:
+        return a.prod(dim, keepdim=True) / a
+    return Tensor._wrap(a._backend.prod_of_others(a._data, dim))
+
+
+class VarBackward0(Function):
+    """Variance with Bessel-style correction: d/da = 2 (a - mean) / (N - correction)."""
+
+    @staticmethod
+    def forward(ctx, a, dims, correction, keepdim):
+        ctx.save_for_backward(a)
+        ctx.dims, ctx.correction, ctx.keepdim = dims, correction, keepdim
+        return a._backend.var(a._data, dims, correction, keepdim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        dims = ctx.dims
+        n = _count(a.shape, dims)
+        centered = a - a.mean(dim=dims, keepdim=True)
+        g = _expand_back(grad, a.shape, dims, ctx.keepdim)
+        return g * centered * (2.0 / (n - ctx.correction)), None, None, None
+
+
+class StdBackward0(Function):
+    """Standard deviation: d/da = (a - mean) / ((N - correction) std)."""
+
+    saves_output = True
+
+    @staticmethod
+    def forward(ctx, a, dims, correction, keepdim):
+        ctx.save_for_backward(a)
+        ctx.dims, ctx.correction, ctx.keepdim = dims, correction, keepdim
+        return a._backend.unary("sqrt", a._backend.var(a._data, dims, correction, keepdim))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        dims = ctx.dims
+        n = _count(a.shape, dims)
+        std = a.std(dim=dims, correction=ctx.correction, keepdim=True) if _enabled[0] else \
+            _keep(ctx.saved_output, a.shape, dims, ctx.keepdim)
+        centered = a - a.mean(dim=dims, keepdim=True)
+        g = _expand_back(grad, a.shape, dims, ctx.keepdim)
+        return g * centered / (std * (n - ctx.correction)), None, None, None
+
+
+def _keep(t: Tensor, shape, dims, keepdim: bool) -> Tensor:
+    if keepdim or not dims or len(shape) == 0:
+        return t
+    return t.reshape([1 if i in dims else s for i, s in enumerate(shape)])
+
+
+class _AllExtreme(Function):
+    """max()/min() of all elements: the gradient is shared evenly among tied extremes."""
+
+    op = ""
+
+    @classmethod
+    def forward(cls, ctx, a):
+        if a.numel() == 0:
+            raise RuntimeError(
+                f"{cls.op[1:]}(): Expected reduction dim to be specified for input.numel() == 0. "
+                "Specify the reduction dim with the 'dim' argument.")
+        ctx.save_for_backward(a)
+        return a._backend.reduce(cls.op, a._data, None, False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        out = ctx.saved_output if not _enabled[0] else None
+        if out is None:
+            out = a.amax() if ctx.op == "amax" else a.amin()
+        mask = (a == out)
+        return mask * (grad / mask.sum())
+
+
+class MaxBackward1(_AllExtreme):
+    op = "amax"
+    saves_output = True
+
+
+class MinBackward1(_AllExtreme):
+    op = "amin"
+    saves_output = True
+
+
+class AmaxBackward0(Function):
+    """amax/amin over dims: the gradient is shared evenly among ties."""
+
+    op = "amax"
+    saves_output = True
+
+    @classmethod
+    def forward(cls, ctx, a, dims, keepdim):
+        ctx.save_for_backward(a)
+        ctx.dims, ctx.keepdim = dims, keepdim
+        return a._backend.reduce(cls.op, a._data, dims, keepdim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        out = ctx.saved_output if not _enabled[0] else (
+            a.amax(ctx.dims, keepdim=ctx.keepdim) if ctx.op == "amax" else a.amin(ctx.dims, keepdim=ctx.keepdim))
+        out = _keep(out, a.shape, ctx.dims, ctx.keepdim)
+        mask = a == out
+        count = _keep(mask.sum(ctx.dims, keepdim=True), a.shape, (), True)
+        g = _expand_back(grad, a.shape, ctx.dims, ctx.keepdim)
+        return mask * g / count, None, None
+
+
+class AminBackward0(AmaxBackward0):
+    op = "amin"
+
+
+class MaxBackward0(Function):
+    """max(dim) values: the gradient goes to the index the forward chose."""
+
+    op = "argmax"
+
+    @classmethod
+    def forward(cls, ctx, a, dim, keepdim, indices):
+        ctx.shape, ctx.dim, ctx.keepdim = a.shape, dim, keepdim
+        ctx.indices = indices
+        be = a._backend
+        idx = indices._data if keepdim else be.view(indices._data, _kept_shape(a.shape, dim))
+        values = be.take_along(a._data, idx, dim)
+        return values if keepdim else be.view(values, indices._data.shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        idx = ctx.indices
+        if not ctx.keepdim and len(ctx.shape) > 0:
+            idx = idx.unsqueeze(ctx.dim)
+            grad = grad.unsqueeze(ctx.dim)
+        return grad.new_zeros(ctx.shape).scatter_add(ctx.dim, idx, grad) if len(ctx.shape) else grad, None, None, None
+
+
+class MinBackward0(MaxBackward0):
+    op = "argmin"
+
+
+def _kept_shape(shape, dim):
+    return tuple(1 if i == dim else s for i, s in enumerate(shape)) if len(shape) else ()
+
+
+class LogsumexpBackward0(Function):
+    """log(sum(exp(a))) over dims: d/da = exp(a - result) (the softmax)."""
+
+    saves_output = True
+
+    @staticmethod
+    def forward(ctx, a, dims, keepdim):
+        ctx.save_for_backward(a)
+        ctx.dims, ctx.keepdim = dims, keepdim
+        return _logsumexp(a, dims, keepdim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        out = ctx.saved_output if not _enabled[0] else a.logsumexp(ctx.dims, keepdim=ctx.keepdim)
+        out = _keep(out, a.shape, ctx.dims, ctx.keepdim)
+        g = _expand_back(grad, a.shape, ctx.dims, ctx.keepdim)
+        return g * (a - out).exp(), None, None
+
+
+def _logsumexp(a: Tensor, dims, keepdim):
+    be = a._backend
+    data = a._data
+    if not dtypes.FROM_NP[data.dtype].is_floating_point:
+        data = data.astype(dtypes.get_default_dtype().np)
+    ndim = data.ndim
+    # Move the reduced dims last and fold them into one axis of a 2-D array.
+    rest = [i for i in range(ndim) if i not in dims]
+    moved = be.permute(data, rest + list(dims))
+    outer = tuple(data.shape[i] for i in rest)
+    n = _count(data.shape, dims)
+    m = 1
+    for s in outer:
+        m *= s
+    if n == 0:
+        out = be.full(outer, float("-inf"), dtypes.FROM_NP[data.dtype])
+    else:
+        out = be.reshape(be.logsumexp_lastdim(be.reshape(moved, (m, n))), outer)
+    if keepdim:
+        out = be.reshape(out, tuple(1 if i in dims else s for i, s in enumerate(data.shape)))
+    return out
+
+
+# ----- public functions ---------------------------------------------------------------
+def _sum_dtype(a: Tensor, dtype):
+    if dtype is not None:
+        return dtype
+    return a.dtype if a.dtype.is_floating_point else dtypes.int64
+
+
+def sum(a: Tensor, dim=None, keepdim=False, dtype=None) -> Tensor:  # noqa: A001
+    dtype = _sum_dtype(a, dtype)
+    if dim is None:
+        return SumBackward0.apply(a, dtype)
+    return SumBackward1.apply(a, wrap_dims(dim, a.dim()), keepdim, dtype)
+
+
+def mean(a: Tensor, dim=None, keepdim=False, dtype=None) -> Tensor:
+    dtype = dtype or a.dtype
+    if not dtype.is_floating_point:
+        raise RuntimeError(
+            "mean(): could not infer output dtype. Input dtype must be either a floating point "
+            f"or complex dtype. Got: {a.dtype.name.capitalize() if a.dtype is not dtypes.int64 else 'Long'}")
+    if dim is None:
+        return MeanBackward0.apply(a, dtype)
+    return MeanBackward1.apply(a, wrap_dims(dim, a.dim()), keepdim, dtype)
+
+
+def prod(a: Tensor, dim=None, keepdim=False, dtype=None) -> Tensor:
+    dtype = _sum_dtype(a, dtype)
+    if dim is None:
+        return ProdBackward0.apply(a, dtype)
+    return ProdBackward1.apply(a, wrap_dim(dim, a.dim()), keepdim, dtype)
+
+
+def _correction(unbiased, correction) -> int:
+    if correction is not None:
+        return correction
+    return 1 if unbiased is None or unbiased else 0
+
+
+def var(a: Tensor, dim=None, unbiased=None, keepdim=False, *, correction=None) -> Tensor:
+    _need_float(a, "var")
+    return VarBackward0.apply(a, wrap_dims(dim, a.dim()), _correction(unbiased, correction), keepdim)
+
+
+def std(a: Tensor, dim=None, unbiased=None, keepdim=False, *, correction=None) -> Tensor:
+    _need_float(a, "std")
+    return StdBackward0.apply(a, wrap_dims(dim, a.dim()), _correction(unbiased, correction), keepdim)
+
+
+def _need_float(a: Tensor, name: str) -> None:
+    if not a.dtype.is_floating_point:
+        raise RuntimeError(f"{name}(): could not infer output dtype. Input dtype must be either "
+                           f"a floating point or complex dtype. Got: {a.dtype.name}")
+
+
+def amax(a: Tensor, dim=(), keepdim=False) -> Tensor:
+    return AmaxBackward0.apply(a, wrap_dims(dim if dim != () else None, a.dim()), keepdim)
+
+
+def amin(a: Tensor, dim=(), keepdim=False) -> Tensor:
+    return AminBackward0.apply(a, wrap_dims(dim if dim != () else None, a.dim()), keepdim)
+
+
+class _ReturnType(tuple):
+    """A (values, indices) pair, like torch.return_types.max."""
+
+    __slots__ = ()
+    _name = "max"
+
+    def __new__(cls, values, indices):
+        return tuple.__new__(cls, (values, indices))
+
+    @property
+    def values(self):
+        return self[0]
+
+    @property
+    def indices(self):
+        return self[1]
+
+    def __repr__(self) -> str:
+        return f"torch.return_types.{self._name}(\nvalues={self[0]!r},\nindices={self[1]!r})"
+
+
+class max_return(_ReturnType):
+    _name = "max"
+
+
+class min_return(_ReturnType):
+    _name = "min"
+
+
+def _extreme_dim(a: Tensor, dim, keepdim: bool, which: str):
+    d = wrap_dim(dim, a.dim())
+    if a.dim() and a.shape[d] == 0:
+        raise IndexError(
+            f"{which}(): Expected reduction dim {dim} to have non-zero size.")
+    op = "argmax" if which == "max" else "argmin"
+    indices = Tensor._wrap(a._backend.arg_reduce(op, a._data, d if a.dim() else None, keepdim)
+                           if a.dim() else a._backend.full((), 0, dtypes.int64))
+    fn = MaxBackward0 if which == "max" else MinBackward0
+    values = fn.apply(a, d, keepdim, indices) if a.dim() else a.clone()
+    return (max_return if which == "max" else min_return)(values, indices)
+
+
+def max(a: Tensor, dim=None, keepdim=False):  # noqa: A001
+    if dim is None:
+        return MaxBackward1.apply(a)
+    if isinstance(dim, Tensor):
+        from .arith import maximum
+        return maximum(a, dim)
+    return _extreme_dim(a, dim, keepdim, "max")
+
+
+def min(a: Tensor, dim=None, keepdim=False):  # noqa: A001
+    if dim is None:
+        return MinBackward1.apply(a)
+    if isinstance(dim, Tensor):
+        from .arith import minimum
+        return minimum(a, dim)
+    return _extreme_dim(a, dim, keepdim, "min")
+
+
+def arg_extreme(a: Tensor, dim, keepdim: bool, op: str) -> Tensor:
+    """argmax/argmin: over the flattened tensor when dim is None."""
+    if a.numel() == 0:
+        raise RuntimeError(f"{op}(): Expected reduction dim to be specified for input.numel() == 0.")
+    be = a._backend
+    if dim is None:
+        out = be.arg_reduce(op, be.reshape(a._data, (-1,)), 0, False)
+        if keepdim:
+            out = be.reshape(out, (1,) * a.dim())
+        return Tensor._wrap(out)
+    d = wrap_dim(dim, a.dim())
+    if a.dim() == 0:
+        return Tensor._wrap(be.full((), 0, dtypes.int64))
+    return Tensor._wrap(be.arg_reduce(op, a._data, d, keepdim))
+
+
+def logsumexp(a: Tensor, dim, keepdim=False) -> Tensor:
+    return LogsumexpBackward0.apply(a, wrap_dims(dim, a.dim()), keepdim)
+
+
+def all_any(a: Tensor, op: str, dim=None, keepdim=False) -> Tensor:
+    """all/any: bool results (computed on the truth values of any dtype)."""
+    dims = None if dim is None else wrap_dims(dim, a.dim())
+    return Tensor._wrap(a._backend.reduce(op, a._data, dims, keepdim if dim is not None else False))

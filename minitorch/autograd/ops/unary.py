@@ -1,0 +1,272 @@
+"""Elementwise functions of one tensor: exp, log, tanh, sigmoid, relu, clamp, ...
+
+Backward formulas that read the op's output use the saved output when gradients
+are not being differentiated further (the fused kernels), and recompute the output
+with Tensor ops under ``create_graph`` so that second derivatives stay exact.
+"""
+from __future__ import annotations
+
+from ... import dtypes
+from ...tensor import Tensor
+from ..function import Function
+from ..grad_mode import _enabled
+
+
+def _unary(op: str, a: Tensor):
+    data = a._data
+    if data.dtype.kind in "biu" and op not in _KEEP_INT:
+        data = data.astype(dtypes.get_default_dtype().np)
+    return a._backend.unary(op, data)
+
+
+# Ops that keep an integer input's dtype; the rest compute in the default float dtype, as PyTorch.
+_KEEP_INT = {"neg", "abs", "sign", "relu", "square", "floor", "ceil", "round", "trunc",
+             "logical_not", "bitwise_not", "isnan", "isinf", "isfinite"}
+
+
+class _Unary(Function):
+    op = ""
+
+    @classmethod
+    def forward(cls, ctx, a):
+        if a.dtype is dtypes.bool and cls.op in ("neg",):
+            raise RuntimeError(
+                "Negation, the `-` operator, on a bool tensor is not supported. "
+                "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+        ctx.save_for_backward(a)
+        return _unary(cls.op, a)
+
+
+class NegBackward0(_Unary):
+    op = "neg"
+
+    @staticmethod
+    def backward(ctx, grad):
+        return -grad
+
+
+class AbsBackward0(_Unary):
+    op = "abs"
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return grad * a.sign()
+
+
+class SignBackward0(_Unary):
+    op = "sign"
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * 0
+
+
+class ExpBackward0(_Unary):
+    op = "exp"
+    saves_output = True
+
+    @staticmethod
+    def backward(ctx, grad):
+        if _enabled[0]:
+            return grad * ctx.saved_tensors[0].exp()
+        return grad * ctx.saved_output
+
+
+class Expm1Backward0(_Unary):
+    op = "expm1"
+    saves_output = True
+
+    @staticmethod
+    def backward(ctx, grad):
+        if _enabled[0]:
+            return grad * ctx.saved_tensors[0].exp()
+        return grad * (ctx.saved_output + 1)
+
+
+class LogBackward0(_Unary):
+    op = "log"
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad / ctx.saved_tensors[0]
+
+
+class Log1PBackward0(_Unary):
+    op = "log1p"
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad / (ctx.saved_tensors[0] + 1)
+
+
+class Log2Backward0(_Unary):
+    op = "log2"
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad / (ctx.saved_tensors[0] * 0.6931471805599453)
+
+
+class Log10Backward0(_Unary):
+    op = "log10"
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad / (ctx.saved_tensors[0] * 2.302585092994046)
+
+
+class SqrtBackward0(_Unary):
+    op = "sqrt"
+    saves_output = True
+
+    @staticmethod
+    def backward(ctx, grad):
+        out = ctx.saved_tensors[0].sqrt() if _enabled[0] else ctx.saved_output
+        return grad / (2 * out)
+
+
+class RsqrtBackward0(_Unary):
+    op = "rsqrt"
+    saves_output = True
+
+    @staticmethod
+    def backward(ctx, grad):
+        out = ctx.saved_tensors[0].rsqrt() if _enabled[0] else ctx.saved_output
+        return -0.5 * grad * out * out * out
+
+
+class ReciprocalBackward0(_Unary):
+    op = "reciprocal"
+    saves_output = True
+
+    @staticmethod
+    def backward(ctx, grad):
+        out = ctx.saved_tensors[0].reciprocal() if _enabled[0] else ctx.saved_output
+        return -grad * out * out
+
+
+class SinBackward0(_Unary):
+    op = "sin"
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * ctx.saved_tensors[0].cos()
+
+
+class CosBackward0(_Unary):
+    op = "cos"
+
+    @staticmethod
+    def backward(ctx, grad):
+        return -grad * ctx.saved_tensors[0].sin()
+
+
+class TanhBackward0(_Unary):
+    op = "tanh"
+    saves_output = True
+
+    @staticmethod
+    def backward(ctx, grad):
+        if _enabled[0]:
+            out = ctx.saved_tensors[0].tanh()
+            return grad * (1 - out * out)
+        out = ctx.saved_output
+        return Tensor._wrap(out._backend.tanh_backward(grad._data, out._data))
+
+
+class SigmoidBackward0(_Unary):
+    op = "sigmoid"
+    saves_output = True
+
+    @staticmethod
+    def backward(ctx, grad):
+        if _enabled[0]:
+            out = ctx.saved_tensors[0].sigmoid()
+            return grad * out * (1 - out)
+        out = ctx.saved_output
+        return Tensor._wrap(out._backend.sigmoid_backward(grad._data, out._data))
+
+
+class ReluBackward0(_Unary):
+    op = "relu"
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        if _enabled[0]:
+            return grad.masked_fill(a <= 0, 0)
+        return Tensor._wrap(a._backend.relu_backward(grad._data, a._data))
+
+
+class _NoGrad(_Unary):
+    """Piecewise-constant functions: zero gradient everywhere it exists."""
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * 0
+
+
+class FloorBackward0(_NoGrad):
+    op = "floor"
+
+
+class CeilBackward0(_NoGrad):
+    op = "ceil"
+
+
+class RoundBackward0(_NoGrad):
+    op = "round"
+
+
+class TruncBackward0(_NoGrad):
+    op = "trunc"
+
+
+class ClampBackward1(Function):
+    """clamp(a, min, max) with number bounds: the gradient passes where min <= a <= max."""
+
+    @staticmethod
+    def forward(ctx, a, lo, hi):
+        if lo is None and hi is None:
+            raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+        ctx.save_for_backward(a)
+        ctx.bounds = (lo, hi)
+        dtype = a.dtype
+        for bound in (lo, hi):
+            if bound is not None and isinstance(bound, float) and not dtype.is_floating_point:
+                dtype = dtypes.get_default_dtype()
+        data = a._data if dtype is a.dtype else a._data.astype(dtype.np)
+        return a._backend.clamp(data, lo, hi)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        lo, hi = ctx.bounds
+        keep = None
+        if lo is not None:
+            keep = a >= lo
+        if hi is not None:
+            keep = (a <= hi) if keep is None else keep & (a <= hi)
+        return grad.masked_fill(~keep, 0), None, None
+
+
+_FUNCTIONS = {cls.op: cls for cls in (
+    NegBackward0, AbsBackward0, SignBackward0, ExpBackward0, Expm1Backward0, LogBackward0,
+    Log1PBackward0, Log2Backward0, Log10Backward0, SqrtBackward0, RsqrtBackward0,
+    ReciprocalBackward0, SinBackward0, CosBackward0, TanhBackward0, SigmoidBackward0,
+    ReluBackward0, FloorBackward0, CeilBackward0, RoundBackward0, TruncBackward0)}
+
+
+def unary(op: str, a: Tensor) -> Tensor:
+    """Apply the elementwise function named op (``"exp"``, ``"tanh"``, ...) to a."""
+    return _FUNCTIONS[op].apply(a)
+
+
+def elementwise_nograd(op: str, a: Tensor) -> Tensor:
+    """An elementwise function without a derivative (isnan, logical_not, ...)."""
+    return Tensor._wrap(_unary(op, a))
+
+
+def clamp(a: Tensor, min=None, max=None) -> Tensor:  # noqa: A002
+    return ClampBackward1.apply(a, min, max)

@@ -1,0 +1,277 @@
+"""The CPU op table: NumPy arrays, NumPy ufuncs and BLAS for plain math, numba kernels for fused passes.
+
+Every method takes and returns raw ``np.ndarray`` values; dtypes are minitorch dtypes.
+The autograd layer has already checked shapes and dtypes, so nothing here can meet
+an input it cannot type.
+"""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from ...device import CPU
+from . import kernels
+
+# NumPy reports inf/nan results with RuntimeWarnings; PyTorch returns them silently.
+# The filter is scoped to warnings raised from minitorch's own frames, so the user's
+# NumPy settings stay untouched, and it costs nothing on the hot path.
+warnings.filterwarnings("ignore", message=".*encountered in", category=RuntimeWarning,
+                        module=r"minitorch\.")
+
+_BINARY = {
+    "add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.true_divide,
+    "floordiv": np.floor_divide, "remainder": np.remainder, "pow": np.power,
+    "maximum": np.maximum, "minimum": np.minimum,
+    "eq": np.equal, "ne": np.not_equal, "lt": np.less, "le": np.less_equal,
+    "gt": np.greater, "ge": np.greater_equal,
+    "logical_and": np.logical_and, "logical_or": np.logical_or, "logical_xor": np.logical_xor,
+    "bitwise_and": np.bitwise_and, "bitwise_or": np.bitwise_or, "bitwise_xor": np.bitwise_xor,
+}
+
+
+def _rsqrt(x):
+    out = np.sqrt(x)
+    return np.divide(1, out, out=out)
+
+
+def _sigmoid(x):
+    # 1 / (1 + exp(-x)), in place on one temporary: three passes, no extra allocations.
+    out = np.negative(x)
+    np.exp(out, out=out)
+    out += 1
+    return np.divide(1, out, out=out)
+
+
+def _relu(x):
+    return np.maximum(x, 0, dtype=x.dtype)
+
+
+_UNARY = {
+    "neg": np.negative, "abs": np.abs, "exp": np.exp, "log": np.log, "sqrt": np.sqrt,
+    "rsqrt": _rsqrt, "sin": np.sin, "cos": np.cos, "tan": np.tan, "tanh": np.tanh,
+    "sigmoid": _sigmoid, "relu": _relu, "sign": np.sign, "log1p": np.log1p, "expm1": np.expm1,
+    "reciprocal": np.reciprocal, "floor": np.floor, "ceil": np.ceil, "round": np.round,
+    "trunc": np.trunc, "logical_not": np.logical_not, "bitwise_not": np.invert,
+    "square": np.square, "log2": np.log2, "log10": np.log10, "exp2": np.exp2,
+    "asin": np.arcsin, "acos": np.arccos, "atan": np.arctan, "sinh": np.sinh, "cosh": np.cosh,
+    "isnan": np.isnan, "isinf": np.isinf, "isfinite": np.isfinite, "erf": None,
+}
+del _UNARY["erf"]
+
+_REDUCE = {"sum": np.sum, "prod": np.prod, "amax": np.amax, "amin": np.amin,
+           "all": np.all, "any": np.any}
+
+
+def _flat(a: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(a).reshape(-1)
+
+
+class CPUBackend:
+    """The op table of the "cpu" device."""
+
+    device = CPU
+    name = "cpu"
+
+    # ----- memory ---------------------------------------------------------------------
+    def empty(self, shape, dtype):
+        return np.empty(shape, dtype.np)
+
+    def zeros(self, shape, dtype):
+        return np.zeros(shape, dtype.np)
+
+    def full(self, shape, value, dtype):
+        return np.full(shape, value, dtype.np)
+
+    def arange(self, start, end, step, dtype):
+        return np.arange(start, end, step, dtype=np.float64 if dtype.is_floating_point else None).astype(dtype.np, copy=False)
+
+    def linspace(self, start, end, steps, dtype):
+        return np.linspace(start, end, steps, dtype=np.float64).astype(dtype.np)
+
+    def eye(self, n, m, dtype):
+        return np.eye(n, m, dtype=dtype.np)
+
+    def from_numpy(self, array: np.ndarray) -> np.ndarray:
+        return array
+
+    def to_numpy(self, array: np.ndarray) -> np.ndarray:
+        return array
+
+    def astype(self, a, dtype):
+        return a.astype(dtype.np)
+
+    def copy(self, a):
+        return a.copy()
+
+    def contiguous(self, a):
+        return np.ascontiguousarray(a)
+
+    def copy_into(self, dst, src) -> None:
+        np.copyto(dst, src, casting="unsafe")
+
+    def fill(self, dst, value) -> None:
+        dst.fill(value)
+
+    # ----- views (share memory) -------------------------------------------------------
+    def view(self, a, shape):
+        """A view with a new shape, or None when the layout needs a copy."""
+        try:
+            return np.reshape(a, shape, copy=False)
+        except ValueError:
+            return None
+
+    def reshape(self, a, shape):
+        return np.reshape(a, shape)
+
+    def permute(self, a, dims):
+        return a.transpose(dims)
+
+    def expand(self, a, shape):
+        return np.broadcast_to(a, shape)
+
+    def getitem(self, a, index):
+        return a[index]
+
+    def setitem(self, a, index, value) -> None:
+        a[index] = value
+
+    def diagonal(self, a, offset, dim1, dim2):
+        return np.diagonal(a, offset, dim1, dim2)
+
+    # ----- elementwise ----------------------------------------------------------------
+    def binary(self, op: str, a, b, dtype):
+        """op(a, b) with NumPy broadcasting, computed in (and returning) dtype; b may be a Python number."""
+        fn = _BINARY[op]
+        if a.dtype == dtype.np and (not isinstance(b, np.ndarray) or b.dtype == dtype.np):
+            return fn(a, b)
+        return fn(a, b, dtype=dtype.np, casting="unsafe")
+
+    def rbinary(self, op: str, scalar, b, dtype):
+        """op(scalar, b) for a Python-number left operand."""
+        fn = _BINARY[op]
+        if b.dtype == dtype.np:
+            return fn(scalar, b)
+        return fn(scalar, b, dtype=dtype.np, casting="unsafe")
+
+    def compare(self, op: str, a, b, dtype):
+        """A bool array of op(a, b), both compared as dtype."""
+        fn = _BINARY[op]
+        if a.dtype == dtype.np and (not isinstance(b, np.ndarray) or b.dtype == dtype.np):
+            return fn(a, b)
+        if not isinstance(b, np.ndarray):
+            b = np.asarray(b, dtype.np)
+        return fn(a.astype(dtype.np, copy=False), b.astype(dtype.np, copy=False))
+
+    def inplace(self, op: str, a, b) -> None:
+        """a = op(a, b) in place, computed in a's dtype."""
+        _BINARY[op](a, b, out=a, casting="unsafe")
+
+    def unary(self, op: str, a):
+        return _UNARY[op](a)
+
+    def clamp(self, a, lo, hi):
+        out = a
+        if lo is not None:
+            out = np.maximum(out, lo, dtype=a.dtype)
+        if hi is not None:
+            out = np.minimum(out, hi, dtype=a.dtype)
+        return out.copy() if out is a else out
+
+    def where(self, cond, a, b, dtype):
+        return np.where(cond, a, b).astype(dtype.np, copy=False)
+
+    def relu_backward(self, grad, x):
+        out = np.zeros(x.shape, grad.dtype)
+        kernel = kernels.relu_backward_parallel if x.size >= kernels.PARALLEL_THRESHOLD else kernels.relu_backward
+        kernel(_flat(grad), _flat(x), out.reshape(-1))
+        return out
+
+    def tanh_backward(self, grad, y):
+        out = np.empty(y.shape, grad.dtype)
+        kernels.tanh_backward(_flat(grad), _flat(y), out.reshape(-1))
+        return out
+
+    def sigmoid_backward(self, grad, y):
+        out = np.empty(y.shape, grad.dtype)
+        kernels.sigmoid_backward(_flat(grad), _flat(y), out.reshape(-1))
+        return out
+
+    # ----- reductions -----------------------------------------------------------------
+    def reduce(self, op: str, a, dims: tuple, keepdim: bool, dtype=None):
+        """op over the axes dims (a tuple), keeping them as size 1 when keepdim."""
+        out = _REDUCE[op](a, axis=dims, keepdims=keepdim, dtype=None if dtype is None else dtype.np)
+        return np.asarray(out)
+
+    def prod_of_others(self, a, dim: int):
+        """For each element, the product of the others along dim (exclusive cumulative products)."""
+        if a.ndim == 0:
+            return np.ones_like(a)
+        n = a.shape[dim]
+        ones = np.ones_like(np.take(a, [0], axis=dim)) if n else a
+        before = np.cumprod(np.concatenate([ones, np.take(a, range(n - 1), axis=dim)], axis=dim), axis=dim)
+        rev = np.flip(a, dim)
+        after = np.cumprod(np.concatenate([ones, np.take(rev, range(n - 1), axis=dim)], axis=dim), axis=dim)
+        return before * np.flip(after, dim)
+
+    def mean(self, a, dims, keepdim, dtype):
+        return np.asarray(np.mean(a, axis=dims, keepdims=keepdim, dtype=dtype.np))
+
+    def var(self, a, dims, correction, keepdim):
+        return np.asarray(np.var(a, axis=dims, ddof=correction, keepdims=keepdim))
+
+    def arg_reduce(self, op: str, a, dim: int, keepdim: bool):
+        """argmax/argmin along one axis as int64 (first occurrence, NaN counts as the extreme)."""
+        fn = np.argmax if op == "argmax" else np.argmin
+        return np.asarray(fn(a, axis=dim, keepdims=keepdim)).astype(np.int64, copy=False)
+
+    def take_along(self, a, index, dim: int):
+        return np.take_along_axis(a, index, axis=dim)
+
+    def logsumexp_lastdim(self, a):
+        """logsumexp over the last axis of a 2-D array with at least one column."""
+        out = np.empty(a.shape[0], a.dtype)
+        kernels.logsumexp_rows(np.ascontiguousarray(a), out)
+        return out
+
+    # ----- matrix products ------------------------------------------------------------
+    def matmul(self, a, b):
+        """NumPy's matmul (BLAS for float32/float64) with its batch broadcasting."""
+        return np.matmul(a, b)
+
+    # ----- indexing -------------------------------------------------------------------
+    def index_put_add(self, out, index, values) -> None:
+        """out[index] += values with repeated indices accumulated (scatter-add)."""
+        if (isinstance(index, np.ndarray) and index.ndim == 1 and index.dtype == np.int64
+                and out.ndim == 2 and values.ndim == 2 and out.flags.c_contiguous):
+            kernels.index_add_rows(out, np.where(index < 0, index + out.shape[0], index),
+                                   np.ascontiguousarray(values, out.dtype))
+        else:
+            np.add.at(out, index, values)
+
+    def gather(self, a, dim: int, index):
+        """out[..., i, ...] = a[..., index[..., i, ...], ...] along dim (take_along_axis).
+
+        As in PyTorch, index may be smaller than a in the other dims.
+        """
+        window = tuple(slice(0, s) if i != dim else slice(None) for i, s in enumerate(index.shape))
+        return np.take_along_axis(a[window], index, axis=dim)
+
+    def scatter_add(self, out, dim: int, index, src) -> None:
+        """out[..., index[..., i, ...], ...] += src[..., i, ...] along dim, repeats accumulating."""
+        coords = list(np.indices(index.shape, sparse=True))
+        coords[dim] = index
+        np.add.at(out, tuple(coords), src[tuple(slice(0, s) for s in index.shape)])
+
+    def concatenate(self, arrays, dim: int, dtype):
+        return np.concatenate(arrays, axis=dim, dtype=dtype.np, casting="unsafe")
+
+    def stack(self, arrays, dim: int, dtype):
+        return np.stack(arrays, axis=dim, dtype=dtype.np, casting="unsafe")
+
+    def nonzero(self, a):
+        return np.nonzero(a)
+
+    def scalar(self, a):
+        """The single value of a one-element array as a Python number."""
+        return a.reshape(-1)[0].item()

@@ -1,0 +1,75 @@
+"""Numba kernels of the CPU backend: the fused passes NumPy would need several ufuncs for.
+
+Plain elementwise math stays on NumPy's ufuncs: they are SIMD-vectorised (a numba
+loop calls scalar libm ``expf``, measured 4x slower than ``np.exp`` here), while a
+fused kernel saves whole passes over memory. Every kernel works on flat C-contiguous
+arrays, so it has one compiled specialisation per dtype, and is cached on disk.
+No kernel uses literals mixed with array values: a float64 literal would silently
+promote float32 math to float64.
+"""
+import numpy as np
+from numba import njit, prange
+
+# Above this many elements the parallel variant pays for waking numba's threads
+# (thread start-up costs milliseconds on small arrays; see benchmarks/).
+PARALLEL_THRESHOLD = 1 << 18
+
+
+@njit(cache=True)
+def relu_backward(grad, x, out):
+    """out[i] = grad[i] where x[i] > 0 (out is zero-filled by the caller). O(n)."""
+    for i in range(x.size):
+        if x[i] > 0:
+            out[i] = grad[i]
+
+
+@njit(cache=True, parallel=True)
+def relu_backward_parallel(grad, x, out):
+    """relu_backward over threads, for large arrays. O(n)."""
+    for i in prange(x.size):
+        if x[i] > 0:
+            out[i] = grad[i]
+
+
+@njit(cache=True)
+def tanh_backward(grad, y, out):
+    """out = grad * (1 - y^2) in one pass, y = tanh(x). O(n)."""
+    for i in range(y.size):
+        out[i] = grad[i] - grad[i] * y[i] * y[i]
+
+
+@njit(cache=True)
+def sigmoid_backward(grad, y, out):
+    """out = grad * y * (1 - y) in one pass, y = sigmoid(x). O(n)."""
+    for i in range(y.size):
+        out[i] = grad[i] * (y[i] - y[i] * y[i])
+
+
+@njit(cache=True)
+def logsumexp_rows(x, out):
+    """out[r] = log(sum(exp(x[r, :] - m))) + m, m = max of row r, for a 2-D array with cols > 0. O(n).
+
+    Sums in float64 so float32 rows keep full precision.
+    """
+    rows, cols = x.shape
+    for r in range(rows):
+        m = x[r, 0]
+        for c in range(1, cols):
+            if x[r, c] > m:
+                m = x[r, c]
+        if np.isinf(m):
+            out[r] = m  # an all -inf row gives -inf; any +inf gives +inf
+            continue
+        s = 0.0
+        for c in range(cols):
+            s += np.exp(np.float64(x[r, c] - m))
+        out[r] = np.log(s) + m
+
+
+@njit(cache=True)
+def index_add_rows(out, index, src):
+    """out[index[i], :] += src[i, :] for 2-D out/src and 1-D int64 index (scatter-add). O(n)."""
+    for i in range(index.size):
+        j = index[i]
+        for k in range(src.shape[1]):
+            out[j, k] += src[i, k]

@@ -1,0 +1,137 @@
+"""Data types and PyTorch's type-promotion rules.
+
+A dtype prints as ``torch.float32`` on purpose: a script ported from PyTorch by
+changing its imports prints the same text.
+"""
+from __future__ import annotations
+
+import builtins
+
+import numpy as np
+
+
+class dtype:
+    """A tensor element type; wraps the NumPy dtype that holds the values."""
+
+    __slots__ = ("name", "np", "is_floating_point", "is_signed", "itemsize", "_category")
+
+    def __init__(self, name: str, np_dtype, category: int, is_signed: bool) -> None:
+        self.name = name
+        self.np = np.dtype(np_dtype)
+        self.itemsize = self.np.itemsize
+        self.is_floating_point = category == _FLOAT
+        self.is_signed = is_signed
+        self._category = category
+
+    def __repr__(self) -> str:
+        return "torch." + self.name
+
+    __str__ = __repr__
+
+    def __reduce__(self):
+        return (_by_name, (self.name,))
+
+    def to_real(self) -> "dtype":
+        return self
+
+    @property
+    def is_complex(self) -> bool:
+        return False
+
+
+# Categories order the kinds for promotion: bool < integer < floating point.
+_BOOL, _INT, _FLOAT = 0, 1, 2
+
+bool = dtype("bool", np.bool_, _BOOL, False)  # noqa: A001 - PyTorch's name
+uint8 = dtype("uint8", np.uint8, _INT, False)
+int8 = dtype("int8", np.int8, _INT, True)
+int16 = dtype("int16", np.int16, _INT, True)
+int32 = dtype("int32", np.int32, _INT, True)
+int64 = dtype("int64", np.int64, _INT, True)
+float16 = dtype("float16", np.float16, _FLOAT, True)
+float32 = dtype("float32", np.float32, _FLOAT, True)
+float64 = dtype("float64", np.float64, _FLOAT, True)
+
+# PyTorch's aliases.
+short, int, long = int16, int32, int64  # noqa: A001
+half, float, double = float16, float32, float64  # noqa: A001
+
+ALL = (bool, uint8, int8, int16, int32, int64, float16, float32, float64)
+_NAMES = {d.name: d for d in ALL}
+FROM_NP = {d.np: d for d in ALL}
+
+
+def _by_name(name: str) -> dtype:
+    return _NAMES[name]
+
+
+def from_numpy_dtype(np_dtype) -> dtype:
+    """The minitorch dtype holding values of a NumPy dtype; TypeError for unsupported ones."""
+    try:
+        return FROM_NP[np.dtype(np_dtype)]
+    except (KeyError, TypeError):
+        raise TypeError(
+            f"can't convert np.ndarray of type {np.dtype(np_dtype)}. The only supported types are: "
+            "float64, float32, float16, int64, int32, int16, int8, uint8, and bool."
+        ) from None
+
+
+_default_float = [float32]
+
+
+def get_default_dtype() -> dtype:
+    """The dtype of floating-point tensors created from Python floats (float32 unless changed)."""
+    return _default_float[0]
+
+
+def set_default_dtype(d: dtype) -> None:
+    """Set the default floating-point dtype (float32 or float64), as torch.set_default_dtype."""
+    if not isinstance(d, dtype) or not d.is_floating_point:
+        raise TypeError(f"only floating-point types are supported as the default type, got {d}")
+    _default_float[0] = d
+
+
+def _promote_pair(a: dtype, b: dtype) -> dtype:
+    if a is b:
+        return a
+    if a._category != b._category:
+        return a if a._category > b._category else b
+    if a._category == _INT and a.is_signed != b.is_signed:
+        # uint8 with a signed type: the smallest signed type holding both.
+        signed, unsigned = (a, b) if a.is_signed else (b, a)
+        return signed if signed.itemsize > unsigned.itemsize else int16
+    return a if a.itemsize >= b.itemsize else b
+
+
+_PROMOTE = {(a, b): _promote_pair(a, b) for a in ALL for b in ALL}
+
+
+def promote_types(type1: dtype, type2: dtype) -> dtype:
+    """The smallest dtype both can be converted to, as torch.promote_types."""
+    return _PROMOTE[type1, type2]
+
+
+def scalar_dtype(value) -> dtype:
+    """The dtype PyTorch gives a Python number that takes part in an operation."""
+    if isinstance(value, (builtins.bool, np.bool_)):
+        return bool
+    if isinstance(value, (builtins.int, np.integer)):
+        return int64
+    return _default_float[0]
+
+
+def _combine_categories(higher: dtype | None, lower: dtype | None) -> dtype | None:
+    # A higher-priority participant (a tensor with dims) wins unless a lower one
+    # (a 0-d tensor or a Python number) is of a higher kind.
+    if higher is None:
+        return lower
+    if higher.is_floating_point:
+        return higher
+    if lower is not None and (higher is bool or lower.is_floating_point):
+        return _PROMOTE[higher, lower]
+    return higher
+
+
+def result_dtype(dim_result: dtype | None, zero_result: dtype | None, wrapped_result: dtype | None) -> dtype:
+    """PyTorch's result type from the three participant groups (dimensioned, 0-d, Python number)."""
+    return _combine_categories(dim_result, _combine_categories(zero_result, wrapped_result))

@@ -1,0 +1,350 @@
+"""Tensor: an n-dimensional array on a device, with the autograd bookkeeping.
+
+The values live in a raw array of the device's backend (a NumPy array on the CPU).
+This file holds what a tensor *is* (shape, dtype, device, grad, conversions, the
+autograd API); the operations it offers are in ``_tensor_ops.py``.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import backends, dtypes
+from ._size import Size
+from ._tensor_ops import TensorOps
+from .autograd import function as _function
+from .autograd.function import AccumulateGrad
+from .autograd.grad_mode import _enabled
+
+
+class Tensor(TensorOps):
+    """A multi-dimensional array with PyTorch's interface and autograd."""
+
+    __slots__ = ("_data", "_requires_grad", "_grad", "_grad_fn", "_vbox", "_base", "_backend",
+                 "_accum", "_retains_grad", "__weakref__")
+    # NumPy must hand mixed expressions (np.float32(2) * t) back to Tensor's operators.
+    __array_ufunc__ = None
+
+    def __init__(self, *args, device=None) -> None:
+        """Legacy constructor: ``Tensor([1, 2])`` copies data as float32, ``Tensor(2, 3)`` is uninitialised."""
+        from ._creation import empty, tensor
+        if len(args) == 1 and not isinstance(args[0], (int, np.integer)):
+            src = tensor(args[0], dtype=dtypes.get_default_dtype(), device=device)
+        else:
+            src = empty(*args, device=device)
+        Tensor._init_from(self, src._data, src._backend)
+
+    @staticmethod
+    def _init_from(t: "Tensor", data, backend) -> None:
+        t._data = data
+        t._requires_grad = False
+        t._grad = None
+        t._grad_fn = None
+        t._vbox = [0]
+        t._base = None
+        t._backend = backend
+        t._accum = None
+        t._retains_grad = False
+
+    @staticmethod
+    def _wrap(data, backend=backends.cpu) -> "Tensor":
+        """A new tensor around a raw array (no copy); the fast path of every op."""
+        t = object.__new__(Tensor)
+        t._data = data
+        t._requires_grad = False
+        t._grad = None
+        t._grad_fn = None
+        t._vbox = [0]
+        t._base = None
+        t._backend = backend
+        t._accum = None
+        t._retains_grad = False
+        return t
+
+    # ----- description ----------------------------------------------------------------
+    @property
+    def shape(self) -> Size:
+        return Size(self._data.shape)
+
+    def size(self, dim: int | None = None):
+        """The shape, or the size of one dim."""
+        if dim is None:
+            return Size(self._data.shape)
+        from .autograd.ops._common import wrap_dim
+        return self._data.shape[wrap_dim(dim, self._data.ndim)]
+
+    def dim(self) -> int:
+        return self._data.ndim
+
+    ndimension = dim
+
+    @property
+    def ndim(self) -> int:
+        return self._data.ndim
+
+    def numel(self) -> int:
+        return int(self._data.size)
+
+    nelement = numel
+
+    @property
+    def dtype(self) -> dtypes.dtype:
+        return dtypes.FROM_NP[self._data.dtype]
+
+    @property
+    def device(self):
+        return self._backend.device
+
+    @property
+    def is_cuda(self) -> bool:
+        return self._backend.device.type == "cuda"
+
+    def is_floating_point(self) -> bool:
+        return self._data.dtype.kind == "f"
+
+    def element_size(self) -> int:
+        return self._data.itemsize
+
+    def stride(self, dim: int | None = None):
+        """Strides in elements, as PyTorch reports them."""
+        strides = tuple(s // self._data.itemsize for s in self._data.strides)
+        if dim is None:
+            return strides
+        from .autograd.ops._common import wrap_dim
+        return strides[wrap_dim(dim, self._data.ndim)]
+
+    def is_contiguous(self, memory_format=None) -> bool:
+        """True when the elements are laid out in row-major order without gaps."""
+        expected = 1
+        for size, stride in zip(reversed(self._data.shape), reversed(self.stride())):
+            if size != 1 and stride != expected:
+                return False
+            expected *= size
+        return True
+
+    def data_ptr(self) -> int:
+        return self._data.__array_interface__["data"][0] if self._backend is backends.cpu else id(self._data)
+
+    @property
+    def _version(self) -> int:
+        return self._vbox[0]
+
+    def __len__(self) -> int:
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return iter(self.unbind(0))
+
+    def __repr__(self, *, tensor_contents=None) -> str:
+        from ._printing import tensor_repr
+        grad_fn = self._grad_fn.name() if self._grad_fn is not None else None
+        return tensor_repr(self._backend.to_numpy(self._data), dtype_name=self.dtype.name,
+                           device=str(self.device), grad_fn=grad_fn,
+                           requires_grad=self._requires_grad and self._grad_fn is None,
+                           default_dtype=dtypes.get_default_dtype().name)
+
+    __str__ = __repr__
+
+    def __format__(self, spec: str) -> str:
+        if self._data.ndim == 0:
+            return format(self.item(), spec)
+        return format(repr(self), spec)
+
+    __hash__ = object.__hash__
+
+    # ----- conversions ----------------------------------------------------------------
+    def item(self):
+        """The value of a one-element tensor as a Python number."""
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
+        return self._backend.scalar(self._data)
+
+    def tolist(self):
+        """The values as (nested) Python lists of numbers."""
+        return self._backend.to_numpy(self._data).tolist()
+
+    def numpy(self, *, force: bool = False) -> np.ndarray:
+        """A NumPy array sharing memory with this (CPU) tensor."""
+        if self._requires_grad and not force:
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+        if self._backend is not backends.cpu and not force:
+            raise TypeError(
+                f"can't convert {self.device.type}:{self.device.index or 0} device type tensor to "
+                "numpy. Use Tensor.cpu() to copy the tensor to host memory first.")
+        return self._backend.to_numpy(self._data)
+
+    def __array__(self, dtype=None, copy=None):
+        arr = self.numpy()
+        return arr if dtype is None else arr.astype(dtype)
+
+    def __bool__(self) -> bool:
+        if self._data.size != 1:
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+        return bool(self.item())
+
+    def __float__(self) -> float:
+        if self._data.size != 1:
+            raise TypeError("only one element tensors can be converted to Python scalars")
+        return float(self.item())
+
+    def __int__(self) -> int:
+        if self._data.size != 1:
+            raise TypeError("only one element tensors can be converted to Python scalars")
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self._data.size != 1 or self._data.dtype.kind not in "iub":
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def __reduce_ex__(self, protocol):
+        return (_rebuild, (self._backend.to_numpy(self._data).copy(), self._requires_grad))
+
+    def _owned_copy(self) -> "Tensor":
+        """A copy in fresh contiguous memory (for .grad, which is accumulated into in place)."""
+        return Tensor._wrap(self._backend.copy(self._data), self._backend)
+
+    def _add_into(self, other: "Tensor") -> None:
+        self._backend.inplace("add", self._data, other._data)
+        self._vbox[0] += 1
+
+    # ----- autograd -------------------------------------------------------------------
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        self.requires_grad_(value)
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        """Start (or stop) recording operations on this leaf tensor."""
+        if self._grad_fn is not None:
+            if not requires_grad:
+                raise RuntimeError(
+                    "you can only change requires_grad flags of leaf variables. If you want to use a "
+                    "computed variable in a subgraph that doesn't require differentiation use "
+                    "var_no_grad = var.detach().")
+            return self
+        if requires_grad and self._data.dtype.kind != "f":
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
+        self._requires_grad = bool(requires_grad)
+        return self
+
+    @property
+    def grad(self):
+        """The gradient accumulated by backward (None until then)."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value) -> None:
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type {type(value).__name__}")
+            if value.shape != self.shape:
+                raise RuntimeError(
+                    f"assigned grad has data of a different size: {list(value.shape)} vs {list(self.shape)}")
+            if value.dtype is not self.dtype:
+                raise RuntimeError("assigned grad has data of a different type")
+        self._grad = value
+
+    @property
+    def grad_fn(self):
+        """The graph node that produced this tensor (None for leaves)."""
+        return self._grad_fn
+
+    @property
+    def is_leaf(self) -> bool:
+        return self._grad_fn is None
+
+    @property
+    def retains_grad(self) -> bool:
+        return self._retains_grad
+
+    def retain_grad(self) -> None:
+        """Keep .grad for this non-leaf tensor after backward."""
+        if not self._requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self._grad_fn is None or self._retains_grad:
+            return
+        import weakref
+        self._grad_fn._retained = weakref.ref(self)
+        self._retains_grad = True
+
+    def _accumulator(self) -> AccumulateGrad:
+        acc = self._accum
+        if acc is None:
+            acc = self._accum = AccumulateGrad(self)
+        return acc
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None) -> None:
+        """Accumulate d(self)/d(leaf) into every leaf's .grad (gradient defaults to 1 for scalars)."""
+        from .autograd.engine import backward
+        backward(self, gradient, retain_graph, create_graph, inputs)
+
+    def detach(self) -> "Tensor":
+        """The same memory without history (shares the version counter)."""
+        t = Tensor._wrap(self._data, self._backend)
+        t._vbox = self._vbox
+        t._base = self if self._base is None else self._base
+        return t
+
+    def detach_(self) -> "Tensor":
+        self._grad_fn = None
+        self._requires_grad = False
+        return self
+
+    @property
+    def data(self) -> "Tensor":
+        """A tensor sharing this one's memory, outside autograd."""
+        t = Tensor._wrap(self._data, self._backend)
+        t._vbox = self._vbox
+        return t
+
+    @data.setter
+    def data(self, value: "Tensor") -> None:
+        self._data = value._data
+        self._backend = value._backend
+
+    def register_hook(self, hook):
+        """Call hook(grad) when this tensor's gradient is computed; a returned tensor replaces grad.
+
+        Returns a handle whose ``remove()`` unregisters the hook.
+        """
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        node = self._grad_fn if self._grad_fn is not None else self._accumulator()
+        if node._hooks is None:
+            node._hooks = []
+        node._hooks.append(hook)
+        return _HookHandle(node._hooks, hook)
+
+
+class _HookHandle:
+    """What register_hook returns: ``remove()`` takes the hook out again."""
+
+    def __init__(self, hooks: list, hook) -> None:
+        self._hooks, self._hook = hooks, hook
+
+    def remove(self) -> None:
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
+
+
+def _rebuild(array: np.ndarray, requires_grad: bool) -> Tensor:
+    t = Tensor._wrap(array)
+    t._requires_grad = requires_grad
+    return t
+
+
+_function.Tensor = Tensor
+
+# The ops import Tensor from this module, so they load after the class exists.
+from . import _tensor_ops  # noqa: E402
+
+_tensor_ops._bind_ops()

@@ -416,12 +416,8 @@ class TensorOps:
         return _shape.sum_to_size(self, _sizes(size))
 
     def norm(self, p="fro", dim=None, keepdim=False):
-        """The p-norm (2-norm by default) over dim or over all elements."""
-        if p in ("fro", 2):
-            return (self * self).sum(dim, keepdim).sqrt()
-        if p == 1:
-            return self.abs().sum(dim, keepdim)
-        return (self.abs() ** p).sum(dim, keepdim) ** (1.0 / p)
+        """The vector p-norm (2 by default) over dim, or over all elements."""
+        return _reduce.norm(self, p, dim, keepdim)
 
     # ----- matrix products ------------------------------------------------------------
     def matmul(self, other):
@@ -505,15 +501,7 @@ class TensorOps:
 
     def repeat(self, *sizes):
         """Tile the tensor sizes[i] times along each dim."""
-        from .autograd.ops.shape import cat
-        reps = _sizes(sizes)
-        if len(reps) < self.dim():
-            raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor")
-        out = self.reshape((1,) * (len(reps) - self.dim()) + tuple(self.shape))
-        for d, r in enumerate(reps):
-            if r != 1:
-                out = cat([out] * r, d) if r > 0 else out.narrow(d, 0, 0)
-        return out
+        return _shape.repeat(self, _sizes(sizes))
 
     def split(self, split_size, dim: int = 0):
         return _index.split(self, split_size, dim)
@@ -715,11 +703,7 @@ class TensorOps:
                     f"fill_ only supports 0-dimension value tensor but got tensor with {value.dim()} dimensions.")
             value = value.item()
         _common.check_number(value, "value")
-        if _inplace.check_inplace(self):
-            return _inplace.commit_inplace(self, self * 0 + value)
-        self._backend.fill(self._data, value)
-        self._vbox[0] += 1
-        return self
+        return _inplace.fill(self, value)
 
     def copy_(self, src, non_blocking: bool = False):
         """Copy src's values (broadcast, converted to this dtype) into this tensor."""
@@ -735,12 +719,8 @@ class TensorOps:
                 f"The size of tensor a ({self.shape[-1] if self.dim() else 1}) must match the size "
                 f"of tensor b ({src.shape[-1] if src.dim() else 1}) at non-singleton dimension "
                 f"{max(self.dim() - 1, 0)}") from None
-        if _inplace.check_inplace(self, src):
-            out = src.to(self.dtype).expand(self.shape) * 1 if src.dtype is not self.dtype else src.expand(self.shape) + 0
-            return _inplace.commit_inplace(self, out)
-        self._backend.copy_into(self._data, src._data)
-        self._vbox[0] += 1
-        return self
+        _common.same_device(self, src)
+        return _inplace.copy(self, src)
 
     def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator=None):
         from . import random

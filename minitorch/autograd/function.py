@@ -37,6 +37,7 @@ class Function:
     saves_output = False
 
     _edges: tuple = ()
+    _tensor_args: tuple = ()
     _hooks: list | None = None
     _saved: tuple | None
     _shapes: tuple
@@ -86,7 +87,7 @@ class Function:
     @property
     def next_functions(self) -> tuple:
         """The nodes of the inputs as PyTorch shows them: ((node, 0), ...), (None, 0) for none."""
-        return tuple((e, 0) for e in self._edges)
+        return tuple((self._edges[i], 0) for i in self._tensor_args)
 
     def name(self) -> str:
         """The node's name as PyTorch prints it (``AddBackward0``)."""
@@ -131,6 +132,7 @@ class Function:
             if edges is not None:
                 ctx._edges = tuple(edges)
                 ctx._shapes = tuple(shapes)
+                ctx._tensor_args = tuple(i for i, a in enumerate(args) if isinstance(a, Tensor))
                 if cls.saves_output:
                     ctx._out = (data, out._vbox, out._vbox[0])
                 out._requires_grad = True

@@ -116,6 +116,26 @@ class NotImplemented(Function):  # noqa: A001 - PyTorch's node name for ops with
         raise RuntimeError("derivative for aten::floor_divide is not implemented")
 
 
+class DivBackward2(Function):
+    """Division rounded down ("floor") or toward zero ("trunc"): zero gradient almost everywhere."""
+
+    @staticmethod
+    def forward(ctx, a, b, rounding_mode):
+        same_device(a, b)
+        dtype = binary_dtype(a, b)
+        _check_int_zero_division(b, dtype)
+        if rounding_mode == "floor":
+            return _binary("floordiv", a, b, dtype)
+        if dtype.is_floating_point:
+            return a._backend.unary("trunc", _binary("div", a, b, dtype))
+        q = _binary("div", a, b, dtypes.float64)
+        return a._backend.astype(a._backend.unary("trunc", q), dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * 0, grad * 0, None
+
+
 def _check_int_zero_division(b, dtype) -> None:
     if dtype.is_floating_point:
         return
@@ -292,12 +312,8 @@ def mul(a: Tensor, b) -> Tensor:
 def div(a: Tensor, b, rounding_mode=None) -> Tensor:
     if rounding_mode is None:
         return DivBackward0.apply(a, b)
-    if rounding_mode == "floor":
-        return NotImplemented.apply(a, b)
-    if rounding_mode == "trunc":
-        q = DivBackward0.apply(a, b)
-        dtype = binary_dtype(a, b)
-        return q.trunc().to(dtype) if not dtype.is_floating_point else q.trunc()
+    if rounding_mode in ("floor", "trunc"):
+        return DivBackward2.apply(a, b, rounding_mode)
     raise RuntimeError(
         f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from ... import dtypes
 from ...tensor import Tensor
+from ..function import Function
 from ..grad_mode import _enabled
 
 
@@ -97,3 +98,51 @@ def inplace_apply(a: Tensor, fn, *args) -> Tensor:
     with no_grad():
         out = fn(a, *args)
     return commit_inplace(a, out)
+
+
+class ZeroBackward0(Function):
+    """zero_(): the old values no longer matter, so their gradient is zero."""
+
+    @staticmethod
+    def forward(ctx, a, value):
+        return a._backend.full(a._data.shape, value, a.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * 0, None
+
+
+class FillBackward2(ZeroBackward0):
+    """fill_(value)."""
+
+
+class CopyBackwards(Function):
+    """copy_(src): the gradient goes to src (un-broadcast, converted to its dtype)."""
+
+    @staticmethod
+    def forward(ctx, a, src):
+        ctx.src_dtype = src.dtype
+        out = a._backend.empty(a._data.shape, a.dtype)
+        a._backend.copy_into(out, src._data)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * 0, grad.to(ctx.src_dtype)
+
+
+def fill(a: Tensor, value) -> Tensor:
+    if check_inplace(a):
+        node = ZeroBackward0 if value == 0 else FillBackward2
+        return commit_inplace(a, node.apply(a, value))
+    a._backend.fill(a._data, value)
+    a._vbox[0] += 1
+    return a
+
+
+def copy(a: Tensor, src: Tensor) -> Tensor:
+    if check_inplace(a, src):
+        return commit_inplace(a, CopyBackwards.apply(a, src))
+    a._backend.copy_into(a._data, src._data)
+    a._vbox[0] += 1
+    return a

@@ -442,3 +442,50 @@ def all_any(a: Tensor, op: str, dim=None, keepdim=False) -> Tensor:
     """all/any: bool results (computed on the truth values of any dtype)."""
     dims = None if dim is None else wrap_dims(dim, a.dim())
     return Tensor._wrap(a._backend.reduce(op, a._data, dims, keepdim if dim is not None else False))
+
+
+class LinalgVectorNormBackward0(Function):
+    """(sum |a|^p)^(1/p) over dims: d/da = a |a|^(p-2) / norm^(p-1) (0 where the norm is 0)."""
+
+    saves_output = True
+
+    @staticmethod
+    def forward(ctx, a, p, dims, keepdim):
+        ctx.save_for_backward(a)
+        ctx.p, ctx.dims, ctx.keepdim = p, dims, keepdim
+        be = a._backend
+        absolute = be.unary("abs", a._data)
+        if p == float("inf"):
+            return be.reduce("amax", absolute, dims, keepdim)
+        if p == 2:
+            return be.unary("sqrt", be.reduce("sum", be.binary("mul", absolute, absolute, a.dtype), dims, keepdim, a.dtype))
+        if p == 1:
+            return be.reduce("sum", absolute, dims, keepdim, a.dtype)
+        powered = be.binary("pow", absolute, p, a.dtype)
+        return be.binary("pow", be.reduce("sum", powered, dims, keepdim, a.dtype), 1.0 / p, a.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        p, dims = ctx.p, ctx.dims
+        out = ctx.saved_output if not _enabled[0] else a.norm(p, dims, ctx.keepdim)
+        out = _keep(out, a.shape, dims, ctx.keepdim)
+        g = _expand_back(grad, a.shape, dims, ctx.keepdim)
+        if p == 1:
+            return g * a.sign(), None, None, None
+        if p == float("inf"):
+            mask = a.abs() == out
+            return g * a.sign() * mask / mask.sum(dims, keepdim=True), None, None, None
+        scale = a * a.abs() ** (p - 2) / out ** (p - 1) if p != 2 else a / out
+        return (g * scale).masked_fill(out == 0, 0), None, None, None
+
+
+def norm(a: Tensor, p="fro", dim=None, keepdim=False) -> Tensor:
+    if not a.dtype.is_floating_point:
+        raise RuntimeError(
+            f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got {a.dtype.name.capitalize()}")
+    if p == "fro" or p is None:
+        p = 2
+    if isinstance(p, str):
+        raise RuntimeError(f"norm: unsupported p {p!r}")
+    return LinalgVectorNormBackward0.apply(a, float(p) if p != 2 and p != 1 else p, wrap_dims(dim, a.dim()), keepdim)

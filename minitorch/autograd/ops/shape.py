@@ -357,3 +357,34 @@ def stack(tensors, dim: int = 0) -> Tensor:
                 f"stack expects each tensor to be equal size, but got {list(ref.shape)} at entry 0 "
                 f"and {list(t.shape)} at entry {i}")
     return StackBackward0.apply(d, _promote_all(tensors), *tensors)
+
+
+class RepeatBackward0(Function):
+    """Tile a tensor; backward sums the gradient over the copies."""
+
+    @staticmethod
+    def forward(ctx, a, reps):
+        ctx.shape, ctx.reps = a.shape, reps
+        lead = len(reps) - a.dim()
+        return a._backend.tile(a._backend.reshape(a._data, (1,) * lead + tuple(a.shape)), reps)
+
+    @staticmethod
+    def backward(ctx, grad):
+        lead = len(ctx.reps) - len(ctx.shape)
+        sizes = (1,) * lead + tuple(ctx.shape)
+        # Split each dim d into (reps[d], size[d]) and sum the copies away.
+        split = []
+        for r, s in zip(ctx.reps, sizes):
+            split += [r, s]
+        g = grad.reshape(split).sum(dim=tuple(range(0, 2 * len(sizes), 2)))
+        return g.reshape(ctx.shape), None
+
+
+def repeat(a: Tensor, reps) -> Tensor:
+    reps = tuple(reps)
+    if len(reps) < a.dim():
+        raise RuntimeError(
+            "Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor")
+    if any(r < 0 for r in reps):
+        raise RuntimeError(f"Trying to create tensor with negative dimension {min(reps)}: {list(reps)}")
+    return RepeatBackward0.apply(a, reps)

@@ -200,8 +200,14 @@ class CPUBackend:
     # ----- reductions -----------------------------------------------------------------
     def reduce(self, op: str, a, dims: tuple, keepdim: bool, dtype=None):
         """op over the axes dims (a tuple), keeping them as size 1 when keepdim."""
-        out = _REDUCE[op](a, axis=dims, keepdims=keepdim, dtype=None if dtype is None else dtype.np)
+        if op in ("sum", "prod"):
+            out = _REDUCE[op](a, axis=dims, keepdims=keepdim, dtype=None if dtype is None else dtype.np)
+        else:
+            out = _REDUCE[op](a, axis=dims, keepdims=keepdim)
         return np.asarray(out)
+
+    def tile(self, a, reps):
+        return np.tile(a, reps)
 
     def prod_of_others(self, a, dim: int):
         """For each element, the product of the others along dim (exclusive cumulative products)."""

@@ -32,10 +32,7 @@ class TensorOps:
 
     # ----- arithmetic operators -------------------------------------------------------
     def _operand(self, other):
-        from .tensor import Tensor
-        if isinstance(other, Tensor) or isinstance(other, _NUMBER):
-            return other
-        return None
+        return other if isinstance(other, _OPERAND) else None
 
     def __add__(self, other):
         if self._operand(other) is None:
@@ -745,6 +742,8 @@ def _flip(t, index):
 
 def _bind_ops() -> None:
     """Import the op modules; they import Tensor, so tensor.py calls this once Tensor exists."""
-    global _common, _arith, _index, _inplace, _matmul, _reduce, _shape, _unary
+    global _common, _arith, _index, _inplace, _matmul, _reduce, _shape, _unary, _OPERAND
+    from .tensor import Tensor
+    _OPERAND = (Tensor,) + _NUMBER
     from .autograd.ops import _common, arith as _arith, index as _index, inplace as _inplace
     from .autograd.ops import matmul as _matmul, reduce as _reduce, shape as _shape, unary as _unary

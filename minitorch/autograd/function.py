@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import weakref
 
+from ..backends import cpu as _cpu
 from .grad_mode import _enabled
 
 Tensor = None  # set by minitorch.tensor (the Tensor class imports this module)
@@ -37,9 +38,9 @@ class Function:
     saves_output = False
 
     _edges: tuple = ()
+    _saved: tuple | None = ()
     _tensor_args: tuple = ()
     _hooks: list | None = None
-    _saved: tuple | None
     _shapes: tuple
 
     # ----- used inside forward --------------------------------------------------------
@@ -112,31 +113,31 @@ class Function:
     @classmethod
     def apply(cls, *args):
         """Run forward; when grad mode is on and an input requires grad, record the node."""
-        ctx = cls.__new__(cls)
-        ctx._saved = ()
+        ctx = object.__new__(cls)
         data = cls.forward(ctx, *args)
-        out = Tensor._wrap(data)
+        out = Tensor._wrap(data, args[0]._backend if isinstance(args[0], Tensor) else _cpu)
         if cls.is_view:
             base = args[0]
             out._vbox = base._vbox
             out._base = base if base._base is None else base._base
-        if _enabled[0] and data.dtype.kind == "f":
-            edges = None
-            for i, a in enumerate(args):
-                if isinstance(a, Tensor) and a._requires_grad:
-                    if edges is None:
-                        edges = [None] * len(args)
-                        shapes = [None] * len(args)
-                    edges[i] = a._grad_fn if a._grad_fn is not None else a._accumulator()
-                    shapes[i] = a._data.shape
-            if edges is not None:
-                ctx._edges = tuple(edges)
-                ctx._shapes = tuple(shapes)
-                ctx._tensor_args = tuple(i for i, a in enumerate(args) if isinstance(a, Tensor))
-                if cls.saves_output:
-                    ctx._out = (data, out._vbox, out._vbox[0])
-                out._requires_grad = True
-                out._grad_fn = ctx
+        if not _enabled[0]:
+            return out
+        edges = None
+        for i, a in enumerate(args):
+            if isinstance(a, Tensor) and a._requires_grad:
+                if edges is None:
+                    edges = [None] * len(args)
+                    shapes = [None] * len(args)
+                edges[i] = a._grad_fn if a._grad_fn is not None else a._accumulator()
+                shapes[i] = a._data.shape
+        if edges is not None and data.dtype.kind == "f":
+            ctx._edges = tuple(edges)
+            ctx._shapes = tuple(shapes)
+            ctx._tensor_args = tuple(i for i, a in enumerate(args) if isinstance(a, Tensor))
+            if cls.saves_output:
+                ctx._out = (data, out._vbox, out._vbox[0])
+            out._requires_grad = True
+            out._grad_fn = ctx
         return out
 
 

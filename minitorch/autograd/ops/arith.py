@@ -23,11 +23,20 @@ def _binary(op: str, a: Tensor, b, dtype: dtypes.dtype):
         raise broadcast_error(a.shape, b.shape) from None
 
 
+def _is_bool(x) -> bool:
+    return x.dtype is dtypes.bool if isinstance(x, Tensor) else isinstance(x, bool)
+
+
 def _no_bool_sub(a: Tensor, b) -> None:
-    if a.dtype is dtypes.bool and (isinstance(b, bool) or (isinstance(b, Tensor) and b.dtype is dtypes.bool)):
+    """PyTorch refuses subtraction with a bool operand (a Python bool counts as one)."""
+    if _is_bool(a) and _is_bool(b):
         raise RuntimeError(
             "Subtraction, the `-` operator, with two bool tensors is not supported. "
             "Use the `^` or `logical_xor()` operator instead.")
+    if _is_bool(a) or _is_bool(b):
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with a bool tensor is not supported. "
+            "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
 
 
 class AddBackward0(Function):

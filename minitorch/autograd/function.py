@@ -114,7 +114,11 @@ class Function:
     def apply(cls, *args):
         """Run forward; when grad mode is on and an input requires grad, record the node."""
         ctx = object.__new__(cls)
-        data = cls.forward(ctx, *args)
+        return cls._record(ctx, args, cls.forward(ctx, *args))
+
+    @classmethod
+    def _record(cls, ctx, args, data):
+        """Wrap forward's raw result; link the node into the graph when gradients are needed."""
         out = Tensor._wrap(data, args[0]._backend if isinstance(args[0], Tensor) else _cpu)
         if cls.is_view:
             base = args[0]
@@ -139,6 +143,30 @@ class Function:
             out._requires_grad = True
             out._grad_fn = ctx
         return out
+
+
+class UserFunction(Function):
+    """PyTorch's ``torch.autograd.Function`` for user-defined ops.
+
+    Subclass it with static ``forward(ctx, *args)`` returning a Tensor (it runs without
+    recording a graph) and ``backward(ctx, grad_output)`` returning one gradient per
+    forward argument; call ``MyOp.apply(*args)``.
+    """
+
+    @classmethod
+    def apply(cls, *args):
+        ctx = object.__new__(cls)
+        ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
+        prev = _enabled[0]
+        _enabled[0] = False
+        try:
+            out = cls.forward(ctx, *args)
+        finally:
+            _enabled[0] = prev
+        if not isinstance(out, Tensor):
+            raise TypeError(
+                f"{cls.__name__}.forward must return a single Tensor, got {type(out).__name__}")
+        return cls._record(ctx, args, out._data)
 
 
 class AccumulateGrad:

@@ -32,9 +32,11 @@ def _infer_array(data) -> np.ndarray:
     """Nested lists / scalars / tensors as a NumPy array with PyTorch's inferred dtype."""
     if isinstance(data, Tensor):
         return data.detach().numpy().copy()
-    if isinstance(data, np.ndarray):
+    if isinstance(data, (np.ndarray, np.generic)):
         dtypes.from_numpy_dtype(data.dtype)
-        return data.copy()
+        return np.array(data)
+    if data is None:
+        raise RuntimeError("Could not infer dtype of NoneType")
     if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in _flat_items(data)):
         data = _tensors_to_lists(data)
     try:
@@ -162,6 +164,9 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad: bool = Fal
     """A tensor of the given size filled with fill_value (dtype inferred from the value)."""
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
+    if not isinstance(fill_value, (bool, int, float, np.number, np.bool_)):
+        raise TypeError(
+            f"full(): argument 'fill_value' (position 2) must be Number, not {type(fill_value).__name__}")
     default = dtypes.scalar_dtype(fill_value)
     return _make(lambda be, s, d: be.full(s, fill_value, d), (size,) if not isinstance(size, int) else (size,),
                  dtype, device, requires_grad, default)

@@ -107,6 +107,14 @@ def _normal(shape, mean, std, dtype, generator) -> np.ndarray:
     return (mean + std * values).astype(dtype.np)
 
 
+def _shape(size) -> tuple:
+    shape = _sizes(size)
+    for s in shape:
+        if s < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(shape)}")
+    return shape
+
+
 def _wrap(data, device, requires_grad):
     from ._creation import _finish
     return _finish(data, device, requires_grad)
@@ -115,13 +123,13 @@ def _wrap(data, device, requires_grad):
 def rand(*size, generator=None, dtype=None, device=None, requires_grad: bool = False):
     """Uniform random numbers in [0, 1)."""
     dtype = _float_dtype(dtype, "check_uniform_bounds")
-    return _wrap(_uniform(_sizes(size), 0.0, 1.0, dtype, generator), device, requires_grad)
+    return _wrap(_uniform(_shape(size), 0.0, 1.0, dtype, generator), device, requires_grad)
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad: bool = False):
     """Standard normal random numbers."""
     dtype = _float_dtype(dtype, "normal_kernel_cpu")
-    return _wrap(_normal(_sizes(size), 0.0, 1.0, dtype, generator), device, requires_grad)
+    return _wrap(_normal(_shape(size), 0.0, 1.0, dtype, generator), device, requires_grad)
 
 
 def rand_like(input, *, dtype=None, device=None, requires_grad: bool = False):
@@ -132,9 +140,14 @@ def randn_like(input, *, dtype=None, device=None, requires_grad: bool = False):
     return randn(input.shape, dtype=dtype or input.dtype, device=device or input.device, requires_grad=requires_grad)
 
 
-def randint(*args, size=None, generator=None, dtype=None, device=None, requires_grad: bool = False):
+def randint(*args, size=None, low=None, high=None, generator=None, dtype=None, device=None,
+            requires_grad: bool = False):
     """Random integers in [low, high): ``randint(high, size)`` or ``randint(low, high, size)``."""
     args = list(args)
+    if high is not None:
+        args = [0 if low is None else low, high] + args
+    elif low is not None:
+        args = [low] + args
     if size is None:
         if not args or not isinstance(args[-1], (tuple, list)):
             raise TypeError("randint() missing required argument 'size'")
@@ -148,7 +161,7 @@ def randint(*args, size=None, generator=None, dtype=None, device=None, requires_
     if low >= high:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
     dtype = dtype or dtypes.int64
-    data = _gen(generator)._rng.integers(int(low), int(high), size=_sizes((size,)) if isinstance(size, int) else _sizes(size))
+    data = _gen(generator)._rng.integers(int(low), int(high), size=_shape((size,) if isinstance(size, int) else size))
     return _wrap(np.asarray(data).astype(dtype.np), device, requires_grad)
 
 

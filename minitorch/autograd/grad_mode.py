@@ -25,20 +25,31 @@ class _GradMode:
         _enabled[0] = self._prev
 
     def __call__(self, fn):
+        cls = type(self)
+
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            with self.__class__():
+            with cls():
                 return fn(*args, **kwargs)
         return wrapper
 
 
-class no_grad(_GradMode):
+class _NoParamGradMode(_GradMode):
+    """A switch that also decorates without parentheses: ``@no_grad`` as well as ``@no_grad()``."""
+
+    def __new__(cls, orig_func=None):
+        if orig_func is None:
+            return super().__new__(cls)
+        return cls()(orig_func)
+
+
+class no_grad(_NoParamGradMode):
     """Operations inside do not record the graph (context manager or decorator)."""
 
     _mode = False
 
 
-class enable_grad(_GradMode):
+class enable_grad(_NoParamGradMode):
     """Operations inside record the graph, even within no_grad (context manager or decorator)."""
 
     _mode = True
@@ -66,8 +77,17 @@ class set_grad_enabled(_GradMode):
         return wrapper
 
 
-class inference_mode(no_grad):
+class inference_mode(_GradMode):
     """Like no_grad (minitorch has no separate inference tensors)."""
 
     def __init__(self, mode: bool = True) -> None:
         self._mode = not mode
+
+    def __call__(self, fn):
+        mode = not self._mode
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with inference_mode(mode):
+                return fn(*args, **kwargs)
+        return wrapper

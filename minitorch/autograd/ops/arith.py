@@ -117,6 +117,8 @@ class NotImplemented(Function):  # noqa: A001 - PyTorch's node name for ops with
     def forward(ctx, a, b):
         same_device(a, b)
         dtype = binary_dtype(a, b)
+        if dtype is dtypes.bool:
+            raise NotImplementedError("\"div_floor_cpu\" not implemented for 'Bool'")
         _check_int_zero_division(b, dtype)
         return _binary("floordiv", a, b, dtype)
 

@@ -52,11 +52,23 @@ def shape_error(a: Tensor, shape) -> RuntimeError:
         f"output with shape {list(a.shape)} doesn't match the broadcast shape {list(shape)}")
 
 
+def _snapshot_saved_self(node, a: Tensor) -> None:
+    """The node saved a, whose memory is about to be overwritten: give it a copy of the
+    original values instead (PyTorch's backward of an in-place op sees the original self)."""
+    snap = Tensor._wrap(a._backend.copy(a._data), a._backend)
+    snap._requires_grad, snap._grad_fn = a._requires_grad, a._grad_fn
+    node._saved = tuple(snap if t is a else t for t in node._saved)
+    node._versions = tuple(0 if t is snap else v for t, v in zip(node._saved, node._versions))
+
+
 def commit_inplace(a: Tensor, out: Tensor) -> Tensor:
     """Write an out-of-place result into a's memory and take over its graph node."""
     check_cast(out.dtype, a)
     if out.shape != a.shape:
         raise shape_error(a, out.shape)
+    node = out._grad_fn
+    if node is not None and node._saved and any(t is a for t in node._saved):
+        _snapshot_saved_self(node, a)
     a._backend.copy_into(a._data, out._data)
     a._vbox[0] += 1
     if out._grad_fn is not None and a.dtype.is_floating_point:

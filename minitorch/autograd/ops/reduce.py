@@ -1,6 +1,8 @@
 """Reductions over dims: sum, mean, prod, var, std, max/min, amax/amin, logsumexp."""
 from __future__ import annotations
 
+import builtins
+
 from ... import dtypes
 from ...tensor import Tensor
 from ..function import Function
@@ -57,7 +59,7 @@ class MeanBackward0(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return grad.expand(ctx.shape) / max(ctx.shape.numel(), 1), None
+        return grad.expand(ctx.shape) / builtins.max(ctx.shape.numel(), 1), None
 
 
 class MeanBackward1(Function):

@@ -82,7 +82,7 @@ class TensorOps:
     def __rfloordiv__(self, other):
         if self._operand(other) is None:
             return NotImplemented
-        return _arith.floor_divide(_common.scalar_tensor(other, self), self)
+        return _arith.floor_divide(_common.scalar_tensor(other, self, _common.binary_dtype(self, other)), self)
 
     def __mod__(self, other):
         if self._operand(other) is None:
@@ -92,7 +92,7 @@ class TensorOps:
     def __rmod__(self, other):
         if self._operand(other) is None:
             return NotImplemented
-        return _arith.remainder(_common.scalar_tensor(other, self), self)
+        return _arith.remainder(_common.scalar_tensor(other, self, _common.binary_dtype(self, other)), self)
 
     def __pow__(self, other):
         if self._operand(other) is None:
@@ -458,7 +458,10 @@ class TensorOps:
         if s == e:
             return self
         shape = tuple(self.shape)
-        return _shape.reshape(self, shape[:s] + (-1,) + shape[e + 1:])
+        folded = 1
+        for size in shape[s:e + 1]:
+            folded *= size
+        return _shape.reshape(self, shape[:s] + (folded,) + shape[e + 1:])
 
     def unflatten(self, dim: int, sizes):
         d = _common.wrap_dim(dim, self.dim())

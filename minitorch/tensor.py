@@ -114,6 +114,8 @@ class Tensor(TensorOps):
 
     def is_contiguous(self, memory_format=None) -> bool:
         """True when the elements are laid out in row-major order without gaps."""
+        if self._data.size == 0:
+            return True
         expected = 1
         for size, stride in zip(reversed(self._data.shape), reversed(self.stride())):
             if size != 1 and stride != expected:

@@ -108,8 +108,8 @@ def wrap_dims(dim, ndim: int) -> tuple:
     return tuple(sorted(dims))
 
 
-def scalar_tensor(value, like: Tensor) -> Tensor:
-    """A Python number as a 0-d tensor on like's device, typed as PyTorch types the number."""
+def scalar_tensor(value, like: Tensor, dtype=None) -> Tensor:
+    """A Python number as a 0-d tensor on like's device (of dtype, or typed as PyTorch types the number)."""
     check_number(value)
-    dtype = scalar_dtype(value)
-    return Tensor._wrap(like._backend.full((), value, dtype))
+    dtype = dtype or scalar_dtype(value)
+    return Tensor._wrap(like._backend.full((), value, dtype), like._backend)

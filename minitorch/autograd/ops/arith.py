@@ -10,7 +10,7 @@ import math
 from ... import dtypes
 from ...tensor import Tensor
 from ..function import Function
-from ._common import binary_dtype, broadcast_error, same_device, scalar_tensor
+from ._common import binary_dtype, broadcast_error, check_number, same_device, scalar_tensor
 
 
 def _binary(op: str, a: Tensor, b, dtype: dtypes.dtype):
@@ -157,12 +157,18 @@ def _check_int_zero_division(b, dtype) -> None:
         raise RuntimeError("ZeroDivisionError")
 
 
+def _no_bool(dtype, name: str) -> None:
+    if dtype is dtypes.bool:
+        raise NotImplementedError(f"\"{name}\" not implemented for 'Bool'")
+
+
 class RemainderBackward0(Function):
     """a % scalar."""
 
     @staticmethod
     def forward(ctx, a, scalar):
         dtype = binary_dtype(a, scalar)
+        _no_bool(dtype, "remainder_cpu")
         _check_int_zero_division(scalar, dtype)
         return _binary("remainder", a, scalar, dtype)
 
@@ -178,6 +184,7 @@ class RemainderBackward1(Function):
     def forward(ctx, a, b):
         same_device(a, b)
         dtype = binary_dtype(a, b)
+        _no_bool(dtype, "remainder_cpu")
         _check_int_zero_division(b, dtype)
         ctx.save_for_backward(a, b)
         return _binary("remainder", a, b, dtype)
@@ -198,6 +205,9 @@ class PowBackward0(Function):
             raise RuntimeError("Integers to negative integer powers are not allowed.")
         ctx.save_for_backward(a)
         ctx.exponent = exponent
+        if dtype is dtypes.bool:  # x ** False is all True, x ** True is x
+            be = a._backend
+            return be.full(a._data.shape, True, dtype) if not exponent else be.copy(a._data)
         return _binary("pow", a, exponent, dtype)
 
     @staticmethod
@@ -216,8 +226,7 @@ class PowBackward1(Function):
     def forward(ctx, a, b):
         same_device(a, b)
         dtype = binary_dtype(a, b)
-        if not dtype.is_floating_point and (b._data < 0).any():
-            raise RuntimeError("Integers to negative integer powers are not allowed.")
+        _no_bool(dtype, "pow")
         ctx.save_for_backward(a, b)
         return _binary("pow", a, b, dtype)
 
@@ -240,8 +249,7 @@ class PowBackward2(Function):
         ctx.save_for_backward(b)
         ctx.base = base
         dtype = binary_dtype(b, base)
-        if not dtype.is_floating_point and (b._data < 0).any():
-            raise RuntimeError("Integers to negative integer powers are not allowed.")
+        _no_bool(dtype, "pow")
         return b._backend.rbinary("pow", base, b._data, dtype)
 
     @staticmethod
@@ -360,8 +368,11 @@ def minimum(a: Tensor, b: Tensor) -> Tensor:
 def where(condition: Tensor, a, b) -> Tensor:
     if condition.dtype is not dtypes.bool:
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype {condition.dtype.name.capitalize()}")
-    if not isinstance(a, Tensor):
-        a = scalar_tensor(a, condition)
-    if not isinstance(b, Tensor):
-        b = scalar_tensor(b, condition)
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        dtype = dtypes.promote_types(dtypes.scalar_dtype(check_number(a)), dtypes.scalar_dtype(check_number(b)))
+        a, b = scalar_tensor(a, condition, dtype), scalar_tensor(b, condition, dtype)
+    elif not isinstance(a, Tensor):
+        a = scalar_tensor(a, b, binary_dtype(b, check_number(a)))
+    elif not isinstance(b, Tensor):
+        b = scalar_tensor(b, a, binary_dtype(a, check_number(b)))
     return WhereBackward0.apply(condition, a, b)

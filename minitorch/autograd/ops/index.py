@@ -25,57 +25,84 @@ def _index_error(e: IndexError) -> IndexError:
     return IndexError(msg.replace("axis", "dimension").replace("array", "tensor"))
 
 
-def convert_index(a: Tensor, index) -> tuple[tuple, bool, str]:
-    """(the index as the op table takes it, whether it is advanced, the node name of basic indexing)."""
+def convert_index(a: Tensor, index) -> tuple[tuple, tuple | None, str]:
+    """Split an index into (basic, advanced, node name).
+
+    basic holds ints, slices, None and Ellipsis and gives a view; advanced (None when
+    there are no index tensors) is then applied to that view. Applying the ints first is
+    PyTorch's rule (NumPy would broadcast an int with the index tensors instead).
+    """
     if not isinstance(index, tuple):
         index = (index,)
-    out = []
-    advanced = False
+    basic, advanced = [], []
+    has_advanced = False
     name = None
     for item in index:
+        if isinstance(item, Tensor) and item.dim() == 0 and item.dtype not in (dtypes.bool, dtypes.uint8) \
+                and not item.dtype.is_floating_point:
+            item = int(item.item())  # a 0-d integer tensor selects, like an int
         if isinstance(item, Tensor):
             same_device(a, item)
             if item.dtype is dtypes.bool or item.dtype is dtypes.uint8:
-                out.append(item._data.astype(bool, copy=False) if item.dim() else bool(item.item()))
+                arr = item._data.astype(bool, copy=False) if item.dim() else bool(item.item())
             elif item.dtype.is_floating_point:
                 raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
             else:
-                out.append(item._data)
-            advanced = True
+                arr = item._data
+            basic.append(slice(None) if item.dim() else None)
+            advanced.append(arr)
+            has_advanced = True
         elif isinstance(item, (bool, np.bool_)):
-            out.append(bool(item))
-            advanced = True
+            return (), tuple(bool(i) if isinstance(i, np.bool_) else i for i in index), "IndexBackward0"
         elif isinstance(item, (int, np.integer)):
-            out.append(int(item))
+            basic.append(int(item))
             name = "SelectBackward0"
         elif isinstance(item, slice):
             for part in (item.start, item.stop, item.step):
-                if part is not None and not isinstance(part, (int, np.integer)):
-                    if isinstance(part, Tensor) and part.numel() == 1 and not part.dtype.is_floating_point:
-                        continue
+                if part is not None and not isinstance(part, (int, np.integer)) and not hasattr(part, "__index__"):
                     raise TypeError(
                         f"slice indices must be integers or None or have an __index__ method, got {type(part).__name__}")
             if item.step is not None and item.step <= 0:
                 raise ValueError("step must be greater than zero")
             if item != slice(None) or name is None:
                 name = "SliceBackward0"  # a full slice keeps the name of what came before
-            out.append(item)
+            basic.append(item)
+            advanced.append(slice(None))
         elif item is None:
-            out.append(None)
+            basic.append(None)
+            advanced.append(slice(None))
             name = "UnsqueezeBackward0"
         elif item is Ellipsis:
-            out.append(Ellipsis)
+            basic.append(Ellipsis)
+            advanced.append(Ellipsis)
         elif isinstance(item, (list, np.ndarray)):
             arr = np.asarray(item)
             if arr.dtype.kind == "f":
                 raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
-            out.append(arr)
-            advanced = True
+            basic.append(slice(None))
+            advanced.append(arr if arr.dtype.kind == "b" else arr.astype(np.int64))
+            has_advanced = True
         else:
             raise IndexError(
                 "only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are "
                 f"valid indices (got {type(item).__name__})")
-    return tuple(out), advanced, name or "AliasBackward0"
+    if not has_advanced:
+        return tuple(basic), None, name or "AliasBackward0"
+    return tuple(basic), tuple(advanced), name or "AliasBackward0"
+
+
+def _read(be, data, basic, advanced):
+    """The raw values at a converted index."""
+    view = be.getitem(data, basic) if basic else data
+    return view if advanced is None else be.getitem(view, advanced)
+
+
+def _write(be, data, basic, advanced, value) -> None:
+    """Assign value at a converted index, in place."""
+    if advanced is None:
+        be.setitem(data, basic, value)
+    else:
+        be.setitem(be.getitem(data, basic) if basic else data, advanced, value)
 
 
 class _BasicIndexBase(Function):
@@ -157,31 +184,38 @@ class IndexAccumulate(Function):
 
 
 def getitem(a: Tensor, index) -> Tensor:
-    idx, advanced, name = convert_index(a, index)
-    if advanced:
-        return IndexBackward0.apply(a, idx)
-    return _BASIC[name].apply(a, idx)
+    basic, advanced, name = convert_index(a, index)
+    if advanced is None:
+        return _BASIC[name].apply(a, basic)
+    view = _BASIC[name].apply(a, basic) if basic else a
+    return IndexBackward0.apply(view, advanced)
 
 
 class CopySlices(Function):
     """a[index] = value recorded in the graph: gradient to a except at index, to value at index."""
 
     @staticmethod
-    def forward(ctx, a, value, index, dtype):
+    def forward(ctx, a, value, index):
         ctx.index = index
         be = a._backend
         out = be.copy(a._data)
-        be.setitem(out, index, value._data if isinstance(value, Tensor) else value)
+        _write(be, out, *index, value._data if isinstance(value, Tensor) else value)
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        grad_a = grad.clone()
-        grad_a[ctx.index] = 0
-        return grad_a, grad[ctx.index], None, None
+        be = grad._backend
+        keep = be.full(grad._data.shape, 1, grad.dtype)
+        _write(be, keep, *ctx.index, 0)
+        grad_a = grad * Tensor._wrap(keep, be)
+        basic, advanced = ctx.index
+        grad_value = _BASIC["AliasBackward0"].apply(grad, basic) if basic else grad
+        if advanced is not None:
+            grad_value = IndexBackward0.apply(grad_value, advanced)
+        return grad_a, grad_value, None
 
 
-def _setitem_error(e: ValueError, target_shape, value) -> RuntimeError:
+def _setitem_error(target_shape, value) -> RuntimeError:
     vshape = list(value.shape) if isinstance(value, Tensor) else []
     return RuntimeError(
         f"shape mismatch: value tensor of shape {vshape} cannot be broadcast to indexing result "
@@ -190,27 +224,27 @@ def _setitem_error(e: ValueError, target_shape, value) -> RuntimeError:
 
 def setitem(a: Tensor, index, value) -> None:
     from .inplace import check_inplace, commit_inplace
-    idx, advanced, _ = convert_index(a, index)
+    basic, advanced, _ = convert_index(a, index)
     if isinstance(value, Tensor):
         same_device(a, value)
     else:
         check_number(value, "value")
-    record = check_inplace(a, value)
+    be = a._backend
     try:
-        target = a._backend.getitem(a._data, idx)
+        target = _read(be, a._data, basic, advanced)
     except IndexError as e:
         raise _index_error(e) from None
-    if record:
+    if check_inplace(a, value):
         try:
-            out = CopySlices.apply(a, value, idx, a.dtype)
-        except ValueError as e:
-            raise _setitem_error(e, target.shape, value) from None
+            out = CopySlices.apply(a, value, (basic, advanced))
+        except ValueError:
+            raise _setitem_error(target.shape, value) from None
         commit_inplace(a, out)
         return
     try:
-        a._backend.setitem(a._data, idx, value._data if isinstance(value, Tensor) else value)
-    except ValueError as e:
-        raise _setitem_error(e, target.shape, value) from None
+        _write(be, a._data, basic, advanced, value._data if isinstance(value, Tensor) else value)
+    except ValueError:
+        raise _setitem_error(target.shape, value) from None
     a._vbox[0] += 1
 
 
@@ -332,7 +366,7 @@ def chunk(a: Tensor, chunks: int, dim: int = 0) -> tuple:
     d = wrap_dim(dim, a.dim())
     size = a.shape[d]
     if size == 0:
-        return (narrow(a, d, 0, 0, "SplitBackward0"),)
+        return tuple(narrow(a, d, 0, 0, "SplitBackward0") for _ in range(chunks))
     return split(a, -(-size // chunks), d)
 
 

@@ -23,6 +23,13 @@ def _same_dtype(a: Tensor, b: Tensor, what: str) -> None:
             f"{_DTYPE_NAMES[a.dtype.name]} != {_DTYPE_NAMES[b.dtype.name]}")
 
 
+def _prod(shape) -> int:
+    n = 1
+    for s in shape:
+        n *= s
+    return n
+
+
 def _x(shape) -> str:
     return "x".join(map(str, shape))
 
@@ -153,15 +160,16 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
     if da >= 3 and db <= 2:
         # Fold a's batch dims into its rows: one mm on BLAS, then a reshape back.
         k = a.shape[-1]
+        rows = a.numel() // k if k else _prod(a.shape[:-1])
         if db == 1:
             if b.shape[0] != k:
                 raise RuntimeError(
                     f"size mismatch, got input ({_x(a.shape[:-1])}), mat ({_x(a.shape)}), vec ({b.shape[0]})")
-            return UnsafeViewBackward0.apply(mm(a.reshape(-1, k), b.unsqueeze(1)), a.shape[:-1])
+            return UnsafeViewBackward0.apply(mm(a.reshape(rows, k), b.unsqueeze(1)), a.shape[:-1])
         if b.shape[0] != k:
             raise RuntimeError(
                 f"mat1 and mat2 shapes cannot be multiplied ({_x((a.numel() // max(k, 1), k))} and {_x(b.shape)})")
-        return UnsafeViewBackward0.apply(mm(a.reshape(-1, k), b), a.shape[:-1] + (b.shape[1],))
+        return UnsafeViewBackward0.apply(mm(a.reshape(rows, k), b), a.shape[:-1] + (b.shape[1],))
     # Batched: broadcast the batch dims, fold them into one, bmm, reshape back.
     a2 = a.unsqueeze(0) if da == 1 else a
     b2 = b.unsqueeze(-1) if db == 1 else b
@@ -171,9 +179,7 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
         raise RuntimeError(
             f"Expected size for first two dimensions of batch2 tensor to be: [{1}, {k}] but got: [{1}, {k2}].")
     batch = broadcast_shapes(a2.shape[:-2], b2.shape[:-2])
-    nb = 1
-    for s in batch:
-        nb *= s
+    nb = _prod(batch)
     a3 = a2.expand(batch + (n, k)).reshape(nb, n, k)
     b3 = b2.expand(batch + (k, m)).reshape(nb, k, m)
     out_shape = batch + ((n,) if da > 1 else ()) + ((m,) if db > 1 else ())

@@ -94,7 +94,7 @@ class ProdBackward1(Function):
     def forward(ctx, a, dim, keepdim, dtype):
         ctx.save_for_backward(a)
         ctx.dim, ctx.keepdim = dim, keepdim
-        return a._backend.reduce("prod", a._data, (dim,), keepdim, dtype)
+        return a._backend.reduce("prod", a._data, (dim,) if a.dim() else (), keepdim, dtype)
 
     @staticmethod
     def backward(ctx, grad):
@@ -111,7 +111,7 @@ def _prod_of_others(a: Tensor, dim: int) -> Tensor:
     """
     if _enabled[0]:
         return a.prod(dim, keepdim=True) / a
-    return Tensor._wrap(a._backend.prod_of_others(a._data, dim))
+    return Tensor._wrap(a._backend.prod_of_others(a._data, dim), a._backend)
 
 
 class VarBackward0(Function):
@@ -422,9 +422,11 @@ def min(a: Tensor, dim=None, keepdim=False):  # noqa: A001
 
 def arg_extreme(a: Tensor, dim, keepdim: bool, op: str) -> Tensor:
     """argmax/argmin: over the flattened tensor when dim is None."""
-    if a.numel() == 0:
-        raise RuntimeError(f"{op}(): Expected reduction dim to be specified for input.numel() == 0.")
     be = a._backend
+    if dim is None and a.numel() == 0:
+        raise IndexError(f"{op}(): Expected reduction dim to be specified for input.numel() == 0.")
+    if dim is not None and a.dim() and a.shape[wrap_dim(dim, a.dim())] == 0:
+        raise IndexError(f"{op}(): Expected reduction dim {dim} to have non-zero size.")
     if dim is None:
         out = be.arg_reduce(op, be.reshape(a._data, (-1,)), 0, False)
         if keepdim:

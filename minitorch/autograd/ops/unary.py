@@ -29,12 +29,24 @@ class _Unary(Function):
 
     @classmethod
     def forward(cls, ctx, a):
-        if a.dtype is dtypes.bool and cls.op in ("neg",):
-            raise RuntimeError(
-                "Negation, the `-` operator, on a bool tensor is not supported. "
-                "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+        if a.dtype is dtypes.bool and cls.op in _BOOL_ERRORS:
+            error, message = _BOOL_ERRORS[cls.op]
+            raise error(message)
         ctx.save_for_backward(a)
         return _unary(cls.op, a)
+
+
+# What PyTorch raises for these functions of a bool tensor.
+_BOOL_ERRORS = {
+    "neg": (RuntimeError, "Negation, the `-` operator, on a bool tensor is not supported. If you are "
+                          "trying to invert a mask, use the `~` or `logical_not()` operator instead."),
+    "abs": (NotImplementedError, "\"abs_cpu\" not implemented for 'Bool'"),
+    "relu": (RuntimeError, "Boolean inputs not supported for relu"),
+    "floor": (NotImplementedError, "\"floor_vml_cpu\" not implemented for 'Bool'"),
+    "ceil": (NotImplementedError, "\"ceil_vml_cpu\" not implemented for 'Bool'"),
+    "round": (NotImplementedError, "\"round_vml_cpu\" not implemented for 'Bool'"),
+    "trunc": (NotImplementedError, "\"trunc_vml_cpu\" not implemented for 'Bool'"),
+}
 
 
 class NegBackward0(_Unary):

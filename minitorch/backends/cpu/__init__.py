@@ -30,17 +30,41 @@ _BINARY = {
 }
 
 
+def _arr(x) -> np.ndarray:
+    """NumPy returns scalars, not 0-d arrays, from ufuncs on 0-d input; tensors need arrays."""
+    return x if type(x) is np.ndarray else np.asarray(x)
+
+
 def _rsqrt(x):
-    out = np.sqrt(x)
+    out = _arr(np.sqrt(x))
     return np.divide(1, out, out=out)
 
 
 def _sigmoid(x):
     # 1 / (1 + exp(-x)), in place on one temporary: three passes, no extra allocations.
-    out = np.negative(x)
+    out = _arr(np.negative(x))
     np.exp(out, out=out)
     out += 1
     return np.divide(1, out, out=out)
+
+
+def _int_pow(a, b):
+    """Integer powers with PyTorch's rule for negative exponents: 1**-n = 1,
+    (-1)**-n = +-1, anything else ** -n = 0 (no error)."""
+    b = np.asarray(b)
+    if not (b < 0).any():
+        return np.power(a, b)
+    positive = np.power(a, np.abs(b))
+    odd = (np.abs(b) % 2) == 1
+    negative = np.where(a == 1, 1, np.where(a == -1, np.where(odd, -1, 1), 0))
+    return np.where(b < 0, negative, positive).astype(positive.dtype)
+
+
+def _keep_int(fn):
+    """floor/ceil/round/trunc: the identity on integers (NumPy would return floats)."""
+    def rounded(x):
+        return x.copy() if x.dtype.kind in "iub" else fn(x)
+    return rounded
 
 
 def _relu(x):
@@ -51,8 +75,8 @@ _UNARY = {
     "neg": np.negative, "abs": np.abs, "exp": np.exp, "log": np.log, "sqrt": np.sqrt,
     "rsqrt": _rsqrt, "sin": np.sin, "cos": np.cos, "tan": np.tan, "tanh": np.tanh,
     "sigmoid": _sigmoid, "relu": _relu, "sign": np.sign, "log1p": np.log1p, "expm1": np.expm1,
-    "reciprocal": np.reciprocal, "floor": np.floor, "ceil": np.ceil, "round": np.round,
-    "trunc": np.trunc, "logical_not": np.logical_not, "bitwise_not": np.invert,
+    "reciprocal": np.reciprocal, "floor": _keep_int(np.floor), "ceil": _keep_int(np.ceil),
+    "round": _keep_int(np.round), "trunc": _keep_int(np.trunc), "logical_not": np.logical_not, "bitwise_not": np.invert,
     "square": np.square, "log2": np.log2, "log10": np.log10, "exp2": np.exp2,
     "asin": np.arcsin, "acos": np.arccos, "atan": np.arctan, "sinh": np.sinh, "cosh": np.cosh,
     "isnan": np.isnan, "isinf": np.isinf, "isfinite": np.isfinite, "erf": None,
@@ -131,7 +155,10 @@ class CPUBackend:
         return np.broadcast_to(a, shape)
 
     def getitem(self, a, index):
-        return a[index]
+        """a[index]; basic indices give a view (a 0-d one too, thanks to the trailing Ellipsis)."""
+        if not any(i is Ellipsis or isinstance(i, (np.ndarray, bool)) for i in index):
+            index = index + (Ellipsis,)
+        return _arr(a[index])
 
     def setitem(self, a, index, value) -> None:
         a[index] = value
@@ -143,32 +170,36 @@ class CPUBackend:
     def binary(self, op: str, a, b, dtype):
         """op(a, b) with NumPy broadcasting, computed in (and returning) dtype; b may be a Python number."""
         fn = _BINARY[op]
+        if op == "pow" and dtype.np.kind == "i":
+            return _arr(_int_pow(a.astype(dtype.np, copy=False), b).astype(dtype.np, copy=False))
         if a.dtype == dtype.np and (not isinstance(b, np.ndarray) or b.dtype == dtype.np):
-            return fn(a, b)
-        return fn(a, b, dtype=dtype.np, casting="unsafe")
+            return _arr(fn(a, b))
+        return _arr(fn(a, b, dtype=dtype.np, casting="unsafe"))
 
     def rbinary(self, op: str, scalar, b, dtype):
         """op(scalar, b) for a Python-number left operand."""
         fn = _BINARY[op]
+        if op == "pow" and dtype.np.kind == "i":
+            return _arr(_int_pow(np.asarray(scalar, dtype.np), b).astype(dtype.np, copy=False))
         if b.dtype == dtype.np:
-            return fn(scalar, b)
-        return fn(scalar, b, dtype=dtype.np, casting="unsafe")
+            return _arr(fn(scalar, b))
+        return _arr(fn(scalar, b, dtype=dtype.np, casting="unsafe"))
 
     def compare(self, op: str, a, b, dtype):
         """A bool array of op(a, b), both compared as dtype."""
         fn = _BINARY[op]
         if a.dtype == dtype.np and (not isinstance(b, np.ndarray) or b.dtype == dtype.np):
-            return fn(a, b)
+            return _arr(fn(a, b))
         if not isinstance(b, np.ndarray):
             b = np.asarray(b, dtype.np)
-        return fn(a.astype(dtype.np, copy=False), b.astype(dtype.np, copy=False))
+        return _arr(fn(a.astype(dtype.np, copy=False), b.astype(dtype.np, copy=False)))
 
     def inplace(self, op: str, a, b) -> None:
         """a = op(a, b) in place, computed in a's dtype."""
         _BINARY[op](a, b, out=a, casting="unsafe")
 
     def unary(self, op: str, a):
-        return _UNARY[op](a)
+        return _arr(_UNARY[op](a))
 
     def clamp(self, a, lo, hi):
         out = a
@@ -176,10 +207,10 @@ class CPUBackend:
             out = np.maximum(out, lo, dtype=a.dtype)
         if hi is not None:
             out = np.minimum(out, hi, dtype=a.dtype)
-        return out.copy() if out is a else out
+        return out.copy() if out is a else _arr(out)
 
     def where(self, cond, a, b, dtype):
-        return np.where(cond, a, b).astype(dtype.np, copy=False)
+        return _arr(np.where(cond, a, b).astype(dtype.np, copy=False))
 
     def relu_backward(self, grad, x):
         out = np.zeros(x.shape, grad.dtype)
@@ -219,6 +250,9 @@ class CPUBackend:
         rev = np.flip(a, dim)
         after = np.cumprod(np.concatenate([ones, np.take(rev, range(n - 1), axis=dim)], axis=dim), axis=dim)
         return before * np.flip(after, dim)
+
+    def scalar_array(self, value, dtype):
+        return np.asarray(value, dtype.np)
 
     def mean(self, a, dims, keepdim, dtype):
         return np.asarray(np.mean(a, axis=dims, keepdims=keepdim, dtype=dtype.np))

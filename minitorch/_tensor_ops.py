@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import dtypes
+from .autograd.grad_mode import _enabled
 
 
 def _sizes(args) -> tuple:
@@ -23,6 +24,23 @@ def _sizes(args) -> tuple:
 
 
 _NUMBER = (bool, int, float, np.bool_, np.integer, np.floating)
+_FAST_DTYPES = frozenset({np.dtype(np.float32), np.dtype(np.float64)})
+
+
+def _ADD(be, a, b):
+    return be.add(a, b)
+
+
+def _SUB(be, a, b):
+    return be.sub(a, b)
+
+
+def _MUL(be, a, b):
+    return be.mul(a, b)
+
+
+def _DIV(be, a, b):
+    return be.div(a, b)
 
 
 class TensorOps:
@@ -31,20 +49,47 @@ class TensorOps:
     __slots__ = ()
 
     # ----- arithmetic operators -------------------------------------------------------
+    # + - * / take a fast path when no promotion and no graph is involved: a float tensor
+    # with a tensor of the same dtype and device, or with a Python number. Everything
+    # else goes through the autograd Function (arith.py), which handles the general case.
     def _operand(self, other):
         return other if isinstance(other, _OPERAND) else None
 
+    def _fast(self, other) -> bool:
+        if self._data.dtype not in _FAST_DTYPES:
+            return False
+        cls = other.__class__
+        if cls is float or cls is int:
+            return not (_enabled[0] and self._requires_grad)
+        return (cls is _Tensor and self._data.dtype is other._data.dtype
+                and self._backend is other._backend
+                and not (_enabled[0] and (self._requires_grad or other._requires_grad)))
+
+    def _direct(self, op, other):
+        be = self._backend
+        b = other._data if other.__class__ is _Tensor else other
+        try:
+            return _Tensor._wrap(op(be, self._data, b), be)
+        except ValueError:
+            raise _common.broadcast_error(self.shape, other.shape) from None
+
     def __add__(self, other):
+        if self._fast(other):
+            return self._direct(_ADD, other)
         if self._operand(other) is None:
             return NotImplemented
         return _arith.add(self, other)
 
     def __radd__(self, other):
+        if self._fast(other):
+            return self._direct(_ADD, other)
         if self._operand(other) is None:
             return NotImplemented
         return _arith.add(self, other)
 
     def __sub__(self, other):
+        if self._fast(other):
+            return self._direct(_SUB, other)
         if self._operand(other) is None:
             return NotImplemented
         return _arith.sub(self, other)
@@ -55,16 +100,22 @@ class TensorOps:
         return _arith.rsub(self, other)
 
     def __mul__(self, other):
+        if self._fast(other):
+            return self._direct(_MUL, other)
         if self._operand(other) is None:
             return NotImplemented
         return _arith.mul(self, other)
 
     def __rmul__(self, other):
+        if self._fast(other):
+            return self._direct(_MUL, other)
         if self._operand(other) is None:
             return NotImplemented
         return _arith.mul(self, other)
 
     def __truediv__(self, other):
+        if self._fast(other):
+            return self._direct(_DIV, other)
         if self._operand(other) is None:
             return NotImplemented
         return _arith.div(self, other)
@@ -521,11 +572,7 @@ class TensorOps:
 
     def flip(self, *dims):
         """Reverse the order of elements along dims (a copy, as in PyTorch)."""
-        dims = _sizes(dims)
-        idx = [slice(None)] * self.dim()
-        for d in dims:
-            idx[_common.wrap_dim(d, self.dim())] = slice(None, None, -1)
-        return _shape.CloneBackward0.apply(self) if not dims else _flip(self, tuple(idx))
+        return _shape.flip(self, _sizes(dims))
 
     def gather(self, dim: int, index):
         return _index.gather(self, dim, index)
@@ -738,15 +785,11 @@ class TensorOps:
         return self
 
 
-def _flip(t, index):
-    from .autograd.ops.index import getitem
-    return getitem(t, index).clone()
-
-
 def _bind_ops() -> None:
     """Import the op modules; they import Tensor, so tensor.py calls this once Tensor exists."""
-    global _common, _arith, _index, _inplace, _matmul, _reduce, _shape, _unary, _OPERAND
+    global _common, _arith, _index, _inplace, _matmul, _reduce, _shape, _unary, _OPERAND, _Tensor
     from .tensor import Tensor
+    _Tensor = Tensor
     _OPERAND = (Tensor,) + _NUMBER
     from .autograd.ops import _common, arith as _arith, index as _index, inplace as _inplace
     from .autograd.ops import matmul as _matmul, reduce as _reduce, shape as _shape, unary as _unary

@@ -279,6 +279,7 @@ class Tensor(TensorOps):
         self._retains_grad = True
 
     def _accumulator(self) -> AccumulateGrad:
+        """The leaf's graph node (made once, so every use of the leaf shares it)."""
         acc = self._accum
         if acc is None:
             acc = self._accum = AccumulateGrad(self)

@@ -39,7 +39,7 @@ class Function:
 
     _edges: tuple = ()
     _saved: tuple | None = ()
-    _tensor_args: tuple = ()
+    _shapes: tuple = ()
     _hooks: list | None = None
     _shapes: tuple
 
@@ -88,7 +88,7 @@ class Function:
     @property
     def next_functions(self) -> tuple:
         """The nodes of the inputs as PyTorch shows them: ((node, 0), ...), (None, 0) for none."""
-        return tuple((self._edges[i], 0) for i in self._tensor_args)
+        return tuple((e, 0) for e, shape in zip(self._edges, self._shapes) if shape is not None)
 
     def name(self) -> str:
         """The node's name as PyTorch prints it (``AddBackward0``)."""
@@ -119,29 +119,41 @@ class Function:
     @classmethod
     def _record(cls, ctx, args, data):
         """Wrap forward's raw result; link the node into the graph when gradients are needed."""
-        out = Tensor._wrap(data, args[0]._backend if isinstance(args[0], Tensor) else _cpu)
+        a0 = args[0]
+        out = Tensor._wrap(data, a0._backend if isinstance(a0, Tensor) else _cpu)
         if cls.is_view:
-            base = args[0]
-            out._vbox = base._vbox
-            out._base = base if base._base is None else base._base
+            out._vbox = a0._vbox
+            out._base = a0 if a0._base is None else a0._base
         if not _enabled[0]:
             return out
-        edges = None
-        for i, a in enumerate(args):
+        for a in args:
             if isinstance(a, Tensor) and a._requires_grad:
-                if edges is None:
-                    edges = [None] * len(args)
-                    shapes = [None] * len(args)
-                edges[i] = a._grad_fn if a._grad_fn is not None else a._accumulator()
-                shapes[i] = a._data.shape
-        if edges is not None and data.dtype.kind == "f":
-            ctx._edges = tuple(edges)
-            ctx._shapes = tuple(shapes)
-            ctx._tensor_args = tuple(i for i, a in enumerate(args) if isinstance(a, Tensor))
-            if cls.saves_output:
-                ctx._out = (data, out._vbox, out._vbox[0])
-            out._requires_grad = True
-            out._grad_fn = ctx
+                break
+        else:
+            return out
+        if data.dtype.kind != "f":
+            return out
+        # One edge per forward argument: the input's node, or None. shapes[i] is None
+        # exactly for the arguments that are not tensors (next_functions skips those).
+        edges = []
+        shapes = []
+        for a in args:
+            if isinstance(a, Tensor):
+                shapes.append(a._data.shape)
+                if a._requires_grad:
+                    node = a._grad_fn
+                    edges.append(node if node is not None else a._accumulator())
+                else:
+                    edges.append(None)
+            else:
+                shapes.append(None)
+                edges.append(None)
+        ctx._edges = edges
+        ctx._shapes = shapes
+        if cls.saves_output:
+            ctx._out = (data, out._vbox, out._vbox[0])
+        out._requires_grad = True
+        out._grad_fn = ctx
         return out
 
 

@@ -27,15 +27,17 @@ def check_number(x, what: str = "other"):
 
 def binary_dtype(a: Tensor, b) -> dtypes.dtype:
     """PyTorch's result dtype of an op between tensor a and a tensor or Python number b."""
-    da = a.dtype
     if isinstance(b, Tensor):
-        db = b.dtype
-        if da is db:
-            return da
+        if a._data.dtype is b._data.dtype:
+            return dtypes.FROM_NP[a._data.dtype]
+        da, db = a.dtype, b.dtype
         a_dims, b_dims = a._data.ndim > 0, b._data.ndim > 0
         if a_dims == b_dims:
             return promote_types(da, db)
         return result_dtype(da if a_dims else db, db if a_dims else da, None)
+    da = a.dtype
+    if da.is_floating_point and b.__class__ in (int, float):
+        return da
     sd = scalar_dtype(b)
     if a._data.ndim > 0:
         return result_dtype(da, None, sd)

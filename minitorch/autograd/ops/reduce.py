@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import builtins
+import warnings
 
 from ... import dtypes
 from ...tensor import Tensor
@@ -336,14 +337,24 @@ def _correction(unbiased, correction) -> int:
     return 1 if unbiased is None or unbiased else 0
 
 
+def _warn_dof(name: str, a: Tensor, dims, correction) -> None:
+    if _count(a.shape, dims) - correction <= 0:
+        warnings.warn(f"{name}(): degrees of freedom is <= 0. Correction should be strictly less than "
+                      "the reduction factor (input numel divided by output numel).", stacklevel=4)
+
+
 def var(a: Tensor, dim=None, unbiased=None, keepdim=False, *, correction=None) -> Tensor:
     _need_float(a, "var")
-    return VarBackward0.apply(a, wrap_dims(dim, a.dim()), _correction(unbiased, correction), keepdim)
+    dims, correction = wrap_dims(dim, a.dim()), _correction(unbiased, correction)
+    _warn_dof("var", a, dims, correction)
+    return VarBackward0.apply(a, dims, correction, keepdim)
 
 
 def std(a: Tensor, dim=None, unbiased=None, keepdim=False, *, correction=None) -> Tensor:
     _need_float(a, "std")
-    return StdBackward0.apply(a, wrap_dims(dim, a.dim()), _correction(unbiased, correction), keepdim)
+    dims, correction = wrap_dims(dim, a.dim()), _correction(unbiased, correction)
+    _warn_dof("std", a, dims, correction)
+    return StdBackward0.apply(a, dims, correction, keepdim)
 
 
 def _need_float(a: Tensor, name: str) -> None:

@@ -388,3 +388,23 @@ def repeat(a: Tensor, reps) -> Tensor:
     if any(r < 0 for r in reps):
         raise RuntimeError(f"Trying to create tensor with negative dimension {min(reps)}: {list(reps)}")
     return RepeatBackward0.apply(a, reps)
+
+
+class FlipBackward0(Function):
+    """Reverse the order along dims (a copy, as in PyTorch); backward flips back."""
+
+    @staticmethod
+    def forward(ctx, a, dims):
+        ctx.dims = dims
+        return a._backend.flip(a._data, dims)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.flip(ctx.dims), None
+
+
+def flip(a: Tensor, dims) -> Tensor:
+    dims = tuple(wrap_dim(d, a.dim()) for d in dims)
+    if len(set(dims)) != len(dims):
+        raise RuntimeError(f"dims has duplicates, original flip dims size={len(dims)}, but unique flip dims size={len(set(dims))}")
+    return FlipBackward0.apply(a, dims)

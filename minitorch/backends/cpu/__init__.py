@@ -68,7 +68,12 @@ def _keep_int(fn):
 
 
 def _relu(x):
-    return np.maximum(x, 0, dtype=x.dtype)
+    if x.dtype.kind != "f":
+        return np.maximum(x, 0, dtype=x.dtype)
+    out = np.empty(x.shape, x.dtype)
+    kernel = kernels.relu_parallel if x.size >= kernels.PARALLEL_THRESHOLD else kernels.relu
+    kernel(_flat(x), out.reshape(-1))
+    return out
 
 
 _UNARY = {
@@ -83,8 +88,9 @@ _UNARY = {
 }
 del _UNARY["erf"]
 
-_REDUCE = {"sum": np.sum, "prod": np.prod, "amax": np.amax, "amin": np.amin,
-           "all": np.all, "any": np.any}
+# The ufuncs' own reduce: np.sum & co. add a Python layer that costs a microsecond.
+_REDUCE = {"sum": np.add.reduce, "prod": np.multiply.reduce, "amax": np.maximum.reduce,
+           "amin": np.minimum.reduce, "all": np.logical_and.reduce, "any": np.logical_or.reduce}
 
 
 def _flat(a: np.ndarray) -> np.ndarray:
@@ -167,12 +173,26 @@ class CPUBackend:
         return np.diagonal(a, offset, dim1, dim2)
 
     # ----- elementwise ----------------------------------------------------------------
+    # The fast path of + - * / for operands of one floating dtype (or a Python number):
+    # NumPy's result dtype is then PyTorch's, so no promotion work is needed.
+    def add(self, a, b):
+        return _arr(np.add(a, b))
+
+    def sub(self, a, b):
+        return _arr(np.subtract(a, b))
+
+    def mul(self, a, b):
+        return _arr(np.multiply(a, b))
+
+    def div(self, a, b):
+        return _arr(np.true_divide(a, b))
+
     def binary(self, op: str, a, b, dtype):
         """op(a, b) with NumPy broadcasting, computed in (and returning) dtype; b may be a Python number."""
         fn = _BINARY[op]
         if op == "pow" and dtype.np.kind == "i":
             return _arr(_int_pow(a.astype(dtype.np, copy=False), b).astype(dtype.np, copy=False))
-        if a.dtype == dtype.np and (not isinstance(b, np.ndarray) or b.dtype == dtype.np):
+        if a.dtype is dtype.np and (b.__class__ is not np.ndarray or b.dtype is dtype.np):
             return _arr(fn(a, b))
         return _arr(fn(a, b, dtype=dtype.np, casting="unsafe"))
 
@@ -213,7 +233,7 @@ class CPUBackend:
         return _arr(np.where(cond, a, b).astype(dtype.np, copy=False))
 
     def relu_backward(self, grad, x):
-        out = np.zeros(x.shape, grad.dtype)
+        out = np.empty(x.shape, grad.dtype)
         kernel = kernels.relu_backward_parallel if x.size >= kernels.PARALLEL_THRESHOLD else kernels.relu_backward
         kernel(_flat(grad), _flat(x), out.reshape(-1))
         return out
@@ -233,9 +253,14 @@ class CPUBackend:
         """op over the axes dims (a tuple), keeping them as size 1 when keepdim."""
         if op in ("sum", "prod"):
             out = _REDUCE[op](a, axis=dims, keepdims=keepdim, dtype=None if dtype is None else dtype.np)
+        elif op in ("all", "any"):
+            out = _REDUCE[op](a.astype(bool, copy=False), axis=dims, keepdims=keepdim)
         else:
             out = _REDUCE[op](a, axis=dims, keepdims=keepdim)
-        return np.asarray(out)
+        return _arr(out)
+
+    def flip(self, a, dims):
+        return np.ascontiguousarray(np.flip(a, dims))
 
     def tile(self, a, reps):
         return np.tile(a, reps)
@@ -255,10 +280,17 @@ class CPUBackend:
         return np.asarray(value, dtype.np)
 
     def mean(self, a, dims, keepdim, dtype):
-        return np.asarray(np.mean(a, axis=dims, keepdims=keepdim, dtype=dtype.np))
+        """sum / count (NumPy's mean costs twice as much and warns on empty input)."""
+        total = _arr(np.add.reduce(a, axis=dims, keepdims=keepdim, dtype=dtype.np))
+        count = a.size if dims is None else int(np.prod([a.shape[d] for d in dims]))
+        return np.divide(total, count, out=total, casting="unsafe") if total.ndim else _arr(total / count)
 
     def var(self, a, dims, correction, keepdim):
-        return np.asarray(np.var(a, axis=dims, ddof=correction, keepdims=keepdim))
+        """Two-pass variance: sum((a - mean)^2) / (count - correction)."""
+        count = a.size if dims is None else int(np.prod([a.shape[d] for d in dims]))
+        centered = a - _arr(np.sum(a, axis=dims, keepdims=True)) / count
+        squares = np.sum(centered * centered, axis=dims, keepdims=keepdim)
+        return _arr(squares / a.dtype.type(max(count - correction, 0)))
 
     def arg_reduce(self, op: str, a, dim: int, keepdim: bool):
         """argmax/argmin along one axis as int64 (first occurrence, NaN counts as the extreme)."""

@@ -388,9 +388,6 @@ class TensorOps:
         return _unary.unary("trunc", self)
 
     def clamp(self, min=None, max=None):  # noqa: A002
-        if isinstance(min, TensorOps) or isinstance(max, TensorOps):
-            out = self if min is None else _arith.maximum(self, min)
-            return out if max is None else _arith.minimum(out, max)
         return _unary.clamp(self, min, max)
 
     clip = clamp

@@ -296,6 +296,8 @@ def gather(a: Tensor, dim: int, index: Tensor) -> Tensor:
 
 def scatter_add(a: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
     d = _check_index_tensor(a, dim, index, "scatter_add")
+    if src.dtype is not a.dtype:
+        raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
     return ScatterAddBackward0.apply(a, d, index, src)
 
 

@@ -263,6 +263,37 @@ class ClampBackward1(Function):
         return grad.masked_fill(~keep, 0), None, None
 
 
+class ClampBackward0(Function):
+    """clamp(a, min, max) with tensor bounds: min(max(a, min), max), broadcast."""
+
+    @staticmethod
+    def forward(ctx, a, lo, hi):
+        from ._common import binary_dtype, same_device
+        be = a._backend
+        out, dtype = a._data, a.dtype
+        for bound, op in ((lo, "maximum"), (hi, "minimum")):
+            if bound is not None:
+                same_device(a, bound)
+                dtype = binary_dtype(Tensor._wrap(out, be), bound)
+                out = be.binary(op, out, bound._data, dtype)
+        ctx.save_for_backward(a, lo, hi)
+        return out if out is not a._data else be.copy(out)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, lo, hi = ctx.saved_tensors
+        inside = None
+        grad_lo = grad_hi = None
+        if lo is not None:
+            inside = a >= lo
+            grad_lo = grad.masked_fill(a >= lo, 0) if lo._requires_grad else None
+        if hi is not None:
+            below = a <= hi
+            inside = below if inside is None else inside & below
+            grad_hi = grad.masked_fill(a <= hi, 0) if hi._requires_grad else None
+        return grad.masked_fill(~inside, 0), grad_lo, grad_hi
+
+
 _FUNCTIONS = {cls.op: cls for cls in (
     NegBackward0, AbsBackward0, SignBackward0, ExpBackward0, Expm1Backward0, LogBackward0,
     Log1PBackward0, Log2Backward0, Log10Backward0, SqrtBackward0, RsqrtBackward0,
@@ -281,4 +312,10 @@ def elementwise_nograd(op: str, a: Tensor) -> Tensor:
 
 
 def clamp(a: Tensor, min=None, max=None) -> Tensor:  # noqa: A002
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        from ._common import scalar_tensor
+        lo = scalar_tensor(min, a) if min is not None and not isinstance(min, Tensor) else min
+        hi = scalar_tensor(max, a) if max is not None and not isinstance(max, Tensor) else max
+        return ClampBackward0.apply(a, lo, hi)
     return ClampBackward1.apply(a, min, max)
+

@@ -289,8 +289,9 @@ class CPUBackend:
         """Two-pass variance: sum((a - mean)^2) / (count - correction)."""
         count = a.size if dims is None else int(np.prod([a.shape[d] for d in dims]))
         centered = a - _arr(np.sum(a, axis=dims, keepdims=True)) / count
-        squares = np.sum(centered * centered, axis=dims, keepdims=keepdim)
-        return _arr(squares / a.dtype.type(max(count - correction, 0)))
+        squares = _arr(np.add.reduce(centered * centered, axis=dims, keepdims=keepdim))
+        with np.errstate(invalid="ignore", divide="ignore"):  # no degrees of freedom: nan, as PyTorch
+            return _arr(squares / a.dtype.type(max(count - correction, 0)))
 
     def arg_reduce(self, op: str, a, dim: int, keepdim: bool):
         """argmax/argmin along one axis as int64 (first occurrence, NaN counts as the extreme)."""

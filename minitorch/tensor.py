@@ -11,12 +11,13 @@ import numpy as np
 from . import backends, dtypes
 from ._size import Size
 from ._tensor_ops import TensorOps
+from ._tensor_shape_ops import TensorShapeOps
 from .autograd import function as _function
 from .autograd.function import AccumulateGrad
 from .autograd.grad_mode import _enabled
 
 
-class Tensor(TensorOps):
+class Tensor(TensorOps, TensorShapeOps):
     """A multi-dimensional array with PyTorch's interface and autograd."""
 
     __slots__ = ("_data", "_requires_grad", "_grad", "_grad_fn", "_vbox", "_base", "_backend",
@@ -348,6 +349,7 @@ def _rebuild(array: np.ndarray, requires_grad: bool) -> Tensor:
 _function.Tensor = Tensor
 
 # The ops import Tensor from this module, so they load after the class exists.
-from . import _tensor_ops  # noqa: E402
+from . import _tensor_ops, _tensor_shape_ops  # noqa: E402
 
 _tensor_ops._bind_ops()
+_tensor_shape_ops._bind_ops()

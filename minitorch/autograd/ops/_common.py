@@ -84,6 +84,8 @@ def broadcast_shapes(*shapes) -> tuple:
 
 def wrap_dim(dim: int, ndim: int) -> int:
     """A dim in range(ndim) from a possibly negative one, or PyTorch's IndexError."""
+    if dim.__class__ is int and 0 <= dim < ndim:
+        return dim
     if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool):
         raise TypeError(f"dim must be an int, got {type(dim).__name__}")
     n = max(ndim, 1)
@@ -97,6 +99,8 @@ def wrap_dims(dim, ndim: int) -> tuple:
     """A sorted tuple of dims from None (all), an int, or a sequence; duplicates rejected."""
     if dim is None:
         return tuple(range(ndim))
+    if dim.__class__ is int and 0 <= dim < ndim:
+        return (dim,)
     if isinstance(dim, (int, np.integer)) and not isinstance(dim, bool):
         d = wrap_dim(dim, ndim)
         return (d,) if ndim else ()

@@ -13,6 +13,20 @@ from ..function import Function
 from ._common import binary_dtype, broadcast_error, check_number, same_device, scalar_tensor
 
 
+def _same_float(a: Tensor, b) -> bool:
+    """Both tensors of one floating dtype on one device: NumPy's result dtype is PyTorch's."""
+    return (isinstance(b, Tensor) and a._data.dtype is b._data.dtype and a._data.dtype.kind == "f"
+            and a._backend is b._backend)
+
+
+def _fast(method, a: Tensor, b: Tensor):
+    """op(a, b) through the op table's same-dtype entry point (no promotion work)."""
+    try:
+        return method(a._data, b._data)
+    except ValueError:
+        raise broadcast_error(a.shape, b.shape) from None
+
+
 def _binary(op: str, a: Tensor, b, dtype: dtypes.dtype):
     """The raw result of op(a, b) through a's op table, with PyTorch's broadcast error."""
     try:
@@ -42,6 +56,8 @@ def _no_bool_sub(a: Tensor, b) -> None:
 class AddBackward0(Function):
     @staticmethod
     def forward(ctx, a, b):
+        if _same_float(a, b):
+            return _fast(a._backend.add, a, b)
         same_device(a, b)
         return _binary("add", a, b, binary_dtype(a, b))
 
@@ -53,6 +69,8 @@ class AddBackward0(Function):
 class SubBackward0(Function):
     @staticmethod
     def forward(ctx, a, b):
+        if _same_float(a, b):
+            return _fast(a._backend.sub, a, b)
         same_device(a, b)
         _no_bool_sub(a, b)
         return _binary("sub", a, b, binary_dtype(a, b))
@@ -78,9 +96,11 @@ class RsubBackward1(Function):
 class MulBackward0(Function):
     @staticmethod
     def forward(ctx, a, b):
-        same_device(a, b)
         ctx.save_for_backward(a, b if isinstance(b, Tensor) else None)
         ctx.scalar = b
+        if _same_float(a, b):
+            return _fast(a._backend.mul, a, b)
+        same_device(a, b)
         return _binary("mul", a, b, binary_dtype(a, b))
 
     @staticmethod

@@ -44,7 +44,7 @@ class SumBackward1(Function):
 
     @staticmethod
     def forward(ctx, a, dims, keepdim, dtype):
-        ctx.shape, ctx.dims, ctx.keepdim = a.shape, dims, keepdim
+        ctx.shape, ctx.dims, ctx.keepdim = a._data.shape, dims, keepdim
         return a._backend.reduce("sum", a._data, dims, keepdim, dtype)
 
     @staticmethod

@@ -282,7 +282,7 @@ def to_dtype(a: Tensor, dtype, copy: bool = False) -> Tensor:
 class CatBackward0(Function):
     @staticmethod
     def forward(ctx, dim, dtype, *tensors):
-        ctx.sizes = [t.shape[dim] for t in tensors]
+        ctx.sizes = [t._data.shape[dim] for t in tensors]
         ctx.dim = dim
         return tensors[0]._backend.concatenate([t._data for t in tensors], dim, dtype)
 
@@ -301,9 +301,9 @@ def _check_list(tensors, name: str) -> list:
     tensors = list(tensors)
     if not tensors:
         raise ValueError(f"torch.{name}(): expected a non-empty list of Tensors")
-    for t in tensors:
+    for i, t in enumerate(tensors):
         if not isinstance(t, Tensor):
-            raise TypeError(f"expected Tensor as element {tensors.index(t)} in argument 0, but got {type(t).__name__}")
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got {type(t).__name__}")
         if t._backend is not tensors[0]._backend:
             raise RuntimeError(
                 f"Expected all tensors to be on the same device, but found at least two devices, "
@@ -321,6 +321,12 @@ def _promote_all(tensors):
 def cat(tensors, dim: int = 0) -> Tensor:
     tensors = _check_list(tensors, "cat")
     ref = tensors[0]
+    if ref.dim() and all(t._data.ndim == ref._data.ndim and t._data.dtype is ref._data.dtype for t in tensors):
+        # The common case: NumPy's own checks suffice; PyTorch's messages only on failure.
+        try:
+            return CatBackward0.apply(wrap_dim(dim, ref.dim()), ref.dtype, *tensors)
+        except ValueError:
+            pass
     if ref.dim() == 0:
         raise RuntimeError("zero-dimensional tensor (at position 0) cannot be concatenated")
     d = wrap_dim(dim, ref.dim())

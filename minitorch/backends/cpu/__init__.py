@@ -337,6 +337,8 @@ class CPUBackend:
         np.add.at(out, tuple(coords), src[tuple(slice(0, s) for s in index.shape)])
 
     def concatenate(self, arrays, dim: int, dtype):
+        if all(a.dtype is dtype.np for a in arrays):
+            return np.concatenate(arrays, axis=dim)
         return np.concatenate(arrays, axis=dim, dtype=dtype.np, casting="unsafe")
 
     def stack(self, arrays, dim: int, dtype):

@@ -1,5 +1,48 @@
-"""minitorch.nn: losses (the full module system arrives with the nn issue)."""
-from . import functional
-from .loss import MSELoss
+"""minitorch.nn: Module, Parameter, layers, losses, functional, init.
 
-__all__ = ["functional", "MSELoss"]
+Names load on first use (PEP 562), so ``import minitorch`` stays fast and each layer's
+module is imported only when a program touches it.
+"""
+import importlib
+
+_EXPORTS = {
+    # the module system
+    "Parameter": ".parameter",
+    "Module": ".modules.module",
+    "Sequential": ".modules.container", "ModuleList": ".modules.container",
+    "ModuleDict": ".modules.container",
+    # layers
+    "Linear": ".modules.linear", "Identity": ".modules.linear",
+    "ReLU": ".modules.activation", "LeakyReLU": ".modules.activation",
+    "GELU": ".modules.activation", "Sigmoid": ".modules.activation", "Tanh": ".modules.activation",
+    "Softmax": ".modules.activation", "LogSoftmax": ".modules.activation",
+    "Flatten": ".modules.flatten", "Unflatten": ".modules.flatten",
+    "Dropout": ".modules.dropout",
+    "Embedding": ".modules.sparse",
+    "Conv2d": ".modules.conv",
+    "MaxPool2d": ".modules.pooling", "AvgPool2d": ".modules.pooling",
+    "BatchNorm1d": ".modules.batchnorm", "BatchNorm2d": ".modules.batchnorm",
+    # losses
+    "MSELoss": ".modules.loss", "L1Loss": ".modules.loss", "NLLLoss": ".modules.loss",
+    "CrossEntropyLoss": ".modules.loss", "BCELoss": ".modules.loss",
+    "BCEWithLogitsLoss": ".modules.loss",
+    # submodules
+    "functional": ".functional", "init": ".init", "parallel": ".parallel",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    try:
+        module = _EXPORTS[name]
+    except KeyError:
+        raise AttributeError(f"module 'minitorch.nn' has no attribute '{name}'") from None
+    mod = importlib.import_module(module, __name__)
+    value = mod if module.endswith("." + name) else getattr(mod, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return __all__

@@ -1,7 +1,7 @@
 """Loss modules."""
 from __future__ import annotations
 
-from . import functional as F
+from .. import functional as F
 
 
 class MSELoss:

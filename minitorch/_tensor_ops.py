@@ -377,6 +377,14 @@ class TensorOps:
     def relu(self):
         return _unary.unary("relu", self)
 
+    def softmax(self, dim=None, dtype=None):
+        from .autograd.ops.nn import softmax
+        return softmax(self, dim, dtype)
+
+    def log_softmax(self, dim=None, dtype=None):
+        from .autograd.ops.nn import log_softmax
+        return log_softmax(self, dim, dtype)
+
     def floor(self):
         return _unary.unary("floor", self)
 

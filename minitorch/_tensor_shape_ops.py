@@ -61,6 +61,21 @@ class TensorShapeOps:
     def permute(self, *dims):
         return _shape.permute(self, _sizes(dims) if dims and not isinstance(dims[0], int) else tuple(dims))
 
+    def movedim(self, source, destination):
+        """Move dims from source positions to destination positions (a view)."""
+        n = self.dim()
+        src = [_common.wrap_dim(d, n) for d in ((source,) if isinstance(source, int) else source)]
+        dst = [_common.wrap_dim(d, n) for d in ((destination,) if isinstance(destination, int) else destination)]
+        if len(src) != len(dst):
+            raise RuntimeError(f"movedim: Invalid source or destination dims: source ({list(src)} dims) "
+                               f"should contain the same number of dims as destination ({list(dst)} dims)")
+        order = [d for d in range(n) if d not in src]
+        for d, s in sorted(zip(dst, src)):
+            order.insert(d, s)
+        return self.permute(*order)
+
+    moveaxis = movedim
+
     def transpose(self, dim0: int, dim1: int):
         return _shape.transpose(self, dim0, dim1)
 
@@ -137,6 +152,8 @@ class TensorShapeOps:
         if kwargs:
             raise TypeError(f"to() got an unexpected keyword argument '{next(iter(kwargs))}'")
         for a in args:
+            if a is None:
+                continue
             if isinstance(a, dtypes.dtype):
                 dtype = a
             elif isinstance(a, Tensor):
@@ -160,9 +177,19 @@ class TensorShapeOps:
         return out
 
     def type(self, dtype=None):
+        """The legacy type name ('torch.FloatTensor'), or a conversion to dtype (or such a name)."""
         if dtype is None:
             from .autograd.function import _legacy_type_name
             return _legacy_type_name(self)
+        if isinstance(dtype, str):
+            names = {"torch.FloatTensor": dtypes.float32, "torch.DoubleTensor": dtypes.float64,
+                     "torch.LongTensor": dtypes.int64, "torch.IntTensor": dtypes.int32,
+                     "torch.BoolTensor": dtypes.bool, "torch.HalfTensor": dtypes.float16,
+                     "torch.ShortTensor": dtypes.int16, "torch.CharTensor": dtypes.int8,
+                     "torch.ByteTensor": dtypes.uint8}
+            if dtype not in names:
+                raise ValueError(f"invalid type: '{dtype}'")
+            dtype = names[dtype]
         return self.to(dtype)
 
     def float(self):
@@ -187,9 +214,8 @@ class TensorShapeOps:
         return self
 
     def cuda(self, device=None):
-        from . import backends
-        from .device import device as _device
-        backends.get(_device("cuda"))
+        """A copy on the GPU (an error until the CUDA backend is available)."""
+        return self.to("cuda" if device is None else device)
 
     def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
         from ._creation import zeros

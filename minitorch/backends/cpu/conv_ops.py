@@ -1,0 +1,142 @@
+"""The conv entries of the CPU op table (a mixin of CPUBackend): conv2d, pooling, batch norm.
+
+conv2d is im2col (numba) followed by one batched BLAS product: with
+cols: (N, G, Cg*kh*kw, L) and the weight as (G, Og, Cg*kh*kw), ``weight @ cols`` is the
+whole convolution, L = oh*ow output pixels per image. Its gradients are the two
+transposed products, plus col2im (the adjoint of im2col) for the input.
+Sizes (output size, padding) have been checked by the autograd layer.
+"""
+import numpy as np
+
+from . import conv_kernels as K
+from .kernels import PARALLEL_THRESHOLD
+
+
+def _c(a: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(a)
+
+
+def _im2col(x, kernel, stride, padding, dilation, out_hw) -> np.ndarray:
+    """(N, C*kh*kw, oh*ow) columns of x: (N, C, H, W)."""
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw), (oh, ow) = kernel, stride, padding, dilation, out_hw
+    cols = np.empty((x.shape[0], x.shape[1] * kh * kw, oh * ow), x.dtype)
+    fn = K.im2col_parallel if cols.size >= PARALLEL_THRESHOLD else K.im2col
+    fn(_c(x), kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, cols)
+    return cols
+
+
+class ConvOps:
+    """Op-table methods for conv, pooling and batch norm; raw NumPy arrays in and out."""
+
+    # ----- conv2d -----------------------------------------------------------------------
+    def conv2d(self, x, weight, bias, stride, padding, dilation, groups, out_hw, keep_cols=False):
+        """(out, cols): out (N, O, oh, ow) of x (N, C, H, W) with weight (O, C/groups, kh, kw),
+        plus bias (O,) or None; cols are im2col's columns when keep_cols (for the weight's grad)."""
+        n, o = x.shape[0], weight.shape[0]
+        kernel = weight.shape[2:]
+        cols = _im2col(x, kernel, stride, padding, dilation, out_hw)
+        length = cols.shape[2]
+        w = weight.reshape(groups, o // groups, -1)
+        out = np.matmul(w, cols.reshape(n, groups, -1, length))
+        out = out.reshape(n, o, out_hw[0], out_hw[1])
+        if bias is not None:
+            out += bias.reshape(1, o, 1, 1)
+        return out, (cols if keep_cols else None)
+
+    def conv2d_input_grad(self, grad, weight, input_shape, stride, padding, dilation, groups):
+        """d conv2d / d x for grad (N, O, oh, ow): col2im(weight^T @ grad), shape input_shape."""
+        n, o, oh, ow = grad.shape
+        w = weight.reshape(groups, o // groups, -1)
+        dcols = np.matmul(w.transpose(0, 2, 1), _c(grad).reshape(n, groups, o // groups, oh * ow))
+        dcols = dcols.reshape(n, -1, oh * ow)
+        out = np.zeros(input_shape, grad.dtype)
+        (kh, kw), (sh, sw), (ph, pw), (dh, dw) = weight.shape[2:], stride, padding, dilation
+        fn = K.col2im_parallel if dcols.size >= PARALLEL_THRESHOLD else K.col2im
+        fn(dcols, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, out)
+        return out
+
+    def conv2d_weight_grad(self, grad, x, weight_shape, stride, padding, dilation, groups, cols=None):
+        """d conv2d / d weight for grad (N, O, oh, ow): sum over the batch of grad @ cols^T."""
+        n, o, oh, ow = grad.shape
+        if cols is None:
+            cols = _im2col(x, weight_shape[2:], stride, padding, dilation, (oh, ow))
+        g = _c(grad).reshape(n, groups, o // groups, oh * ow)
+        c = cols.reshape(n, groups, -1, oh * ow)
+        # One BLAS product per image, then the sum over the batch.
+        dw = np.matmul(g, c.transpose(0, 1, 3, 2)).sum(axis=0) if n else np.zeros(
+            (groups, o // groups, c.shape[2]), grad.dtype)
+        return _c(dw).reshape(weight_shape).astype(grad.dtype, copy=False)
+
+    # ----- pooling ----------------------------------------------------------------------
+    def max_pool2d(self, x, kernel, stride, padding, dilation, out_hw):
+        """(values, int64 indices) of max pooling over the last two dims of x (*, H, W)."""
+        lead, (h, w) = x.shape[:-2], x.shape[-2:]
+        planes = _c(x).reshape(-1, h, w)
+        out = np.empty((planes.shape[0],) + tuple(out_hw), x.dtype)
+        indices = np.empty(out.shape, np.int64)
+        lowest = x.dtype.type(-np.inf) if x.dtype.kind == "f" else np.iinfo(x.dtype).min
+        K.max_pool2d(planes, kernel[0], kernel[1], stride[0], stride[1], padding[0], padding[1],
+                     dilation[0], dilation[1], x.dtype.type(lowest), out, indices)
+        return out.reshape(lead + tuple(out_hw)), indices.reshape(lead + tuple(out_hw))
+
+    def max_pool2d_backward(self, grad, indices, input_shape):
+        """Scatter-add grad (*, oh, ow) to the argmax positions: a (*, H, W) array."""
+        h, w = input_shape[-2:]
+        g = _c(grad).reshape(-1, grad.shape[-2] * grad.shape[-1])
+        out = np.zeros((g.shape[0], h * w), grad.dtype)
+        K.max_pool2d_backward(g, _c(indices).reshape(g.shape), out)
+        return out.reshape(input_shape)
+
+    def avg_pool2d(self, x, kernel, stride, padding, out_hw, count_include_pad, divisor):
+        """Average pooling over the last two dims of x (*, H, W); divisor 0 means the window's size."""
+        lead, (h, w) = x.shape[:-2], x.shape[-2:]
+        out = np.empty((int(np.prod(lead)),) + tuple(out_hw), x.dtype)
+        K.avg_pool2d(_c(x).reshape(-1, h, w), kernel[0], kernel[1], stride[0], stride[1],
+                     padding[0], padding[1], count_include_pad, divisor, out)
+        return out.reshape(lead + tuple(out_hw))
+
+    def avg_pool2d_backward(self, grad, input_shape, kernel, stride, padding, count_include_pad, divisor):
+        """The adjoint of avg_pool2d: grad (*, oh, ow) spread over each window, a (*, H, W) array."""
+        h, w = input_shape[-2:]
+        g = _c(grad).reshape((-1,) + grad.shape[-2:])
+        out = np.zeros((g.shape[0], h, w), grad.dtype)
+        K.avg_pool2d_backward(g, kernel[0], kernel[1], stride[0], stride[1], padding[0], padding[1],
+                              count_include_pad, divisor, out)
+        return out.reshape(input_shape)
+
+    # ----- batch norm -------------------------------------------------------------------
+    # x arrives as (N, C, *); the kernels see it as (N, C, L).
+    def batch_norm_stats(self, x):
+        """(mean, biased var) per channel of x (N, C, *), in x's dtype."""
+        x3 = _c(x).reshape(x.shape[0], x.shape[1], -1)
+        mean = np.empty(x.shape[1], np.float64)
+        var = np.empty(x.shape[1], np.float64)
+        K.batch_norm_stats(x3, mean, var)
+        return mean.astype(x.dtype), var.astype(x.dtype)
+
+    def batch_norm_apply(self, x, mean, invstd, weight, bias):
+        """(x - mean) * invstd * weight + bias per channel of x (N, C, *); weight/bias may be None."""
+        scale = invstd if weight is None else invstd * weight
+        shift = -mean * scale if bias is None else bias - mean * scale
+        out = np.empty(x.shape, x.dtype)
+        K.batch_norm_apply(_c(x).reshape(x.shape[0], x.shape[1], -1), scale, shift,
+                           out.reshape(x.shape[0], x.shape[1], -1))
+        return out
+
+    def batch_norm_backward(self, grad, x, mean, invstd, weight, training):
+        """(grad_input, grad_weight, grad_bias) of batch_norm_apply; with training, mean and
+        invstd are the batch's own statistics and their gradients are included."""
+        n, c = x.shape[0], x.shape[1]
+        w = np.ones(c, x.dtype) if weight is None else weight
+        grad_input = np.empty(x.shape, x.dtype)
+        grad_weight = np.empty(c, x.dtype)
+        grad_bias = np.empty(c, x.dtype)
+        K.batch_norm_backward(_c(grad).reshape(n, c, -1), _c(x).reshape(n, c, -1), mean, invstd, w,
+                              training, grad_input.reshape(n, c, -1), grad_weight, grad_bias)
+        return grad_input, grad_weight, grad_bias
+
+    def batch_norm_update_stats(self, running_mean, running_var, mean, var, momentum, count):
+        """In place: running = (1 - momentum) * running + momentum * batch stat, the var unbiased."""
+        unbiased = var * (count / (count - 1))
+        np.copyto(running_mean, momentum * mean + (1 - momentum) * running_mean, casting="unsafe")
+        np.copyto(running_var, momentum * unbiased + (1 - momentum) * running_var, casting="unsafe")

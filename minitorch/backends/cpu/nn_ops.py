@@ -1,0 +1,112 @@
+"""The nn entries of the CPU op table (a mixin of CPUBackend): softmax family, NLL loss,
+GELU, leaky ReLU, dropout. Raw NumPy arrays in and out; kernels in nn_kernels.py."""
+import numpy as np
+
+from . import nn_kernels
+from .kernels import index_add_rows
+
+
+def _rows(a: np.ndarray, dim: int) -> tuple[np.ndarray, tuple]:
+    """a with dim moved last, as a C-contiguous (rows, size) array, and the moved shape."""
+    moved = np.moveaxis(a, dim, -1)
+    return np.ascontiguousarray(moved).reshape(-1, a.shape[dim] if a.ndim else 1), moved.shape
+
+
+def _unrows(out: np.ndarray, moved_shape: tuple, dim: int) -> np.ndarray:
+    return np.moveaxis(out.reshape(moved_shape), -1, dim)
+
+
+def _flat(a: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(a).reshape(-1)
+
+
+class NnOps:
+    """Op-table methods for the nn layers and losses."""
+
+    def log_softmax(self, x, dim: int):
+        rows, moved = _rows(x, dim)
+        out = np.empty_like(rows)
+        if rows.size:
+            nn_kernels.log_softmax_rows(rows, out)
+        return np.ascontiguousarray(_unrows(out, moved, dim))
+
+    def log_softmax_backward(self, grad, logp, dim: int):
+        g, moved = _rows(grad, dim)
+        out = np.empty_like(g)
+        if g.size:
+            nn_kernels.log_softmax_backward_rows(g, _rows(logp, dim)[0], out)
+        return np.ascontiguousarray(_unrows(out, moved, dim))
+
+    def softmax(self, x, dim: int):
+        rows, moved = _rows(x, dim)
+        out = np.empty_like(rows)
+        if rows.size:
+            nn_kernels.softmax_rows(rows, out)
+        return np.ascontiguousarray(_unrows(out, moved, dim))
+
+    def softmax_backward(self, grad, y, dim: int):
+        g, moved = _rows(grad, dim)
+        out = np.empty_like(g)
+        if g.size:
+            nn_kernels.softmax_backward_rows(g, _rows(y, dim)[0], out)
+        return np.ascontiguousarray(_unrows(out, moved, dim))
+
+    def nll_forward(self, logp, target, weight, ignore_index: int):
+        """Per-row losses of a (N, C) array, their sum, the weight sum, and the first bad row (-1 if none)."""
+        losses = np.empty(logp.shape[0], logp.dtype)
+        w = np.empty(0, logp.dtype) if weight is None else np.ascontiguousarray(weight, logp.dtype)
+        total, weight_sum, bad = nn_kernels.nll_forward(
+            np.ascontiguousarray(logp), np.ascontiguousarray(target, np.int64), w, ignore_index, losses)
+        return losses, total, weight_sum, bad
+
+    def nll_backward(self, grad_per_row, target, weight, ignore_index: int, shape, dtype):
+        out = np.zeros(shape, dtype.np)
+        w = np.empty(0, dtype.np) if weight is None else np.ascontiguousarray(weight, dtype.np)
+        nn_kernels.nll_backward(np.ascontiguousarray(grad_per_row, dtype.np),
+                                np.ascontiguousarray(target, np.int64), w, ignore_index, out)
+        return out
+
+    def gelu(self, x, tanh_approx: bool):
+        out = np.empty(x.shape, x.dtype)
+        nn_kernels.gelu(_flat(x), out.reshape(-1), tanh_approx)
+        return out
+
+    def gelu_backward(self, grad, x, tanh_approx: bool):
+        out = np.empty(x.shape, grad.dtype)
+        nn_kernels.gelu_backward(_flat(grad), _flat(x), out.reshape(-1), tanh_approx)
+        return out
+
+    def leaky_relu(self, x, slope: float):
+        out = np.empty(x.shape, x.dtype)
+        nn_kernels.leaky_relu(_flat(x), out.reshape(-1), x.dtype.type(slope))
+        return out
+
+    def leaky_relu_backward(self, grad, x, slope: float):
+        out = np.empty(x.shape, grad.dtype)
+        nn_kernels.leaky_relu_backward(_flat(grad), _flat(x), out.reshape(-1), grad.dtype.type(slope))
+        return out
+
+    def dropout(self, x, uniform, p: float):
+        """(x * mask / (1 - p), mask) with mask = uniform >= p, in one pass."""
+        out = np.empty(x.shape, x.dtype)
+        mask = np.empty(x.shape, np.bool_)
+        scale = x.dtype.type(1.0 / (1.0 - p))
+        nn_kernels.dropout(_flat(x), _flat(uniform), p, scale, out.reshape(-1), mask.reshape(-1))
+        return out, mask
+
+    def masked_scale(self, grad, mask, scale: float):
+        out = np.empty(grad.shape, grad.dtype)
+        nn_kernels.masked_scale(_flat(grad), _flat(mask), grad.dtype.type(scale), out.reshape(-1))
+        return out
+
+    def embedding_backward(self, grad, indices, num_weights: int, padding_idx: int):
+        """Sum the rows of grad into a (num_weights, dim) array at indices (skipping padding_idx)."""
+        dim = grad.shape[-1]
+        out = np.zeros((num_weights, dim), grad.dtype)
+        idx = np.ascontiguousarray(indices, np.int64).reshape(-1)
+        rows = np.ascontiguousarray(grad, grad.dtype).reshape(-1, dim)
+        if padding_idx is not None:
+            keep = idx != padding_idx
+            idx, rows = idx[keep], rows[keep]
+        index_add_rows(out, idx, np.ascontiguousarray(rows))
+        return out

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from . import dtypes
-from .autograd.ops import _common, arith, index, matmul as _matmul, reduce as _reduce, shape
+from .autograd.ops import _common, arith, matmul as _matmul, shape
 from .tensor import Tensor
 
 

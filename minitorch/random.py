@@ -26,7 +26,7 @@ class Generator:
         """Reset the state from seed; the same seed gives the same numbers."""
         seed = int(seed)
         if seed < -0x8000_0000_0000_0000 or seed > 0xFFFF_FFFF_FFFF_FFFF:
-            raise RuntimeError(f"Overflow when unpacking long")
+            raise RuntimeError("Overflow when unpacking long")
         self._seed = seed & 0xFFFF_FFFF_FFFF_FFFF
         self._rng = np.random.Generator(np.random.MT19937(self._seed))
         return self

@@ -14,7 +14,6 @@ from ._tensor_ops import TensorOps
 from ._tensor_shape_ops import TensorShapeOps
 from .autograd import function as _function
 from .autograd.function import AccumulateGrad
-from .autograd.grad_mode import _enabled
 
 
 class Tensor(TensorOps, TensorShapeOps):

@@ -282,7 +282,7 @@ def _check_index_tensor(a: Tensor, dim: int, index: Tensor, name: str) -> int:
         raise RuntimeError(f"{name}(): Expected dtype int64 for index, got {got}")
     d = wrap_dim(dim, a.dim())
     if index.dim() != a.dim() and a.dim() > 0:
-        raise RuntimeError(f"Index tensor must have the same number of dimensions as input tensor")
+        raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
     return d
 
 

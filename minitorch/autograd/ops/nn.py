@@ -215,7 +215,7 @@ class GeluBackward0(Function):
 
 def gelu(a: Tensor, approximate: str = "none") -> Tensor:
     if approximate not in ("none", "tanh"):
-        raise RuntimeError(f"approximate argument must be either none or tanh.")
+        raise RuntimeError("approximate argument must be either none or tanh.")
     return GeluBackward0.apply(a, approximate)
 
 

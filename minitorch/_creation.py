@@ -39,6 +39,11 @@ def _infer_array(data) -> np.ndarray:
         raise RuntimeError("Could not infer dtype of NoneType")
     if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in _flat_items(data)):
         data = _tensors_to_lists(data)
+    if isinstance(data, (list, tuple)) and data:
+        items = list(_flat_items(data))
+        if all(isinstance(x, np.generic) for x in items) and len({x.dtype for x in items}) == 1:
+            dtypes.from_numpy_dtype(items[0].dtype)  # NumPy scalars of one dtype keep it, as in PyTorch
+            return np.array(data, dtype=items[0].dtype)
     try:
         arr = np.array(data)
     except ValueError as e:

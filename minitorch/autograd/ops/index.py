@@ -187,8 +187,13 @@ def getitem(a: Tensor, index) -> Tensor:
     basic, advanced, name = convert_index(a, index)
     if advanced is None:
         return _BASIC[name].apply(a, basic)
-    view = _BASIC[name].apply(a, basic) if basic else a
+    view = a if _trivial(basic) else _BASIC[name].apply(a, basic)
     return IndexBackward0.apply(view, advanced)
+
+
+def _trivial(basic: tuple) -> bool:
+    """A basic index that selects everything (only full slices and Ellipsis)."""
+    return all(item is Ellipsis or (isinstance(item, slice) and item == slice(None)) for item in basic)
 
 
 class CopySlices(Function):

@@ -7,8 +7,17 @@ arrays, so it has one compiled specialisation per dtype, and is cached on disk.
 No kernel uses literals mixed with array values: a float64 literal would silently
 promote float32 math to float64.
 """
+import os
+
+import numba
 import numpy as np
 from numba import njit, prange
+
+# GNU OpenMP breaks in a process forked after a parallel region (DataLoader workers
+# fork); a fork-safe layer (TBB if installed, else numba's workqueue) avoids that.
+# A layer the user chose through NUMBA_THREADING_LAYER is kept.
+if "NUMBA_THREADING_LAYER" not in os.environ:
+    numba.config.THREADING_LAYER = "forksafe"
 
 # Above this many elements the parallel variant pays for waking numba's threads.
 # Measured on 2 cores (relu, float32): serial 1.6 us vs parallel 4.1 us at 16k elements,

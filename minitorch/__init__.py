@@ -17,7 +17,7 @@ from ._functions import all, any, max, min, round, sum, abs, pow  # noqa: A004,F
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .random import (Generator, default_generator, get_rng_state, initial_seed, manual_seed, rand,
                      rand_like, randint, randn, randn_like, randperm, seed, set_rng_state)
-from . import autograd, nn, utils  # noqa: E402
+from . import autograd, nn, optim, utils  # noqa: E402
 from .serialization import load, save  # noqa: E402
 
 __version__ = "0.1.0"

@@ -196,7 +196,8 @@ def _pool_check(input: Tensor, kernel, stride, padding, dilation, out_hw) -> Non
                            f"({planes}x{out_hw[0]}x{out_hw[1]}). Output size is too small")
 
 
-def _pool_sizes(fn: str, input: Tensor, kernel_size, stride, padding, dilation, ceil_mode: bool):
+def _pool_sizes(fn: str, kernel_size, stride, padding, dilation):
+    """The four size arguments of a pooling call as pairs; stride defaults to the kernel."""
     kernel = _pool_pair(fn, "kernel_size", kernel_size)
     stride = _pool_pair(fn, "stride", stride, default=kernel)
     padding = _pool_pair(fn, "padding", padding)
@@ -209,8 +210,7 @@ def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, c
     """Max over (dilated) kh x kw windows. input: (N, C, H, W) or (C, H, W) -> (N, C, oh, ow),
     plus the int64 argmax positions (flat in each H x W plane) with return_indices."""
     _check_tensor("max_pool2d", "input", 1, input)
-    kernel, stride, padding, dilation = _pool_sizes("max_pool2d", input, kernel_size, stride, padding,
-                                                    dilation, ceil_mode)
+    kernel, stride, padding, dilation = _pool_sizes("max_pool2d", kernel_size, stride, padding, dilation)
     if input.dim() not in (3, 4):
         raise RuntimeError("non-empty 3D or 4D (batch mode) tensor expected for input")
     out_hw = tuple(_pool_output_size(input.shape[-2 + i], kernel[i], padding[i], stride[i], dilation[i],
@@ -228,8 +228,7 @@ def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bo
     """Mean over kh x kw windows. input: (N, C, H, W) or (C, H, W) -> (N, C, oh, ow); each window
     is divided by divisor_override, else by its size counting (count_include_pad) the padding or not."""
     _check_tensor("avg_pool2d", "input", 1, input)
-    kernel, stride, padding, _ = _pool_sizes("avg_pool2d", input, kernel_size, stride, padding, 1,
-                                             ceil_mode)
+    kernel, stride, padding, _ = _pool_sizes("avg_pool2d", kernel_size, stride, padding, 1)
     if divisor_override is not None and divisor_override == 0:
         raise RuntimeError("divisor must be not zero")
     if input.dim() < 3:
@@ -271,7 +270,5 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
             raise RuntimeError(f"{name} should contain {channels} elements not {t.numel()}")
     if input.numel() == 0:
         return input.clone()
-    if training and (running_mean is None) != (running_var is None):
-        running_mean = running_var = None
     return NativeBatchNormBackward0.apply(input, weight, bias, running_mean, running_var, bool(training),
                                           float(momentum), float(eps))

@@ -16,6 +16,13 @@ def _c(a: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(a)
 
 
+def _prod(shape) -> int:
+    n = 1
+    for s in shape:
+        n *= s
+    return n
+
+
 def _im2col(x, kernel, stride, padding, dilation, out_hw) -> np.ndarray:
     """(N, C*kh*kw, oh*ow) columns of x: (N, C, H, W)."""
     (kh, kw), (sh, sw), (ph, pw), (dh, dw), (oh, ow) = kernel, stride, padding, dilation, out_hw
@@ -36,8 +43,9 @@ class ConvOps:
         kernel = weight.shape[2:]
         cols = _im2col(x, kernel, stride, padding, dilation, out_hw)
         length = cols.shape[2]
-        w = weight.reshape(groups, o // groups, -1)
-        out = np.matmul(w, cols.reshape(n, groups, -1, length))
+        per_group = cols.shape[1] // groups
+        w = weight.reshape(groups, o // groups, per_group)
+        out = np.matmul(w, cols.reshape(n, groups, per_group, length))
         out = out.reshape(n, o, out_hw[0], out_hw[1])
         if bias is not None:
             out += bias.reshape(1, o, 1, 1)
@@ -46,9 +54,10 @@ class ConvOps:
     def conv2d_input_grad(self, grad, weight, input_shape, stride, padding, dilation, groups):
         """d conv2d / d x for grad (N, O, oh, ow): col2im(weight^T @ grad), shape input_shape."""
         n, o, oh, ow = grad.shape
-        w = weight.reshape(groups, o // groups, -1)
+        per_group = weight[0].size
+        w = weight.reshape(groups, o // groups, per_group)
         dcols = np.matmul(w.transpose(0, 2, 1), _c(grad).reshape(n, groups, o // groups, oh * ow))
-        dcols = dcols.reshape(n, -1, oh * ow)
+        dcols = dcols.reshape(n, groups * per_group, oh * ow)
         out = np.zeros(input_shape, grad.dtype)
         (kh, kw), (sh, sw), (ph, pw), (dh, dw) = weight.shape[2:], stride, padding, dilation
         fn = K.col2im_parallel if dcols.size >= PARALLEL_THRESHOLD else K.col2im
@@ -61,7 +70,7 @@ class ConvOps:
         if cols is None:
             cols = _im2col(x, weight_shape[2:], stride, padding, dilation, (oh, ow))
         g = _c(grad).reshape(n, groups, o // groups, oh * ow)
-        c = cols.reshape(n, groups, -1, oh * ow)
+        c = cols.reshape(n, groups, cols.shape[1] // groups, oh * ow)
         # One BLAS product per image, then the sum over the batch.
         dw = np.matmul(g, c.transpose(0, 1, 3, 2)).sum(axis=0) if n else np.zeros(
             (groups, o // groups, c.shape[2]), grad.dtype)
@@ -71,7 +80,7 @@ class ConvOps:
     def max_pool2d(self, x, kernel, stride, padding, dilation, out_hw):
         """(values, int64 indices) of max pooling over the last two dims of x (*, H, W)."""
         lead, (h, w) = x.shape[:-2], x.shape[-2:]
-        planes = _c(x).reshape(-1, h, w)
+        planes = _c(x).reshape(_prod(lead), h, w)
         out = np.empty((planes.shape[0],) + tuple(out_hw), x.dtype)
         indices = np.empty(out.shape, np.int64)
         lowest = x.dtype.type(-np.inf) if x.dtype.kind == "f" else np.iinfo(x.dtype).min
@@ -82,7 +91,7 @@ class ConvOps:
     def max_pool2d_backward(self, grad, indices, input_shape):
         """Scatter-add grad (*, oh, ow) to the argmax positions: a (*, H, W) array."""
         h, w = input_shape[-2:]
-        g = _c(grad).reshape(-1, grad.shape[-2] * grad.shape[-1])
+        g = _c(grad).reshape(_prod(grad.shape[:-2]), grad.shape[-2] * grad.shape[-1])
         out = np.zeros((g.shape[0], h * w), grad.dtype)
         K.max_pool2d_backward(g, _c(indices).reshape(g.shape), out)
         return out.reshape(input_shape)
@@ -90,15 +99,15 @@ class ConvOps:
     def avg_pool2d(self, x, kernel, stride, padding, out_hw, count_include_pad, divisor):
         """Average pooling over the last two dims of x (*, H, W); divisor 0 means the window's size."""
         lead, (h, w) = x.shape[:-2], x.shape[-2:]
-        out = np.empty((int(np.prod(lead)),) + tuple(out_hw), x.dtype)
-        K.avg_pool2d(_c(x).reshape(-1, h, w), kernel[0], kernel[1], stride[0], stride[1],
+        out = np.empty((_prod(lead),) + tuple(out_hw), x.dtype)
+        K.avg_pool2d(_c(x).reshape(_prod(lead), h, w), kernel[0], kernel[1], stride[0], stride[1],
                      padding[0], padding[1], count_include_pad, divisor, out)
         return out.reshape(lead + tuple(out_hw))
 
     def avg_pool2d_backward(self, grad, input_shape, kernel, stride, padding, count_include_pad, divisor):
         """The adjoint of avg_pool2d: grad (*, oh, ow) spread over each window, a (*, H, W) array."""
         h, w = input_shape[-2:]
-        g = _c(grad).reshape((-1,) + grad.shape[-2:])
+        g = _c(grad).reshape((_prod(grad.shape[:-2]),) + grad.shape[-2:])
         out = np.zeros((g.shape[0], h, w), grad.dtype)
         K.avg_pool2d_backward(g, kernel[0], kernel[1], stride[0], stride[1], padding[0], padding[1],
                               count_include_pad, divisor, out)

@@ -37,16 +37,16 @@ class Conv2d(Module):
             raise ValueError("out_channels must be divisible by groups")
         stride = _pair(stride)
         if isinstance(padding, str):
-            if padding not in ("same", "valid"):
-                raise ValueError(f"Invalid padding string {padding!r}, should be one of {{'same', 'valid'}}")
+            valid_strings = {"same", "valid"}  # printed as a set, in the order PyTorch prints it
+            if padding not in valid_strings:
+                raise ValueError(f"Invalid padding string {padding!r}, should be one of {valid_strings}")
             if padding == "same" and any(s != 1 for s in stride):
                 raise ValueError("padding='same' is not supported for strided convolutions")
         else:
             padding = _pair(padding)
-        valid_modes = ("zeros", "reflect", "replicate", "circular")
+        valid_modes = {"zeros", "reflect", "replicate", "circular"}
         if padding_mode not in valid_modes:
-            raise ValueError(f"padding_mode must be one of {{'zeros', 'reflect', 'replicate', 'circular'}}, "
-                             f"but got padding_mode='{padding_mode}'")
+            raise ValueError(f"padding_mode must be one of {valid_modes}, but got padding_mode='{padding_mode}'")
         if padding_mode != "zeros":
             raise NotImplementedError(f"Conv2d: padding_mode='{padding_mode}' is not implemented in "
                                       "minitorch; only 'zeros' is")

@@ -1,0 +1,249 @@
+"""conv2d and max_pool2d, forward + backward: minitorch vs PyTorch vs a NumPy im2col floor.
+
+    python benchmarks/bench_conv.py                 # 1 thread, markdown table
+    python benchmarks/bench_conv.py --threads 1,2   # several thread configurations
+    python benchmarks/bench_conv.py --json out.json # also save the raw numbers
+
+The shapes are those of a small MNIST CNN, batch 64: conv 1->32 3x3 on 28x28 (the first
+layer: the input needs no gradient), conv 32->64 3x3 on 13x13 (an inner layer: input,
+weight and bias gradients), and 2x2 max pooling of the first conv's output. Each case
+runs ``out.backward(g)`` with a fixed upstream gradient ``g`` and returns one gradient,
+checked against NumPy's before timing. Medians of 7 timed loops (see ``_harness``).
+
+The NumPy floor is the same math with no framework: im2col as one strided-window copy,
+one BLAS product per batch, and col2im as kh*kw slice additions; max pooling as a reshape
+and a max with the mask of first maxima for the backward.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import traceback
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _harness as H  # noqa: E402
+
+N = 64
+CONVS = {  # name: (in, out, size)
+    "conv1": (1, 32, 28),
+    "conv2": (32, 64, 13),
+}
+
+
+def _data(np):
+    rng = np.random.default_rng(0)
+    f32 = np.float32
+    d = {}
+    for name, (cin, cout, size) in CONVS.items():
+        d[name + "_x"] = rng.standard_normal((N, cin, size, size), dtype=f32)
+        d[name + "_w"] = rng.standard_normal((cout, cin, 3, 3), dtype=f32) * f32(1 / (3 * cin ** 0.5))
+        d[name + "_b"] = rng.standard_normal(cout, dtype=f32)
+        d[name + "_g"] = rng.standard_normal((N, cout, size - 2, size - 2), dtype=f32)
+    d["pool_x"] = rng.standard_normal((N, 32, 26, 26), dtype=f32)
+    d["pool_g"] = rng.standard_normal((N, 32, 13, 13), dtype=f32)
+    return d
+
+
+def _t(lib, arr, grad=False):
+    t = lib.from_numpy(arr.copy())
+    return t.requires_grad_() if grad else t
+
+
+# ----- NumPy floor ------------------------------------------------------------------------
+
+def _np_im2col(np, x, k):
+    """(N, C*k*k, oh*ow) columns: one strided-window view, one copy."""
+    n, c, h, w = x.shape
+    win = np.lib.stride_tricks.sliding_window_view(x, (k, k), axis=(2, 3))  # (N, C, oh, ow, k, k)
+    oh, ow = h - k + 1, w - k + 1
+    return np.ascontiguousarray(win.transpose(0, 1, 4, 5, 2, 3)).reshape(n, c * k * k, oh * ow)
+
+
+def _np_conv(np, x, w, b, g, need_x):
+    k = w.shape[2]
+    n, o = x.shape[0], w.shape[0]
+    oh, ow = x.shape[2] - k + 1, x.shape[3] - k + 1
+    cols = _np_im2col(np, x, k)
+    w2 = w.reshape(o, -1)
+    out = np.matmul(w2, cols).reshape(n, o, oh, ow) + b.reshape(1, o, 1, 1)
+    g3 = g.reshape(n, o, oh * ow)
+    dw = np.matmul(g3, cols.transpose(0, 2, 1)).sum(0).reshape(w.shape)
+    db = g.sum((0, 2, 3))
+    if need_x:
+        dcols = np.matmul(w2.T, g3).reshape(n, x.shape[1], k, k, oh, ow)
+        dx = np.zeros_like(x)
+        for i in range(k):
+            for j in range(k):
+                dx[:, :, i:i + oh, j:j + ow] += dcols[:, :, i, j]
+    return out, dw, db
+
+
+def _np_maxpool(np, x, g):
+    n, c, h, w = x.shape
+    win = x.reshape(n, c, h // 2, 2, w // 2, 2).transpose(0, 1, 2, 4, 3, 5).reshape(n, c, h // 2, w // 2, 4)
+    arg = win.argmax(-1)  # the first maximum, as PyTorch
+    out = np.take_along_axis(win, arg[..., None], -1)[..., 0]
+    dwin = np.zeros_like(win)
+    np.put_along_axis(dwin, arg[..., None], g[..., None], -1)
+    dx = dwin.reshape(n, c, h // 2, w // 2, 2, 2).transpose(0, 1, 2, 4, 3, 5).reshape(n, c, h, w)
+    return out, dx
+
+
+# ----- the cases --------------------------------------------------------------------------
+
+def _conv_case(name, need_x):
+    def build_lib(lib, d):
+        x = _t(lib, d[name + "_x"], grad=need_x)
+        w, b = _t(lib, d[name + "_w"], grad=True), _t(lib, d[name + "_b"], grad=True)
+        g = _t(lib, d[name + "_g"])
+        conv2d = lib.nn.functional.conv2d if hasattr(lib.nn.functional, "conv2d") else _mt_conv2d()
+
+        def run():
+            conv2d(x, w, b).backward(g)
+            grad = w.grad
+            w.grad = b.grad = x.grad = None
+            return grad
+        return run
+
+    def build_np(np, d):
+        x, w, b, g = (d[name + s] for s in ("_x", "_w", "_b", "_g"))
+        return lambda: _np_conv(np, x, w, b, g, need_x)[1]
+    return build_lib, build_np
+
+
+def _pool_case():
+    def build_lib(lib, d):
+        x, g = _t(lib, d["pool_x"], grad=True), _t(lib, d["pool_g"])
+        max_pool2d = lib.nn.functional.max_pool2d if hasattr(lib.nn.functional, "max_pool2d") else _mt_pool()
+
+        def run():
+            max_pool2d(x, 2).backward(g)
+            grad = x.grad
+            x.grad = None
+            return grad
+        return run
+
+    def build_np(np, d):
+        return lambda: _np_maxpool(np, d["pool_x"], d["pool_g"])[1]
+    return build_lib, build_np
+
+
+def _mt_conv2d():
+    from minitorch.nn._functional_conv import conv2d
+    return conv2d
+
+
+def _mt_pool():
+    from minitorch.nn._functional_conv import max_pool2d
+    return max_pool2d
+
+
+CASES = [
+    ("conv2d 1->32 3x3, 64x1x28x28, fwd+bwd (w, b)", *_conv_case("conv1", need_x=False)),
+    ("conv2d 32->64 3x3, 64x32x13x13, fwd+bwd (x, w, b)", *_conv_case("conv2", need_x=True)),
+    ("max_pool2d 2x2, 64x32x26x26, fwd+bwd", *_pool_case()),
+]
+
+
+# ----- worker / parent --------------------------------------------------------------------
+
+def _short_error(exc: BaseException) -> str:
+    tb = traceback.extract_tb(exc.__traceback__)[-1]
+    return f"{type(exc).__name__}: {exc} (at {Path(tb.filename).name}:{tb.lineno} in {tb.name})"
+
+
+def _as_numpy(result):
+    if hasattr(result, "detach"):
+        result = result.detach()
+    return result.numpy() if hasattr(result, "numpy") else result
+
+
+def worker(threads: int, repeats: int) -> dict:
+    torch = H.setup_worker_threads(threads)
+    import numpy as np
+    import minitorch
+    import minitorch.nn.functional  # noqa: F401 - the lazy submodule, for hasattr above
+
+    d = _data(np)
+    libs = [("minitorch", minitorch)] + ([("torch", torch)] if torch is not None else [])
+    rows, problems = [], []
+    with H.LoadMonitor() as load:
+        for name, build_lib, build_np in CASES:
+            row = {"name": name}
+            ref = build_np(np, d)()
+            fns = {"numpy": build_np(np, d)}
+            for lib_name, lib in libs:
+                try:
+                    fn = build_lib(lib, d)
+                    got = _as_numpy(fn())
+                    if not np.allclose(got, ref, rtol=1e-3, atol=1e-3):
+                        problems.append(f"{lib_name}: {name}: result differs from NumPy's "
+                                        f"(max abs diff {np.max(np.abs(got - ref)):.3g})")
+                    fns[lib_name] = fn
+                except Exception as exc:  # report, do not work around
+                    row[lib_name + "_error"] = _short_error(exc)
+                    problems.append(f"{lib_name}: {name}: {_short_error(exc)}")
+            for lib_name, res in H.time_side_by_side(fns, repeats=repeats).items():
+                if isinstance(res, Exception):
+                    problems.append(f"{lib_name}: {name} (timed loop): {_short_error(res)}")
+                else:
+                    row[lib_name] = H.stats_dict(res)
+            rows.append(row)
+    return {"threads": threads, "torch": None if torch is None else torch.__version__,
+            "background_cores": load.background_cores, "rows": rows, "problems": problems}
+
+
+def _median(row, lib):
+    s = row.get(lib)
+    return None if s is None else s["median_us"]
+
+
+def table(result: dict) -> str:
+    headers = ["case", "minitorch ms", "torch ms", "numpy floor ms", "minitorch/torch", "minitorch/numpy"]
+    rows = []
+    for r in result["rows"]:
+        mt, tc, npv = _median(r, "minitorch"), _median(r, "torch"), _median(r, "numpy")
+
+        def ms(v):
+            return "—" if v is None else f"{v / 1000:.2f}"
+        rows.append([r["name"], "FAILED" if "minitorch_error" in r else ms(mt), ms(tc), ms(npv),
+                     H.fmt_ratio(mt, tc), H.fmt_ratio(mt, npv)])
+    return H.markdown_table(headers, rows)
+
+
+def run(thread_counts=(1,), repeats: int = 7) -> tuple[str, list[dict]]:
+    results = [H.run_worker(__file__, n, ["--repeats", str(repeats)]) for n in thread_counts]
+    parts = ["## conv2d / max_pool2d, forward + backward\n",
+             f"Median per-call time of {repeats} timed loops, float32, batch {N}; ratios > 1 mean "
+             "minitorch is slower.\n"]
+    for res in results:
+        parts.append(f"### {res['threads']} thread{'s' if res['threads'] > 1 else ''}\n")
+        parts.append(H.load_note(res["background_cores"], res["threads"]) + "\n")
+        parts.append(table(res) + "\n")
+        if res["problems"]:
+            parts.append("Problems found:\n")
+            parts.extend(f"- {p}" for p in res["problems"])
+            parts.append("")
+    return "\n".join(parts), results
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--threads", default="1", help="comma-separated thread counts (default 1)")
+    ap.add_argument("--repeats", type=int, default=7, help="timed loops per case (default 7)")
+    ap.add_argument("--json", help="also write the raw results to this file")
+    ap.add_argument("--worker", type=int, help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.worker is not None:
+        print(json.dumps(worker(args.worker, args.repeats)))
+        return
+    report, results = run(tuple(int(t) for t in args.threads.split(",")), args.repeats)
+    print(report)
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,268 @@
+"""Numba kernels of conv2d, pooling and batch norm: the gathers and scatters around BLAS.
+
+Convolution itself is a matrix product (see conv_ops.py); these kernels only rearrange
+pixels into columns (im2col) and add them back (col2im), which NumPy could only do with
+a Python loop per kernel offset. Arrays are C-contiguous and 4-D (N, C, H, W) or 3-D
+planes (P, H, W); sizes come in as arguments. im2col and col2im have ``_parallel``
+twins for arrays above ``kernels.PARALLEL_THRESHOLD`` elements, splitting the batch over
+threads: every thread writes its own images, so no two threads add into one element.
+"""
+from numba import njit, prange
+
+
+# ----- im2col / col2im ------------------------------------------------------------------
+
+@njit(cache=True)
+def _im2col_one(x, n, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, cols):
+    channels, h, w = x.shape[1], x.shape[2], x.shape[3]
+    for c in range(channels):
+        for i in range(kh):
+            for j in range(kw):
+                row = (c * kh + i) * kw + j
+                for y in range(oh):
+                    iy = y * sh - ph + i * dh
+                    base = y * ow
+                    if iy < 0 or iy >= h:
+                        for xx in range(ow):
+                            cols[n, row, base + xx] = 0
+                        continue
+                    for xx in range(ow):
+                        ix = xx * sw - pw + j * dw
+                        if 0 <= ix < w:
+                            cols[n, row, base + xx] = x[n, c, iy, ix]
+                        else:
+                            cols[n, row, base + xx] = 0
+
+
+@njit(cache=True)
+def im2col(x, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, cols):
+    """cols[n, (c*kh + i)*kw + j, y*ow + xx] = x[n, c, y*sh - ph + i*dh, xx*sw - pw + j*dw],
+    0 where that pixel lies in the padding. x: (N, C, H, W), cols: (N, C*kh*kw, oh*ow).
+    O(N C kh kw oh ow)."""
+    for n in range(x.shape[0]):
+        _im2col_one(x, n, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, cols)
+
+
+@njit(cache=True, parallel=True)
+def im2col_parallel(x, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, cols):
+    """im2col with the batch split over threads."""
+    for n in prange(x.shape[0]):
+        _im2col_one(x, n, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, cols)
+
+
+@njit(cache=True)
+def _col2im_one(cols, n, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, out):
+    channels, h, w = out.shape[1], out.shape[2], out.shape[3]
+    for c in range(channels):
+        for i in range(kh):
+            for j in range(kw):
+                row = (c * kh + i) * kw + j
+                for y in range(oh):
+                    iy = y * sh - ph + i * dh
+                    if iy < 0 or iy >= h:
+                        continue
+                    base = y * ow
+                    for xx in range(ow):
+                        ix = xx * sw - pw + j * dw
+                        if 0 <= ix < w:
+                            out[n, c, iy, ix] += cols[n, row, base + xx]
+
+
+@njit(cache=True)
+def col2im(cols, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, out):
+    """The adjoint of im2col: out[n, c, iy, ix] += every column entry im2col read from there.
+    out: (N, C, H, W), zero-filled by the caller. O(N C kh kw oh ow)."""
+    for n in range(out.shape[0]):
+        _col2im_one(cols, n, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, out)
+
+
+@njit(cache=True, parallel=True)
+def col2im_parallel(cols, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, out):
+    """col2im with the batch split over threads (each image is written by one thread)."""
+    for n in prange(out.shape[0]):
+        _col2im_one(cols, n, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, out)
+
+
+# ----- max pooling ----------------------------------------------------------------------
+
+@njit(cache=True)
+def max_pool2d(x, kh, kw, sh, sw, ph, pw, dh, dw, lowest, out, indices):
+    """out[p, y, xx] = max of x[p] over the (dilated) window at (y*sh - ph, xx*sw - pw);
+    indices[p, y, xx] = its flat position iy*W + ix in the plane. The first maximum wins
+    ties and a NaN wins over numbers, as in PyTorch; a window with no pixel inside gives
+    lowest (-inf for floats). x: (P, H, W). O(P oh ow kh kw)."""
+    planes, h, w = x.shape
+    oh, ow = out.shape[1], out.shape[2]
+    for p in range(planes):
+        for y in range(oh):
+            y0 = y * sh - ph
+            i0 = 0
+            while y0 + i0 * dh < 0:
+                i0 += 1
+            for xx in range(ow):
+                x0 = xx * sw - pw
+                j0 = 0
+                while x0 + j0 * dw < 0:
+                    j0 += 1
+                best_index = (y0 + i0 * dh) * w + x0 + j0 * dw
+                best = lowest
+                for i in range(i0, kh):
+                    iy = y0 + i * dh
+                    if iy >= h:
+                        break
+                    for j in range(j0, kw):
+                        ix = x0 + j * dw
+                        if ix >= w:
+                            break
+                        v = x[p, iy, ix]
+                        if v > best or v != v:
+                            best = v
+                            best_index = iy * w + ix
+                out[p, y, xx] = best
+                indices[p, y, xx] = best_index
+
+
+@njit(cache=True)
+def max_pool2d_backward(grad, indices, out):
+    """out[p, indices[p, k]] += grad[p, k]: each output's gradient goes to its argmax.
+    grad, indices: (P, oh*ow); out: (P, H*W), zero-filled. O(P oh ow)."""
+    for p in range(grad.shape[0]):
+        for k in range(grad.shape[1]):
+            out[p, indices[p, k]] += grad[p, k]
+
+
+# ----- average pooling ------------------------------------------------------------------
+
+@njit(cache=True)
+def _avg_window(y, xx, h, w, kh, kw, sh, sw, ph, pw, count_include_pad, divisor):
+    """The clipped window (y0, y1, x0, x1) of output (y, xx) and its divisor, as PyTorch."""
+    y0 = y * sh - ph
+    x0 = xx * sw - pw
+    y1 = min(y0 + kh, h + ph)
+    x1 = min(x0 + kw, w + pw)
+    pool_size = (y1 - y0) * (x1 - x0)
+    y0 = max(y0, 0)
+    x0 = max(x0, 0)
+    y1 = min(y1, h)
+    x1 = min(x1, w)
+    if divisor > 0:
+        factor = divisor
+    elif count_include_pad:
+        factor = pool_size
+    else:
+        factor = (y1 - y0) * (x1 - x0)
+    return y0, y1, x0, x1, factor
+
+
+@njit(cache=True)
+def avg_pool2d(x, kh, kw, sh, sw, ph, pw, count_include_pad, divisor, out):
+    """out[p, y, xx] = sum of x[p] over the window / its divisor: divisor if > 0, else the
+    window size with (count_include_pad) or without the padding. A window entirely in the
+    padding gives 0. x: (P, H, W), sums in float64. O(P oh ow kh kw)."""
+    planes, h, w = x.shape
+    oh, ow = out.shape[1], out.shape[2]
+    for p in range(planes):
+        for y in range(oh):
+            for xx in range(ow):
+                y0, y1, x0, x1, factor = _avg_window(y, xx, h, w, kh, kw, sh, sw, ph, pw,
+                                                     count_include_pad, divisor)
+                if y0 >= y1 or x0 >= x1:
+                    out[p, y, xx] = 0
+                    continue
+                s = 0.0
+                for iy in range(y0, y1):
+                    for ix in range(x0, x1):
+                        s += x[p, iy, ix]
+                out[p, y, xx] = s / factor
+
+
+@njit(cache=True)
+def avg_pool2d_backward(grad, kh, kw, sh, sw, ph, pw, count_include_pad, divisor, out):
+    """The adjoint of avg_pool2d: out[p, iy, ix] += grad[p, y, xx] / divisor over each window.
+    grad: (P, oh, ow); out: (P, H, W), zero-filled. O(P oh ow kh kw)."""
+    planes, h, w = out.shape
+    oh, ow = grad.shape[1], grad.shape[2]
+    for p in range(planes):
+        for y in range(oh):
+            for xx in range(ow):
+                y0, y1, x0, x1, factor = _avg_window(y, xx, h, w, kh, kw, sh, sw, ph, pw,
+                                                     count_include_pad, divisor)
+                if y0 >= y1 or x0 >= x1:
+                    continue
+                g = grad[p, y, xx] / factor
+                for iy in range(y0, y1):
+                    for ix in range(x0, x1):
+                        out[p, iy, ix] += g
+
+
+# ----- batch norm -----------------------------------------------------------------------
+
+# The channel sums may be reassociated (fastmath "reassoc"): that lets LLVM vectorise them,
+# 10x faster than a strictly ordered float64 sum; NaN and inf keep their IEEE meaning.
+_REASSOC = {"reassoc"}
+
+
+@njit(cache=True, fastmath=_REASSOC)
+def batch_norm_stats(x, mean, var):
+    """Per channel c of x: (N, C, L): mean[c] and biased var[c], two passes in float64. O(NCL)."""
+    n_, channels, length = x.shape
+    count = n_ * length
+    for c in range(channels):
+        s = 0.0
+        for n in range(n_):
+            for k in range(length):
+                s += x[n, c, k]
+        m = s / count
+        ss = 0.0
+        for n in range(n_):
+            for k in range(length):
+                d = x[n, c, k] - m
+                ss += d * d
+        mean[c] = m
+        var[c] = ss / count
+
+
+@njit(cache=True)
+def batch_norm_apply(x, scale, shift, out):
+    """out[n, c, k] = x[n, c, k] * scale[c] + shift[c] (scale = w / std, shift = b - mean * scale).
+    x, out: (N, C, L). O(NCL)."""
+    n_, channels, length = x.shape
+    for n in range(n_):
+        for c in range(channels):
+            a = scale[c]
+            b = shift[c]
+            for k in range(length):
+                out[n, c, k] = x[n, c, k] * a + b
+
+
+@njit(cache=True, fastmath=_REASSOC)
+def batch_norm_backward(grad, x, mean, invstd, weight, training, grad_input, grad_weight, grad_bias):
+    """Gradients of y = (x - mean) * invstd * weight + b per channel of (N, C, L) arrays:
+    grad_bias = sum(g), grad_weight = sum(g * xhat), and grad_input =
+    (g - [sum(g) + xhat sum(g xhat)] / M) * invstd * weight, the bracket only when the
+    batch statistics were used (training). Sums in float64. O(NCL)."""
+    n_, channels, length = x.shape
+    count = n_ * length
+    for c in range(channels):
+        m = mean[c]
+        sg = 0.0
+        sgx = 0.0
+        for n in range(n_):
+            for k in range(length):
+                g = grad[n, c, k]
+                sg += g
+                sgx += g * (x[n, c, k] - m)
+        istd = invstd[c]
+        grad_bias[c] = sg
+        grad_weight[c] = sgx * istd
+        a = istd * weight[c]
+        if training:
+            mean_g = sg / count
+            k2 = sgx * istd * istd / count
+            for n in range(n_):
+                for k in range(length):
+                    grad_input[n, c, k] = (grad[n, c, k] - mean_g - (x[n, c, k] - m) * k2) * a
+        else:
+            for n in range(n_):
+                for k in range(length):
+                    grad_input[n, c, k] = grad[n, c, k] * a

@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _harness as H  # noqa: E402
 import bench_ops  # noqa: E402
 import bench_startup  # noqa: E402
+import bench_train  # noqa: E402
 
 
 DOCS = H.REPO_ROOT / "docs" / "benchmarks.md"
@@ -100,6 +101,10 @@ def main(argv=None):
     print(ops_report, flush=True)
 
     H.wait_for_quiet(args.wait_quiet)
+    train_report = bench_train.run(tuple(int(t) for t in args.threads.split(",")), repeats=3 if args.quick else 5)
+    print(train_report, flush=True)
+
+    H.wait_for_quiet(args.wait_quiet)
     startup_report, startup_rows = bench_startup.run(runs=2 if args.quick else 3)
     print(startup_report, flush=True)
 
@@ -109,7 +114,7 @@ def main(argv=None):
     footer = (f"_Total benchmark time: {time.perf_counter() - t0:.0f} s{waited} "
               f"(`python benchmarks/run_all.py{' --quick' if args.quick else ''}`)._\n")
     print(footer)
-    report = "\n".join([machine, goals, ops_report, startup_report, footer])
+    report = "\n".join([machine, goals, ops_report, train_report, startup_report, footer])
     if args.out:
         Path(args.out).write_text("# minitorch benchmarks\n\n" + report)
     if args.update_docs:

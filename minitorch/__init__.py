@@ -21,3 +21,16 @@ from . import autograd, nn, optim, utils  # noqa: E402
 from .serialization import load, save  # noqa: E402
 
 __version__ = "0.1.0"
+
+# Loaded on first use: they pull in tqdm and the dataset code, which most programs
+# that only compute never need.
+_LAZY_SUBMODULES = ("train", "viz", "vision")
+
+
+def __getattr__(name: str):
+    if name in _LAZY_SUBMODULES:
+        import importlib
+        module = importlib.import_module(f".{name}", __name__)
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module 'minitorch' has no attribute '{name}'")

@@ -15,7 +15,8 @@ from ._creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, f
 from ._functions import *  # noqa: F401,F403 - the functional forms: minitorch.exp(x), ...
 from ._functions import all, any, max, min, round, sum, abs, pow  # noqa: A004,F401
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
-from .random import (Generator, default_generator, get_rng_state, initial_seed, manual_seed, rand,
+from .random import (Generator, bernoulli, default_generator, get_rng_state, initial_seed, manual_seed,
+                     multinomial, normal, rand,
                      rand_like, randint, randn, randn_like, randperm, seed, set_rng_state)
 from . import autograd, nn, optim, utils  # noqa: E402
 from .serialization import load, save  # noqa: E402

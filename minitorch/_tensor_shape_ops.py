@@ -336,6 +336,14 @@ class TensorShapeOps:
         from . import random
         return self._fill_random(random._normal(self.shape, mean, std, self.dtype, generator))
 
+    def bernoulli_(self, p=0.5, *, generator=None):
+        """Fill with 0/1 draws: 1 with probability p (a float, or a tensor broadcast to self)."""
+        from . import random
+        from .tensor import Tensor
+        probs = np.broadcast_to(p.numpy(), self.shape) if isinstance(p, Tensor) else np.full(self.shape, float(p))
+        random._check_probability(probs)
+        return self._fill_random(random._bernoulli(probs, generator).astype(self.dtype.np))
+
     def _fill_random(self, values: np.ndarray):
         if _inplace.check_inplace(self):
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")

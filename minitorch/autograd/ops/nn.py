@@ -243,8 +243,11 @@ class MulBackward0(Function):
 
     @staticmethod
     def forward(ctx, a, uniform, p):
-        out, mask = a._backend.dropout(a._data, uniform, p)
-        ctx.mask, ctx.scale = mask, 1.0 / (1.0 - p)
+        # torch: noise = bernoulli_(1 - p) (kept where a float64 uniform < 1 - p), then
+        # noise.div_(1 - p) in a's dtype, so the scale is rounded as dtype(1) / dtype(1 - p)
+        scale = float(a.dtype.np.type(1) / a.dtype.np.type(1.0 - p))
+        out, mask = a._backend.dropout(a._data, uniform, 1.0 - p, scale)
+        ctx.mask, ctx.scale = mask, scale
         return out
 
     @staticmethod

@@ -154,13 +154,14 @@ def leaky_relu_backward(grad, x, out, slope):
 
 
 @njit(cache=True)
-def dropout(x, uniform, p, scale, out, mask):
-    """Keep x[i] * scale where uniform[i] >= p (the mask records it), else 0. O(n)."""
+def dropout(x, uniform, keep_prob, scale, out, mask):
+    """Keep x[i] * scale where uniform[i] < keep_prob (the mask records it), else 0
+    (torch's bernoulli_(1 - p) noise). O(n)."""
     zero = np.zeros(1, x.dtype)[0]
     for i in range(x.size):
-        keep = uniform[i] >= p
+        keep = uniform[i] < keep_prob
         mask[i] = keep
-        out[i] = x[i] * scale if keep else zero
+        out[i] = x[i] * (scale if keep else zero)  # x * 0 as torch: -0.0 and NaN survive
 
 
 @njit(cache=True)
@@ -168,4 +169,4 @@ def masked_scale(grad, mask, scale, out):
     """out = grad * scale where mask, else 0 (dropout's backward). O(n)."""
     zero = np.zeros(1, grad.dtype)[0]
     for i in range(grad.size):
-        out[i] = grad[i] * scale if mask[i] else zero
+        out[i] = grad[i] * (scale if mask[i] else zero)

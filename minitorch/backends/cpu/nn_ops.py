@@ -86,12 +86,12 @@ class NnOps:
         nn_kernels.leaky_relu_backward(_flat(grad), _flat(x), out.reshape(-1), grad.dtype.type(slope))
         return out
 
-    def dropout(self, x, uniform, p: float):
-        """(x * mask / (1 - p), mask) with mask = uniform >= p, in one pass."""
+    def dropout(self, x, uniform, keep_prob: float, scale: float):
+        """(x * mask * scale, mask) with mask = uniform < keep_prob, in one pass."""
         out = np.empty(x.shape, x.dtype)
         mask = np.empty(x.shape, np.bool_)
-        scale = x.dtype.type(1.0 / (1.0 - p))
-        nn_kernels.dropout(_flat(x), _flat(uniform), p, scale, out.reshape(-1), mask.reshape(-1))
+        nn_kernels.dropout(_flat(x), _flat(uniform), keep_prob, x.dtype.type(scale), out.reshape(-1),
+                           mask.reshape(-1))
         return out, mask
 
     def masked_scale(self, grad, mask, scale: float):

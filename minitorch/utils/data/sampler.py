@@ -23,12 +23,9 @@ T_co = TypeVar("T_co", covariant=True)
 
 
 def _random_seed(generator: _random.Generator | None) -> int:
-    """A fresh 63-bit seed drawn from ``generator`` (the default generator when None).
-
-    PyTorch draws it with ``torch.empty((), dtype=torch.int64).random_(generator=g)``;
-    minitorch has no ``random_`` yet, so ``randint`` over the int64 range stands in.
-    """
-    return int(_random.randint(0, 2 ** 63 - 1, (), generator=generator).item())
+    """A fresh 63-bit seed drawn from ``generator`` (the default generator when None):
+    PyTorch's ``torch.empty((), dtype=torch.int64).random_(generator=g)``, one random64()."""
+    return _random._random_int64(generator)
 
 
 class Sampler(Generic[T_co]):
@@ -142,17 +139,10 @@ class WeightedRandomSampler(Sampler[int]):
 
 
 def _weighted_draw(weights: np.ndarray, num_samples: int, replacement: bool, generator) -> list[int]:
-    """Indices drawn with probability proportional to ``weights`` (``torch.multinomial``'s
-    job; minitorch has no multinomial yet)."""
-    if not replacement and num_samples > weights.size:
-        raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
+    """Indices drawn with probability proportional to ``weights``: ``torch.multinomial``."""
     if weights.size == 0 or (weights < 0).any() or not np.isfinite(weights).all():
         raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
-    total = weights.sum()
-    if total <= 0:
-        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
-    rng = _random._gen(generator)._rng
-    return rng.choice(weights.size, size=num_samples, replace=replacement, p=weights / total).tolist()
+    return _random.multinomial(as_tensor(weights), num_samples, replacement, generator=generator).tolist()
 
 
 class BatchSampler(Sampler[list]):

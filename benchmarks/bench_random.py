@@ -1,0 +1,137 @@
+"""Random numbers: minitorch vs torch vs NumPy's Generator, same sizes, one call each.
+
+    python benchmarks/bench_random.py                 # 1 thread, markdown table
+    python benchmarks/bench_random.py --threads 1,2   # more thread configurations
+    python benchmarks/bench_random.py --json out.json # also save the raw numbers
+
+minitorch and torch draw the same numbers (PyTorch's MT19937 and its conversions); before
+timing, each case is seeded alike in both and the results compared bit for bit. NumPy's
+column is ``np.random.default_rng`` (PCG64, ziggurat normals): a different generator
+doing the same job, shown as the floor a fast vectorised generator reaches. Times are
+medians over timed loops (see ``_harness``), libraries interleaved round-robin.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import traceback
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _harness as H  # noqa: E402
+
+N = 1_000_000
+PERM = 100_000
+
+
+def _cases(lib, np_rng, np):
+    """name -> (minitorch-or-torch call, NumPy call) for one library module."""
+    return {
+        f"randn({N:,}) float32": (lambda: lib.randn(N),
+                                  lambda: np_rng.standard_normal(N, dtype=np.float32)),
+        f"randn({N:,}) float64": (lambda: lib.randn(N, dtype=lib.float64),
+                                  lambda: np_rng.standard_normal(N)),
+        f"rand({N:,}) float32": (lambda: lib.rand(N), lambda: np_rng.random(N, dtype=np.float32)),
+        f"randint(0, 1000, ({N:,},))": (lambda: lib.randint(0, 1000, (N,)),
+                                        lambda: np_rng.integers(0, 1000, N)),
+        f"randperm({PERM:,})": (lambda: lib.randperm(PERM), lambda: np_rng.permutation(PERM)),
+        "randn(7) x 100 (scalar path)": (lambda: [lib.randn(7) for _ in range(100)],
+                                          lambda: [np_rng.standard_normal(7) for _ in range(100)]),
+    }
+
+
+def _short_error(exc: BaseException) -> str:
+    tb = traceback.extract_tb(exc.__traceback__)[-1]
+    return f"{type(exc).__name__}: {exc} (at {Path(tb.filename).name}:{tb.lineno} in {tb.name})"
+
+
+def worker(threads: int, repeats: int) -> dict:
+    torch = H.setup_worker_threads(threads)
+    import numpy as np
+    import minitorch
+
+    np_rng = np.random.default_rng(0)
+    mine = _cases(minitorch, np_rng, np)
+    theirs = _cases(torch, np_rng, np) if torch is not None else {}
+    rows, problems = [], []
+    with H.LoadMonitor() as load:
+        for name, (mt_call, np_call) in mine.items():
+            row = {"case": name}
+            fns = {"minitorch": mt_call, "numpy": np_call}
+            if name in theirs:
+                fns["torch"] = theirs[name][0]
+                minitorch.manual_seed(0)
+                torch.manual_seed(0)
+                a, b = mt_call(), theirs[name][0]()
+                a, b = (a if isinstance(a, list) else [a]), (b if isinstance(b, list) else [b])
+                if any(x.numpy().tobytes() != y.numpy().tobytes() for x, y in zip(a, b)):
+                    problems.append(f"{name}: minitorch's draws differ from torch's")
+            for lib_name, res in H.time_side_by_side(fns, repeats=repeats).items():
+                if isinstance(res, Exception):
+                    problems.append(f"{lib_name}: {name}: {_short_error(res)}")
+                else:
+                    row[lib_name] = H.stats_dict(res)
+            rows.append(row)
+    return {"threads": threads, "torch": None if torch is None else torch.__version__,
+            "background_cores": load.background_cores, "rows": rows, "problems": problems}
+
+
+def _median(row, lib):
+    s = row.get(lib)
+    return None if s is None else s["median_us"]
+
+
+def table(result: dict) -> str:
+    headers = ["case", "minitorch µs", "torch µs", "numpy µs", "minitorch/torch", "minitorch/numpy"]
+    rows = []
+    for r in result["rows"]:
+        mt, tc, npv = _median(r, "minitorch"), _median(r, "torch"), _median(r, "numpy")
+        rows.append([r["case"], H.fmt_us(mt), H.fmt_us(tc) if result["torch"] else "(skipped)",
+                     H.fmt_us(npv), H.fmt_ratio(mt, tc), H.fmt_ratio(mt, npv)])
+    return H.markdown_table(headers, rows)
+
+
+def run(thread_counts=(1,), repeats: int = 7, wait_quiet_s: float = 0) -> tuple[str, list[dict]]:
+    """Run every thread configuration in a fresh process; return (markdown, raw results)."""
+    results = []
+    for n in thread_counts:
+        H.wait_for_quiet(wait_quiet_s)
+        results.append(H.run_worker(__file__, n, ["--repeats", str(repeats)]))
+    parts = ["## Random numbers\n",
+             f"Median time of one call over {repeats} timed loops (after warm-up; libraries "
+             "interleaved round-robin); ratios > 1 mean minitorch is slower. minitorch and torch "
+             "return identical bits; NumPy is a different generator (PCG64, ziggurat).\n"]
+    for res in results:
+        parts.append(f"### {res['threads']} thread{'s' if res['threads'] > 1 else ''}\n")
+        parts.append(H.load_note(res["background_cores"], res["threads"]) + "\n")
+        parts.append(table(res) + "\n")
+    problems = [f"[{res['threads']} thr] {p}" for res in results for p in res["problems"]]
+    if problems:
+        parts.append("### Problems found\n")
+        parts.extend(f"- {p}" for p in problems)
+        parts.append("")
+    return "\n".join(parts), results
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--threads", default="1", help="comma-separated thread counts (default 1)")
+    ap.add_argument("--repeats", type=int, default=7, help="timed loops per case (default 7)")
+    ap.add_argument("--json", help="also write the raw results to this file")
+    ap.add_argument("--wait-quiet", type=float, default=0, metavar="S",
+                    help="wait up to S seconds for other processes to go quiet first (default 0)")
+    ap.add_argument("--worker", type=int, help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.worker is not None:
+        print(json.dumps(worker(args.worker, args.repeats)))
+        return
+    report, results = run(tuple(int(t) for t in args.threads.split(",")), args.repeats,
+                          args.wait_quiet)
+    print(report)
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -90,7 +90,7 @@ def train_epoch(model, loader, loss_fn, optimizer, device, epoch: int, epochs: i
         optimizer.step()
         total_loss += loss.item() * len(labels)
         seen += len(labels)
-        bar.set_postfix(loss=f"{total_loss / seen:.4f}",
+        bar.set_postfix(refresh=False, loss=f"{total_loss / seen:.4f}",
                         samples_per_s=f"{seen / (time.perf_counter() - start):,.0f}")
     return total_loss / seen
 

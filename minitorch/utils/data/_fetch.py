@@ -67,7 +67,10 @@ class _MapDatasetFetcher:
         self.drop_last = drop_last
         self._gather = None
         if auto_collation and collate_fn is default_collate:
-            self._gather = _TensorGather.of(dataset)
+            # A dataset may offer its own whole-batch path (MNIST with a batchable
+            # transform does): `_gather_batch(indices)` returns the default-collated
+            # batch, or None to take the per-sample path.
+            self._gather = _TensorGather.of(dataset) or getattr(dataset, "_gather_batch", None)
 
     def fetch(self, possibly_batched_index):
         if not self.auto_collation:

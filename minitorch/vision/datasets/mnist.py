@@ -92,6 +92,22 @@ class MNIST(VisionDataset):
     def __len__(self) -> int:
         return len(self.data)
 
+    def _gather_batch(self, indices):
+        """The DataLoader's batch [images (B, C, H, W), targets (B,)] in one pass, when the
+        transform has a batch form (ToTensor, Normalize, ...) and no target_transform is set:
+        equal to collating __getitem__'s samples, without a Python call per image. None
+        otherwise (the DataLoader then takes the per-sample path)."""
+        from ..transforms import supports_batch
+        if (self.transform is None or self.target_transform is not None or not supports_batch(self.transform)
+                or not isinstance(indices, list) or not indices
+                or not all(type(i) is int for i in indices)):
+            return None
+        n = len(self.data)
+        if any(i < -n or i >= n for i in indices):
+            return None  # the per-sample path raises the IndexError
+        index = from_numpy(np.asarray(indices, dtype=np.int64))
+        return [self.transform.batch(self.data[index].numpy()), self.targets[index]]
+
     @property
     def raw_folder(self) -> str:
         return os.path.join(self.root, self.__class__.__name__, "raw")

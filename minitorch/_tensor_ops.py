@@ -78,6 +78,8 @@ class TensorOps:
     def __add__(self, other):
         if self._fast(other):
             return self._direct(_ADD, other)
+        if other.__class__ is _Tensor:
+            return _arith.AddBackward0.apply(self, other)
         if self._operand(other) is None:
             return NotImplemented
         return _arith.add(self, other)
@@ -85,6 +87,8 @@ class TensorOps:
     def __radd__(self, other):
         if self._fast(other):
             return self._direct(_ADD, other)
+        if other.__class__ is _Tensor:
+            return _arith.AddBackward0.apply(self, other)
         if self._operand(other) is None:
             return NotImplemented
         return _arith.add(self, other)
@@ -92,6 +96,8 @@ class TensorOps:
     def __sub__(self, other):
         if self._fast(other):
             return self._direct(_SUB, other)
+        if other.__class__ is _Tensor:
+            return _arith.SubBackward0.apply(self, other)
         if self._operand(other) is None:
             return NotImplemented
         return _arith.sub(self, other)
@@ -104,6 +110,8 @@ class TensorOps:
     def __mul__(self, other):
         if self._fast(other):
             return self._direct(_MUL, other)
+        if other.__class__ is _Tensor:
+            return _arith.MulBackward0.apply(self, other)
         if self._operand(other) is None:
             return NotImplemented
         return _arith.mul(self, other)
@@ -111,6 +119,8 @@ class TensorOps:
     def __rmul__(self, other):
         if self._fast(other):
             return self._direct(_MUL, other)
+        if other.__class__ is _Tensor:
+            return _arith.MulBackward0.apply(self, other)
         if self._operand(other) is None:
             return NotImplemented
         return _arith.mul(self, other)
@@ -118,6 +128,8 @@ class TensorOps:
     def __truediv__(self, other):
         if self._fast(other):
             return self._direct(_DIV, other)
+        if other.__class__ is _Tensor:
+            return _arith.DivBackward0.apply(self, other)
         if self._operand(other) is None:
             return NotImplemented
         return _arith.div(self, other)

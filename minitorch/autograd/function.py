@@ -142,7 +142,7 @@ class Function:
                 shapes.append(a._data.shape)
                 if a._requires_grad:
                     node = a._grad_fn
-                    edges.append(node if node is not None else a._accumulator())
+                    edges.append(node if node is not None else (a._accum or a._accumulator()))
                 else:
                     edges.append(None)
             else:

@@ -25,7 +25,7 @@ __version__ = "0.1.0"
 
 # Loaded on first use: they pull in tqdm and the dataset code, which most programs
 # that only compute never need.
-_LAZY_SUBMODULES = ("train", "viz", "vision")
+_LAZY_SUBMODULES = ("train", "viz", "vision", "distributed")
 
 
 def __getattr__(name: str):

@@ -484,3 +484,23 @@ def _sets_sorted(message: str) -> str:
     def sort_items(match):
         return "{" + ", ".join(sorted(match.group(1).split(", "))) + "}"
     return re.sub(r"\{([^{}]*)\}", sort_items, message)
+
+
+@requires_torch
+@pytest.mark.parametrize("stride,padding,dilation", [(1, 0, 1), (2, 1, 1), (1, 2, 2)])
+def test_conv2d_with_many_input_rows_takes_the_one_gemm_path_and_matches_torch(stride, padding, dilation):
+    # C*kh*kw = 16*3*3 = 144 >= 128: the batch-wide (K, N*L) column layout and one product.
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((5, 16, 11, 9)).astype(np.float32)
+    w = rng.standard_normal((12, 16, 3, 3)).astype(np.float32) * 0.1
+    b = rng.standard_normal(12).astype(np.float32)
+    xm, wm, bm = (minitorch.tensor(a, requires_grad=True) for a in (x, w, b))
+    xt, wt, bt = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
+    ym = minitorch.nn.functional.conv2d(xm, wm, bm, stride=stride, padding=padding, dilation=dilation)
+    yt = torch.nn.functional.conv2d(xt, wt, bt, stride=stride, padding=padding, dilation=dilation)
+    np.testing.assert_allclose(ym.detach().numpy(), yt.detach().numpy(), rtol=1e-4, atol=1e-5)
+    g = rng.standard_normal(tuple(yt.shape)).astype(np.float32)
+    ym.backward(minitorch.tensor(g))
+    yt.backward(torch.tensor(g))
+    for m, t in ((xm, xt), (wm, wt), (bm, bt)):
+        np.testing.assert_allclose(m.grad.numpy(), t.grad.numpy(), rtol=1e-4, atol=1e-4)

@@ -30,6 +30,11 @@ _INSTALL = ("rendering needs the Graphviz 'dot' program, which is not on PATH; i
             "call .save(path) to write the DOT text and render it elsewhere")
 
 
+__all__ = [
+    "Digraph",
+    "make_dot",
+]
+
 class Digraph:
     """DOT text of a graph (``.source``), written by save() and rendered by render() with ``dot``."""
 

@@ -12,6 +12,27 @@ from ..tensor import Tensor
 _CONV = ("conv2d", "max_pool2d", "avg_pool2d", "batch_norm")
 
 
+__all__ = [
+    "relu",
+    "leaky_relu",
+    "gelu",
+    "sigmoid",
+    "tanh",
+    "softmax",
+    "log_softmax",
+    "dropout",
+    "linear",
+    "embedding",
+    "one_hot",
+    "flatten",
+    "mse_loss",
+    "l1_loss",
+    "nll_loss",
+    "cross_entropy",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+]
+
 def __getattr__(name: str):
     # Convolution, pooling and batch norm live in _functional_conv.py, loaded on first use.
     if name in _CONV:

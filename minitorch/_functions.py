@@ -7,6 +7,8 @@ from .tensor import Tensor
 
 
 __all__ = [
+    "softmax",
+    "log_softmax",
     "add",
     "sub",
     "mul",
@@ -385,6 +387,16 @@ def any(input, dim=None, keepdim=False):  # noqa: A001
 
 def norm(input, p="fro", dim=None, keepdim=False):
     return _check(input, "norm").norm(p, dim, keepdim)
+
+
+def softmax(input, dim, dtype=None):
+    """exp(input) / sum(exp(input)) along dim, computed stably (any shape)."""
+    return _check(input, "softmax").softmax(dim, dtype)
+
+
+def log_softmax(input, dim, dtype=None):
+    """input - log(sum(exp(input))) along dim, in one fused pass (any shape)."""
+    return _check(input, "log_softmax").log_softmax(dim, dtype)
 
 
 def matmul(input, other):

@@ -248,10 +248,6 @@ _NAN_KINKS = ("abs", "relu", "maximum", "minimum", "amax", "amin", "max_dim", "c
 
 def reject_known_issue(op, p, t_cur, m_cur, prev_op):
     floats = (torch.float32, torch.float64)
-    if op in ("softmax", "log_softmax") and t_cur.dtype not in floats:
-        reject()  # int_softmax_raises_not_implemented, int_log_softmax_...
-    if op in ("softmax", "log_softmax") and t_cur.dim() == 0:
-        reject()  # softmax_of_0d_tensor, log_softmax_of_0d_tensor
     if op in ("expand", "permute") and not p.get("shape", p.get("perm")):
         reject()  # expand_without_sizes_..., permute_without_dims_...
     if op in ("add_", "mul_") and t_cur.requires_grad and m_cur._base is not None:
@@ -262,8 +258,6 @@ def reject_known_issue(op, p, t_cur, m_cur, prev_op):
         reject()  # inplace_on_dot_product
     if op in ("add_", "mul_") and t_cur.requires_grad and prev_op in ("prod", "relu"):
         reject()  # inplace_on_{prod,relu}_output_then_backward_raises
-    if "arr" in p and p["arr"].dtype.kind == "f" and str(p["arr"].dtype) != str(t_cur.dtype).replace("torch.", ""):
-        reject()  # grad_dtype_matches_leaf_after_promotion, grad_dtype_of_0d_operand
     if op == "prod" and t_cur.requires_grad and bool((~torch.isfinite(t_cur) | (t_cur == 0)).any()):
         reject()  # prod_backward_with_{infinite,nan}_input, prod_backward_of_zeros_...
     if op in ("floor", "sign") and t_cur.requires_grad:
@@ -402,17 +396,6 @@ def _same_outcome(fn):
 
 
 KNOWN_MISMATCHES = [
-    ("top_level_softmax", "torch.softmax(x, 0) exists; minitorch.softmax does not",
-     lambda M: M.softmax(M.tensor([1.0, 2.0]), 0)),
-    ("int_softmax_raises_not_implemented",
-     "F.softmax(tensor([0]), 0): torch NotImplementedError, minitorch RuntimeError",
-     lambda M: M.nn.functional.softmax(M.tensor([0]), 0)),
-    ("int_log_softmax_raises_not_implemented", "F.log_softmax(tensor([0]), 0): torch NotImplementedError",
-     lambda M: M.nn.functional.log_softmax(M.tensor([0]), 0)),
-    ("softmax_of_0d_tensor", "F.softmax(tensor(0.), 0) is tensor(1.); minitorch leaks numpy AxisError",
-     lambda M: M.nn.functional.softmax(M.tensor(0.0), 0)),
-    ("log_softmax_of_0d_tensor", "F.log_softmax(tensor(0.), -1) is tensor(0.); minitorch leaks numpy AxisError",
-     lambda M: M.nn.functional.log_softmax(M.tensor(0.0), -1)),
     ("expand_without_sizes_raises_type_error", "tensor(0.).expand(): torch TypeError, minitorch returns it",
      lambda M: M.tensor(0.0).expand()),
     ("permute_without_dims_raises_type_error", "tensor(0.).permute(): torch TypeError, minitorch returns it",
@@ -431,13 +414,6 @@ KNOWN_MISMATCHES = [
     ("inplace_on_overlapping_expand", "tensor([0.]).expand(2).add_(2.): torch RuntimeError 'more than one "
      "element of the written-to tensor refers to a single memory location'; minitorch AttributeError",
      lambda M: M.tensor([0.0]).expand(2).add_(2.0)),
-    ("grad_dtype_matches_leaf_after_promotion", "x f32 leaf, (x + tensor(1., float64)).backward(): x.grad "
-     "must be float32, minitorch gives float64",
-     lambda M: _grad_of(M, lambda M, x: x + M.tensor(1.0, dtype=M.float64), 0.0)),
-    ("grad_dtype_of_0d_operand", "w f64 0-d leaf, where(c, f32 vector, w).sum().backward(): w.grad is float64, "
-     "minitorch float32",
-     lambda M: _grad_of(M, lambda M, w: M.where(M.tensor([True, False]), M.tensor([1.0, 2.0]), w), 0.0,
-                        "float64")),
     ("relu_backward_of_nan", "relu(nan) passes the gradient (torch grad 1), minitorch 0",
      lambda M: _grad_of(M, lambda M, x: M.relu(x), [float("nan")])),
     ("abs_backward_of_nan", "x=tensor(0.5): log(-x).abs().backward(): torch grad 0, minitorch nan",
@@ -479,9 +455,37 @@ KNOWN_MISMATCHES = [
      lambda M: M.sign(M.tensor(float("nan")))),
 ]
 
+# Found by the fuzzer and fixed since: kept as regression tests.
+FIXED_MISMATCHES = [
+    ("top_level_softmax", "torch.softmax(x, 0) exists; minitorch.softmax does not",
+     lambda M: M.softmax(M.tensor([1.0, 2.0]), 0)),
+    ("int_softmax_raises_not_implemented",
+     "F.softmax(tensor([0]), 0): torch NotImplementedError, minitorch RuntimeError",
+     lambda M: M.nn.functional.softmax(M.tensor([0]), 0)),
+    ("int_log_softmax_raises_not_implemented", "F.log_softmax(tensor([0]), 0): torch NotImplementedError",
+     lambda M: M.nn.functional.log_softmax(M.tensor([0]), 0)),
+    ("softmax_of_0d_tensor", "F.softmax(tensor(0.), 0) is tensor(1.); minitorch leaks numpy AxisError",
+     lambda M: M.nn.functional.softmax(M.tensor(0.0), 0)),
+    ("log_softmax_of_0d_tensor", "F.log_softmax(tensor(0.), -1) is tensor(0.); minitorch leaks numpy AxisError",
+     lambda M: M.nn.functional.log_softmax(M.tensor(0.0), -1)),
+    ("grad_dtype_matches_leaf_after_promotion", "x f32 leaf, (x + tensor(1., float64)).backward(): x.grad "
+     "must be float32, minitorch gives float64",
+     lambda M: _grad_of(M, lambda M, x: x + M.tensor(1.0, dtype=M.float64), 0.0)),
+    ("grad_dtype_of_0d_operand", "w f64 0-d leaf, where(c, f32 vector, w).sum().backward(): w.grad is float64, "
+     "minitorch float32",
+     lambda M: _grad_of(M, lambda M, w: M.where(M.tensor([True, False]), M.tensor([1.0, 2.0]), w), 0.0,
+                        "float64")),
+]
+
 
 @requires_torch
 @pytest.mark.parametrize("fn", [pytest.param(fn, id=cid, marks=pytest.mark.xfail(strict=True, reason=why))
                                 for cid, why, fn in KNOWN_MISMATCHES])
 def test_known_mismatch(fn):
+    _same_outcome(fn)
+
+
+@requires_torch
+@pytest.mark.parametrize("fn", [pytest.param(fn, id=cid) for cid, why, fn in FIXED_MISMATCHES])
+def test_fixed_mismatch_stays_fixed(fn):
     _same_outcome(fn)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from . import function
 from .function import AccumulateGrad
 from .grad_mode import _enabled
+from ..dtypes import FROM_NP
 
 
 def _dependencies(roots) -> dict:
@@ -81,11 +82,13 @@ def run_backward(roots, grads, retain_graph: bool, create_graph: bool, capture=N
             if not isinstance(results, tuple):
                 results = (results,)
             executed.append(node)
-            for nxt, shape, g in zip(node._edges, node._shapes, results):
+            for nxt, shape, kind, g in zip(node._edges, node._shapes, node._dtypes, results):
                 if nxt is None:
                     continue
                 if g is not None:
                     g = _sum_to(g, shape)
+                    if g._data.dtype is not kind:  # a promoted op: the gradient takes the input's dtype
+                        g = g.to(FROM_NP[kind])
                     buffers[nxt] = buffers[nxt] + g if nxt in buffers else g
                 deps[nxt] -= 1
                 if deps[nxt] == 0:

@@ -133,13 +133,16 @@ class Function:
             return out
         if data.dtype.kind != "f":
             return out
-        # One edge per forward argument: the input's node, or None. shapes[i] is None
-        # exactly for the arguments that are not tensors (next_functions skips those).
+        # One edge per forward argument: the input's node, or None. shapes[i] and
+        # kinds[i] (the input's shape and NumPy dtype, which its gradient must have) are
+        # None exactly for the arguments that are not tensors (next_functions skips those).
         edges = []
         shapes = []
+        kinds = []
         for a in args:
             if isinstance(a, Tensor):
                 shapes.append(a._data.shape)
+                kinds.append(a._data.dtype)
                 if a._requires_grad:
                     node = a._grad_fn
                     edges.append(node if node is not None else (a._accum or a._accumulator()))
@@ -147,9 +150,11 @@ class Function:
                     edges.append(None)
             else:
                 shapes.append(None)
+                kinds.append(None)
                 edges.append(None)
         ctx._edges = edges
         ctx._shapes = shapes
+        ctx._dtypes = kinds
         if cls.saves_output:
             ctx._out = (data, out._vbox, out._vbox[0])
         out._requires_grad = True

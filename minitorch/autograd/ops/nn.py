@@ -54,20 +54,26 @@ def _softmax_input(a: Tensor, dim, dtype) -> tuple[Tensor, int]:
     if dim is None:
         # PyTorch's legacy implicit dim: 0 for 0-, 1- and 3-d input, else 1.
         dim = 0 if a.dim() in (0, 1, 3) else 1
+    d = wrap_dim(dim, a.dim())  # PyTorch checks the dim before the dtype
     if dtype is not None:
         a = a.to(dtype)
     elif not a.dtype.is_floating_point:
-        raise RuntimeError(f"\"softmax_lastdim_kernel_impl\" not implemented for '{a.dtype.name.capitalize()}'")
-    return a, wrap_dim(dim, a.dim())
+        raise NotImplementedError(
+            f"\"softmax_lastdim_kernel_impl\" not implemented for '{_legacy(a.dtype.name.capitalize())}'")
+    return a, d
 
 
 def log_softmax(a: Tensor, dim=None, dtype=None) -> Tensor:
     a, d = _softmax_input(a, dim, dtype)
+    if a.dim() == 0:  # one element: log_softmax is 0
+        return LogSoftmaxBackward0.apply(a.unsqueeze(0), 0).squeeze(0)
     return LogSoftmaxBackward0.apply(a, d)
 
 
 def softmax(a: Tensor, dim=None, dtype=None) -> Tensor:
     a, d = _softmax_input(a, dim, dtype)
+    if a.dim() == 0:  # one element: softmax is 1
+        return SoftmaxBackward0.apply(a.unsqueeze(0), 0).squeeze(0)
     return SoftmaxBackward0.apply(a, d)
 
 

@@ -183,19 +183,23 @@ def _like(fn, input: Tensor, dtype, device, requires_grad, *args) -> Tensor:
 
 
 def zeros_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = False, memory_format=None) -> Tensor:
+    """Zeros of input's shape (and dtype/device unless given)."""
     return _like(zeros, input, dtype, device, requires_grad)
 
 
 def ones_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = False, memory_format=None) -> Tensor:
+    """Ones of input's shape (and dtype/device unless given)."""
     return _like(ones, input, dtype, device, requires_grad)
 
 
 def empty_like(input: Tensor, *, dtype=None, device=None, requires_grad: bool = False, memory_format=None) -> Tensor:
+    """An uninitialised tensor of input's shape (and dtype/device unless given)."""
     return _like(empty, input, dtype, device, requires_grad)
 
 
 def full_like(input: Tensor, fill_value, *, dtype=None, device=None, requires_grad: bool = False,
               memory_format=None) -> Tensor:
+    """fill_value in input's shape (and dtype/device unless given)."""
     return full(input.shape, fill_value, dtype=dtype or input.dtype, device=device or input.device,
                 requires_grad=requires_grad)
 

@@ -105,18 +105,22 @@ def manual_seed(seed: int) -> Generator:
 
 
 def seed() -> int:
+    """Seed the default generator non-deterministically; return the seed."""
     return default_generator.seed()
 
 
 def initial_seed() -> int:
+    """The seed the default generator was last seeded with."""
     return default_generator.initial_seed()
 
 
 def get_rng_state():
+    """The default generator's state as a uint8 tensor (PyTorch's 5056-byte layout)."""
     return default_generator.get_state()
 
 
 def set_rng_state(new_state) -> None:
+    """Restore the default generator from a state given by get_rng_state."""
     default_generator.set_state(new_state)
 
 
@@ -221,11 +225,13 @@ def randn(*size, generator=None, dtype=None, device=None, requires_grad: bool = 
 
 
 def rand_like(input, *, generator=None, dtype=None, device=None, requires_grad: bool = False):
+    """U[0, 1) numbers in input's shape (and dtype/device unless given)."""
     return rand(input.shape, generator=generator, dtype=dtype or input.dtype, device=device or input.device,
                 requires_grad=requires_grad)
 
 
 def randn_like(input, *, generator=None, dtype=None, device=None, requires_grad: bool = False):
+    """Standard normal numbers in input's shape (and dtype/device unless given)."""
     return randn(input.shape, generator=generator, dtype=dtype or input.dtype, device=device or input.device,
                  requires_grad=requires_grad)
 

@@ -313,8 +313,6 @@ def test_api_md_is_up_to_date():
         "docs/api.md is stale: python scripts/gen_api_reference.py"
 
 
-@pytest.mark.xfail(strict=True, reason="119 public functions (mostly minitorch.<op> functional forms, a few "
-                   "nn.functional / nn.init / distributed names) lack docstrings; see scripts/gen_api_reference.py")
 def test_every_public_name_has_a_docstring():
     missing = _api_generator().names_without_docstring()
     assert not missing, f"{len(missing)} public names lack a docstring: {missing}"

@@ -81,6 +81,7 @@ def get_world_size(group=None) -> int:
 
 
 def get_backend(group=None) -> str:
+    """The backend of the process group: always "mpi"."""
     _default_comm(group)
     return "mpi"
 

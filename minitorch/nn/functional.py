@@ -44,23 +44,28 @@ def __getattr__(name: str):
 
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
+    """max(x, 0) elementwise (in place with inplace=True)."""
     return input.relu_() if inplace else input.relu()
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    """x where x > 0, else negative_slope * x, elementwise."""
     out = _nn.leaky_relu(input, negative_slope)
     return input.copy_(out) if inplace else out
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    """x * Phi(x) elementwise (approximate='tanh': PyTorch's tanh formula)."""
     return _nn.gelu(input, approximate)
 
 
 def sigmoid(input: Tensor) -> Tensor:
+    """1 / (1 + exp(-x)) elementwise."""
     return input.sigmoid()
 
 
 def tanh(input: Tensor) -> Tensor:
+    """Hyperbolic tangent elementwise."""
     return input.tanh()
 
 
@@ -86,6 +91,7 @@ def linear(input: Tensor, weight: Tensor, bias=None) -> Tensor:
 
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False,
               sparse=False) -> Tensor:
+    """weight[input]: input (*) integer indices, weight (num_embeddings, dim) -> (*, dim)."""
     return _nn.embedding(input, weight, padding_idx, max_norm, norm_type, scale_grad_by_freq, sparse)
 
 
@@ -103,6 +109,7 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
 
 
 def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    """Dims start_dim..end_dim of input folded into one."""
     return input.flatten(start_dim, end_dim)
 
 

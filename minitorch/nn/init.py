@@ -75,16 +75,19 @@ def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator=None)
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:
+    """Fill tensor with val, in place."""
     with no_grad():
         return tensor.fill_(val)
 
 
 def ones_(tensor: Tensor) -> Tensor:
+    """Fill tensor with 1, in place."""
     with no_grad():
         return tensor.fill_(1)
 
 
 def zeros_(tensor: Tensor) -> Tensor:
+    """Fill tensor with 0, in place."""
     with no_grad():
         return tensor.zero_()
 

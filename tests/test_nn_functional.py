@@ -239,3 +239,21 @@ def test_error_types_match_torch():
         with pytest.raises(Exception) as mm:
             case(F, minitorch)
         assert mm.type is tm.type, (mm.value, tm.value)
+
+
+def test_loss_kernels_stay_finite_for_extreme_logits_and_probabilities():
+    # Logits of +-1e4 and +-1e30 (exp overflows float32 at ~88) and probabilities of 1e-30.
+    logits = minitorch.tensor([[1e4, -1e4, 0.0], [-1e4, -1e4, -1e4], [1e30, 0.0, -1e30]], requires_grad=True)
+    target = minitorch.tensor([1, 0, 2])
+    loss = F.cross_entropy(logits, target)
+    loss.backward()
+    assert np.isfinite(loss.item()) and np.isfinite(logits.grad.numpy()).all()
+    np.testing.assert_allclose(F.softmax(logits, 1).sum(1).detach().numpy(), 1.0, rtol=1e-6)
+    probs = minitorch.tensor([1e-30, 1.0 - 1e-7, 0.0, 1.0], requires_grad=True)
+    bce = F.binary_cross_entropy(probs, minitorch.tensor([1.0, 0.0, 1.0, 0.0]))
+    bce.backward()
+    assert np.isfinite(bce.item()) and np.isfinite(probs.grad.numpy()).all()
+    z = minitorch.tensor([1e4, -1e4, 88.0, -88.0], requires_grad=True)
+    bcel = F.binary_cross_entropy_with_logits(z, minitorch.tensor([0.0, 1.0, 0.0, 1.0]))
+    bcel.backward()
+    assert np.isfinite(bcel.item()) and np.isfinite(z.grad.numpy()).all()

@@ -63,6 +63,14 @@ def _int_pow(a, b):
     return np.where(b < 0, negative, positive).astype(positive.dtype)
 
 
+def _sign(x):
+    """-1, 0 or 1; PyTorch's sign of NaN is 0 (NumPy's is NaN)."""
+    out = _arr(np.sign(x))
+    if out.dtype.kind == "f":
+        out[np.isnan(out)] = 0
+    return out
+
+
 def _keep_int(fn):
     """floor/ceil/round/trunc: the identity on integers (NumPy would return floats)."""
     def rounded(x):
@@ -82,7 +90,7 @@ def _relu(x):
 _UNARY = {
     "neg": np.negative, "abs": np.abs, "exp": np.exp, "log": np.log, "sqrt": np.sqrt,
     "rsqrt": _rsqrt, "sin": np.sin, "cos": np.cos, "tan": np.tan, "tanh": np.tanh,
-    "sigmoid": _sigmoid, "relu": _relu, "sign": np.sign, "log1p": np.log1p, "expm1": np.expm1,
+    "sigmoid": _sigmoid, "relu": _relu, "sign": _sign, "log1p": np.log1p, "expm1": np.expm1,
     "reciprocal": np.reciprocal, "floor": _keep_int(np.floor), "ceil": _keep_int(np.ceil),
     "round": _keep_int(np.round), "trunc": _keep_int(np.trunc), "logical_not": np.logical_not, "bitwise_not": np.invert,
     "square": np.square, "log2": np.log2, "log10": np.log10, "exp2": np.exp2,

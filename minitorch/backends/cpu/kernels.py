@@ -45,10 +45,10 @@ def relu_parallel(x, out):
 
 @njit(cache=True)
 def relu_backward(grad, x, out):
-    """out = grad where x > 0, else 0. O(n)."""
+    """out = 0 where x <= 0, else grad (a NaN input passes the gradient, as PyTorch's). O(n)."""
     zero = np.zeros(1, grad.dtype)[0]
     for i in range(x.size):
-        out[i] = grad[i] if x[i] > 0 else zero
+        out[i] = zero if x[i] <= 0 else grad[i]
 
 
 @njit(cache=True, parallel=True)
@@ -56,7 +56,7 @@ def relu_backward_parallel(grad, x, out):
     """relu_backward over threads, for large arrays. O(n)."""
     zero = np.zeros(1, grad.dtype)[0]
     for i in prange(x.size):
-        out[i] = grad[i] if x[i] > 0 else zero
+        out[i] = zero if x[i] <= 0 else grad[i]
 
 
 @njit(cache=True)
@@ -82,9 +82,14 @@ def logsumexp_rows(x, out):
     rows, cols = x.shape
     for r in range(rows):
         m = x[r, 0]
+        has_nan = m != m
         for c in range(1, cols):
             if x[r, c] > m:
                 m = x[r, c]
+            has_nan = has_nan or x[r, c] != x[r, c]
+        if has_nan:
+            out[r] = np.nan  # NaN anywhere in the row gives NaN, as in PyTorch
+            continue
         if np.isinf(m):
             out[r] = m  # an all -inf row gives -inf; any +inf gives +inf
             continue

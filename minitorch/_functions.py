@@ -546,7 +546,7 @@ def unsqueeze(input, dim: int):
 
 def permute(input, dims):
     """A view with the dims reordered: output dim i is input dim dims[i]."""
-    return _check(input, "permute").permute(*dims)
+    return _check(input, "permute").permute(tuple(dims))
 
 
 def transpose(input, dim0: int, dim1: int):

@@ -59,6 +59,8 @@ class TensorShapeOps:
         return _shape.unsqueeze(self, dim)
 
     def permute(self, *dims):
+        if not dims:
+            raise TypeError('permute() missing 1 required positional arguments: "dims"')
         return _shape.permute(self, _sizes(dims) if dims and not isinstance(dims[0], int) else tuple(dims))
 
     def movedim(self, source, destination):
@@ -93,6 +95,8 @@ class TensorShapeOps:
         return self.transpose(-2, -1)
 
     def expand(self, *sizes):
+        if not sizes:
+            raise TypeError('expand() missing 1 required positional arguments: "size"')
         return _shape.expand(self, _sizes(sizes))
 
     def expand_as(self, other):

@@ -228,7 +228,7 @@ def _setitem_error(target_shape, value) -> RuntimeError:
 
 
 def setitem(a: Tensor, index, value) -> None:
-    from .inplace import check_inplace, commit_inplace
+    from .inplace import _check_writable, check_inplace, commit_inplace
     basic, advanced, _ = convert_index(a, index)
     if isinstance(value, Tensor):
         same_device(a, value)
@@ -249,6 +249,7 @@ def setitem(a: Tensor, index, value) -> None:
     try:
         _write(be, a._data, basic, advanced, value._data if isinstance(value, Tensor) else value)
     except ValueError:
+        _check_writable(a)
         raise _setitem_error(target.shape, value) from None
     a._vbox[0] += 1
 

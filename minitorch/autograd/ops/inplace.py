@@ -66,6 +66,7 @@ def commit_inplace(a: Tensor, out: Tensor) -> Tensor:
     check_cast(out.dtype, a)
     if out.shape != a.shape:
         raise shape_error(a, out.shape)
+    _check_writable(a)
     node = out._grad_fn
     if node is not None and node._saved and any(t is a for t in node._saved):
         _snapshot_saved_self(node, a)
@@ -96,9 +97,18 @@ def inplace_binary(a: Tensor, op: str, fn, b) -> Tensor:
         else:
             a._backend.inplace(op, a._data, b)
     except ValueError:
-        raise shape_error(a, broadcast_shapes(a.shape, b.shape)) from None
+        _check_writable(a)
+        raise shape_error(a, broadcast_shapes(a.shape, getattr(b, "shape", ()))) from None
     a._vbox[0] += 1
     return a
+
+
+def _check_writable(a: Tensor) -> None:
+    """PyTorch's error for writing into an expanded tensor (elements sharing memory)."""
+    if not a._data.flags.writeable:
+        raise RuntimeError(
+            "unsupported operation: more than one element of the written-to tensor refers to a single "
+            "memory location. Please clone() the tensor before performing the operation.")
 
 
 def inplace_apply(a: Tensor, fn, *args) -> Tensor:
@@ -147,6 +157,7 @@ def fill(a: Tensor, value) -> Tensor:
     if check_inplace(a):
         node = ZeroBackward0 if value == 0 else FillBackward2
         return commit_inplace(a, node.apply(a, value))
+    _check_writable(a)
     a._backend.fill(a._data, value)
     a._vbox[0] += 1
     return a
@@ -155,6 +166,7 @@ def fill(a: Tensor, value) -> Tensor:
 def copy(a: Tensor, src: Tensor) -> Tensor:
     if check_inplace(a, src):
         return commit_inplace(a, CopyBackwards.apply(a, src))
+    _check_writable(a)
     a._backend.copy_into(a._data, src._data)
     a._vbox[0] += 1
     return a

@@ -8,7 +8,7 @@ from __future__ import annotations
 from ...tensor import Tensor
 from ..function import Function
 from ._common import broadcast_shapes, same_device
-from .shape import UnsafeViewBackward0
+from .shape import UnsafeViewBackward0, _Reshaping
 
 _DTYPE_NAMES = {"float32": "float", "float64": "double", "int64": "long", "int32": "int",
                 "bool": "bool", "float16": "c10::Half", "int16": "short", "int8": "signed char",
@@ -140,6 +140,12 @@ def mv(a: Tensor, v: Tensor) -> Tensor:
     return MvBackward0.apply(a, v)
 
 
+class SqueezeBackward4(_Reshaping):
+    """The squeeze of a fresh (1, m) product to (m,): no view of anything the user holds."""
+
+    is_view = False
+
+
 def matmul(a: Tensor, b: Tensor) -> Tensor:
     """PyTorch's matmul: dot, mv, mm, and batched products with broadcast batch dims."""
     if not isinstance(a, Tensor) or not isinstance(b, Tensor):
@@ -154,7 +160,8 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
     if da == 2 and db == 1:
         return mv(a, b)
     if da == 1 and db == 2:
-        return mm(a.unsqueeze(0), b).squeeze(0)
+        # PyTorch squeezes the fresh product in place: the result is not a view.
+        return SqueezeBackward4.apply(mm(a.unsqueeze(0), b), (b.shape[1],))
     if da == 2 and db == 2:
         return mm(a, b)
     if da >= 3 and db <= 2:

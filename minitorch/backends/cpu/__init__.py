@@ -169,7 +169,8 @@ class CPUBackend(NnOps, ConvOps, OptimOps):
         return a.transpose(dims)
 
     def expand(self, a, shape):
-        return np.broadcast_to(a, shape)
+        # broadcast_to's result is read-only; expanding to the same shape stays writable.
+        return a.view() if tuple(shape) == a.shape else np.broadcast_to(a, shape)
 
     def getitem(self, a, index):
         """a[index]; basic indices give a view (a 0-d one too, thanks to the trailing Ellipsis)."""
@@ -321,7 +322,7 @@ class CPUBackend(NnOps, ConvOps, OptimOps):
     # ----- matrix products ------------------------------------------------------------
     def matmul(self, a, b):
         """NumPy's matmul (BLAS for float32/float64) with its batch broadcasting."""
-        return np.matmul(a, b)
+        return _arr(np.matmul(a, b))  # a dot product of 1-D arrays comes back as a NumPy scalar
 
     # ----- indexing -------------------------------------------------------------------
     def index_put_add(self, out, index, values) -> None:

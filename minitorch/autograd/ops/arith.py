@@ -234,8 +234,8 @@ class PowBackward0(Function):
     def backward(ctx, grad):
         (a,) = ctx.saved_tensors
         e = ctx.exponent
-        if e == 0:
-            return grad * 0, None
+        if e == 0:  # zeros, not grad * 0: an infinite incoming gradient stays 0 (as PyTorch)
+            return Tensor._wrap(grad._backend.zeros(grad._data.shape, grad.dtype), grad._backend), None
         return grad * e * a ** (e - 1), None
 
 

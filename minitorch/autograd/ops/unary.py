@@ -66,12 +66,17 @@ class AbsBackward0(_Unary):
         return grad * a.sign()
 
 
+def _zeros_like(grad):
+    # Zeros, not grad * 0: an infinite incoming gradient must not turn into NaN (as PyTorch).
+    return Tensor._wrap(grad._backend.zeros(grad._data.shape, grad.dtype), grad._backend)
+
+
 class SignBackward0(_Unary):
     op = "sign"
 
     @staticmethod
     def backward(ctx, grad):
-        return grad * 0
+        return _zeros_like(grad)
 
 
 class ExpBackward0(_Unary):
@@ -201,14 +206,25 @@ class SigmoidBackward0(_Unary):
 
 
 class ReluBackward0(_Unary):
+    """relu saves its output, as PyTorch does (out > 0 exactly where x > 0), so modifying
+    the output in place before backward is the error PyTorch reports."""
+
     op = "relu"
+    saves_output = True
+
+    @classmethod
+    def forward(cls, ctx, a):
+        if a.dtype is dtypes.bool:
+            error, message = _BOOL_ERRORS["relu"]
+            raise error(message)
+        return _unary("relu", a)
 
     @staticmethod
     def backward(ctx, grad):
-        (a,) = ctx.saved_tensors
+        out = ctx.saved_output
         if _enabled[0]:
-            return grad.masked_fill(a <= 0, 0)
-        return Tensor._wrap(a._backend.relu_backward(grad._data, a._data))
+            return grad.masked_fill(out <= 0, 0)
+        return Tensor._wrap(out._backend.relu_backward(grad._data, out._data), out._backend)
 
 
 class _NoGrad(_Unary):
@@ -216,7 +232,7 @@ class _NoGrad(_Unary):
 
     @staticmethod
     def backward(ctx, grad):
-        return grad * 0
+        return _zeros_like(grad)
 
 
 class FloorBackward0(_NoGrad):

@@ -13,10 +13,15 @@ import numpy as np
 class dtype:
     """A tensor element type; wraps the NumPy dtype that holds the values."""
 
-    __slots__ = ("name", "np", "is_floating_point", "is_signed", "itemsize", "_category")
+    __slots__ = ("name", "np", "is_floating_point", "is_signed", "itemsize", "_category",
+                 "legacy_name", "c_name")
 
-    def __init__(self, name: str, np_dtype, category: int, is_signed: bool) -> None:
+    def __init__(self, name: str, np_dtype, category: int, is_signed: bool,
+                 legacy_name: str, c_name: str) -> None:
         self.name = name
+        # How PyTorch's messages name the type: "torch.FloatTensor" and the C++ "float".
+        self.legacy_name = legacy_name
+        self.c_name = c_name
         self.np = np.dtype(np_dtype)
         self.itemsize = self.np.itemsize
         self.is_floating_point = category == _FLOAT
@@ -42,15 +47,15 @@ class dtype:
 # Categories order the kinds for promotion: bool < integer < floating point.
 _BOOL, _INT, _FLOAT = 0, 1, 2
 
-bool = dtype("bool", np.bool_, _BOOL, False)  # noqa: A001 - PyTorch's name
-uint8 = dtype("uint8", np.uint8, _INT, False)
-int8 = dtype("int8", np.int8, _INT, True)
-int16 = dtype("int16", np.int16, _INT, True)
-int32 = dtype("int32", np.int32, _INT, True)
-int64 = dtype("int64", np.int64, _INT, True)
-float16 = dtype("float16", np.float16, _FLOAT, True)
-float32 = dtype("float32", np.float32, _FLOAT, True)
-float64 = dtype("float64", np.float64, _FLOAT, True)
+bool = dtype("bool", np.bool_, _BOOL, False, "Bool", "bool")  # noqa: A001 - PyTorch's name
+uint8 = dtype("uint8", np.uint8, _INT, False, "Byte", "unsigned char")
+int8 = dtype("int8", np.int8, _INT, True, "Char", "signed char")
+int16 = dtype("int16", np.int16, _INT, True, "Short", "short")
+int32 = dtype("int32", np.int32, _INT, True, "Int", "int")
+int64 = dtype("int64", np.int64, _INT, True, "Long", "long")
+float16 = dtype("float16", np.float16, _FLOAT, True, "Half", "c10::Half")
+float32 = dtype("float32", np.float32, _FLOAT, True, "Float", "float")
+float64 = dtype("float64", np.float64, _FLOAT, True, "Double", "double")
 
 # PyTorch's aliases.
 short, int, long = int16, int32, int64  # noqa: A001

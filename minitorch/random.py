@@ -129,7 +129,7 @@ def set_rng_state(new_state) -> None:
 def _float_dtype(dtype, name: str):
     dtype = dtype or dtypes.get_default_dtype()
     if not dtype.is_floating_point:
-        raise RuntimeError(f"\"{name}\" not implemented for '{dtype.name.capitalize()}'")
+        raise RuntimeError(f"\"{name}\" not implemented for '{dtype.legacy_name}'")
     return dtype
 
 

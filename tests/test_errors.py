@@ -267,3 +267,20 @@ def test_errors_do_not_break_later_calls():
     assert minitorch.is_grad_enabled()
     assert (minitorch.ones(2, 3) + minitorch.ones(3)).tolist() == [[2.0] * 3] * 2
     assert (minitorch.ones(2, 3) @ minitorch.ones(3, 1)).tolist() == [[3.0], [3.0]]
+
+
+@requires_torch
+@pytest.mark.parametrize("call", [
+    lambda lib: lib.zeros(2, dtype=lib.int32).mean(),
+    lambda lib: lib.zeros(2, dtype=lib.uint8).mean(),
+    lambda lib: lib.zeros(2, dtype=lib.int64).norm(),
+    lambda lib: lib.where(lib.zeros(2, dtype=lib.int64), lib.ones(2), lib.ones(2)),
+    lambda lib: lib.nn.functional.cross_entropy(lib.zeros(2, 3), lib.zeros(2, 3, dtype=lib.int64)),
+])
+def test_messages_name_dtypes_as_torch_does(call):
+    """PyTorch names dtypes in messages as 'Long', 'Int', 'Byte' ...; so does minitorch."""
+    with pytest.raises(Exception) as expected:
+        call(torch)
+    with pytest.raises(type(expected.value)) as got:
+        call(minitorch)
+    assert str(got.value) == str(expected.value)

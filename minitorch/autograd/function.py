@@ -23,10 +23,7 @@ _FREED = ("Trying to backward through the graph a second time (or directly acces
 
 
 def _legacy_type_name(t) -> str:
-    name = {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int",
-            "bool": "Bool", "float16": "Half", "int16": "Short", "int8": "Char",
-            "uint8": "Byte"}[t.dtype.name]
-    return f"torch.{name}Tensor"
+    return f"torch.{t.dtype.legacy_name}Tensor"
 
 
 class Function:

@@ -12,12 +12,6 @@ from ..autograd.ops.conv import (AvgPool2DBackward0, ConvolutionBackward0, MaxPo
                                  NativeBatchNormBackward0)
 from ..tensor import Tensor
 
-_TYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
-               "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
-_C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long",
-            "int32": "int", "int16": "short", "int8": "signed char", "uint8": "unsigned char",
-            "bool": "bool"}
-
 
 def _check_tensor(fn: str, name: str, position: int, value) -> None:
     if not isinstance(value, Tensor):
@@ -122,12 +116,12 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, 
                            f"Kernel size: ({effective[0]} x {effective[1]}). Kernel size can't be greater "
                            "than actual input size")
     if input.dtype is not weight.dtype:
-        raise RuntimeError(f"Input type (torch.{_TYPE_NAMES[input.dtype.name]}Tensor) and weight type "
-                           f"(torch.{_TYPE_NAMES[weight.dtype.name]}Tensor) should be the same or input "
+        raise RuntimeError(f"Input type (torch.{input.dtype.legacy_name}Tensor) and weight type "
+                           f"(torch.{weight.dtype.legacy_name}Tensor) should be the same or input "
                            "should be a MKLDNN tensor and weight is a dense tensor")
     if bias is not None and bias.dtype is not input.dtype:
-        raise RuntimeError(f"Input type ({_C_NAMES[input.dtype.name]}) and bias type "
-                           f"({_C_NAMES[bias.dtype.name]}) should be the same")
+        raise RuntimeError(f"Input type ({input.dtype.c_name}) and bias type "
+                           f"({bias.dtype.c_name}) should be the same")
     _same_device(input, weight, bias)
     out_hw = tuple((p - e) // s + 1 for p, e, s in zip(padded, effective, stride))
     return ConvolutionBackward0.apply(input, weight, bias, stride, offsets, dilation, groups, out_hw)

@@ -201,7 +201,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight=None, size_average=None,
     if input.shape == target.shape:
         if not target.dtype.is_floating_point:
             raise RuntimeError(
-                f"Expected floating point type for target with class probabilities, got {target.dtype.name.capitalize()}")
+                f"Expected floating point type for target with class probabilities, got {target.dtype.legacy_name}")
         if ignore_index >= 0:
             raise RuntimeError("ignore_index is not supported for floating point target")
         if label_smoothing > 0:

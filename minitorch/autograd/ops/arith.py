@@ -387,7 +387,7 @@ def minimum(a: Tensor, b: Tensor) -> Tensor:
 
 def where(condition: Tensor, a, b) -> Tensor:
     if condition.dtype is not dtypes.bool:
-        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype {condition.dtype.name.capitalize()}")
+        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype {condition.dtype.legacy_name}")
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):
         dtype = dtypes.promote_types(dtypes.scalar_dtype(check_number(a)), dtypes.scalar_dtype(check_number(b)))
         a, b = scalar_tensor(a, condition, dtype), scalar_tensor(b, condition, dtype)

@@ -22,15 +22,11 @@ def can_cast(src: dtypes.dtype, dst: dtypes.dtype) -> bool:
     return True
 
 
-_LEGACY = {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int", "bool": "Bool",
-           "float16": "Half", "int16": "Short", "int8": "Char", "uint8": "Byte"}
-
-
 def check_cast(result: dtypes.dtype, a: Tensor) -> None:
     if not can_cast(result, a.dtype):
         raise RuntimeError(
-            f"result type {_LEGACY[result.name]} can't be cast to the desired output type "
-            f"{_LEGACY[a.dtype.name]}")
+            f"result type {result.legacy_name} can't be cast to the desired output type "
+            f"{a.dtype.legacy_name}")
 
 
 def check_inplace(a: Tensor, *others) -> bool:

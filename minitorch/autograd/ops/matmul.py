@@ -10,17 +10,12 @@ from ..function import Function
 from ._common import broadcast_shapes, same_device
 from .shape import UnsafeViewBackward0, _Reshaping
 
-_DTYPE_NAMES = {"float32": "float", "float64": "double", "int64": "long", "int32": "int",
-                "bool": "bool", "float16": "c10::Half", "int16": "short", "int8": "signed char",
-                "uint8": "unsigned char"}
-
-
 def _same_dtype(a: Tensor, b: Tensor, what: str) -> None:
     same_device(a, b)
     if a.dtype is not b.dtype:
         raise RuntimeError(
             f"expected {what} to have the same dtype, but got: "
-            f"{_DTYPE_NAMES[a.dtype.name]} != {_DTYPE_NAMES[b.dtype.name]}")
+            f"{a.dtype.c_name} != {b.dtype.c_name}")
 
 
 def _prod(shape) -> int:
@@ -34,13 +29,17 @@ def _x(shape) -> str:
     return "x".join(map(str, shape))
 
 
-class MmBackward0(Function):
-    """(n, k) @ (k, m): d/da = grad @ b^T, d/db = a^T @ grad."""
+class _Product(Function):
+    """A matrix product on BLAS (shapes checked by the caller); both operands are saved."""
 
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
         return a._backend.matmul(a._data, b._data)
+
+
+class MmBackward0(_Product):
+    """(n, k) @ (k, m): d/da = grad @ b^T, d/db = a^T @ grad."""
 
     @staticmethod
     def backward(ctx, grad):
@@ -62,13 +61,8 @@ def mm(a: Tensor, b: Tensor) -> Tensor:
     return MmBackward0.apply(a, b)
 
 
-class BmmBackward0(Function):
+class BmmBackward0(_Product):
     """(B, n, k) @ (B, k, m), batch by batch."""
-
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        return a._backend.matmul(a._data, b._data)
 
     @staticmethod
     def backward(ctx, grad):
@@ -91,12 +85,7 @@ def bmm(a: Tensor, b: Tensor) -> Tensor:
     return BmmBackward0.apply(a, b)
 
 
-class DotBackward0(Function):
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        return a._backend.matmul(a._data, b._data)
-
+class DotBackward0(_Product):
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
@@ -115,13 +104,8 @@ def dot(a: Tensor, b: Tensor) -> Tensor:
     return DotBackward0.apply(a, b)
 
 
-class MvBackward0(Function):
+class MvBackward0(_Product):
     """(n, k) @ (k,): d/da = outer(grad, v), d/dv = a^T @ grad."""
-
-    @staticmethod
-    def forward(ctx, a, v):
-        ctx.save_for_backward(a, v)
-        return a._backend.matmul(a._data, v._data)
 
     @staticmethod
     def backward(ctx, grad):

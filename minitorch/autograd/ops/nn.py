@@ -59,7 +59,7 @@ def _softmax_input(a: Tensor, dim, dtype) -> tuple[Tensor, int]:
         a = a.to(dtype)
     elif not a.dtype.is_floating_point:
         raise NotImplementedError(
-            f"\"softmax_lastdim_kernel_impl\" not implemented for '{_legacy(a.dtype.name.capitalize())}'")
+            f"\"softmax_lastdim_kernel_impl\" not implemented for '{a.dtype.legacy_name}'")
     return a, d
 
 
@@ -125,8 +125,8 @@ def nll_loss(input: Tensor, target: Tensor, weight=None, ignore_index: int = -10
     """input: (N, C) or (C,) or (N, C, d1, ...) log-probabilities; target: class indices (N,) / () / (N, d1, ...)."""
     _check_reduction(reduction)
     if not isinstance(target, Tensor) or target.dtype.is_floating_point or target.dtype is dtypes.bool:
-        got = target.dtype.name.capitalize() if isinstance(target, Tensor) else type(target).__name__
-        raise RuntimeError(f"expected scalar type Long but found {_legacy(got)}")
+        got = target.dtype.legacy_name if isinstance(target, Tensor) else type(target).__name__
+        raise RuntimeError(f"expected scalar type Long but found {got}")
     same_device(input, target)
     if input.dim() < 1:
         raise ValueError(f"Expected 1 or more dimensions (got {input.dim()})")
@@ -154,10 +154,6 @@ def nll_loss(input: Tensor, target: Tensor, weight=None, ignore_index: int = -10
     if target.dim() != 1:
         raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
     return NllLossBackward0.apply(input, target, weight, reduction, ignore_index)
-
-
-def _legacy(name: str) -> str:
-    return {"Float32": "Float", "Float64": "Double", "Int64": "Long", "Int32": "Int", "Bool": "Bool"}.get(name, name)
 
 
 def _check_reduction(reduction: str) -> None:

@@ -318,7 +318,7 @@ def mean(a: Tensor, dim=None, keepdim=False, dtype=None) -> Tensor:
     if not dtype.is_floating_point:
         raise RuntimeError(
             "mean(): could not infer output dtype. Input dtype must be either a floating point "
-            f"or complex dtype. Got: {a.dtype.name.capitalize() if a.dtype is not dtypes.int64 else 'Long'}")
+            f"or complex dtype. Got: {a.dtype.legacy_name}")
     if dim is None:
         return MeanBackward0.apply(a, dtype)
     return MeanBackward1.apply(a, wrap_dims(dim, a.dim()), keepdim, dtype)
@@ -498,7 +498,7 @@ class LinalgVectorNormBackward0(Function):
 def norm(a: Tensor, p="fro", dim=None, keepdim=False) -> Tensor:
     if not a.dtype.is_floating_point:
         raise RuntimeError(
-            f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got {a.dtype.name.capitalize()}")
+            f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got {a.dtype.legacy_name}")
     if p == "fro" or p is None:
         p = 2
     if isinstance(p, str):

@@ -83,7 +83,7 @@ def _relu(x):
         return np.maximum(x, 0, dtype=x.dtype)
     out = np.empty(x.shape, x.dtype)
     kernel = kernels.relu_parallel if x.size >= kernels.PARALLEL_THRESHOLD else kernels.relu
-    kernel(_flat(x), out.reshape(-1))
+    kernel(kernels.flat(x), out.reshape(-1))
     return out
 
 
@@ -102,10 +102,6 @@ del _UNARY["erf"]
 # The ufuncs' own reduce: np.sum & co. add a Python layer that costs a microsecond.
 _REDUCE = {"sum": np.add.reduce, "prod": np.multiply.reduce, "amax": np.maximum.reduce,
            "amin": np.minimum.reduce, "all": np.logical_and.reduce, "any": np.logical_or.reduce}
-
-
-def _flat(a: np.ndarray) -> np.ndarray:
-    return np.ascontiguousarray(a).reshape(-1)
 
 
 class CPUBackend(NnOps, ConvOps, OptimOps):
@@ -247,17 +243,17 @@ class CPUBackend(NnOps, ConvOps, OptimOps):
     def relu_backward(self, grad, x):
         out = np.empty(x.shape, grad.dtype)
         kernel = kernels.relu_backward_parallel if x.size >= kernels.PARALLEL_THRESHOLD else kernels.relu_backward
-        kernel(_flat(grad), _flat(x), out.reshape(-1))
+        kernel(kernels.flat(grad), kernels.flat(x), out.reshape(-1))
         return out
 
     def tanh_backward(self, grad, y):
         out = np.empty(y.shape, grad.dtype)
-        kernels.tanh_backward(_flat(grad), _flat(y), out.reshape(-1))
+        kernels.tanh_backward(kernels.flat(grad), kernels.flat(y), out.reshape(-1))
         return out
 
     def sigmoid_backward(self, grad, y):
         out = np.empty(y.shape, grad.dtype)
-        kernels.sigmoid_backward(_flat(grad), _flat(y), out.reshape(-1))
+        kernels.sigmoid_backward(kernels.flat(grad), kernels.flat(y), out.reshape(-1))
         return out
 
     # ----- reductions -----------------------------------------------------------------

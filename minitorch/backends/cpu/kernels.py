@@ -25,6 +25,11 @@ if "NUMBA_THREADING_LAYER" not in os.environ:
 PARALLEL_THRESHOLD = 1 << 19
 
 
+def flat(a: np.ndarray) -> np.ndarray:
+    """The kernels' layout: a flat view of a C-contiguous array (a flat copy otherwise)."""
+    return np.ascontiguousarray(a).reshape(-1)
+
+
 @njit(cache=True)
 def relu(x, out):
     """out = max(x, 0), NaN kept as NaN (as PyTorch's relu). O(n); 3x faster than np.maximum here."""

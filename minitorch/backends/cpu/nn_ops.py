@@ -3,7 +3,7 @@ GELU, leaky ReLU, dropout. Raw NumPy arrays in and out; kernels in nn_kernels.py
 import numpy as np
 
 from . import nn_kernels
-from .kernels import index_add_rows
+from .kernels import flat as _flat, index_add_rows
 
 
 def _rows(a: np.ndarray, dim: int) -> tuple[np.ndarray, tuple]:
@@ -14,10 +14,6 @@ def _rows(a: np.ndarray, dim: int) -> tuple[np.ndarray, tuple]:
 
 def _unrows(out: np.ndarray, moved_shape: tuple, dim: int) -> np.ndarray:
     return np.moveaxis(out.reshape(moved_shape), -1, dim)
-
-
-def _flat(a: np.ndarray) -> np.ndarray:
-    return np.ascontiguousarray(a).reshape(-1)
 
 
 class NnOps:

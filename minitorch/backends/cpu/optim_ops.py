@@ -8,11 +8,7 @@ dtype, which is how PyTorch's CPU kernels receive them; the kernels in
 import numpy as np
 
 from . import optim_kernels as kernels
-
-
-def _flat(a: np.ndarray) -> np.ndarray:
-    """The kernels' layout: a flat view of a C-contiguous array (a flat copy otherwise)."""
-    return a.reshape(-1) if a.flags.c_contiguous else np.ascontiguousarray(a).reshape(-1)
+from .kernels import flat as _flat
 
 
 def _write_back(dst: np.ndarray, flat: np.ndarray) -> None:

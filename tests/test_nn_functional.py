@@ -209,8 +209,13 @@ def test_log_softmax_rows_sum_to_one_in_probability(n, c, shift):
 
 def test_nll_loss_rejects_float_targets_and_out_of_range_classes():
     x = F.log_softmax(minitorch.randn(3, 4), 1)
-    with pytest.raises(RuntimeError, match="expected scalar type Long but found Float"):
+    # torch 2.13's wording; class indices are int64 or uint8 (int32 is refused too, as in torch)
+    with pytest.raises(RuntimeError, match="expected target dtype to be Long or Byte, but got Float"):
         F.nll_loss(x, minitorch.tensor([0.0, 1.0, 2.0]))
+    with pytest.raises(RuntimeError, match="expected target dtype to be Long or Byte, but got Int"):
+        F.nll_loss(x, minitorch.tensor([0, 1, 2], dtype=minitorch.int32))
+    assert F.nll_loss(x, minitorch.tensor([0, 1, 2], dtype=minitorch.uint8)).item() == \
+        F.nll_loss(x, minitorch.tensor([0, 1, 2])).item()
     with pytest.raises(IndexError, match="Target 7 is out of bounds."):
         F.nll_loss(x, minitorch.tensor([0, 7, 1]))
     with pytest.raises(ValueError, match=r"Expected input batch_size \(3\) to match target batch_size \(2\)."):

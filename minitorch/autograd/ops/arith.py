@@ -127,7 +127,9 @@ class DivBackward0(Function):
         a, b = ctx.saved_tensors
         if b is None:
             return grad / ctx.scalar, None
-        return grad / b, -grad * a / (b * b)
+        # PyTorch's div_tensor_other_backward: -grad * ((a / b) / b), which overflows, underflows
+        # and makes NaN where PyTorch does (-grad * a / (b * b) does not always).
+        return (grad / b if a._requires_grad else None), (-grad * (a / b / b) if b._requires_grad else None)
 
 
 class NotImplemented(Function):  # noqa: A001 - PyTorch's node name for ops without a derivative
@@ -171,7 +173,7 @@ def _check_int_zero_division(b, dtype) -> None:
     if dtype.is_floating_point:
         return
     if isinstance(b, Tensor):
-        if (b._data == 0).any():
+        if bool((b == 0).any()):
             raise RuntimeError("ZeroDivisionError")
     elif b == 0:
         raise RuntimeError("ZeroDivisionError")
@@ -236,7 +238,9 @@ class PowBackward0(Function):
         e = ctx.exponent
         if e == 0:  # zeros, not grad * 0: an infinite incoming gradient stays 0 (as PyTorch)
             return Tensor._wrap(grad._backend.zeros(grad._data.shape, grad.dtype), grad._backend), None
-        return grad * e * a ** (e - 1), None
+        # PyTorch's grad * (e * a.pow(e - 1)), with e - 1 a float: a.pow(-0.5) is rsqrt(a), so
+        # (-0.) ** 0.5 has gradient -inf; the grouping keeps grad's inf/0 products the same.
+        return grad * (e * a ** (float(e) - 1)), None
 
 
 class PowBackward1(Function):
@@ -294,12 +298,13 @@ class MaximumBackward0(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        # PyTorch's formula: where(a == b, grad / 2, grad), zeroed where the other input wins.
+        # A NaN input compares false both ways, so both inputs get the full gradient.
         a, b = ctx.saved_tensors
-        a_wins = (a > b) if ctx.op == "maximum" else (a < b)
-        tie = a == b
-        half = grad / 2
-        grad_a = grad.masked_fill(~a_wins, 0) + half.masked_fill(~tie, 0)
-        grad_b = grad.masked_fill(a_wins | tie, 0) + half.masked_fill(~tie, 0)
+        shared = where(a == b, grad / 2, grad)
+        a_loses, b_loses = (a < b, a > b) if ctx.op == "maximum" else (a > b, a < b)
+        grad_a = shared.masked_fill(a_loses, 0) if a._requires_grad else None
+        grad_b = shared.masked_fill(b_loses, 0) if b._requires_grad else None
         return grad_a, grad_b
 
 

@@ -128,7 +128,8 @@ def _named(name: str) -> type:
 
 
 _BASIC = {n: _named(n) for n in ("SelectBackward0", "SliceBackward0", "UnsqueezeBackward0",
-                                 "AliasBackward0", "SplitBackward0", "UnbindBackward0")}
+                                 "AliasBackward0", "SplitBackward0", "SplitWithSizesBackward0",
+                                 "UnbindBackward0")}
 SelectBackward0 = _BASIC["SelectBackward0"]
 SliceBackward0 = _BASIC["SliceBackward0"]
 SplitBackward0 = _BASIC["SplitBackward0"]
@@ -246,11 +247,17 @@ def setitem(a: Tensor, index, value) -> None:
             raise _setitem_error(target.shape, value) from None
         commit_inplace(a, out)
         return
+    raw = value._data if isinstance(value, Tensor) else value
     try:
-        _write(be, a._data, basic, advanced, value._data if isinstance(value, Tensor) else value)
+        _write(be, a._data, basic, advanced, raw)
     except ValueError:
-        _check_writable(a)
-        raise _setitem_error(target.shape, value) from None
+        if a._data.flags.writeable:
+            raise _setitem_error(target.shape, value) from None
+        _check_writable(a)  # raises, unless a's view could be made writable: then write again
+        try:
+            _write(be, a._data, basic, advanced, raw)
+        except ValueError:
+            raise _setitem_error(target.shape, value) from None
     a._vbox[0] += 1
 
 
@@ -361,11 +368,20 @@ def split(a: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
             raise RuntimeError(
                 f"split_with_sizes expects split_sizes to sum exactly to {size} (input tensor's size at "
                 f"dimension {d}), but got split_sizes={sections}")
+    name = "SplitBackward0" if isinstance(split_size_or_sections, int) else "SplitWithSizesBackward0"
     out, start = [], 0
     for n in sections:
-        out.append(narrow(a, d, start, n, "SplitBackward0"))
+        out.append(_numbered(narrow(a, d, start, n, name), len(out)))
         start += n
     return tuple(out)
+
+
+def _numbered(t: Tensor, output_nr: int) -> Tensor:
+    """Record which output of a multi-output view function t is (named in PyTorch's error for
+    an in-place op on it)."""
+    if t._grad_fn is not None:
+        t._grad_fn._output_nr = output_nr
+    return t
 
 
 def chunk(a: Tensor, chunks: int, dim: int = 0) -> tuple:
@@ -374,10 +390,10 @@ def chunk(a: Tensor, chunks: int, dim: int = 0) -> tuple:
     d = wrap_dim(dim, a.dim())
     size = a.shape[d]
     if size == 0:
-        return tuple(narrow(a, d, 0, 0, "SplitBackward0") for _ in range(chunks))
+        return tuple(_numbered(narrow(a, d, 0, 0, "SplitWithSizesBackward0"), i) for i in range(chunks))
     return split(a, -(-size // chunks), d)
 
 
 def unbind(a: Tensor, dim: int = 0) -> tuple:
     d = wrap_dim(dim, a.dim())
-    return tuple(UnbindBackward0.apply(a, (slice(None),) * d + (i,)) for i in range(a.shape[d]))
+    return tuple(_numbered(UnbindBackward0.apply(a, (slice(None),) * d + (i,)), i) for i in range(a.shape[d]))

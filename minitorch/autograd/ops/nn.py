@@ -90,7 +90,7 @@ class NllLossBackward0(Function):
         w = None if weight is None else weight._data
         losses, total, weight_sum, bad = be.nll_forward(logp._data, target._data, w, ignore_index)
         if bad >= 0:
-            raise IndexError(f"Target {int(target._data[bad])} is out of bounds.")
+            raise IndexError(f"Target {int(target.reshape(-1)[bad].item())} is out of bounds.")
         ctx.save_for_backward(target, weight)
         ctx.reduction, ctx.ignore_index, ctx.weight_sum = reduction, ignore_index, weight_sum
         ctx.shape, ctx.dtype = logp.shape, logp.dtype
@@ -124,9 +124,8 @@ def nll_loss(input: Tensor, target: Tensor, weight=None, ignore_index: int = -10
              reduction: str = "mean") -> Tensor:
     """input: (N, C) or (C,) or (N, C, d1, ...) log-probabilities; target: class indices (N,) / () / (N, d1, ...)."""
     _check_reduction(reduction)
-    if not isinstance(target, Tensor) or target.dtype.is_floating_point or target.dtype is dtypes.bool:
-        got = target.dtype.legacy_name if isinstance(target, Tensor) else type(target).__name__
-        raise RuntimeError(f"expected scalar type Long but found {got}")
+    if not isinstance(target, Tensor):
+        raise TypeError(f"nll_loss_nd(): argument 'target' (position 2) must be Tensor, not {type(target).__name__}")
     same_device(input, target)
     if input.dim() < 1:
         raise ValueError(f"Expected 1 or more dimensions (got {input.dim()})")
@@ -148,12 +147,20 @@ def nll_loss(input: Tensor, target: Tensor, weight=None, ignore_index: int = -10
         if tuple(target.shape[1:]) != tuple(input.shape[2:]):
             raise RuntimeError(f"Expected target size {[input.shape[0]] + list(input.shape[2:])}, "
                                f"got {list(target.shape)}")
+        _check_target_dtype(target)
         rows = input.movedim(1, -1).reshape(-1, c)
         node = NllLoss2DBackward0 if input.dim() == 4 else NllLossBackward0
         return node.apply(rows, target.reshape(-1), weight, reduction, ignore_index, tuple(target.shape))
     if target.dim() != 1:
         raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+    _check_target_dtype(target)
     return NllLossBackward0.apply(input, target, weight, reduction, ignore_index)
+
+
+def _check_target_dtype(target: Tensor) -> None:
+    """Class indices are int64 or uint8 (PyTorch's check, after the shape checks)."""
+    if target.dtype is not dtypes.int64 and target.dtype is not dtypes.uint8:
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {target.dtype.legacy_name}")
 
 
 def _check_reduction(reduction: str) -> None:
@@ -268,7 +275,12 @@ def dropout(a: Tensor, p: float = 0.5, training: bool = True, inplace: bool = Fa
         out = a * 0
     else:
         from ... import random
-        uniform = a._backend.from_numpy(random._uniform(a.shape, 0.0, 1.0, dtypes.float64, generator))
+        if a._backend.name == "cuda":  # the device's own generator: the noise never leaves the GPU
+            if generator is not None:
+                raise RuntimeError("Expected a 'cuda' device type for generator but found 'cpu'")
+            uniform = a._backend.random_uniform(a.shape, dtypes.float64.np)
+        else:
+            uniform = random._uniform(a.shape, 0.0, 1.0, dtypes.float64, generator)
         out = MulBackward0.apply(a, uniform, p)
     if inplace:
         return a.copy_(out)

@@ -76,43 +76,90 @@ class MeanBackward1(Function):
 
 
 class ProdBackward0(Function):
-    """Product of all elements: d/da_i = product of the others (exact with zeros)."""
+    """Product of all elements. The backward is PyTorch's prod_backward: grad * (result / a)
+    when no element is zero (so an inf or NaN element spreads NaN, as in PyTorch), zeros when
+    two or more are zero, else the exclusive products. Like PyTorch it saves its output, so
+    modifying the output in place before backward is an error."""
+
+    saves_output = True
 
     @staticmethod
     def forward(ctx, a, dtype):
         ctx.save_for_backward(a)
+        ctx.dtype = dtype
         return a._backend.reduce("prod", a._data, None, False, dtype)
 
     @staticmethod
     def backward(ctx, grad):
         (a,) = ctx.saved_tensors
-        flat = a.reshape(-1)
-        return (grad * _prod_of_others(flat, 0)).reshape(a.shape), None
+        result = ctx.saved_output
+        if a.dim() == 0:
+            return grad, None
+        zeros = _count_zeros(a)
+        if zeros == 0:
+            if _enabled[0]:
+                result = a.prod(dtype=ctx.dtype)
+            return grad * (result / a), None
+        if zeros > 1 and not _enabled[0]:
+            return _zeros(a), None
+        return _prod_safe_zeros_backward(grad, a.reshape(-1), 0).reshape(a.shape), None
 
 
 class ProdBackward1(Function):
+    """Product over one dim: PyTorch's prod_backward (grad * (result / a) when the input has no
+    zero at all, else the exclusive products). Saves its output, as PyTorch."""
+
+    saves_output = True
+
     @staticmethod
     def forward(ctx, a, dim, keepdim, dtype):
         ctx.save_for_backward(a)
-        ctx.dim, ctx.keepdim = dim, keepdim
+        ctx.dim, ctx.keepdim, ctx.dtype = dim, keepdim, dtype
         return a._backend.reduce("prod", a._data, (dim,) if a.dim() else (), keepdim, dtype)
 
     @staticmethod
     def backward(ctx, grad):
         (a,) = ctx.saved_tensors
-        g = grad if ctx.keepdim or a.dim() == 0 else grad.unsqueeze(ctx.dim)
-        return g * _prod_of_others(a, ctx.dim), None, None, None
+        result = ctx.saved_output
+        if a.dim() == 0:
+            return grad, None, None, None
+        if _enabled[0]:
+            result = a.prod(ctx.dim, keepdim=ctx.keepdim, dtype=ctx.dtype)
+        if not ctx.keepdim:
+            grad, result = grad.unsqueeze(ctx.dim), result.unsqueeze(ctx.dim)
+        if _count_zeros(a) == 0:
+            return grad * (result / a), None, None, None
+        return _prod_safe_zeros_backward(grad, a, ctx.dim), None, None, None
 
 
-def _prod_of_others(a: Tensor, dim: int) -> Tensor:
-    """For each element, the product of the other elements along dim.
+def _count_zeros(a: Tensor) -> int:
+    be = a._backend
+    return int(be.scalar(be.reduce("sum", be.compare("eq", a._data, 0, a.dtype), None, False, dtypes.int64)))
 
-    Exclusive products (exact when some elements are zero) on the op table; under
-    create_graph the differentiable form prod / a is used (it assumes no zeros).
-    """
-    if _enabled[0]:
-        return a.prod(dim, keepdim=True) / a
-    return Tensor._wrap(a._backend.prod_of_others(a._data, dim), a._backend)
+
+def _zeros(a: Tensor) -> Tensor:
+    return Tensor._wrap(a._backend.zeros(a._data.shape, a.dtype), a._backend)
+
+
+def _prod_safe_zeros_backward(grad: Tensor, a: Tensor, dim: int) -> Tensor:
+    """grad * (the product of the other elements along dim), exact when some are zero: the
+    exclusive cumulative products from the left times those from the right (PyTorch's
+    prod_safe_zeros_backward, in its order of multiplication)."""
+    n = a.shape[dim]
+    if a.numel() == 0:
+        return grad.expand(a.shape)
+    if n == 1:
+        return grad
+    if not _enabled[0]:
+        return grad * Tensor._wrap(a._backend.prod_of_others(a._data, dim), a._backend)
+    # Under create_graph: the same products from differentiable ops.
+    ones = Tensor._wrap(a._backend.full(a.narrow(dim, 0, 1)._data.shape, 1, a.dtype), a._backend)
+    left, right = [ones], [ones]
+    for k in range(1, n):
+        left.append(left[-1] * a.narrow(dim, k - 1, 1))
+        right.append(right[-1] * a.narrow(dim, n - k, 1))
+    from .shape import cat
+    return grad * (cat(left, dim) * cat(right[::-1], dim))
 
 
 class VarBackward0(Function):
@@ -175,16 +222,19 @@ class _AllExtreme(Function):
                 f"{cls.op[1:]}(): Expected reduction dim to be specified for input.numel() == 0. "
                 "Specify the reduction dim with the 'dim' argument.")
         ctx.save_for_backward(a)
-        return a._backend.reduce(cls.op, a._data, None, False)
+        return a._backend.reduce(cls.op, a._data, None, False, last_on_ties=True)
 
     @staticmethod
     def backward(ctx, grad):
+        # PyTorch's evenly_distribute_backward: grad / count at the elements equal to the
+        # result (the NaNs when it is NaN), zero elsewhere (an infinite grad stays there).
         (a,) = ctx.saved_tensors
         out = ctx.saved_output if not _enabled[0] else None
         if out is None:
             out = a.amax() if ctx.op == "amax" else a.amin()
-        mask = (a == out)
-        return mask * (grad / mask.sum())
+        mask = a.isnan() if bool(out.isnan()) else (a == out)
+        from .arith import where
+        return where(mask, grad / mask.sum(), 0)
 
 
 class MaxBackward1(_AllExtreme):
@@ -218,7 +268,7 @@ class AmaxBackward0(Function):
         mask = a == out
         count = _keep(mask.sum(ctx.dims, keepdim=True), a.shape, (), True)
         g = _expand_back(grad, a.shape, ctx.dims, ctx.keepdim)
-        return mask * g / count, None, None
+        return (g / count) * mask, None, None  # PyTorch's scale_grad_by_count
 
 
 class AminBackward0(AmaxBackward0):

@@ -130,7 +130,7 @@ class Log10Backward0(_Unary):
 
     @staticmethod
     def backward(ctx, grad):
-        return grad / (ctx.saved_tensors[0] * 2.302585092994046)
+        return grad / (ctx.saved_tensors[0] * 2.3025850929940456)  # the constant of PyTorch's formula
 
 
 class SqrtBackward0(_Unary):
@@ -150,7 +150,7 @@ class RsqrtBackward0(_Unary):
     @staticmethod
     def backward(ctx, grad):
         out = ctx.saved_tensors[0].rsqrt() if _enabled[0] else ctx.saved_output
-        return -0.5 * grad * out * out * out
+        return -0.5 * grad * (out * out * out)  # PyTorch's -0.5 * grad * result.pow(3)
 
 
 class ReciprocalBackward0(_Unary):
@@ -160,7 +160,7 @@ class ReciprocalBackward0(_Unary):
     @staticmethod
     def backward(ctx, grad):
         out = ctx.saved_tensors[0].reciprocal() if _enabled[0] else ctx.saved_output
-        return -grad * out * out
+        return -grad * (out * out)  # PyTorch's grouping: an underflowing out * out gives 0, not inf
 
 
 class SinBackward0(_Unary):
@@ -200,7 +200,7 @@ class SigmoidBackward0(_Unary):
     def backward(ctx, grad):
         if _enabled[0]:
             out = ctx.saved_tensors[0].sigmoid()
-            return grad * out * (1 - out)
+            return grad * (1 - out) * out
         out = ctx.saved_output
         return Tensor._wrap(out._backend.sigmoid_backward(grad._data, out._data))
 
@@ -297,16 +297,22 @@ class ClampBackward0(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        # PyTorch's clamp_backward_min_max: a NaN input passes no gradient to either bound, and
+        # with min > max the result (max) takes the gradient to max.
         a, lo, hi = ctx.saved_tensors
-        inside = None
         grad_lo = grad_hi = None
-        if lo is not None:
+        if lo is not None and hi is not None:
+            inside = (a >= lo) & (a <= hi)
+            if lo._requires_grad:
+                grad_lo = grad.masked_fill(~((a < lo) & (lo < hi)), 0)
+            if hi._requires_grad:
+                grad_hi = grad.masked_fill(~((a > hi) | (hi < lo)), 0)
+        elif lo is not None:
             inside = a >= lo
-            grad_lo = grad.masked_fill(a >= lo, 0) if lo._requires_grad else None
-        if hi is not None:
-            below = a <= hi
-            inside = below if inside is None else inside & below
-            grad_hi = grad.masked_fill(a <= hi, 0) if hi._requires_grad else None
+            grad_lo = grad.masked_fill(~(a < lo), 0) if lo._requires_grad else None
+        else:
+            inside = a <= hi
+            grad_hi = grad.masked_fill(~(a > hi), 0) if hi._requires_grad else None
         return grad.masked_fill(~inside, 0), grad_lo, grad_hi
 
 

@@ -11,6 +11,7 @@ import warnings
 import numpy as np
 
 from ...device import CPU
+from ...dtypes import FROM_NP as _FROM_NP
 from . import kernels
 from .conv_ops import ConvOps
 from .nn_ops import NnOps
@@ -76,6 +77,119 @@ def _keep_int(fn):
     def rounded(x):
         return x.copy() if x.dtype.kind in "iub" else fn(x)
     return rounded
+
+
+def _recip_sqrt(x):
+    out = _arr(np.sqrt(x))
+    return np.divide(1, out, out=out)
+
+
+def _cube(x):
+    out = _arr(np.multiply(x, x))
+    return np.multiply(out, x, out=out)
+
+
+def _recip_square(x):
+    out = _arr(np.multiply(x, x))
+    return np.divide(1, out, out=out)
+
+
+# x ** e for these scalar exponents is computed as PyTorch's pow kernel does (sqrt, rsqrt,
+# x*x, x*x*x, 1/x, 1/(x*x)): the same rounding, and the same signed zeros and infinities
+# (PyTorch's (-0.) ** -0.5 is rsqrt(-0.) = -inf, C's pow gives +inf).
+_SPECIAL_POW = {0.5: np.sqrt, -0.5: _recip_sqrt, 2: np.square, 3: _cube, -1: np.reciprocal,
+                -2: _recip_square}
+
+# On a tie of -0. and +0., PyTorch's maximum/minimum/clamp return their first argument (the
+# input, for clamp). NumPy's return their second (x86 SIMD max/min semantics, checked below
+# on the scalar, SIMD, strided and broadcast paths), so the operands are passed swapped: the
+# same single pass, NaN still wins either way. Where NumPy behaves otherwise, the ties are
+# fixed up after the op instead (two more passes).
+def _numpy_returns_second_on_ties() -> bool:
+    for dtype in (np.float32, np.float64):
+        for n in (1, 3, 64):
+            neg, pos = np.full(n, -0.0, dtype), np.zeros(n, dtype)
+            for fn in (np.maximum, np.minimum):
+                for x, y in ((neg, pos), (pos, neg), (neg[::2], pos[::2]), (neg, pos[:1]), (neg[:1], pos)):
+                    if not np.array_equal(np.signbit(fn(x, y)), np.signbit(np.broadcast_to(y, fn(x, y).shape))):
+                        return False
+                if not np.signbit(fn(dtype(0.0), neg)).all() or np.signbit(fn(dtype(-0.0), pos)).any():
+                    return False
+    return True
+
+
+_SWAP_FOR_TIES = _numpy_returns_second_on_ties()
+_FIRST_ON_TIES = {"maximum": np.maximum, "minimum": np.minimum}
+
+
+def _minmax(op: str, a, b, dtype):
+    """maximum/minimum as PyTorch: NaN if either is NaN, else the first argument unless the
+    second is strictly larger (smaller); b may be a Python number."""
+    fn = _FIRST_ON_TIES[op]
+    same = a.dtype is dtype and (b.__class__ is not np.ndarray or b.dtype is dtype)
+    if _SWAP_FOR_TIES:
+        return _arr(fn(b, a) if same else fn(b, a, dtype=dtype, casting="unsafe"))
+    out = _arr(fn(a, b) if same else fn(a, b, dtype=dtype, casting="unsafe"))
+    np.copyto(out, a, where=(a == b), casting="unsafe")
+    return out
+
+
+def _element_offsets(shape, strides, start: int, size: int) -> np.ndarray:
+    """The memory offset (in elements) of every element of an array layout, as int64 of shape."""
+    out = np.full(shape, start // size, np.int64)
+    for k, (n, stride) in enumerate(zip(shape, strides)):
+        out += (np.arange(n, dtype=np.int64) * (stride // size)).reshape((n,) + (1,) * (len(shape) - k - 1))
+    return out
+
+
+def layout_positions(base_shape, base_strides, base_contiguous: bool, view_shape, view_strides,
+                     start: int, size: int):
+    """For each element of a view layout (strides and start in units of size, relative to the
+    base's first element), its flat row-major index in the base layout, as int64 of
+    view_shape; None when some element is not an element of the base. Shared with the
+    CUDA table, whose views are the same (shape, strides, offset) metadata."""
+    base_size = int(np.prod(base_shape, dtype=np.int64))
+    view_size = int(np.prod(view_shape, dtype=np.int64))
+    view_off = _element_offsets(view_shape, view_strides, start, size)
+    if base_contiguous:
+        positions = view_off
+    else:  # map memory offsets back to row-major positions
+        base_off = _element_offsets(base_shape, base_strides, 0, size).reshape(-1)
+        order = np.argsort(base_off, kind="stable")
+        found = np.searchsorted(base_off[order], view_off).clip(0, max(base_size - 1, 0))
+        if base_size == 0 or not np.array_equal(base_off[order][found], view_off):
+            return None if view_size else view_off
+        positions = order[found]
+    if view_size and (positions.min() < 0 or positions.max() >= base_size):
+        return None
+    return positions
+
+
+def _signed_zero_of_ties(a, dims, out, last: bool):
+    """amax/amin results that are zero take the sign of the first zero of their slice (row-major
+    order), as PyTorch's reduction loop keeps its accumulator on ties (NumPy's takes the new
+    element): amax of (0., -0.) is 0., of (-0., 0.) is -0. With last, the last zero's sign (the
+    whole-tensor max()/min() of PyTorch reduces in vector registers, which keep the newer value)."""
+    nd = a.ndim
+    dims = tuple(range(nd)) if dims is None else tuple(d % nd for d in dims) if nd else ()
+    if not dims:
+        return out
+    rest = [i for i in range(nd) if i not in dims]
+    n = 1
+    for d in dims:
+        n *= a.shape[d]
+    rows = np.transpose(a, rest + list(dims)).reshape(-1, n)
+    if not out.flags.c_contiguous:  # NumPy keeps a transposed input's layout in the result
+        out = out.copy(order="C")
+    flat = out.reshape(-1)
+    hit = np.flatnonzero(flat == 0)
+    sub = rows[hit]
+    if last:
+        pick = n - 1 - np.argmax(sub[:, ::-1] == 0, axis=1)
+    else:
+        pick = np.argmax(sub == 0, axis=1)
+    flat[hit] = sub[np.arange(hit.size), pick]
+    return out
 
 
 def _relu(x):
@@ -177,6 +291,31 @@ class CPUBackend(NnOps, ConvOps, OptimOps):
     def setitem(self, a, index, value) -> None:
         a[index] = value
 
+    def view_positions(self, base, view):
+        """For each element of view (an array sharing base's memory), its flat row-major index
+        in base, as an int64 array of view's shape; None when view is not a view into base."""
+        size = base.itemsize
+        start = view.__array_interface__["data"][0] - base.__array_interface__["data"][0]
+        if (view.dtype != base.dtype or start % size or any(s % size for s in view.strides + base.strides)
+                or (view.size and not np.may_share_memory(base, view))):
+            return None
+        return layout_positions(base.shape, base.strides, base.flags.c_contiguous,
+                                view.shape, view.strides, start, size)
+
+    def writable_alias(self, root, view):
+        """A writable array with view's layout over the same memory, for a view that NumPy made
+        read-only only because it was taken from an expanded (broadcast) array; root is the
+        writable array view lies in. None when there is no such array."""
+        if not root.flags.writeable:
+            return None
+        positions = self.view_positions(root, view)
+        if positions is None:
+            return None
+        if view.size == 0:
+            return np.empty(view.shape, view.dtype)
+        first = root[np.unravel_index(int(positions.reshape(-1)[0]), root.shape) + (Ellipsis,)]
+        return np.lib.stride_tricks.as_strided(first, view.shape, view.strides)
+
     def diagonal(self, a, offset, dim1, dim2):
         return np.diagonal(a, offset, dim1, dim2)
 
@@ -198,8 +337,14 @@ class CPUBackend(NnOps, ConvOps, OptimOps):
     def binary(self, op: str, a, b, dtype):
         """op(a, b) with NumPy broadcasting, computed in (and returning) dtype; b may be a Python number."""
         fn = _BINARY[op]
+        if op in _FIRST_ON_TIES and dtype.np.kind == "f":
+            return _minmax(op, a, b, dtype.np)
         if op == "pow" and dtype.np.kind == "i":
             return _arr(_int_pow(a.astype(dtype.np, copy=False), b).astype(dtype.np, copy=False))
+        if op == "pow" and b.__class__ is not np.ndarray and dtype.np.kind == "f":
+            special = _SPECIAL_POW.get(b)
+            if special is not None:
+                return _arr(special(a.astype(dtype.np, copy=False)))
         if a.dtype is dtype.np and (b.__class__ is not np.ndarray or b.dtype is dtype.np):
             return _arr(fn(a, b))
         return _arr(fn(a, b, dtype=dtype.np, casting="unsafe"))
@@ -224,17 +369,22 @@ class CPUBackend(NnOps, ConvOps, OptimOps):
 
     def inplace(self, op: str, a, b) -> None:
         """a = op(a, b) in place, computed in a's dtype."""
+        if a.dtype.kind == "f" and (op in _FIRST_ON_TIES or (
+                op == "pow" and b.__class__ is not np.ndarray and b in _SPECIAL_POW)):
+            np.copyto(a, self.binary(op, a, b, _FROM_NP[a.dtype]), casting="unsafe")
+            return
         _BINARY[op](a, b, out=a, casting="unsafe")
 
     def unary(self, op: str, a):
         return _arr(_UNARY[op](a))
 
     def clamp(self, a, lo, hi):
+        # min(max(a, lo), hi) keeping a on ties (-0. stays -0. at a bound of 0.), as PyTorch.
         out = a
         if lo is not None:
-            out = np.maximum(out, lo, dtype=a.dtype)
+            out = _minmax("maximum", out, lo, a.dtype) if a.dtype.kind == "f" else np.maximum(out, lo, dtype=a.dtype)
         if hi is not None:
-            out = np.minimum(out, hi, dtype=a.dtype)
+            out = _minmax("minimum", out, hi, a.dtype) if a.dtype.kind == "f" else np.minimum(out, hi, dtype=a.dtype)
         return out.copy() if out is a else _arr(out)
 
     def where(self, cond, a, b, dtype):
@@ -257,14 +407,19 @@ class CPUBackend(NnOps, ConvOps, OptimOps):
         return out
 
     # ----- reductions -----------------------------------------------------------------
-    def reduce(self, op: str, a, dims: tuple, keepdim: bool, dtype=None):
-        """op over the axes dims (a tuple), keeping them as size 1 when keepdim."""
+    def reduce(self, op: str, a, dims: tuple, keepdim: bool, dtype=None, last_on_ties: bool = False):
+        """op over the axes dims (a tuple), keeping them as size 1 when keepdim.
+
+        A zero result of amax/amin takes the sign of the first zero of its slice, or of the
+        last one with last_on_ties (PyTorch's max()/min() of a whole tensor)."""
         if op in ("sum", "prod"):
             out = _REDUCE[op](a, axis=dims, keepdims=keepdim, dtype=None if dtype is None else dtype.np)
         elif op in ("all", "any"):
             out = _REDUCE[op](a.astype(bool, copy=False), axis=dims, keepdims=keepdim)
         else:
-            out = _REDUCE[op](a, axis=dims, keepdims=keepdim)
+            out = _arr(_REDUCE[op](a, axis=dims, keepdims=keepdim))
+            if out.dtype.kind == "f" and out.size and (out == 0).any():
+                out = _signed_zero_of_ties(a, dims, out, last_on_ties)
         return _arr(out)
 
     def flip(self, a, dims):
@@ -279,9 +434,11 @@ class CPUBackend(NnOps, ConvOps, OptimOps):
             return np.ones_like(a)
         n = a.shape[dim]
         ones = np.ones_like(np.take(a, [0], axis=dim)) if n else a
-        before = np.cumprod(np.concatenate([ones, np.take(a, range(n - 1), axis=dim)], axis=dim), axis=dim)
+        # The ufunc's own accumulate: np.cumprod's Python layer would attribute inf * 0
+        # warnings to NumPy's frame, outside the filter on minitorch's frames.
+        before = np.multiply.accumulate(np.concatenate([ones, np.take(a, range(n - 1), axis=dim)], axis=dim), axis=dim)
         rev = np.flip(a, dim)
-        after = np.cumprod(np.concatenate([ones, np.take(rev, range(n - 1), axis=dim)], axis=dim), axis=dim)
+        after = np.multiply.accumulate(np.concatenate([ones, np.take(rev, range(n - 1), axis=dim)], axis=dim), axis=dim)
         return before * np.flip(after, dim)
 
     def scalar_array(self, value, dtype):

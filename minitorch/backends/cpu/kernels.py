@@ -32,11 +32,12 @@ def flat(a: np.ndarray) -> np.ndarray:
 
 @njit(cache=True)
 def relu(x, out):
-    """out = max(x, 0), NaN kept as NaN (as PyTorch's relu). O(n); 3x faster than np.maximum here."""
+    """out = max(x, 0) as PyTorch's relu: NaN stays NaN and -0. stays -0. (x is kept unless x < 0).
+    O(n); 3x faster than np.maximum here."""
     zero = np.zeros(1, x.dtype)[0]
     for i in range(x.size):
         v = x[i]
-        out[i] = v if (v > zero or v != v) else zero
+        out[i] = zero if v < zero else v
 
 
 @njit(cache=True, parallel=True)
@@ -45,7 +46,7 @@ def relu_parallel(x, out):
     zero = np.zeros(1, x.dtype)[0]
     for i in prange(x.size):
         v = x[i]
-        out[i] = v if (v > zero or v != v) else zero
+        out[i] = zero if v < zero else v
 
 
 @njit(cache=True)
@@ -66,16 +67,19 @@ def relu_backward_parallel(grad, x, out):
 
 @njit(cache=True)
 def tanh_backward(grad, y, out):
-    """out = grad * (1 - y^2) in one pass, y = tanh(x). O(n)."""
+    """out = grad * (1 - y^2) in one pass, y = tanh(x): PyTorch's formula and order, so an
+    infinite grad where y = 0 stays infinite (grad - grad*y*y would give inf - inf = NaN). O(n)."""
+    one = np.ones(1, y.dtype)[0]
     for i in range(y.size):
-        out[i] = grad[i] - grad[i] * y[i] * y[i]
+        out[i] = grad[i] * (one - y[i] * y[i])
 
 
 @njit(cache=True)
 def sigmoid_backward(grad, y, out):
-    """out = grad * y * (1 - y) in one pass, y = sigmoid(x). O(n)."""
+    """out = grad * (1 - y) * y in one pass, y = sigmoid(x) (PyTorch's formula and order). O(n)."""
+    one = np.ones(1, y.dtype)[0]
     for i in range(y.size):
-        out[i] = grad[i] * (y[i] - y[i] * y[i])
+        out[i] = grad[i] * (one - y[i]) * y[i]
 
 
 @njit(cache=True)

@@ -6,6 +6,7 @@ project grows) nn, optim and data loading, on numba-compiled CPU kernels.
 from . import dtypes as _dtypes
 from ._printing import get_printoptions, set_printoptions
 from ._size import Size
+from ._threads import get_num_threads, set_num_threads
 from .device import device
 from .dtypes import (bool, double, dtype, float, float16, float32, float64, half, int, int8,  # noqa: A004
                      int16, int32, int64, long, promote_types, short, uint8)
@@ -25,7 +26,7 @@ __version__ = "0.1.0"
 
 # Loaded on first use: they pull in tqdm and the dataset code, which most programs
 # that only compute never need.
-_LAZY_SUBMODULES = ("train", "viz", "vision", "distributed")
+_LAZY_SUBMODULES = ("train", "viz", "vision", "distributed", "cuda")
 
 
 def __getattr__(name: str):

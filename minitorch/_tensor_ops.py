@@ -281,11 +281,14 @@ class TensorOps:
         return self.shape == other.shape and bool((self == other).all())
 
     def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
-        return bool(np.allclose(self._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
+        a, b = self._backend.to_numpy(self._data), other._backend.to_numpy(other._data)
+        return bool(np.allclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
     def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
         from .tensor import Tensor
-        return Tensor._wrap(np.isclose(self._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
+        a, b = self._backend.to_numpy(self._data), other._backend.to_numpy(other._data)
+        close = np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan)
+        return Tensor._wrap(self._backend.from_numpy(np.asarray(close)), self._backend)
 
     # ----- named arithmetic -----------------------------------------------------------
     def add(self, other, *, alpha=1):

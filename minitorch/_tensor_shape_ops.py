@@ -171,9 +171,9 @@ class TensorShapeOps:
         out = self
         if device is not None:
             from . import backends
-            target = backends.get(as_device(device))
-            if target is not self._backend:
-                raise RuntimeError(f"moving tensors between devices is not supported yet ({self.device} -> {device})")
+            from .autograd.ops.device import to_backend
+            out = to_backend(out, backends.get(as_device(device)))
+            copy = copy and out is self
         if dtype is not None:
             out = _shape.to_dtype(out, dtype, copy)
         elif copy:
@@ -215,10 +215,16 @@ class TensorShapeOps:
         return _shape.to_dtype(self, dtypes.bool)
 
     def cpu(self):
-        return self
+        """This tensor on the CPU (itself when it is there already)."""
+        if self._backend.name == "cpu":
+            return self
+        from . import backends
+        from .autograd.ops.device import to_backend
+        return to_backend(self, backends.cpu)
 
     def cuda(self, device=None):
-        """A copy on the GPU (an error until the CUDA backend is available)."""
+        """A copy on the GPU (itself when it is there already); a RuntimeError saying why
+        when no GPU can be used."""
         return self.to("cuda" if device is None else device)
 
     def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
@@ -329,15 +335,23 @@ class TensorShapeOps:
                 f"The size of tensor a ({self.shape[-1] if self.dim() else 1}) must match the size "
                 f"of tensor b ({src.shape[-1] if src.dim() else 1}) at non-singleton dimension "
                 f"{max(self.dim() - 1, 0)}") from None
-        _common.same_device(self, src)
+        if src._backend is not self._backend:  # copy_ crosses devices, as in PyTorch
+            from .autograd.ops.device import to_backend
+            src = to_backend(src, self._backend)
         return _inplace.copy(self, src)
 
     def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator=None):
         from . import random
+        if random._cuda_backend(self.device, generator) is not None:
+            from .backends.cuda import _random as cuda_random
+            return self._fill_random(cuda_random.uniform(self.shape, self.dtype.np, a, b))
         return self._fill_random(random._uniform(self.shape, a, b, self.dtype, generator))
 
     def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator=None):
         from . import random
+        if random._cuda_backend(self.device, generator) is not None:
+            from .backends.cuda import _random as cuda_random
+            return self._fill_random(cuda_random.normal(self.shape, self.dtype.np, mean, std))
         return self._fill_random(random._normal(self.shape, mean, std, self.dtype, generator))
 
     def bernoulli_(self, p=0.5, *, generator=None):
@@ -351,7 +365,8 @@ class TensorShapeOps:
     def _fill_random(self, values: np.ndarray):
         if _inplace.check_inplace(self):
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
-        self._backend.copy_into(self._data, self._backend.from_numpy(values))
+        self._backend.copy_into(self._data, values if values.__class__ is not np.ndarray
+                                else self._backend.from_numpy(values))
         self._vbox[0] += 1
         return self
 

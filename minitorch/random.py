@@ -11,6 +11,7 @@ shared/reference/TORCH_CPU_RNG.md and torch_cpu_rng.py.
 from __future__ import annotations
 
 import math
+import sys
 import time
 
 import numpy as np
@@ -100,8 +101,29 @@ def _gen(generator) -> Generator:
 
 
 def manual_seed(seed: int) -> Generator:
-    """Seed the default generator."""
-    return default_generator.manual_seed(seed)
+    """Seed the default generator (and the CUDA device's, as torch.manual_seed does)."""
+    out = default_generator.manual_seed(seed)
+    from .backends.cuda import _runtime
+    _runtime.SEED[0] = int(seed)
+    cuda_random = sys.modules.get("minitorch.backends.cuda._random")
+    if cuda_random is not None:
+        cuda_random.manual_seed(int(seed))
+    return out
+
+
+def _cuda_backend(device, generator):
+    """The CUDA op table when device is a GPU (None for the CPU); a GPU draws on its own
+    generator, so a CPU Generator cannot be used there (torch's error)."""
+    if device is None:
+        return None
+    from .device import as_device
+    d = as_device(device)
+    if d.type != "cuda":
+        return None
+    if generator is not None:
+        raise RuntimeError("Expected a 'cuda' device type for generator but found 'cpu'")
+    from . import backends
+    return backends.get(d)
 
 
 def seed() -> int:
@@ -207,6 +229,12 @@ def _shape(size) -> tuple:
     return shape
 
 
+def _finish_cuda(data, backend, requires_grad):
+    from .tensor import Tensor
+    t = Tensor._wrap(data, backend)
+    return t.requires_grad_(True) if requires_grad else t
+
+
 def _wrap(data, device, requires_grad):
     from ._creation import _finish
     return _finish(data, device, requires_grad)
@@ -215,12 +243,20 @@ def _wrap(data, device, requires_grad):
 def rand(*size, generator=None, dtype=None, device=None, requires_grad: bool = False):
     """Uniform random numbers in [0, 1)."""
     dtype = _float_dtype(dtype, "check_uniform_bounds")
+    be = _cuda_backend(device, generator)
+    if be is not None:
+        from .backends.cuda import _random as cuda_random
+        return _finish_cuda(cuda_random.uniform(_shape(size), dtype.np, 0.0, 1.0), be, requires_grad)
     return _wrap(_uniform(_shape(size), 0.0, 1.0, dtype, generator), device, requires_grad)
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad: bool = False):
     """Standard normal random numbers."""
     dtype = _float_dtype(dtype, "normal_kernel_cpu")
+    be = _cuda_backend(device, generator)
+    if be is not None:
+        from .backends.cuda import _random as cuda_random
+        return _finish_cuda(cuda_random.normal(_shape(size), dtype.np, 0.0, 1.0), be, requires_grad)
     return _wrap(_normal(_shape(size), 0.0, 1.0, dtype, generator), device, requires_grad)
 
 

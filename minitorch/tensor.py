@@ -15,6 +15,8 @@ from ._tensor_shape_ops import TensorShapeOps
 from .autograd import function as _function
 from .autograd.function import AccumulateGrad
 
+_cpu = backends.cpu
+
 
 class Tensor(TensorOps, TensorShapeOps):
     """A multi-dimensional array with PyTorch's interface and autograd."""
@@ -46,8 +48,12 @@ class Tensor(TensorOps, TensorShapeOps):
         t._retains_grad = False
 
     @staticmethod
-    def _wrap(data, backend=backends.cpu) -> "Tensor":
-        """A new tensor around a raw array (no copy); the fast path of every op."""
+    def _wrap(data, backend=None) -> "Tensor":
+        """A new tensor around a raw array (no copy); the fast path of every op.
+
+        Without a backend, the array's type says which: a NumPy array is the CPU's."""
+        if backend is None:
+            backend = _cpu if data.__class__ is np.ndarray else backends.of(data)
         t = object.__new__(Tensor)
         t._data = data
         t._requires_grad = False
@@ -124,7 +130,7 @@ class Tensor(TensorOps, TensorShapeOps):
         return True
 
     def data_ptr(self) -> int:
-        return self._data.__array_interface__["data"][0] if self._backend is backends.cpu else id(self._data)
+        return self._data.__array_interface__["data"][0] if self._backend is _cpu else self._data.data_ptr()
 
     @property
     def _version(self) -> int:

@@ -339,10 +339,10 @@ class TestConversion:
 
     @pytest.mark.parametrize("move", [lambda m: m.cuda(), lambda m: m.to("cuda"), lambda m: m.to("cuda:0"),
                                       lambda m: nn.Module().cuda()])
-    def test_cuda_raises_the_backend_error(self, move):
+    def test_cuda_raises_the_backend_error(self, move, no_cuda):
         expected = error_of(lambda: minitorch.backends.get(minitorch.device("cuda")))
         kind, message = error_of(lambda: move(Leaf(1, 1)))
-        assert kind is expected[0] and message.startswith("device cuda")
+        assert kind is expected[0] and message.startswith("CUDA is not available: ")
 
 
 # ----- state_dict -----------------------------------------------------------------------------------

@@ -429,7 +429,7 @@ def test_npy_holding_pickled_objects_is_refused():
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_map_location_options(fmt):
+def test_map_location_options(fmt, no_cuda):
     obj = {"w": minitorch.ones(2)}
     for where in ("cpu", minitorch.device("cpu"), {"cpu": "cpu"}, lambda storage, location: storage):
         assert round_trip(obj, fmt, map_location=where)["w"].device == minitorch.device("cpu")
@@ -496,7 +496,7 @@ def test_loads_torch_file_with_big_endian_storages():
 
 
 @requires_torch
-def test_torch_file_saved_on_cuda_needs_map_location():
+def test_torch_file_saved_on_cuda_needs_map_location(no_cuda):
     buffer = io.BytesIO()
     torch.save({"w": torch.ones(2)}, buffer)
     source = zipfile.ZipFile(buffer)

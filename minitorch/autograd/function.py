@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import weakref
 
-from ..backends import cpu as _cpu
 from .grad_mode import _enabled
 
 Tensor = None  # set by minitorch.tensor (the Tensor class imports this module)
@@ -33,6 +32,8 @@ class Function:
     is_view = False
     # Set on ops whose backward reads their own output (exp, tanh, sigmoid, ...).
     saves_output = False
+    # Set on ops whose output is on another device than their first argument.
+    moves_device = False
 
     _edges: tuple = ()
     _saved: tuple | None = ()
@@ -117,7 +118,9 @@ class Function:
     def _record(cls, ctx, args, data):
         """Wrap forward's raw result; link the node into the graph when gradients are needed."""
         a0 = args[0]
-        out = Tensor._wrap(data, a0._backend if isinstance(a0, Tensor) else _cpu)
+        # The output lives where the first tensor argument does; otherwise (device moves,
+        # ops whose first argument is not a tensor) the raw array's type says where.
+        out = Tensor._wrap(data, a0._backend if a0.__class__ is Tensor and not cls.moves_device else None)
         if cls.is_view:
             out._vbox = a0._vbox
             out._base = a0 if a0._base is None else a0._base

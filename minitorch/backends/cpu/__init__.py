@@ -12,7 +12,7 @@ import numpy as np
 
 from ...device import CPU
 from ...dtypes import FROM_NP as _FROM_NP
-from . import kernels
+from . import _pool, kernels
 from .conv_ops import ConvOps
 from .nn_ops import NnOps
 from .optim_ops import OptimOps
@@ -195,7 +195,7 @@ def _signed_zero_of_ties(a, dims, out, last: bool):
 def _relu(x):
     if x.dtype.kind != "f":
         return np.maximum(x, 0, dtype=x.dtype)
-    out = np.empty(x.shape, x.dtype)
+    out = _pool.empty(x.shape, x.dtype)
     kernel = kernels.relu_parallel if x.size >= kernels.PARALLEL_THRESHOLD else kernels.relu
     kernel(kernels.flat(x), out.reshape(-1))
     return out
@@ -253,7 +253,9 @@ class CPUBackend(NnOps, ConvOps, OptimOps):
         return a.astype(dtype.np)
 
     def copy(self, a):
-        return a.copy()
+        out = _pool.empty(a.shape, a.dtype)
+        np.copyto(out, a)
+        return out
 
     def contiguous(self, a):
         return np.ascontiguousarray(a)
@@ -391,18 +393,18 @@ class CPUBackend(NnOps, ConvOps, OptimOps):
         return _arr(np.where(cond, a, b).astype(dtype.np, copy=False))
 
     def relu_backward(self, grad, x):
-        out = np.empty(x.shape, grad.dtype)
+        out = _pool.empty(x.shape, grad.dtype)
         kernel = kernels.relu_backward_parallel if x.size >= kernels.PARALLEL_THRESHOLD else kernels.relu_backward
         kernel(kernels.flat(grad), kernels.flat(x), out.reshape(-1))
         return out
 
     def tanh_backward(self, grad, y):
-        out = np.empty(y.shape, grad.dtype)
+        out = _pool.empty(y.shape, grad.dtype)
         kernels.tanh_backward(kernels.flat(grad), kernels.flat(y), out.reshape(-1))
         return out
 
     def sigmoid_backward(self, grad, y):
-        out = np.empty(y.shape, grad.dtype)
+        out = _pool.empty(y.shape, grad.dtype)
         kernels.sigmoid_backward(kernels.flat(grad), kernels.flat(y), out.reshape(-1))
         return out
 
@@ -474,7 +476,11 @@ class CPUBackend(NnOps, ConvOps, OptimOps):
 
     # ----- matrix products ------------------------------------------------------------
     def matmul(self, a, b):
-        """NumPy's matmul (BLAS for float32/float64) with its batch broadcasting."""
+        """NumPy's matmul (BLAS for float32/float64) with its batch broadcasting; the
+        product of two matrices goes into a pooled buffer (large results are the
+        training step's biggest temporaries)."""
+        if a.ndim == 2 and b.ndim == 2 and a.dtype is b.dtype and a.shape[1] == b.shape[0]:
+            return np.matmul(a, b, out=_pool.empty((a.shape[0], b.shape[1]), a.dtype))
         return _arr(np.matmul(a, b))  # a dot product of 1-D arrays comes back as a NumPy scalar
 
     # ----- indexing -------------------------------------------------------------------

@@ -67,6 +67,24 @@ class TensorOps:
                 and self._backend is other._backend
                 and not (_enabled[0] and (self._requires_grad or other._requires_grad)))
 
+    def _pair(self, other) -> bool:
+        """Two float tensors of one dtype and device: the graph can be recorded directly."""
+        d = self._data.dtype
+        return d is other._data.dtype and d in _FAST_DTYPES and self._backend is other._backend
+
+    def _recorded(self, node, op, other):
+        """op(self, other) recorded as node (grad mode on, at least one input requiring grad)."""
+        be = self._backend
+        try:
+            data = op(be, self._data, other._data)
+        except ValueError:
+            raise _common.broadcast_error(self.shape, other.shape) from None
+        ctx = object.__new__(node)
+        if node is _MulNode:
+            ctx.save_for_backward(self, other)
+            ctx.scalar = other
+        return _record_pair(ctx, self, other, data)
+
     def _direct(self, op, other):
         be = self._backend
         b = other._data if other.__class__ is _Tensor else other
@@ -79,6 +97,8 @@ class TensorOps:
         if self._fast(other):
             return self._direct(_ADD, other)
         if other.__class__ is _Tensor:
+            if self._pair(other):
+                return self._recorded(_arith.AddBackward0, _ADD, other)
             return _arith.AddBackward0.apply(self, other)
         if self._operand(other) is None:
             return NotImplemented
@@ -88,6 +108,8 @@ class TensorOps:
         if self._fast(other):
             return self._direct(_ADD, other)
         if other.__class__ is _Tensor:
+            if self._pair(other):
+                return self._recorded(_arith.AddBackward0, _ADD, other)
             return _arith.AddBackward0.apply(self, other)
         if self._operand(other) is None:
             return NotImplemented
@@ -97,6 +119,8 @@ class TensorOps:
         if self._fast(other):
             return self._direct(_SUB, other)
         if other.__class__ is _Tensor:
+            if self._pair(other):
+                return self._recorded(_arith.SubBackward0, _SUB, other)
             return _arith.SubBackward0.apply(self, other)
         if self._operand(other) is None:
             return NotImplemented
@@ -111,6 +135,8 @@ class TensorOps:
         if self._fast(other):
             return self._direct(_MUL, other)
         if other.__class__ is _Tensor:
+            if self._pair(other):
+                return self._recorded(_arith.MulBackward0, _MUL, other)
             return _arith.MulBackward0.apply(self, other)
         if self._operand(other) is None:
             return NotImplemented
@@ -120,6 +146,8 @@ class TensorOps:
         if self._fast(other):
             return self._direct(_MUL, other)
         if other.__class__ is _Tensor:
+            if self._pair(other):
+                return self._recorded(_arith.MulBackward0, _MUL, other)
             return _arith.MulBackward0.apply(self, other)
         if self._operand(other) is None:
             return NotImplemented
@@ -509,8 +537,11 @@ class TensorOps:
 def _bind_ops() -> None:
     """Import the op modules; they import Tensor, so tensor.py calls this once Tensor exists."""
     global _common, _arith, _index, _inplace, _matmul, _reduce, _shape, _unary, _OPERAND, _Tensor
+    global _MulNode, _record_pair
     from .tensor import Tensor
+    from .autograd.function import record_pair as _record_pair
     _Tensor = Tensor
     _OPERAND = (Tensor,) + _NUMBER
     from .autograd.ops import _common, arith as _arith, index as _index, inplace as _inplace
     from .autograd.ops import matmul as _matmul, reduce as _reduce, shape as _shape, unary as _unary
+    _MulNode = _arith.MulBackward0

@@ -162,6 +162,22 @@ class Function:
         return out
 
 
+def record_pair(ctx, a, b, data):
+    """_record for a forward(a, b) of two floating tensors of one dtype on one device, with
+    grad mode on: the graph node of + - * without the general loops (the per-op overhead
+    of a small training step is mostly this bookkeeping)."""
+    out = Tensor._wrap(data, a._backend)
+    if not (a._requires_grad or b._requires_grad):
+        return out
+    ctx._edges = [(a._grad_fn or a._accum or a._accumulator()) if a._requires_grad else None,
+                  (b._grad_fn or b._accum or b._accumulator()) if b._requires_grad else None]
+    ctx._shapes = [a._data.shape, b._data.shape]
+    ctx._dtypes = [a._data.dtype, b._data.dtype]
+    out._requires_grad = True
+    out._grad_fn = ctx
+    return out
+
+
 class UserFunction(Function):
     """PyTorch's ``torch.autograd.Function`` for user-defined ops.
 

@@ -2,7 +2,9 @@
 
 (a) the tutorial MNIST MLP: Flatten-Linear(784,128)-ReLU-Dropout(0.2)-Linear(128,10)-
     LogSoftmax, NLLLoss, Adam(1e-3), batch 64;
-(b) a 784-512-512-10 ReLU MLP, CrossEntropyLoss, Adam(1e-3), batch 64 and 256.
+(b) a 784-512-512-10 ReLU MLP, CrossEntropyLoss, Adam(1e-3), batch 64 and 256;
+(c) the CNN of examples/mnist/train.py (two conv/ReLU/pool blocks, dropout, two Linear),
+    NLLLoss, Adam(1e-3), batch 64 (no NumPy floor: it would need a convolution by hand).
 Each step: zero_grad, forward, loss, backward, optimizer.step. minitorch and torch
 run the same model code; the NumPy floor is the same math written by hand (BLAS
 products, one fused-as-NumPy-allows Adam update per parameter). Prints samples/s.
@@ -18,11 +20,16 @@ import _harness as H
 
 CASES = [("(a) MLP 784-128-10 + dropout, NLLLoss, Adam, bs 64", "a", 64),
          ("(b) MLP 784-512-512-10, CrossEntropyLoss, Adam, bs 64", "b", 64),
-         ("(b) MLP 784-512-512-10, CrossEntropyLoss, Adam, bs 256", "b", 256)]
+         ("(b) MLP 784-512-512-10, CrossEntropyLoss, Adam, bs 256", "b", 256),
+         ("(c) the MNIST example's CNN, NLLLoss, Adam, bs 64", "c", 64)]
 
 
 def _model(lib, kind):
     nn = lib.nn
+    if kind == "c":  # examples/mnist/train.py's cnn()
+        return nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(32, 64, 3), nn.ReLU(),
+                             nn.MaxPool2d(2), nn.Flatten(), nn.Linear(64 * 5 * 5, 128), nn.ReLU(),
+                             nn.Dropout(0.25), nn.Linear(128, 10), nn.LogSoftmax(dim=1)), nn.NLLLoss()
     if kind == "a":
         return nn.Sequential(nn.Flatten(), nn.Linear(784, 128), nn.ReLU(), nn.Dropout(0.2),
                              nn.Linear(128, 10), nn.LogSoftmax(dim=1)), nn.NLLLoss()
@@ -113,7 +120,9 @@ def worker(threads: int, repeats: int) -> dict:
     rows = []
     with H.LoadMonitor() as load:
         for name, kind, batch in CASES:
-            fns = {"numpy": _numpy_step(kind, batch, np), "minitorch": _lib_step(minitorch, kind, batch, np)}
+            fns = {"minitorch": _lib_step(minitorch, kind, batch, np)}
+            if kind != "c":  # no hand-written NumPy convolution floor for the CNN
+                fns["numpy"] = _numpy_step(kind, batch, np)
             if torch is not None:
                 fns["torch"] = _lib_step(torch, kind, batch, np)
             stats = H.time_side_by_side(fns, repeats=repeats, min_loop_s=0.2)

@@ -25,7 +25,8 @@ import time
 
 import _harness as H
 
-NUMBA_METHODS = {"relu_backward", "tanh_backward", "sigmoid_backward", "log_softmax", "log_softmax_backward",
+NUMBA_METHODS = {"conv2d", "conv2d_input_grad", "conv2d_weight_grad", "max_pool2d", "max_pool2d_backward",
+                 "relu_backward", "tanh_backward", "sigmoid_backward", "log_softmax", "log_softmax_backward",
                  "softmax", "softmax_backward", "nll_forward", "nll_backward", "dropout", "masked_scale",
                  "sgd_step", "adam_step", "adadelta_step", "rmsprop_step", "logsumexp_lastdim", "gelu",
                  "gelu_backward", "leaky_relu", "leaky_relu_backward", "index_put_add"}
@@ -129,7 +130,7 @@ def main() -> int:
         print(json.dumps(account(kind, int(batch), args.steps, not args.no_pool)))
         return 0
     rows = []
-    for spec in ("a:64", "b:64", "b:256"):
+    for spec in ("a:64", "b:64", "b:256", "c:64"):
         extra = ["--no-pool"] if args.no_pool else []
         rows.append(H.run_worker(__file__, 1, ["--spec", spec, "--steps", str(args.steps), *extra]))
     cats = ["BLAS", "numba kernels", "NumPy", "Python framework"]

@@ -22,7 +22,7 @@ class Tensor(TensorOps, TensorShapeOps):
     """A multi-dimensional array with PyTorch's interface and autograd."""
 
     __slots__ = ("_data", "_requires_grad", "_grad", "_grad_fn", "_vbox", "_base", "_backend",
-                 "_accum", "_retains_grad", "__weakref__")
+                 "_accum", "_retains_grad", "_view_version", "__weakref__")
     # NumPy must hand mixed expressions (np.float32(2) * t) back to Tensor's operators.
     __array_ufunc__ = None
 
@@ -46,6 +46,7 @@ class Tensor(TensorOps, TensorShapeOps):
         t._backend = backend
         t._accum = None
         t._retains_grad = False
+        t._view_version = None
 
     @staticmethod
     def _wrap(data, backend=None) -> "Tensor":
@@ -64,6 +65,8 @@ class Tensor(TensorOps, TensorShapeOps):
         t._backend = backend
         t._accum = None
         t._retains_grad = False
+        # _view_version is left unset here (one store less on every op): it is read only
+        # where _base is set, and whatever sets _base sets it too.
         return t
 
     # ----- description ----------------------------------------------------------------
@@ -148,7 +151,8 @@ class Tensor(TensorOps, TensorShapeOps):
 
     def __repr__(self, *, tensor_contents=None) -> str:
         from ._printing import tensor_repr
-        grad_fn = self._grad_fn.name() if self._grad_fn is not None else None
+        node = self.grad_fn
+        grad_fn = node.name() if node is not None else None
         return tensor_repr(self._backend.to_numpy(self._data), dtype_name=self.dtype.name,
                            device=str(self.device), grad_fn=grad_fn,
                            requires_grad=self._requires_grad and self._grad_fn is None,
@@ -263,7 +267,12 @@ class Tensor(TensorOps, TensorShapeOps):
 
     @property
     def grad_fn(self):
-        """The graph node that produced this tensor (None for leaves)."""
+        """The graph node that produced this tensor (None for leaves).
+
+        A view whose memory was modified in place (through its base or another view) since
+        its node was made gets a new one, AsStridedBackward0 over the base's current node."""
+        if self._base is not None and self._view_version is not None and self._view_version != self._vbox[0]:
+            _function.refresh_view(self)
         return self._grad_fn
 
     @property
@@ -278,7 +287,7 @@ class Tensor(TensorOps, TensorShapeOps):
         """Keep .grad for this non-leaf tensor after backward."""
         if not self._requires_grad:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
-        if self._grad_fn is None or self._retains_grad:
+        if self.grad_fn is None or self._retains_grad:
             return
         import weakref
         self._grad_fn._retained = weakref.ref(self)
@@ -301,10 +310,12 @@ class Tensor(TensorOps, TensorShapeOps):
         t = Tensor._wrap(self._data, self._backend)
         t._vbox = self._vbox
         t._base = self if self._base is None else self._base
+        t._view_version = None  # not a differentiable view: its node is never regenerated
         return t
 
     def detach_(self) -> "Tensor":
         self._grad_fn = None
+        self._view_version = None
         self._requires_grad = False
         return self
 
@@ -327,7 +338,7 @@ class Tensor(TensorOps, TensorShapeOps):
         """
         if not self._requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
-        node = self._grad_fn if self._grad_fn is not None else self._accumulator()
+        node = self.grad_fn if self.grad_fn is not None else self._accumulator()
         if node._hooks is None:
             node._hooks = []
         node._hooks.append(hook)

@@ -128,7 +128,8 @@ def _accumulate_retained(tensor, grad, create_graph: bool) -> None:
 
 
 def _node_of(tensor):
-    return tensor._grad_fn if tensor._grad_fn is not None else tensor._accumulator()
+    node = tensor.grad_fn  # the property: regenerates a stale view's node
+    return node if node is not None else tensor._accumulator()
 
 
 def _make_grads(outputs, grad_outputs):

@@ -124,6 +124,7 @@ class Function:
         if cls.is_view:
             out._vbox = a0._vbox
             out._base = a0 if a0._base is None else a0._base
+            out._view_version = None  # set below when the view is recorded in the graph
         if not _enabled[0]:
             return out
         for a in args:
@@ -144,6 +145,8 @@ class Function:
                 shapes.append(a._data.shape)
                 kinds.append(a._data.dtype)
                 if a._requires_grad:
+                    if a._base is not None and a._view_version is not None and a._view_version != a._vbox[0]:
+                        refresh_view(a)
                     node = a._grad_fn
                     edges.append(node if node is not None else (a._accum or a._accumulator()))
                 else:
@@ -159,7 +162,26 @@ class Function:
             ctx._out = (data, out._vbox, out._vbox[0])
         out._requires_grad = True
         out._grad_fn = ctx
+        if cls.is_view and (a0._base is None or a0._view_version is not None):
+            # a view in a0's autograd lineage (not of a detached alias, whose memory's base
+            # is another graph's tensor): its node is regenerated after in-place changes
+            out._view_version = out._vbox[0]
         return out
+
+
+def refresh_view(a) -> None:
+    """a is a view whose memory was modified in place since its node was made (through its base
+    or another view of it): as PyTorch does, its node becomes AsStridedBackward0 over the base's
+    current node."""
+    from .ops.inplace import refresh_view as refresh
+    refresh(a)
+
+
+def _view_node(a):
+    """The node of a (which has a base), regenerated first when stale."""
+    if a._view_version is not None and a._view_version != a._vbox[0]:
+        refresh_view(a)
+    return a._grad_fn
 
 
 def record_pair(ctx, a, b, data):
@@ -169,8 +191,11 @@ def record_pair(ctx, a, b, data):
     out = Tensor._wrap(data, a._backend)
     if not (a._requires_grad or b._requires_grad):
         return out
-    ctx._edges = [(a._grad_fn or a._accum or a._accumulator()) if a._requires_grad else None,
-                  (b._grad_fn or b._accum or b._accumulator()) if b._requires_grad else None]
+    # (a view's node is read through _view_node, which regenerates it when stale)
+    ctx._edges = [((a._grad_fn if a._base is None else _view_node(a)) or a._accum or a._accumulator())
+                  if a._requires_grad else None,
+                  ((b._grad_fn if b._base is None else _view_node(b)) or b._accum or b._accumulator())
+                  if b._requires_grad else None]
     ctx._shapes = [a._data.shape, b._data.shape]
     ctx._dtypes = [a._data.dtype, b._data.dtype]
     out._requires_grad = True

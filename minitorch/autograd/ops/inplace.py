@@ -99,6 +99,7 @@ def commit_inplace(a: Tensor, out: Tensor) -> Tensor:
     if node is not None and a.dtype.is_floating_point:
         if region is not None:
             _rebase_view(a, node, region)
+            a._view_version = a._vbox[0]
             return a
         a._grad_fn = node
         a._requires_grad = True
@@ -146,6 +147,25 @@ def _rebase_view(a: Tensor, fn, region) -> None:
     view_node._dtypes = [base._data.dtype]
     base._grad_fn, base._requires_grad = copy_slices, True
     a._grad_fn, a._requires_grad = view_node, True
+
+
+def refresh_view(a: Tensor) -> None:
+    """Regenerate the node of view a after an in-place op on its memory since the node was made
+    (on its base or another view): AsStridedBackward0 over the base's current node, as PyTorch."""
+    a._view_version = a._vbox[0]
+    base = a._base
+    if not a._requires_grad or not base._requires_grad:
+        return
+    base_edge = base._grad_fn if base._grad_fn is not None else (base._accum or base._accumulator())
+    region = _view_region(a)
+    if region is None:
+        return
+    view_node = object.__new__(AsStridedBackward0)
+    view_node.region = region
+    view_node._edges = [base_edge]
+    view_node._shapes = [base._data.shape]
+    view_node._dtypes = [base._data.dtype]
+    a._grad_fn = view_node
 
 
 class _Region:

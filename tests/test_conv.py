@@ -504,3 +504,24 @@ def test_conv2d_with_many_input_rows_takes_the_one_gemm_path_and_matches_torch(s
     yt.backward(torch.tensor(g))
     for m, t in ((xm, xt), (wm, wt), (bm, bt)):
         np.testing.assert_allclose(m.grad.numpy(), t.grad.numpy(), rtol=1e-4, atol=1e-4)
+
+
+def test_parallel_max_pool_kernels_equal_the_serial_ones():
+    """The parallel twins run on large inputs with 2+ numba threads; same values, same argmaxes."""
+    from minitorch.backends.cpu import conv_kernels as K
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((300, 30, 30)).astype(np.float32)
+    x[0, :3, :3] = np.nan
+    x[1, :4, :4] = 1.0  # ties: the first maximum wins
+    args = (3, 3, 2, 2, 1, 1, 1, 1, np.float32(-np.inf))
+    out_s, idx_s = np.empty((300, 15, 15), np.float32), np.empty((300, 15, 15), np.int64)
+    out_p, idx_p = np.empty_like(out_s), np.empty_like(idx_s)
+    K.max_pool2d(x, *args, out_s, idx_s)
+    K.max_pool2d_parallel(x, *args, out_p, idx_p)
+    np.testing.assert_array_equal(out_p, out_s)
+    np.testing.assert_array_equal(idx_p, idx_s)
+    grad = rng.standard_normal((300, 225)).astype(np.float32)
+    back_s, back_p = np.zeros((300, 900), np.float32), np.zeros((300, 900), np.float32)
+    K.max_pool2d_backward(grad, idx_s.reshape(300, 225), back_s)
+    K.max_pool2d_backward_parallel(grad, idx_s.reshape(300, 225), back_p)
+    np.testing.assert_array_equal(back_p, back_s)

@@ -191,40 +191,53 @@ def batch_major_add_bias(prod, bias, out):
 # ----- max pooling ----------------------------------------------------------------------
 
 @njit(cache=True)
-def max_pool2d(x, kh, kw, sh, sw, ph, pw, dh, dw, lowest, out, indices):
+def _max_pool_plane(x, p, kh, kw, sh, sw, ph, pw, dh, dw, lowest, out, indices):
     """out[p, y, xx] = max of x[p] over the (dilated) window at (y*sh - ph, xx*sw - pw);
     indices[p, y, xx] = its flat position iy*W + ix in the plane. The first maximum wins
     ties and a NaN wins over numbers, as in PyTorch; a window with no pixel inside gives
-    lowest (-inf for floats). x: (P, H, W). O(P oh ow kh kw)."""
-    planes, h, w = x.shape
+    lowest (-inf for floats). O(oh ow kh kw)."""
+    h, w = x.shape[1], x.shape[2]
     oh, ow = out.shape[1], out.shape[2]
-    for p in range(planes):
-        for y in range(oh):
-            y0 = y * sh - ph
-            i0 = 0
-            while y0 + i0 * dh < 0:
-                i0 += 1
-            for xx in range(ow):
-                x0 = xx * sw - pw
-                j0 = 0
-                while x0 + j0 * dw < 0:
-                    j0 += 1
-                best_index = (y0 + i0 * dh) * w + x0 + j0 * dw
-                best = lowest
-                for i in range(i0, kh):
-                    iy = y0 + i * dh
-                    if iy >= h:
+    for y in range(oh):
+        y0 = y * sh - ph
+        i0 = 0
+        while y0 + i0 * dh < 0:
+            i0 += 1
+        for xx in range(ow):
+            x0 = xx * sw - pw
+            j0 = 0
+            while x0 + j0 * dw < 0:
+                j0 += 1
+            best_index = (y0 + i0 * dh) * w + x0 + j0 * dw
+            best = lowest
+            for i in range(i0, kh):
+                iy = y0 + i * dh
+                if iy >= h:
+                    break
+                for j in range(j0, kw):
+                    ix = x0 + j * dw
+                    if ix >= w:
                         break
-                    for j in range(j0, kw):
-                        ix = x0 + j * dw
-                        if ix >= w:
-                            break
-                        v = x[p, iy, ix]
-                        if v > best or v != v:
-                            best = v
-                            best_index = iy * w + ix
-                out[p, y, xx] = best
-                indices[p, y, xx] = best_index
+                    v = x[p, iy, ix]
+                    if v > best or v != v:
+                        best = v
+                        best_index = iy * w + ix
+            out[p, y, xx] = best
+            indices[p, y, xx] = best_index
+
+
+@njit(cache=True)
+def max_pool2d(x, kh, kw, sh, sw, ph, pw, dh, dw, lowest, out, indices):
+    """Max pooling of every plane of x: (P, H, W) -> out, indices (P, oh, ow)."""
+    for p in range(x.shape[0]):
+        _max_pool_plane(x, p, kh, kw, sh, sw, ph, pw, dh, dw, lowest, out, indices)
+
+
+@njit(cache=True, parallel=True)
+def max_pool2d_parallel(x, kh, kw, sh, sw, ph, pw, dh, dw, lowest, out, indices):
+    """max_pool2d with the planes split over numba's threads."""
+    for p in prange(x.shape[0]):
+        _max_pool_plane(x, p, kh, kw, sh, sw, ph, pw, dh, dw, lowest, out, indices)
 
 
 @njit(cache=True)
@@ -232,6 +245,14 @@ def max_pool2d_backward(grad, indices, out):
     """out[p, indices[p, k]] += grad[p, k]: each output's gradient goes to its argmax.
     grad, indices: (P, oh*ow); out: (P, H*W), zero-filled. O(P oh ow)."""
     for p in range(grad.shape[0]):
+        for k in range(grad.shape[1]):
+            out[p, indices[p, k]] += grad[p, k]
+
+
+@njit(cache=True, parallel=True)
+def max_pool2d_backward_parallel(grad, indices, out):
+    """max_pool2d_backward with the planes split over threads (a plane's argmaxes stay in it)."""
+    for p in prange(grad.shape[0]):
         for k in range(grad.shape[1]):
             out[p, indices[p, k]] += grad[p, k]
 

@@ -15,8 +15,10 @@ Sizes (output size, padding) have been checked by the autograd layer.
 import numba
 import numpy as np
 
-from . import conv_kernels as K
+from . import _pool, conv_kernels as K
 from .kernels import PARALLEL_THRESHOLD
+
+_INT64 = np.dtype(np.int64)
 
 
 def _c(a: np.ndarray) -> np.ndarray:
@@ -30,10 +32,16 @@ def _prod(shape) -> int:
     return n
 
 
+def _threads_pay(size: int) -> bool:
+    """Whether a parallel twin pays: a large array and more than one numba thread (thread
+    start-up costs ~0.15 ms, and with one thread the twin is the serial loop plus that)."""
+    return size >= PARALLEL_THRESHOLD and numba.get_num_threads() > 1
+
+
 def _im2col(x, kernel, stride, padding, dilation, out_hw) -> np.ndarray:
     """(N, C*kh*kw, oh*ow) columns of x: (N, C, H, W), one block per image (grouped conv)."""
     (kh, kw), (sh, sw), (ph, pw), (dh, dw), (oh, ow) = kernel, stride, padding, dilation, out_hw
-    cols = np.empty((x.shape[0], x.shape[1] * kh * kw, oh * ow), x.dtype)
+    cols = _pool.empty((x.shape[0], x.shape[1] * kh * kw, oh * ow), x.dtype)
     fn = K.im2col_parallel if cols.size >= PARALLEL_THRESHOLD else K.im2col
     fn(_c(x), kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, cols)
     return cols
@@ -42,10 +50,8 @@ def _im2col(x, kernel, stride, padding, dilation, out_hw) -> np.ndarray:
 def _im2col_batch(x, kernel, stride, padding, dilation, out_hw) -> np.ndarray:
     """(C*kh*kw, N*oh*ow) columns of x: (N, C, H, W), the images side by side (groups == 1)."""
     (kh, kw), (sh, sw), (ph, pw), (dh, dw), (oh, ow) = kernel, stride, padding, dilation, out_hw
-    cols = np.empty((x.shape[1] * kh * kw, x.shape[0] * oh * ow), x.dtype)
-    # The parallel twin costs ~0.15 ms of thread start-up: with one numba thread it never pays.
-    parallel = cols.size >= PARALLEL_THRESHOLD and numba.get_num_threads() > 1
-    fn = K.im2col_batch_parallel if parallel else K.im2col_batch
+    cols = _pool.empty((x.shape[1] * kh * kw, x.shape[0] * oh * ow), x.dtype)
+    fn = K.im2col_batch_parallel if _threads_pay(cols.size) else K.im2col_batch
     fn(_c(x), kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, cols)
     return cols
 
@@ -78,7 +84,7 @@ class ConvOps:
         if _batch_layout(groups, weight.shape):
             cols = _im2col_batch(x, kernel, stride, padding, dilation, out_hw)
             prod = _c(weight).reshape(o, cols.shape[0]) @ cols
-            out = np.empty((n, o, out_hw[0], out_hw[1]), prod.dtype)
+            out = _pool.empty((n, o, out_hw[0], out_hw[1]), prod.dtype)
             b = np.zeros(o, prod.dtype) if bias is None else bias
             K.batch_major_add_bias(prod, b, out.reshape(n, o, out_hw[0] * out_hw[1]))
             return out, (cols if keep_cols else None)
@@ -97,7 +103,7 @@ class ConvOps:
         n, o, oh, ow = grad.shape
         per_group = weight[0].size
         (kh, kw), (sh, sw), (ph, pw), (dh, dw) = weight.shape[2:], stride, padding, dilation
-        out = np.zeros(input_shape, grad.dtype)
+        out = _pool.zeros(tuple(input_shape), grad.dtype)
         if _batch_layout(groups, weight.shape):
             dcols = _c(weight).reshape(o, per_group).T @ _channel_major(grad)
             # Serial even with 2 threads: col2im_batch_parallel measured no faster (0.83 vs 0.75 ms
@@ -134,25 +140,27 @@ class ConvOps:
         """(values, int64 indices) of max pooling over the last two dims of x (*, H, W)."""
         lead, (h, w) = x.shape[:-2], x.shape[-2:]
         planes = _c(x).reshape(_prod(lead), h, w)
-        out = np.empty((planes.shape[0],) + tuple(out_hw), x.dtype)
-        indices = np.empty(out.shape, np.int64)
+        out = _pool.empty((planes.shape[0],) + tuple(out_hw), x.dtype)
+        indices = _pool.empty(out.shape, _INT64)
         lowest = x.dtype.type(-np.inf) if x.dtype.kind == "f" else np.iinfo(x.dtype).min
-        K.max_pool2d(planes, kernel[0], kernel[1], stride[0], stride[1], padding[0], padding[1],
-                     dilation[0], dilation[1], x.dtype.type(lowest), out, indices)
+        fn = K.max_pool2d_parallel if _threads_pay(x.size) else K.max_pool2d
+        fn(planes, kernel[0], kernel[1], stride[0], stride[1], padding[0], padding[1],
+           dilation[0], dilation[1], x.dtype.type(lowest), out, indices)
         return out.reshape(lead + tuple(out_hw)), indices.reshape(lead + tuple(out_hw))
 
     def max_pool2d_backward(self, grad, indices, input_shape):
         """Scatter-add grad (*, oh, ow) to the argmax positions: a (*, H, W) array."""
         h, w = input_shape[-2:]
         g = _c(grad).reshape(_prod(grad.shape[:-2]), grad.shape[-2] * grad.shape[-1])
-        out = np.zeros((g.shape[0], h * w), grad.dtype)
-        K.max_pool2d_backward(g, _c(indices).reshape(g.shape), out)
+        out = _pool.zeros((g.shape[0], h * w), grad.dtype)
+        fn = K.max_pool2d_backward_parallel if _threads_pay(out.size) else K.max_pool2d_backward
+        fn(g, _c(indices).reshape(g.shape), out)
         return out.reshape(input_shape)
 
     def avg_pool2d(self, x, kernel, stride, padding, out_hw, count_include_pad, divisor):
         """Average pooling over the last two dims of x (*, H, W); divisor 0 means the window's size."""
         lead, (h, w) = x.shape[:-2], x.shape[-2:]
-        out = np.empty((_prod(lead),) + tuple(out_hw), x.dtype)
+        out = _pool.empty((_prod(lead),) + tuple(out_hw), x.dtype)
         K.avg_pool2d(_c(x).reshape(_prod(lead), h, w), kernel[0], kernel[1], stride[0], stride[1],
                      padding[0], padding[1], count_include_pad, divisor, out)
         return out.reshape(lead + tuple(out_hw))
@@ -161,7 +169,7 @@ class ConvOps:
         """The adjoint of avg_pool2d: grad (*, oh, ow) spread over each window, a (*, H, W) array."""
         h, w = input_shape[-2:]
         g = _c(grad).reshape((_prod(grad.shape[:-2]),) + grad.shape[-2:])
-        out = np.zeros((g.shape[0], h, w), grad.dtype)
+        out = _pool.zeros((g.shape[0], h, w), grad.dtype)
         K.avg_pool2d_backward(g, kernel[0], kernel[1], stride[0], stride[1], padding[0], padding[1],
                               count_include_pad, divisor, out)
         return out.reshape(input_shape)
@@ -180,7 +188,7 @@ class ConvOps:
         """(x - mean) * invstd * weight + bias per channel of x (N, C, *); weight/bias may be None."""
         scale = invstd if weight is None else invstd * weight
         shift = -mean * scale if bias is None else bias - mean * scale
-        out = np.empty(x.shape, x.dtype)
+        out = _pool.empty(x.shape, x.dtype)
         K.batch_norm_apply(_c(x).reshape(x.shape[0], x.shape[1], -1), scale, shift,
                            out.reshape(x.shape[0], x.shape[1], -1))
         return out
@@ -190,7 +198,7 @@ class ConvOps:
         invstd are the batch's own statistics and their gradients are included."""
         n, c = x.shape[0], x.shape[1]
         w = np.ones(c, x.dtype) if weight is None else weight
-        grad_input = np.empty(x.shape, x.dtype)
+        grad_input = _pool.empty(x.shape, x.dtype)
         grad_weight = np.empty(c, x.dtype)
         grad_bias = np.empty(c, x.dtype)
         K.batch_norm_backward(_c(grad).reshape(n, c, -1), _c(x).reshape(n, c, -1), mean, invstd, w,

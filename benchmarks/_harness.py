@@ -375,3 +375,54 @@ def machine_info_markdown(info: dict | None = None) -> str:
     info = machine_info() if info is None else info
     rows = [(k, v) for k, v in info.items()]
     return markdown_table(("machine", ""), rows, align="ll")
+
+
+# ----- the scaffolding the per-area scripts share ----------------------------------------
+def median_us(row: dict, lib: str) -> float | None:
+    """lib's median µs in a worker's result row (None when lib did not run)."""
+    stats = row.get(lib)
+    return None if stats is None else stats["median_us"]
+
+
+def report_by_threads(script: Path | str, thread_counts: Sequence[int], repeats: int,
+                      wait_quiet_s: float, header: str,
+                      table: Callable[[dict], str]) -> tuple[str, list[dict]]:
+    """Run ``script``'s worker once per thread count (fresh processes), then the markdown:
+    header, one section per thread count (load note + table(result)), problems last."""
+    results = []
+    for n in thread_counts:
+        wait_for_quiet(wait_quiet_s)
+        results.append(run_worker(script, n, ["--repeats", str(repeats)]))
+    parts = [header]
+    for res in results:
+        parts.append(f"### {res['threads']} thread{'s' if res['threads'] > 1 else ''}\n")
+        parts.append(load_note(res["background_cores"], res["threads"]) + "\n")
+        parts.append(table(res) + "\n")
+    problems = [f"[{res['threads']} thr] {p}" for res in results for p in res["problems"]]
+    if problems:
+        parts.append("### Problems found\n")
+        parts.extend(f"- {p}" for p in problems)
+        parts.append("")
+    return "\n".join(parts), results
+
+
+def thread_cli(doc: str, worker: Callable[[int, int], dict],
+               run: Callable[[tuple, int, float], tuple[str, object]], argv=None) -> None:
+    """The command line of a per-thread benchmark: --threads, --repeats, --json, --wait-quiet,
+    and the hidden --worker N that run_worker starts."""
+    import argparse
+    ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--threads", default="1", help="comma-separated thread counts (default 1)")
+    ap.add_argument("--repeats", type=int, default=7, help="timed loops per case (default 7)")
+    ap.add_argument("--json", help="also write the raw results to this file")
+    ap.add_argument("--wait-quiet", type=float, default=0, metavar="S",
+                    help="wait up to S seconds for other processes to go quiet first (default 0)")
+    ap.add_argument("--worker", type=int, help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.worker is not None:
+        print(json.dumps(worker(args.worker, args.repeats)))
+        return
+    report, results = run(tuple(int(t) for t in args.threads.split(",")), args.repeats, args.wait_quiet)
+    print(report)
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=1))

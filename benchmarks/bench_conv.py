@@ -195,16 +195,11 @@ def worker(threads: int, repeats: int) -> dict:
             "background_cores": load.background_cores, "rows": rows, "problems": problems}
 
 
-def _median(row, lib):
-    s = row.get(lib)
-    return None if s is None else s["median_us"]
-
-
 def table(result: dict) -> str:
     headers = ["case", "minitorch ms", "torch ms", "numpy floor ms", "minitorch/torch", "minitorch/numpy"]
     rows = []
     for r in result["rows"]:
-        mt, tc, npv = _median(r, "minitorch"), _median(r, "torch"), _median(r, "numpy")
+        mt, tc, npv = H.median_us(r, "minitorch"), H.median_us(r, "torch"), H.median_us(r, "numpy")
 
         def ms(v):
             return "—" if v is None else f"{v / 1000:.2f}"

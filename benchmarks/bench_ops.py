@@ -262,17 +262,12 @@ def worker(threads: int, repeats: int) -> dict:
 
 # ----- parent: runs the workers and prints the tables ------------------------------------
 
-def _median(row, lib):
-    s = row.get(lib)
-    return None if s is None else s["median_us"]
-
-
 def ops_table(result: dict) -> str:
     has_torch = result["torch"] is not None
     headers = ["op", "minitorch µs", "torch µs", "numpy µs", "minitorch/torch", "minitorch/numpy"]
     rows = []
     for r in result["rows"]:
-        mt, tc, npv = _median(r, "minitorch"), _median(r, "torch"), _median(r, "numpy")
+        mt, tc, npv = H.median_us(r, "minitorch"), H.median_us(r, "torch"), H.median_us(r, "numpy")
         rows.append([r["name"], "FAILED" if "minitorch_error" in r else H.fmt_us(mt),
                      H.fmt_us(tc) if has_torch else "(skipped)", H.fmt_us(npv),
                      H.fmt_ratio(mt, tc), H.fmt_ratio(mt, npv)])
@@ -285,7 +280,7 @@ def mlp_table(results: list[dict]) -> str:
     rows = []
     for res in results:
         r = next(r for r in res["rows"] if r["name"] == MLP_NAME)
-        sps = {lib: (None if _median(r, lib) is None else B / (_median(r, lib) * 1e-6))
+        sps = {lib: (None if H.median_us(r, lib) is None else B / (H.median_us(r, lib) * 1e-6))
                for lib in ("minitorch", "torch", "numpy")}
 
         def f(v):

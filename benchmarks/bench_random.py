@@ -12,8 +12,6 @@ medians over timed loops (see ``_harness``), libraries interleaved round-robin.
 """
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 import traceback
 from pathlib import Path
@@ -77,16 +75,11 @@ def worker(threads: int, repeats: int) -> dict:
             "background_cores": load.background_cores, "rows": rows, "problems": problems}
 
 
-def _median(row, lib):
-    s = row.get(lib)
-    return None if s is None else s["median_us"]
-
-
 def table(result: dict) -> str:
     headers = ["case", "minitorch µs", "torch µs", "numpy µs", "minitorch/torch", "minitorch/numpy"]
     rows = []
     for r in result["rows"]:
-        mt, tc, npv = _median(r, "minitorch"), _median(r, "torch"), _median(r, "numpy")
+        mt, tc, npv = H.median_us(r, "minitorch"), H.median_us(r, "torch"), H.median_us(r, "numpy")
         rows.append([r["case"], H.fmt_us(mt), H.fmt_us(tc) if result["torch"] else "(skipped)",
                      H.fmt_us(npv), H.fmt_ratio(mt, tc), H.fmt_ratio(mt, npv)])
     return H.markdown_table(headers, rows)
@@ -94,43 +87,15 @@ def table(result: dict) -> str:
 
 def run(thread_counts=(1,), repeats: int = 7, wait_quiet_s: float = 0) -> tuple[str, list[dict]]:
     """Run every thread configuration in a fresh process; return (markdown, raw results)."""
-    results = []
-    for n in thread_counts:
-        H.wait_for_quiet(wait_quiet_s)
-        results.append(H.run_worker(__file__, n, ["--repeats", str(repeats)]))
-    parts = ["## Random numbers\n",
+    header = "\n".join(["## Random numbers\n",
              f"Median time of one call over {repeats} timed loops (after warm-up; libraries "
              "interleaved round-robin); ratios > 1 mean minitorch is slower. minitorch and torch "
-             "return identical bits; NumPy is a different generator (PCG64, ziggurat).\n"]
-    for res in results:
-        parts.append(f"### {res['threads']} thread{'s' if res['threads'] > 1 else ''}\n")
-        parts.append(H.load_note(res["background_cores"], res["threads"]) + "\n")
-        parts.append(table(res) + "\n")
-    problems = [f"[{res['threads']} thr] {p}" for res in results for p in res["problems"]]
-    if problems:
-        parts.append("### Problems found\n")
-        parts.extend(f"- {p}" for p in problems)
-        parts.append("")
-    return "\n".join(parts), results
+             "return identical bits; NumPy is a different generator (PCG64, ziggurat).\n"])
+    return H.report_by_threads(__file__, thread_counts, repeats, wait_quiet_s, header, table)
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--threads", default="1", help="comma-separated thread counts (default 1)")
-    ap.add_argument("--repeats", type=int, default=7, help="timed loops per case (default 7)")
-    ap.add_argument("--json", help="also write the raw results to this file")
-    ap.add_argument("--wait-quiet", type=float, default=0, metavar="S",
-                    help="wait up to S seconds for other processes to go quiet first (default 0)")
-    ap.add_argument("--worker", type=int, help=argparse.SUPPRESS)
-    args = ap.parse_args(argv)
-    if args.worker is not None:
-        print(json.dumps(worker(args.worker, args.repeats)))
-        return
-    report, results = run(tuple(int(t) for t in args.threads.split(",")), args.repeats,
-                          args.wait_quiet)
-    print(report)
-    if args.json:
-        Path(args.json).write_text(json.dumps(results, indent=1))
+    H.thread_cli(__doc__, worker, run, argv)
 
 
 if __name__ == "__main__":

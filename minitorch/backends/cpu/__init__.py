@@ -196,7 +196,7 @@ def _relu(x):
     if x.dtype.kind != "f":
         return np.maximum(x, 0, dtype=x.dtype)
     out = _pool.empty(x.shape, x.dtype)
-    kernel = kernels.relu_parallel if x.size >= kernels.PARALLEL_THRESHOLD else kernels.relu
+    kernel = kernels.relu_parallel if kernels.parallel_pays(x.size) else kernels.relu
     kernel(kernels.flat(x), out.reshape(-1))
     return out
 
@@ -394,7 +394,7 @@ class CPUBackend(NnOps, ConvOps, OptimOps):
 
     def relu_backward(self, grad, x):
         out = _pool.empty(x.shape, grad.dtype)
-        kernel = kernels.relu_backward_parallel if x.size >= kernels.PARALLEL_THRESHOLD else kernels.relu_backward
+        kernel = kernels.relu_backward_parallel if kernels.parallel_pays(x.size) else kernels.relu_backward
         kernel(kernels.flat(grad), kernels.flat(x), out.reshape(-1))
         return out
 

@@ -12,11 +12,10 @@ plus col2im (the adjoint of im2col) for the input. Two column layouts (``_batch_
 - per image, otherwise: cols (N, G*K/G, L) and one batched product per image and group.
 Sizes (output size, padding) have been checked by the autograd layer.
 """
-import numba
 import numpy as np
 
 from . import _pool, conv_kernels as K
-from .kernels import PARALLEL_THRESHOLD
+from .kernels import parallel_pays
 
 _INT64 = np.dtype(np.int64)
 
@@ -32,17 +31,11 @@ def _prod(shape) -> int:
     return n
 
 
-def _threads_pay(size: int) -> bool:
-    """Whether a parallel twin pays: a large array and more than one numba thread (thread
-    start-up costs ~0.15 ms, and with one thread the twin is the serial loop plus that)."""
-    return size >= PARALLEL_THRESHOLD and numba.get_num_threads() > 1
-
-
 def _im2col(x, kernel, stride, padding, dilation, out_hw) -> np.ndarray:
     """(N, C*kh*kw, oh*ow) columns of x: (N, C, H, W), one block per image (grouped conv)."""
     (kh, kw), (sh, sw), (ph, pw), (dh, dw), (oh, ow) = kernel, stride, padding, dilation, out_hw
     cols = _pool.empty((x.shape[0], x.shape[1] * kh * kw, oh * ow), x.dtype)
-    fn = K.im2col_parallel if cols.size >= PARALLEL_THRESHOLD else K.im2col
+    fn = K.im2col_parallel if parallel_pays(cols.size) else K.im2col
     fn(_c(x), kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, cols)
     return cols
 
@@ -51,7 +44,7 @@ def _im2col_batch(x, kernel, stride, padding, dilation, out_hw) -> np.ndarray:
     """(C*kh*kw, N*oh*ow) columns of x: (N, C, H, W), the images side by side (groups == 1)."""
     (kh, kw), (sh, sw), (ph, pw), (dh, dw), (oh, ow) = kernel, stride, padding, dilation, out_hw
     cols = _pool.empty((x.shape[1] * kh * kw, x.shape[0] * oh * ow), x.dtype)
-    fn = K.im2col_batch_parallel if _threads_pay(cols.size) else K.im2col_batch
+    fn = K.im2col_batch_parallel if parallel_pays(cols.size) else K.im2col_batch
     fn(_c(x), kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, cols)
     return cols
 
@@ -113,7 +106,7 @@ class ConvOps:
         w = weight.reshape(groups, o // groups, per_group)
         dcols = np.matmul(w.transpose(0, 2, 1), _c(grad).reshape(n, groups, o // groups, oh * ow))
         dcols = dcols.reshape(n, groups * per_group, oh * ow)
-        fn = K.col2im_parallel if dcols.size >= PARALLEL_THRESHOLD else K.col2im
+        fn = K.col2im_parallel if parallel_pays(dcols.size) else K.col2im
         fn(dcols, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, out)
         return out
 
@@ -143,7 +136,7 @@ class ConvOps:
         out = _pool.empty((planes.shape[0],) + tuple(out_hw), x.dtype)
         indices = _pool.empty(out.shape, _INT64)
         lowest = x.dtype.type(-np.inf) if x.dtype.kind == "f" else np.iinfo(x.dtype).min
-        fn = K.max_pool2d_parallel if _threads_pay(x.size) else K.max_pool2d
+        fn = K.max_pool2d_parallel if parallel_pays(x.size) else K.max_pool2d
         fn(planes, kernel[0], kernel[1], stride[0], stride[1], padding[0], padding[1],
            dilation[0], dilation[1], x.dtype.type(lowest), out, indices)
         return out.reshape(lead + tuple(out_hw)), indices.reshape(lead + tuple(out_hw))
@@ -153,7 +146,7 @@ class ConvOps:
         h, w = input_shape[-2:]
         g = _c(grad).reshape(_prod(grad.shape[:-2]), grad.shape[-2] * grad.shape[-1])
         out = _pool.zeros((g.shape[0], h * w), grad.dtype)
-        fn = K.max_pool2d_backward_parallel if _threads_pay(out.size) else K.max_pool2d_backward
+        fn = K.max_pool2d_backward_parallel if parallel_pays(out.size) else K.max_pool2d_backward
         fn(g, _c(indices).reshape(g.shape), out)
         return out.reshape(input_shape)
 

@@ -25,6 +25,12 @@ if "NUMBA_THREADING_LAYER" not in os.environ:
 PARALLEL_THRESHOLD = 1 << 19
 
 
+def parallel_pays(size: int) -> bool:
+    """Whether a kernel's parallel twin pays for size elements: a large array and more than
+    one numba thread (with one thread the twin is the serial loop plus the wake-up cost)."""
+    return size >= PARALLEL_THRESHOLD and numba.get_num_threads() > 1
+
+
 def flat(a: np.ndarray) -> np.ndarray:
     """The kernels' layout: a flat view of a C-contiguous array (a flat copy otherwise)."""
     return np.ascontiguousarray(a).reshape(-1)

@@ -57,6 +57,22 @@ def _lerp(start, end, weight, weight_minus_one):
     return _fma(weight_minus_one, end - start, end)
 
 
+@cuda.jit(device=True)
+def _param_and_grad(i, p, po, pst, g, go, gst, flat, shape, weight_decay, maximize):
+    """Element i's index in p, its value, and its gradient as SGD, Adadelta and RMSprop use
+    it: negated when maximizing, plus weight_decay * p rounded to p's dtype through a store
+    into p[ip] (the step overwrites it), as the CPU kernels round."""
+    ip = _at(i, flat, shape, pst, po)
+    pv = p[ip]
+    gv = g[_at(i, flat, shape, gst, go)]
+    if maximize:
+        gv = -gv
+    if weight_decay != 0:
+        p[ip] = _fma(weight_decay, pv, gv)
+        gv = p[ip]
+    return ip, pv, gv
+
+
 @cuda.jit(cache=True)
 def k_sgd_step(p, po, pst, g, go, gst, b, bo, bst, flat, shape, n, neg_lr, momentum,
                dampening_weight, weight_decay, use_momentum, first_step, nesterov, maximize):
@@ -65,14 +81,7 @@ def k_sgd_step(p, po, pst, g, go, gst, b, bo, bst, flat, shape, n, neg_lr, momen
     i = cuda.grid(1)
     step = cuda.gridsize(1)
     while i < n:
-        ip = _at(i, flat, shape, pst, po)
-        pv = p[ip]
-        gv = g[_at(i, flat, shape, gst, go)]
-        if maximize:
-            gv = -gv
-        if weight_decay != 0:
-            p[ip] = _fma(weight_decay, pv, gv)      # rounded through the store
-            gv = p[ip]
+        ip, pv, gv = _param_and_grad(i, p, po, pst, g, go, gst, flat, shape, weight_decay, maximize)
         if use_momentum:
             ib = _at(i, flat, shape, bst, bo)
             if first_step:
@@ -135,14 +144,7 @@ def k_adadelta_step(p, po, pst, g, go, gst, sq, sqo, sqst, ac, aco, acst, flat, 
     i = cuda.grid(1)
     step = cuda.gridsize(1)
     while i < n:
-        ip = _at(i, flat, shape, pst, po)
-        pv = p[ip]
-        gv = g[_at(i, flat, shape, gst, go)]
-        if maximize:
-            gv = -gv
-        if weight_decay != 0:
-            p[ip] = _fma(weight_decay, pv, gv)
-            gv = p[ip]
+        ip, pv, gv = _param_and_grad(i, p, po, pst, g, go, gst, flat, shape, weight_decay, maximize)
         isq = _at(i, flat, shape, sqst, sqo)
         sq[isq] = _fma(rho_weight * gv, gv, sq[isq] * rho)
         sqv = sq[isq]
@@ -164,14 +166,7 @@ def k_rmsprop_step(p, po, pst, g, go, gst, sq, sqo, sqst, ga, gao, gast, b, bo, 
     i = cuda.grid(1)
     step = cuda.gridsize(1)
     while i < n:
-        ip = _at(i, flat, shape, pst, po)
-        pv = p[ip]
-        gv = g[_at(i, flat, shape, gst, go)]
-        if maximize:
-            gv = -gv
-        if weight_decay != 0:
-            p[ip] = _fma(weight_decay, pv, gv)
-            gv = p[ip]
+        ip, pv, gv = _param_and_grad(i, p, po, pst, g, go, gst, flat, shape, weight_decay, maximize)
         isq = _at(i, flat, shape, sqst, sqo)
         sq[isq] = _fma(alpha_weight * gv, gv, sq[isq] * alpha)
         sqv = sq[isq]

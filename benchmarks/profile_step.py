@@ -11,7 +11,7 @@ For the workloads of bench_train.py, one thread, this measures
   - page faults per step (getrusage), with the CPU backend's buffer pool on and off
     (``--no-pool`` runs the same account with the pool disabled: the "before").
 
-    python benchmarks/profile_step.py [--no-pool] [--steps 50]
+    python benchmarks/profile_step.py [--no-pool] [--steps 50] [--by-op]
 """
 from __future__ import annotations
 
@@ -71,6 +71,7 @@ def account(kind: str, batch: int, steps: int, pool: bool) -> dict:
 
     cls = type(cpu_backend)
     spent: dict = {}
+    by_op: dict = {}
     calls = [0]
     originals = {}
     for name in dir(cls):
@@ -84,14 +85,18 @@ def account(kind: str, batch: int, steps: int, pool: bool) -> dict:
             try:
                 return _fn(self, *args, **kwargs)
             finally:
+                took = time.perf_counter() - start
                 cat = _category(_name, args)
-                spent[cat] = spent.get(cat, 0.0) + time.perf_counter() - start
+                spent[cat] = spent.get(cat, 0.0) + took
+                op = f"{_name}:{args[0]}" if args and isinstance(args[0], str) else _name
+                by_op[op] = by_op.get(op, 0.0) + took
                 calls[0] += 1
         setattr(cls, name, functools.wraps(fn)(timed))
     try:
         for _ in range(3):
             step()
         spent.clear()
+        by_op.clear()
         calls[0] = 0
         start = time.perf_counter()
         for _ in range(steps):
@@ -114,13 +119,15 @@ def account(kind: str, batch: int, steps: int, pool: bool) -> dict:
     return {"workload": f"({kind}) bs {batch}", "pool": pool, "step_ms": total * 1e3,
             "samples_per_s": batch / total, "faults_per_step": faults, "op_calls_per_step": n_calls,
             "instrumented_ms": instrumented * 1e3, "wrapper_us": wrapper_cost * 1e6,
-            "parts_ms": {**{k: v * 1e3 for k, v in sorted(per_step.items())}, "Python framework": python * 1e3}}
+            "parts_ms": {**{k: v * 1e3 for k, v in sorted(per_step.items())}, "Python framework": python * 1e3},
+            "by_op_us": {k: v / steps * 1e6 for k, v in sorted(by_op.items(), key=lambda kv: -kv[1])}}
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-pool", action="store_true")
     parser.add_argument("--steps", type=int, default=50)
+    parser.add_argument("--by-op", action="store_true", help="also print each op-table method's time per step")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--spec", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -141,6 +148,10 @@ def main() -> int:
                    f"{r['op_calls_per_step']:.0f}"] + [f"{r['parts_ms'].get(c, 0.0):.2f}" for c in cats]
                   for r in rows]
     print(H.markdown_table(headers, table_rows))
+    if args.by_op:
+        for r in rows:
+            print(f"\n{r['workload']}: op-table time per step by method (µs)")
+            print(H.markdown_table(["method", "µs/step"], [[k, f"{v:.1f}"] for k, v in r["by_op_us"].items()]))
     return 0
 
 

@@ -261,6 +261,51 @@ def test_max_pool2d_matches_torch_values_indices_and_gradients(cfg, dtype, ties)
     np.testing.assert_array_equal(idx_m.numpy(), idx_t.numpy())
 
 
+@st.composite
+def pool_2x2_inputs(draw):
+    """Inputs of the 2x2 fast path (no padding, no dilation): NaNs, -inf and ties in it."""
+    h, w = draw(st.integers(2, 9)), draw(st.integers(2, 9))
+    lead = draw(st.sampled_from([(2, 3), (1,), (3, 1)]))
+    dtype = draw(st.sampled_from(["float32", "float64"]))
+    x = np.round(_arr(lead + (h, w), dtype, seed=draw(st.integers(0, 99))) * draw(st.sampled_from([1, 4])))
+    flat = x.reshape(-1)
+    for value in draw(st.lists(st.sampled_from([np.nan, -np.inf, np.inf]), max_size=4)):
+        flat[draw(st.integers(0, flat.size - 1))] = value
+    stride = draw(st.sampled_from([None, 1, 2, 3, (1, 2), (2, 1)]))
+    return x.astype(dtype), dict(kernel_size=2, stride=stride, ceil_mode=draw(st.booleans()))
+
+
+@hsettings(max_examples=60)
+@given(case=pool_2x2_inputs(), data=st.data())
+def test_max_pool2d_2x2_fast_path_equals_the_general_kernel(case, data):
+    # The 2x2 kernel and the general one must agree on values and argmax (first maximum,
+    # NaN wins), on any layout of the input; ceil_mode windows that leave the plane take
+    # the general kernel.
+    from minitorch.backends.cpu import conv_kernels as K
+    x, cfg = case
+    got, idx = F.max_pool2d(data.draw(layout_of(x)), **cfg, return_indices=True)
+    planes = x.reshape(-1, *x.shape[-2:])
+    out = np.empty((planes.shape[0],) + tuple(got.shape[-2:]), x.dtype)
+    ref_idx = np.empty(out.shape, np.int64)
+    s = cfg["stride"] or 2
+    sh, sw = (s, s) if isinstance(s, int) else s
+    K.max_pool2d(planes, 2, 2, sh, sw, 0, 0, 1, 1, x.dtype.type(-np.inf), out, ref_idx)
+    np.testing.assert_array_equal(got.numpy().reshape(out.shape), out)
+    np.testing.assert_array_equal(idx.numpy().reshape(out.shape), ref_idx)
+
+
+@requires_torch
+@hsettings(max_examples=40)
+@given(case=pool_2x2_inputs())
+def test_max_pool2d_2x2_matches_torch_with_nans_and_ties(case):
+    x, cfg = case
+    _check_fwd_bwd(lambda x: F.max_pool2d(x, **cfg), lambda x: torch.nn.functional.max_pool2d(x, **cfg),
+                   [x], x.dtype.name)
+    _, idx_m = F.max_pool2d(minitorch.tensor(x), **cfg, return_indices=True)
+    _, idx_t = torch.nn.functional.max_pool2d(torch.tensor(x), **cfg, return_indices=True)
+    np.testing.assert_array_equal(idx_m.numpy(), idx_t.numpy())
+
+
 def test_max_pool2d_ties_pick_the_first_and_nan_wins():
     x = minitorch.tensor([[[[1.0, 1.0], [0.0, 1.0]]]], requires_grad=True)
     out, idx = F.max_pool2d(x, 2, return_indices=True)

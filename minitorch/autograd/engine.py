@@ -1,6 +1,8 @@
 """The backward engine: one iterative walk of the graph in dependency order."""
 from __future__ import annotations
 
+from sys import getrefcount as _getrefcount
+
 from . import function
 from .function import AccumulateGrad
 from .grad_mode import _enabled
@@ -33,12 +35,30 @@ def _sum_to(grad, shape):
     return grad.sum_to_size(shape)
 
 
-def _accumulate(node: AccumulateGrad, grad, create_graph: bool) -> None:
+def _sole_reference() -> int:
+    """The reference count of a gradient that run_backward's ``grad`` alone holds (popped
+    from its buffer), measured on this interpreter as _accumulate's caller would see it."""
+    buffers = {0: object()}
+    grad = buffers.pop(0)
+    return _getrefcount(grad)
+
+
+_SOLE = _sole_reference()
+
+
+def _accumulate(node: AccumulateGrad, grad, create_graph: bool, sole: bool = False) -> None:
+    """Add grad into its leaf's .grad. A first gradient that nothing else holds (sole: only
+    the engine's reference) is adopted, not copied, as PyTorch's AccumulateGrad steals it."""
     leaf = node._variable()
     if leaf is None:
         return
     if leaf._grad is None:
-        leaf._grad = grad if create_graph else grad.detach()._owned_copy()
+        if create_graph:
+            leaf._grad = grad
+        elif sole and grad._backend.can_adopt(grad) and grad._data.shape == leaf._data.shape:
+            leaf._grad = function.Tensor._wrap(grad._data, grad._backend)
+        else:
+            leaf._grad = grad.detach()._owned_copy()
     elif create_graph or leaf._grad._requires_grad:
         leaf._grad = leaf._grad + grad
     else:
@@ -73,7 +93,8 @@ def run_backward(roots, grads, retain_graph: bool, create_graph: bool, capture=N
                 captured[node] = grad
             if type(node) is AccumulateGrad:
                 if capture is None:
-                    _accumulate(node, grad, create_graph)
+                    sole = _getrefcount(grad) == _SOLE
+                    _accumulate(node, grad, create_graph, sole)
                 continue
             retained = getattr(node, "_retained", None)
             if retained is not None and retained() is not None:
@@ -96,6 +117,7 @@ def run_backward(roots, grads, retain_graph: bool, create_graph: bool, capture=N
                         ready.append(nxt)
                     else:
                         _skip(nxt, deps, ready, buffers)
+            results = g = grad = None  # so that the buffers alone hold the gradients (see _SOLE)
     finally:
         _enabled[0] = prev_mode
     if not retain_graph:

@@ -14,6 +14,8 @@ from copy import deepcopy
 from itertools import chain
 from typing import Any, Callable, Iterable
 
+import numpy as np
+
 from .. import dtypes
 from ..autograd.grad_mode import enable_grad
 from ..tensor import Tensor
@@ -256,9 +258,15 @@ def _step_counter(value: float = 0.0) -> Tensor:
 
 def _increment(step: Tensor) -> float:
     """step += 1 in place; returns the new count as a Python float."""
-    step._backend.inplace("add", step._data, 1)
+    data = step._data
+    if type(data) is np.ndarray:  # the usual 0-d CPU counter: NumPy's scalar add, in its dtype
+        value = data[()] + data.dtype.type(1)
+        data[()] = value
+        step._vbox[0] += 1
+        return float(value)
+    step._backend.inplace("add", data, 1)
     step._vbox[0] += 1
-    return step._backend.scalar(step._data)
+    return step._backend.scalar(data)
 
 
 def _steps_to_tensors(optimizer: Optimizer) -> None:

@@ -257,6 +257,15 @@ class CPUBackend(NnOps, ConvOps, OptimOps):
         np.copyto(out, a)
         return out
 
+    def can_adopt(self, tensor) -> bool:
+        """Whether tensor's memory may become another tensor's without a copy: a writable
+        C-contiguous array that no other array, view or tensor holds (autograd adopts a
+        leaf's first gradient this way, as PyTorch's AccumulateGrad steals it)."""
+        flags = tensor._data.flags  # (a flags object holds a reference to its array)
+        ok = flags.c_contiguous and flags.writeable
+        del flags
+        return ok and _pool.unshared(tensor)
+
     def contiguous(self, a):
         return np.ascontiguousarray(a)
 

@@ -43,6 +43,52 @@ def _free_count() -> int:
 _FREE = _free_count()
 
 
+def _pooled(raw) -> bool:
+    bucket = _buckets.get(raw.size)
+    if bucket is not None:
+        for b in bucket:
+            if b is raw:
+                return True
+    return False
+
+
+def unshared(holder) -> bool:
+    """Whether holder._data (an array) is the only reference to its memory: no other array,
+    view or object holds it, so its owner may hand it on instead of copying it (autograd
+    does, for a leaf's first gradient). The counts are those of _sole_counts' call chain."""
+    arr = holder._data
+    base = arr.base
+    if base is None:
+        return _getrefcount(arr) == _SOLE[0]
+    if type(base) is not _ndarray or not _pooled(base):
+        return False
+    return _getrefcount(arr) == _SOLE[0] and _getrefcount(base) == _SOLE[1]
+
+
+class _Holder:
+    __slots__ = ("_data",)
+
+
+def _sole_counts() -> list:
+    """The reference counts unshared() sees for an array that one object alone holds, and
+    for a pooled buffer whose one live view that is, measured on this interpreter (how
+    CPython counts borrowed references changes between versions)."""
+    holder = _Holder()
+    holder._data = np.empty(1, np.uint8)
+    arr = holder._data
+    counts = [_getrefcount(arr)]
+    raw = np.empty(1, np.uint8)
+    bucket = [raw]
+    view = _ndarray((1,), np.uint8, bucket[0])
+    del raw
+    base = view.base
+    counts.append(_getrefcount(base))
+    return counts
+
+
+_SOLE = _sole_counts()
+
+
 def empty(shape, dtype) -> np.ndarray:
     """np.empty(shape, dtype), reusing a cached buffer for large sizes (dtype: a NumPy dtype)."""
     n = dtype.itemsize

@@ -114,6 +114,11 @@ class CUDABackend(ReduceOps, IndexOps, MatmulOps, NnOps, ConvOps, OptimOps):
         self.copy_into(out, a)
         return out
 
+    def can_adopt(self, tensor) -> bool:
+        """Device gradients are always copied into .grad (a CudaArray's allocation has no
+        reference count that says it is unshared)."""
+        return False
+
     def copy(self, a):
         out = CudaArray.empty(a.shape, a.dtype)
         self.copy_into(out, a)

@@ -4,8 +4,9 @@
     LogSoftmax, NLLLoss, Adam(1e-3), batch 64;
 (b) a 784-512-512-10 ReLU MLP, CrossEntropyLoss, Adam(1e-3), batch 64 and 256;
 (c) the CNN of examples/mnist/train.py (two conv/ReLU/pool blocks, dropout, two Linear),
-    NLLLoss, Adam(1e-3), batch 64 (no NumPy floor: it would need a convolution by hand).
-Each step: zero_grad, forward, loss, backward, optimizer.step. minitorch and torch
+    NLLLoss, Adam(1e-3), batch 64 (no NumPy floor: it would need a convolution by hand);
+and (b)'s model for inference: eval mode, one forward under no_grad, batch 1000.
+Each training step: zero_grad, forward, loss, backward, optimizer.step. minitorch and torch
 run the same model code; the NumPy floor is the same math written by hand (BLAS
 products, one fused-as-NumPy-allows Adam update per parameter). Prints samples/s.
 
@@ -21,7 +22,8 @@ import _harness as H
 CASES = [("(a) MLP 784-128-10 + dropout, NLLLoss, Adam, bs 64", "a", 64),
          ("(b) MLP 784-512-512-10, CrossEntropyLoss, Adam, bs 64", "b", 64),
          ("(b) MLP 784-512-512-10, CrossEntropyLoss, Adam, bs 256", "b", 256),
-         ("(c) the MNIST example's CNN, NLLLoss, Adam, bs 64", "c", 64)]
+         ("(c) the MNIST example's CNN, NLLLoss, Adam, bs 64", "c", 64),
+         ("(b) inference (eval, no_grad forward), bs 1000", "i", 1000)]
 
 
 def _model(lib, kind):
@@ -39,6 +41,8 @@ def _model(lib, kind):
 
 def _lib_step(lib, kind, batch, np):
     lib.manual_seed(0)
+    if kind == "i":
+        return _lib_inference(lib, batch, np)
     model, loss_fn = _model(lib, kind)
     opt = lib.optim.Adam(model.parameters(), lr=1e-3)
     rng = np.random.default_rng(0)
@@ -52,6 +56,38 @@ def _lib_step(lib, kind, batch, np):
         opt.step()
         return loss
     return step
+
+
+def _lib_inference(lib, batch, np):
+    """(b)'s model in eval mode, one forward under no_grad."""
+    model, _ = _model(lib, "b")
+    model.eval()
+    x = lib.tensor(np.random.default_rng(0).standard_normal((batch, 1, 28, 28)).astype(np.float32))
+
+    def forward():
+        with lib.no_grad():
+            return model(x)
+    return forward
+
+
+def _numpy_inference(batch, np):
+    """The same forward by hand: three BLAS products, bias adds, ReLUs."""
+    rng = np.random.default_rng(0)
+    sizes = [784, 512, 512, 10]
+    layers = [(rng.uniform(-1, 1, (o, i)).astype(np.float32) / np.float32(np.sqrt(i)),
+               rng.uniform(-1, 1, o).astype(np.float32) / np.float32(np.sqrt(i)))
+              for i, o in zip(sizes[:-1], sizes[1:])]
+    x = rng.standard_normal((batch, 784)).astype(np.float32)
+
+    def forward():
+        h = x
+        for k, (w, b) in enumerate(layers):
+            h = h @ w.T
+            h += b
+            if k < len(layers) - 1:
+                np.maximum(h, 0, out=h)
+        return h
+    return forward
 
 
 def _numpy_step(kind, batch, np):
@@ -70,7 +106,8 @@ def _numpy_step(kind, batch, np):
     state = {"t": 0}
     lr, b1, b2, eps = 1e-3, 0.9, 0.999, 1e-8
 
-    def step():
+    def step(x=x, y=y):
+        batch = len(y)
         acts, masks = [x], []
         h = x
         n_layers = len(params) // 2
@@ -121,7 +158,9 @@ def worker(threads: int, repeats: int) -> dict:
     with H.LoadMonitor() as load:
         for name, kind, batch in CASES:
             fns = {"minitorch": _lib_step(minitorch, kind, batch, np)}
-            if kind != "c":  # no hand-written NumPy convolution floor for the CNN
+            if kind == "i":
+                fns["numpy"] = _numpy_inference(batch, np)
+            elif kind != "c":  # no hand-written NumPy convolution floor for the CNN
                 fns["numpy"] = _numpy_step(kind, batch, np)
             if torch is not None:
                 fns["torch"] = _lib_step(torch, kind, batch, np)

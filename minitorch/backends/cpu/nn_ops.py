@@ -8,11 +8,16 @@ from .kernels import flat as _flat, index_add_rows
 
 def _rows(a: np.ndarray, dim: int) -> tuple[np.ndarray, tuple]:
     """a with dim moved last, as a C-contiguous (rows, size) array, and the moved shape."""
+    if a.ndim and dim in (-1, a.ndim - 1):  # the usual case: no axis to move (np.moveaxis
+        # costs ~6 µs a call, a tenth of a small MLP's log_softmax forward + backward)
+        return np.ascontiguousarray(a).reshape(-1, a.shape[-1]), a.shape
     moved = np.moveaxis(a, dim, -1)
     return np.ascontiguousarray(moved).reshape(-1, a.shape[dim] if a.ndim else 1), moved.shape
 
 
 def _unrows(out: np.ndarray, moved_shape: tuple, dim: int) -> np.ndarray:
+    if len(moved_shape) and dim in (-1, len(moved_shape) - 1):
+        return out.reshape(moved_shape)
     return np.moveaxis(out.reshape(moved_shape), -1, dim)
 
 

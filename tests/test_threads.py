@@ -60,7 +60,7 @@ import minitorch
 from minitorch.backends.cpu import kernels
 from minitorch.utils.data import DataLoader, Dataset
 minitorch.set_num_threads(2)
-n = 4 * kernels.PARALLEL_THRESHOLD
+n = kernels.PARALLEL_THRESHOLD
 assert kernels.parallel_pays(n)
 minitorch.full((n,), -1.0).relu()                 # a parallel region in the parent
 

@@ -28,10 +28,13 @@ _FORKED = [False]
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=lambda: _FORKED.__setitem__(0, True))
 
-# Above this many elements the parallel variant pays for waking numba's threads.
-# Measured on 2 cores (relu, float32): serial 1.6 us vs parallel 4.1 us at 16k elements,
-# break-even near 256k, parallel 1.5x faster at 512k and 1.7x at 4M.
-PARALLEL_THRESHOLD = 1 << 19
+# Above this many elements the parallel variant pays for waking numba's threads. On the
+# 2-core VM of docs/benchmarks.md the workqueue never paid for relu (4M float32: 726 µs
+# serial, 946 µs parallel), and the MNIST CNN's step at 2 threads took 18.1 ms with the
+# twins off against 19.9 ms with them on from 512k elements (six alternating runs each):
+# their threads compete with OpenBLAS's for the cores. So only arrays of 8M elements and
+# more (32 MiB of float32), where a multi-core machine gains most, take the twins.
+PARALLEL_THRESHOLD = 1 << 23
 
 
 def parallel_pays(size: int) -> bool:

@@ -358,6 +358,10 @@ def _sum_dtype(a: Tensor, dtype):
 
 def sum(a: Tensor, dim=None, keepdim=False, dtype=None) -> Tensor:  # noqa: A001
     dtype = _sum_dtype(a, dtype)
+    if not (_enabled[0] and a._requires_grad):  # no graph to record: the op-table call alone
+        dims = None if dim is None else wrap_dims(dim, a.dim())
+        return Tensor._wrap(a._backend.reduce("sum", a._data, dims, keepdim and dims is not None, dtype),
+                            a._backend)
     if dim is None:
         return SumBackward0.apply(a, dtype)
     return SumBackward1.apply(a, wrap_dims(dim, a.dim()), keepdim, dtype)

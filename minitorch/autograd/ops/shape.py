@@ -9,6 +9,7 @@ from __future__ import annotations
 from ... import dtypes
 from ...tensor import Tensor
 from ..function import Function
+from ..grad_mode import _enabled
 from ._common import wrap_dim
 
 
@@ -324,7 +325,10 @@ def cat(tensors, dim: int = 0) -> Tensor:
     if ref.dim() and all(t._data.ndim == ref._data.ndim and t._data.dtype is ref._data.dtype for t in tensors):
         # The common case: NumPy's own checks suffice; PyTorch's messages only on failure.
         try:
-            return CatBackward0.apply(wrap_dim(dim, ref.dim()), ref.dtype, *tensors)
+            if _enabled[0] and any(t._requires_grad for t in tensors):
+                return CatBackward0.apply(wrap_dim(dim, ref.dim()), ref.dtype, *tensors)
+            be = ref._backend  # no graph to record: the op-table call alone
+            return Tensor._wrap(be.concatenate([t._data for t in tensors], wrap_dim(dim, ref.dim()), ref.dtype), be)
         except ValueError:
             pass
     if ref.dim() == 0:

@@ -373,6 +373,9 @@ def mean(a: Tensor, dim=None, keepdim=False, dtype=None) -> Tensor:
         raise RuntimeError(
             "mean(): could not infer output dtype. Input dtype must be either a floating point "
             f"or complex dtype. Got: {a.dtype.legacy_name}")
+    if not (_enabled[0] and a._requires_grad):  # no graph to record: the op-table call alone
+        dims = None if dim is None else wrap_dims(dim, a.dim())
+        return Tensor._wrap(a._backend.mean(a._data, dims, keepdim and dims is not None, dtype), a._backend)
     if dim is None:
         return MeanBackward0.apply(a, dtype)
     return MeanBackward1.apply(a, wrap_dims(dim, a.dim()), keepdim, dtype)

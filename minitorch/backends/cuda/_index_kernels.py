@@ -146,6 +146,24 @@ def k_scatter_add(out, oo, ostr, dstride, size, idx, io, istr, src, so, sstr, sh
         i += step
 
 
+@cuda.jit(device=True)
+def _block_minmax(smin, smax, tid, lo, hi):
+    """smin[0], smax[0] = the min of every thread's lo and the max of every thread's hi
+    (a tree in the _T-long shared arrays smin and smax)."""
+    smin[tid] = lo
+    smax[tid] = hi
+    cuda.syncthreads()
+    s = _T // 2
+    while s > 0:
+        if tid < s:
+            if smin[tid + s] < smin[tid]:
+                smin[tid] = smin[tid + s]
+            if smax[tid + s] > smax[tid]:
+                smax[tid] = smax[tid + s]
+        cuda.syncthreads()
+        s //= 2
+
+
 @cuda.jit(cache=True)
 def k_minmax_partial(x, xo, xst, xshape, n, pmin, pmax):
     """Per block: the min and max of (its grid-stride share of) a strided integer array."""
@@ -163,18 +181,7 @@ def k_minmax_partial(x, xo, xst, xshape, n, pmin, pmax):
         if v > hi:
             hi = v
         i += step
-    smin[tid] = lo
-    smax[tid] = hi
-    cuda.syncthreads()
-    s = _T // 2
-    while s > 0:
-        if tid < s:
-            if smin[tid + s] < smin[tid]:
-                smin[tid] = smin[tid + s]
-            if smax[tid + s] > smax[tid]:
-                smax[tid] = smax[tid + s]
-        cuda.syncthreads()
-        s //= 2
+    _block_minmax(smin, smax, tid, lo, hi)
     if tid == 0:
         pmin[cuda.blockIdx.x] = smin[0]
         pmax[cuda.blockIdx.x] = smax[0]
@@ -195,18 +202,7 @@ def k_minmax_final(pmin, pmax, nparts, res, slot):
         if pmax[j] > hi:
             hi = pmax[j]
         j += _T
-    smin[tid] = lo
-    smax[tid] = hi
-    cuda.syncthreads()
-    s = _T // 2
-    while s > 0:
-        if tid < s:
-            if smin[tid + s] < smin[tid]:
-                smin[tid] = smin[tid + s]
-            if smax[tid + s] > smax[tid]:
-                smax[tid] = smax[tid + s]
-        cuda.syncthreads()
-        s //= 2
+    _block_minmax(smin, smax, tid, lo, hi)
     if tid == 0:
         res[2 * slot] = smin[0]
         res[2 * slot + 1] = smax[0]

@@ -52,6 +52,15 @@ def offset_of(i, shape, strides, base):
     return off
 
 
+@cuda.jit(device=True)
+def index_at(i, flat, shape, strides, base):
+    """The buffer index of element i: base + i for a contiguous operand (flat), otherwise
+    offset_of's strided walk."""
+    if flat:
+        return base + i
+    return offset_of(i, shape, strides, base)
+
+
 # ----- scalar ops --------------------------------------------------------------------
 @cuda.jit(device=True)
 def _ipow(x, y):

@@ -26,7 +26,7 @@ import numba
 from numba import cuda
 
 from . import _math as m
-from ._kernels import offset_of
+from ._kernels import index_at, offset_of
 from ._launch import THREADS
 
 _F64 = numba.float64
@@ -34,14 +34,6 @@ _NEG_F64_MAX = -1.7976931348623157e308      # below it: -inf
 
 
 # ----- device helpers ------------------------------------------------------------------
-@cuda.jit(device=True)
-def _at(i, flat, shape, strides, base):
-    """The buffer index of element i: base + i for a contiguous operand."""
-    if flat:
-        return base + i
-    return offset_of(i, shape, strides, base)
-
-
 @cuda.jit(device=True)
 def _block_sum(sh, v, tid):
     """The sum of every thread's v (tree in shared memory sh, THREADS long)."""
@@ -276,7 +268,7 @@ def k_gelu(out, x, xo, xst, flat, shape, n, tanh_approx):
     i = cuda.grid(1)
     step = cuda.gridsize(1)
     while i < n:
-        v = _F64(x[_at(i, flat, shape, xst, xo)])
+        v = _F64(x[index_at(i, flat, shape, xst, xo)])
         if tanh_approx:
             inner = 0.7978845608028654 * (v + 0.044715 * v * v * v)
             out[i] = 0.5 * v * (1.0 + m.tanh(inner))
@@ -291,7 +283,7 @@ def k_gelu_backward(out, g, go, gst, x, xo, xst, flat, shape, n, tanh_approx):
     i = cuda.grid(1)
     step = cuda.gridsize(1)
     while i < n:
-        v = _F64(x[_at(i, flat, shape, xst, xo)])
+        v = _F64(x[index_at(i, flat, shape, xst, xo)])
         if tanh_approx:
             inner = 0.7978845608028654 * (v + 0.044715 * v * v * v)
             t = m.tanh(inner)
@@ -301,7 +293,7 @@ def k_gelu_backward(out, g, go, gst, x, xo, xst, flat, shape, n, tanh_approx):
             cdf = 0.5 * (1.0 + m.erf(v * 0.7071067811865476))
             pdf = m.exp(-0.5 * v * v) * 0.3989422804014327
             d = cdf + v * pdf
-        out[i] = g[_at(i, flat, shape, gst, go)] * d
+        out[i] = g[index_at(i, flat, shape, gst, go)] * d
         i += step
 
 
@@ -311,7 +303,7 @@ def k_leaky_relu(out, x, xo, xst, flat, shape, n, slope):
     i = cuda.grid(1)
     step = cuda.gridsize(1)
     while i < n:
-        v = x[_at(i, flat, shape, xst, xo)]
+        v = x[index_at(i, flat, shape, xst, xo)]
         out[i] = v if v > 0 else v * slope
         i += step
 
@@ -322,8 +314,8 @@ def k_leaky_relu_backward(out, g, go, gst, x, xo, xst, flat, shape, n, slope):
     i = cuda.grid(1)
     step = cuda.gridsize(1)
     while i < n:
-        gv = g[_at(i, flat, shape, gst, go)]
-        out[i] = gv if x[_at(i, flat, shape, xst, xo)] > 0 else gv * slope
+        gv = g[index_at(i, flat, shape, gst, go)]
+        out[i] = gv if x[index_at(i, flat, shape, xst, xo)] > 0 else gv * slope
         i += step
 
 
@@ -333,9 +325,9 @@ def k_dropout(out, mask, x, xo, xst, u, uo, ust, flat, shape, n, keep_prob, scal
     i = cuda.grid(1)
     step = cuda.gridsize(1)
     while i < n:
-        keep = u[_at(i, flat, shape, ust, uo)] < keep_prob
+        keep = u[index_at(i, flat, shape, ust, uo)] < keep_prob
         mask[i] = keep
-        out[i] = x[_at(i, flat, shape, xst, xo)] * (scale if keep else zero)
+        out[i] = x[index_at(i, flat, shape, xst, xo)] * (scale if keep else zero)
         i += step
 
 
@@ -345,8 +337,8 @@ def k_masked_scale(out, g, go, gst, mk, mo, mst, flat, shape, n, scale, zero):
     i = cuda.grid(1)
     step = cuda.gridsize(1)
     while i < n:
-        keep = mk[_at(i, flat, shape, mst, mo)]
-        out[i] = g[_at(i, flat, shape, gst, go)] * (scale if keep else zero)
+        keep = mk[index_at(i, flat, shape, mst, mo)]
+        out[i] = g[index_at(i, flat, shape, gst, go)] * (scale if keep else zero)
         i += step
 
 

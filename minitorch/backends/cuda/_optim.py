@@ -29,17 +29,10 @@ import numpy as np
 from numba import cuda
 
 from . import _math as m
-from ._kernels import offset_of
+from ._kernels import index_at
 from ._launch import broadcast_strides, check_device, collapse, launch
 
 _F64 = numba.float64
-
-
-@cuda.jit(device=True)
-def _at(i, flat, shape, strides, base):
-    if flat:
-        return base + i
-    return offset_of(i, shape, strides, base)
 
 
 @cuda.jit(device=True)
@@ -62,9 +55,9 @@ def _param_and_grad(i, p, po, pst, g, go, gst, flat, shape, weight_decay, maximi
     """Element i's index in p, its value, and its gradient as SGD, Adadelta and RMSprop use
     it: negated when maximizing, plus weight_decay * p rounded to p's dtype through a store
     into p[ip] (the step overwrites it), as the CPU kernels round."""
-    ip = _at(i, flat, shape, pst, po)
+    ip = index_at(i, flat, shape, pst, po)
     pv = p[ip]
-    gv = g[_at(i, flat, shape, gst, go)]
+    gv = g[index_at(i, flat, shape, gst, go)]
     if maximize:
         gv = -gv
     if weight_decay != 0:
@@ -83,7 +76,7 @@ def k_sgd_step(p, po, pst, g, go, gst, b, bo, bst, flat, shape, n, neg_lr, momen
     while i < n:
         ip, pv, gv = _param_and_grad(i, p, po, pst, g, go, gst, flat, shape, weight_decay, maximize)
         if use_momentum:
-            ib = _at(i, flat, shape, bst, bo)
+            ib = index_at(i, flat, shape, bst, bo)
             if first_step:
                 b[ib] = gv
             else:
@@ -107,9 +100,9 @@ def k_adam_step(p, po, pst, g, go, gst, ea, eao, east, es, eso, esst, vm, vmo, v
     i = cuda.grid(1)
     step = cuda.gridsize(1)
     while i < n:
-        ip = _at(i, flat, shape, pst, po)
+        ip = index_at(i, flat, shape, pst, po)
         pv = p[ip]
-        gv = g[_at(i, flat, shape, gst, go)]
+        gv = g[index_at(i, flat, shape, gst, go)]
         if maximize:
             gv = -gv
         if weight_decay != 0:
@@ -118,14 +111,14 @@ def k_adam_step(p, po, pst, g, go, gst, ea, eao, east, es, eso, esst, vm, vmo, v
             else:
                 p[ip] = _fma(weight_decay, pv, gv)
                 gv = p[ip]
-        ia = _at(i, flat, shape, east, eao)
+        ia = index_at(i, flat, shape, east, eao)
         ea[ia] = _lerp(ea[ia], gv, beta1_weight, beta1_weight_minus_one)
         mv = ea[ia]
-        isq = _at(i, flat, shape, esst, eso)
+        isq = index_at(i, flat, shape, esst, eso)
         es[isq] = _fma(beta2_weight * gv, gv, es[isq] * beta2)
         vv = es[isq]
         if amsgrad:
-            im = _at(i, flat, shape, vmst, vmo)
+            im = index_at(i, flat, shape, vmst, vmo)
             v_max = vm[im]
             if vv > v_max or vv != vv:  # torch.maximum propagates NaN
                 v_max = vv
@@ -145,10 +138,10 @@ def k_adadelta_step(p, po, pst, g, go, gst, sq, sqo, sqst, ac, aco, acst, flat, 
     step = cuda.gridsize(1)
     while i < n:
         ip, pv, gv = _param_and_grad(i, p, po, pst, g, go, gst, flat, shape, weight_decay, maximize)
-        isq = _at(i, flat, shape, sqst, sqo)
+        isq = index_at(i, flat, shape, sqst, sqo)
         sq[isq] = _fma(rho_weight * gv, gv, sq[isq] * rho)
         sqv = sq[isq]
-        ia = _at(i, flat, shape, acst, aco)
+        ia = index_at(i, flat, shape, acst, aco)
         av = ac[ia]
         delta = m.sqrt(av + eps) / m.sqrt(sqv + eps) * gv
         ac[ia] = _fma(rho_weight * delta, delta, av * rho)
@@ -167,11 +160,11 @@ def k_rmsprop_step(p, po, pst, g, go, gst, sq, sqo, sqst, ga, gao, gast, b, bo, 
     step = cuda.gridsize(1)
     while i < n:
         ip, pv, gv = _param_and_grad(i, p, po, pst, g, go, gst, flat, shape, weight_decay, maximize)
-        isq = _at(i, flat, shape, sqst, sqo)
+        isq = index_at(i, flat, shape, sqst, sqo)
         sq[isq] = _fma(alpha_weight * gv, gv, sq[isq] * alpha)
         sqv = sq[isq]
         if centered:
-            iga = _at(i, flat, shape, gast, gao)
+            iga = index_at(i, flat, shape, gast, gao)
             ga[iga] = _lerp(ga[iga], gv, alpha_weight, alpha_weight_minus_one)
             gav = ga[iga]
             p[ip] = _fma(-gav, gav, sqv)            # p[ip] as scratch: round to the dtype
@@ -179,7 +172,7 @@ def k_rmsprop_step(p, po, pst, g, go, gst, sq, sqo, sqst, ga, gao, gast, b, bo, 
         else:
             avg = m.sqrt(sqv) + eps
         if use_momentum:
-            ib = _at(i, flat, shape, bst, bo)
+            ib = index_at(i, flat, shape, bst, bo)
             bv = b[ib] * momentum + gv / avg
             b[ib] = bv
             p[ip] = _fma(neg_lr, bv, pv)

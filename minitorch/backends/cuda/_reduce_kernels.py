@@ -95,6 +95,19 @@ def _combine(op, acc, x):
 
 
 @cuda.jit(device=True)
+def _block_tree(op, sm, acc, tid, nt):
+    """sm[0] = every thread's acc combined with op (a tree in the block's shared memory sm)."""
+    sm[tid] = acc
+    cuda.syncthreads()
+    s = nt // 2
+    while s > 0:
+        if tid < s:
+            sm[tid] = _combine(op, sm[tid], sm[tid + s])
+        cuda.syncthreads()
+        s //= 2
+
+
+@cuda.jit(device=True)
 def _block_plain(op, init, sm, out, a, ao, oshape, ostr, rshape, rstr, nout, rlen, chunks, clen):
     """Block b reduces chunk b % chunks of output b // chunks into out[b]."""
     tid = cuda.threadIdx.x
@@ -115,14 +128,7 @@ def _block_plain(op, init, sm, out, a, ao, oshape, ostr, rshape, rstr, nout, rle
         while j < stop:
             acc = _combine(op, acc, a[base + _roff(j, rshape, rstr)])
             j += nt
-        sm[tid] = acc
-        cuda.syncthreads()
-        s = nt // 2
-        while s > 0:
-            if tid < s:
-                sm[tid] = _combine(op, sm[tid], sm[tid + s])
-            cuda.syncthreads()
-            s //= 2
+        _block_tree(op, sm, acc, tid, nt)
         if tid == 0:
             out[b] = sm[0]
         cuda.syncthreads()
@@ -174,14 +180,7 @@ def _block_sumx(leaf, post, init, sm, out, a, ao, oshape, ostr, rshape, rstr, no
         while j < stop:
             acc = acc + _sumx_leaf(leaf, a[base + _roff(j, rshape, rstr)], mu)
             j += nt
-        sm[tid] = acc
-        cuda.syncthreads()
-        s = nt // 2
-        while s > 0:
-            if tid < s:
-                sm[tid] = sm[tid] + sm[tid + s]
-            cuda.syncthreads()
-            s //= 2
+        _block_tree(SUM, sm, acc, tid, nt)
         if tid == 0:
             _sumx_store(post, out, b, sm[0], mu, div)
         cuda.syncthreads()

@@ -86,28 +86,27 @@ class _KeepsItsGradient(minitorch.autograd.Function):
     kept = []
 
     @staticmethod
+    def keep(out):
+        return out
+
+    @staticmethod
     def forward(ctx, a):
         return a * 1
 
     @staticmethod
     def backward(ctx, grad):
         out = grad * 2
-        _KeepsItsGradient.kept.append(out)
+        fn = type(ctx)  # the Function class the node belongs to (a subclass below)
+        fn.kept.append(fn.keep(out))
         return out
 
 
-class _KeepsItsMemory(minitorch.autograd.Function):
+class _KeepsItsMemory(_KeepsItsGradient):
     kept = []
 
     @staticmethod
-    def forward(ctx, a):
-        return a * 1
-
-    @staticmethod
-    def backward(ctx, grad):
-        out = grad * 2
-        _KeepsItsMemory.kept.append(out.numpy())  # the array itself, outside any tensor
-        return out
+    def keep(out):
+        return out.numpy()  # the array itself, outside any tensor
 
 
 class _ReturnsAView(minitorch.autograd.Function):

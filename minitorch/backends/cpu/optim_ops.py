@@ -20,8 +20,6 @@ def _write_back(dst: np.ndarray, flat: np.ndarray) -> None:
 class OptimOps:
     """Op-table methods for optim; raw NumPy arrays, updated in place."""
 
-    _adam_coefficients: dict = {}  # (dtype, step, lr, betas, eps, weight_decay) -> kernel scalars
-
     def sgd_step(self, param, grad, momentum_buffer, *, lr, momentum, dampening, weight_decay,
                  nesterov, maximize, first_step) -> None:
         """One SGD step of torch.optim.SGD; momentum_buffer is None without momentum, and
@@ -40,32 +38,20 @@ class OptimOps:
                   beta2, eps, weight_decay, amsgrad, maximize, decoupled_weight_decay) -> None:
         """One step of torch.optim.Adam (AdamW when decoupled_weight_decay); step counts
         from 1 and already includes this step. max_exp_avg_sq is None unless amsgrad."""
-        key = (param.dtype, step, lr, beta1, beta2, eps, weight_decay)
-        coefficients = self._adam_coefficients.get(key)
-        if coefficients is None:  # the same for every parameter of a group: computed once a step
-            t = param.dtype.type
-            bias_correction1 = 1 - beta1 ** step
-            bias_correction2 = 1 - beta2 ** step
-            coefficients = (t(1 - beta1), t(beta2), t(1 - beta2), t(-(lr / bias_correction1)),
-                            t(bias_correction2 ** 0.5), t(eps), t(weight_decay), t(1 - lr * weight_decay))
-            if len(self._adam_coefficients) > 64:
-                self._adam_coefficients.clear()
-            self._adam_coefficients[key] = coefficients
-        if amsgrad or not (param.flags.c_contiguous and exp_avg.flags.c_contiguous
-                           and exp_avg_sq.flags.c_contiguous):
-            p, m, v = _flat(param), _flat(exp_avg), _flat(exp_avg_sq)
-            v_max = _flat(max_exp_avg_sq) if amsgrad else p
-            kernels.adam_step(p, _flat(grad), m, v, v_max, *coefficients, bool(amsgrad), bool(maximize),
-                              bool(decoupled_weight_decay))
-            for dst, flat in ((param, p), (exp_avg, m), (exp_avg_sq, v)):
-                _write_back(dst, flat)
-            if amsgrad:
-                _write_back(max_exp_avg_sq, v_max)
-            return
-        # The usual case: contiguous state, flat views without copies, nothing to write back.
-        p = param.reshape(-1)
-        kernels.adam_step(p, _flat(grad), exp_avg.reshape(-1), exp_avg_sq.reshape(-1), p, *coefficients,
-                          False, bool(maximize), bool(decoupled_weight_decay))
+        t = param.dtype.type
+        bias_correction1 = 1 - beta1 ** step
+        bias_correction2 = 1 - beta2 ** step
+        step_size = lr / bias_correction1
+        p, m, v = _flat(param), _flat(exp_avg), _flat(exp_avg_sq)
+        v_max = _flat(max_exp_avg_sq) if amsgrad else p
+        kernels.adam_step(p, _flat(grad), m, v, v_max, t(1 - beta1), t(beta2), t(1 - beta2),
+                          t(-step_size), t(bias_correction2 ** 0.5), t(eps), t(weight_decay),
+                          t(1 - lr * weight_decay), bool(amsgrad), bool(maximize),
+                          bool(decoupled_weight_decay))
+        for dst, flat in ((param, p), (exp_avg, m), (exp_avg_sq, v)):
+            _write_back(dst, flat)
+        if amsgrad:
+            _write_back(max_exp_avg_sq, v_max)
 
     def adadelta_step(self, param, grad, square_avg, acc_delta, *, lr, rho, eps, weight_decay,
                       maximize) -> None:

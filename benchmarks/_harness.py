@@ -49,6 +49,7 @@ import statistics
 import subprocess
 import sys
 import time
+import traceback
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
@@ -306,10 +307,28 @@ def fmt_us(value: float | None) -> str:
     return f"{value:.2f}"
 
 
+def short_error(exc: BaseException) -> str:
+    """An exception in one line: its type, message and the innermost frame it came from."""
+    tb = traceback.extract_tb(exc.__traceback__)[-1]
+    return f"{type(exc).__name__}: {exc} (at {Path(tb.filename).name}:{tb.lineno} in {tb.name})"
+
+
 def fmt_ratio(num: float | None, den: float | None) -> str:
     if num is None or den is None or den == 0:
         return "—"
     return f"{num / den:.2f}x"
+
+
+def library_table(first_header: str, unit: str, rows: Iterable[dict], fmt: Callable[[float], str]) -> str:
+    """The side-by-side table: a row per dict, its 'name' and a value per library (minitorch,
+    torch, numpy; None or missing prints '—') through fmt, then minitorch/torch and
+    minitorch/numpy."""
+    libs = ("minitorch", "torch", "numpy")
+    headers = [first_header] + [f"{lib} {unit}" for lib in libs] + ["minitorch/torch", "minitorch/numpy"]
+    body = [[r["name"]] + ["—" if r.get(lib) is None else fmt(r[lib]) for lib in libs]
+            + [fmt_ratio(r.get("minitorch"), r.get("torch")), fmt_ratio(r.get("minitorch"), r.get("numpy"))]
+            for r in rows]
+    return markdown_table(headers, body)
 
 
 def markdown_table(headers: Sequence[str], rows: Iterable[Sequence[object]],
@@ -407,13 +426,13 @@ def report_by_threads(script: Path | str, thread_counts: Sequence[int], repeats:
 
 
 def thread_cli(doc: str, worker: Callable[[int, int], dict],
-               run: Callable[[tuple, int, float], tuple[str, object]], argv=None) -> None:
-    """The command line of a per-thread benchmark: --threads, --repeats, --json, --wait-quiet,
-    and the hidden --worker N that run_worker starts."""
+               run: Callable[[tuple, int, float], tuple[str, object]], argv=None, repeats: int = 7) -> None:
+    """The command line of a per-thread benchmark: --threads, --repeats (default repeats),
+    --json, --wait-quiet, and the hidden --worker N that run_worker starts."""
     import argparse
     ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--threads", default="1", help="comma-separated thread counts (default 1)")
-    ap.add_argument("--repeats", type=int, default=7, help="timed loops per case (default 7)")
+    ap.add_argument("--repeats", type=int, default=repeats, help=f"timed loops per case (default {repeats})")
     ap.add_argument("--json", help="also write the raw results to this file")
     ap.add_argument("--wait-quiet", type=float, default=0, metavar="S",
                     help="wait up to S seconds for other processes to go quiet first (default 0)")

@@ -16,10 +16,7 @@ and a max with the mask of first maxima for the backward.
 """
 from __future__ import annotations
 
-import argparse
-import json
 import sys
-import traceback
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -149,11 +146,6 @@ CASES = [
 
 # ----- worker / parent --------------------------------------------------------------------
 
-def _short_error(exc: BaseException) -> str:
-    tb = traceback.extract_tb(exc.__traceback__)[-1]
-    return f"{type(exc).__name__}: {exc} (at {Path(tb.filename).name}:{tb.lineno} in {tb.name})"
-
-
 def _as_numpy(result):
     if hasattr(result, "detach"):
         result = result.detach()
@@ -183,11 +175,11 @@ def worker(threads: int, repeats: int) -> dict:
                                         f"(max abs diff {np.max(np.abs(got - ref)):.3g})")
                     fns[lib_name] = fn
                 except Exception as exc:  # report, do not work around
-                    row[lib_name + "_error"] = _short_error(exc)
-                    problems.append(f"{lib_name}: {name}: {_short_error(exc)}")
+                    row[lib_name + "_error"] = H.short_error(exc)
+                    problems.append(f"{lib_name}: {name}: {H.short_error(exc)}")
             for lib_name, res in H.time_side_by_side(fns, repeats=repeats).items():
                 if isinstance(res, Exception):
-                    problems.append(f"{lib_name}: {name} (timed loop): {_short_error(res)}")
+                    problems.append(f"{lib_name}: {name} (timed loop): {H.short_error(res)}")
                 else:
                     row[lib_name] = H.stats_dict(res)
             rows.append(row)
@@ -208,36 +200,15 @@ def table(result: dict) -> str:
     return H.markdown_table(headers, rows)
 
 
-def run(thread_counts=(1,), repeats: int = 7) -> tuple[str, list[dict]]:
-    results = [H.run_worker(__file__, n, ["--repeats", str(repeats)]) for n in thread_counts]
-    parts = ["## conv2d / max_pool2d, forward + backward\n",
-             f"Median per-call time of {repeats} timed loops, float32, batch {N}; ratios > 1 mean "
-             "minitorch is slower.\n"]
-    for res in results:
-        parts.append(f"### {res['threads']} thread{'s' if res['threads'] > 1 else ''}\n")
-        parts.append(H.load_note(res["background_cores"], res["threads"]) + "\n")
-        parts.append(table(res) + "\n")
-        if res["problems"]:
-            parts.append("Problems found:\n")
-            parts.extend(f"- {p}" for p in res["problems"])
-            parts.append("")
-    return "\n".join(parts), results
+def run(thread_counts=(1,), repeats: int = 7, wait_quiet_s: float = 0) -> tuple[str, list[dict]]:
+    header = "\n".join(["## conv2d / max_pool2d, forward + backward\n",
+                        f"Median per-call time of {repeats} timed loops, float32, batch {N}; ratios > 1 mean "
+                        "minitorch is slower.\n"])
+    return H.report_by_threads(__file__, thread_counts, repeats, wait_quiet_s, header, table)
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--threads", default="1", help="comma-separated thread counts (default 1)")
-    ap.add_argument("--repeats", type=int, default=7, help="timed loops per case (default 7)")
-    ap.add_argument("--json", help="also write the raw results to this file")
-    ap.add_argument("--worker", type=int, help=argparse.SUPPRESS)
-    args = ap.parse_args(argv)
-    if args.worker is not None:
-        print(json.dumps(worker(args.worker, args.repeats)))
-        return
-    report, results = run(tuple(int(t) for t in args.threads.split(",")), args.repeats)
-    print(report)
-    if args.json:
-        Path(args.json).write_text(json.dumps(results, indent=1))
+    H.thread_cli(__doc__, worker, run, argv)
 
 
 if __name__ == "__main__":

@@ -16,10 +16,7 @@ libraries.  Before timing, each library's epoch is checked to visit every sample
 """
 from __future__ import annotations
 
-import argparse
-import json
 import sys
-import traceback
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -91,11 +88,6 @@ def _check(np, name, epoch, x, y, problems):
         problems.append(f"{name}: an epoch did not visit every sample exactly once")
 
 
-def _short_error(exc: BaseException) -> str:
-    tb = traceback.extract_tb(exc.__traceback__)[-1]
-    return f"{type(exc).__name__}: {exc} (at {Path(tb.filename).name}:{tb.lineno} in {tb.name})"
-
-
 def worker(threads: int, repeats: int) -> dict:
     torch = H.setup_worker_threads(threads)
     import numpy as np
@@ -118,13 +110,13 @@ def worker(threads: int, repeats: int) -> dict:
                     _check(np, f"{lib_name}: {name}", epoch, x, y, problems)
                 except Exception as exc:  # report, do not work around
                     fns.pop(lib_name, None)
-                    row[lib_name + "_error"] = _short_error(exc)
-                    problems.append(f"{lib_name}: {name}: {_short_error(exc)}")
+                    row[lib_name + "_error"] = H.short_error(exc)
+                    problems.append(f"{lib_name}: {name}: {H.short_error(exc)}")
             for lib_name, res in H.time_side_by_side(fns, repeats=repeats, warmup_s=0.0,
                                                      min_loop_s=0.0).items():
                 if isinstance(res, Exception):
-                    row[lib_name + "_error"] = _short_error(res)
-                    problems.append(f"{lib_name}: {name} (timed loop): {_short_error(res)}")
+                    row[lib_name + "_error"] = H.short_error(res)
+                    problems.append(f"{lib_name}: {name} (timed loop): {H.short_error(res)}")
                 else:
                     row[lib_name] = H.stats_dict(res)
             rows.append(row)
@@ -149,37 +141,15 @@ def table(result: dict) -> str:
     return H.markdown_table(headers, rows)
 
 
-def run(thread_counts=(1,), repeats: int = 5) -> tuple[str, list[dict]]:
-    results = [H.run_worker(__file__, n, ["--repeats", str(repeats)]) for n in thread_counts]
-    parts = ["## DataLoader: one epoch over a 60000 x 784 float32 TensorDataset\n",
-             f"Median of {repeats} epochs per library (epochs interleaved round-robin, after "
-             "6 warm-up epochs), 938 batches of 64 with shuffle=True.\n"]
-    for res in results:
-        parts.append(f"### {res['threads']} thread{'s' if res['threads'] > 1 else ''}\n")
-        parts.append(H.load_note(res["background_cores"], res["threads"]) + "\n")
-        parts.append(table(res) + "\n")
-    problems = [f"[{res['threads']} thr] {p}" for res in results for p in res["problems"]]
-    if problems:
-        parts.append("### Problems found\n")
-        parts.extend(f"- {p}" for p in problems)
-        parts.append("")
-    return "\n".join(parts), results
+def run(thread_counts=(1,), repeats: int = 5, wait_quiet_s: float = 0) -> tuple[str, list[dict]]:
+    header = "\n".join(["## DataLoader: one epoch over a 60000 x 784 float32 TensorDataset\n",
+                        f"Median of {repeats} epochs per library (epochs interleaved round-robin, after "
+                        "6 warm-up epochs), 938 batches of 64 with shuffle=True.\n"])
+    return H.report_by_threads(__file__, thread_counts, repeats, wait_quiet_s, header, table)
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--threads", default="1", help="comma-separated thread counts (default 1)")
-    ap.add_argument("--repeats", type=int, default=5, help="timed epochs per library (default 5)")
-    ap.add_argument("--json", help="also write the raw results to this file")
-    ap.add_argument("--worker", type=int, help=argparse.SUPPRESS)
-    args = ap.parse_args(argv)
-    if args.worker is not None:
-        print(json.dumps(worker(args.worker, args.repeats)))
-        return
-    report, results = run(tuple(int(t) for t in args.threads.split(",")), args.repeats)
-    print(report)
-    if args.json:
-        Path(args.json).write_text(json.dumps(results, indent=1))
+    H.thread_cli(__doc__, worker, run, argv, repeats=5)
 
 
 if __name__ == "__main__":

@@ -121,14 +121,7 @@ def worker(threads: int, repeats: int, data: str) -> dict:
 
 
 def table(result: dict) -> str:
-    def f(v):
-        return "—" if v is None else f"{v:.2f}"
-    headers = ["one epoch, 60,000 images, batch 64", "minitorch s", "torch s", "numpy s",
-               "minitorch/torch", "minitorch/numpy"]
-    rows = [[r["name"], f(r.get("minitorch")), f(r.get("torch")), f(r.get("numpy")),
-             H.fmt_ratio(r.get("minitorch"), r.get("torch")), H.fmt_ratio(r.get("minitorch"), r.get("numpy"))]
-            for r in result["rows"]]
-    return H.markdown_table(headers, rows)
+    return H.library_table("one epoch, 60,000 images, batch 64", "s", result["rows"], lambda v: f"{v:.2f}")
 
 
 def run(thread_counts=(1, 2), repeats: int = 3, data: str = "./data") -> str:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import traceback
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -220,11 +219,6 @@ def _as_numpy(result):
     return np.asarray(result)
 
 
-def _short_error(exc: BaseException) -> str:
-    tb = traceback.extract_tb(exc.__traceback__)[-1]
-    return f"{type(exc).__name__}: {exc} (at {Path(tb.filename).name}:{tb.lineno} in {tb.name})"
-
-
 def worker(threads: int, repeats: int) -> dict:
     torch = H.setup_worker_threads(threads)
     import numpy as np
@@ -247,12 +241,12 @@ def worker(threads: int, repeats: int) -> dict:
                                         f"(max abs diff {np.max(np.abs(got - ref)):.3g})")
                     fns[lib_name] = fn
                 except Exception as exc:  # report, do not work around
-                    row[lib_name + "_error"] = _short_error(exc)
-                    problems.append(f"{lib_name}: {name}: {_short_error(exc)}")
+                    row[lib_name + "_error"] = H.short_error(exc)
+                    problems.append(f"{lib_name}: {name}: {H.short_error(exc)}")
             for lib_name, res in H.time_side_by_side(fns, repeats=repeats).items():
                 if isinstance(res, Exception):
-                    row[lib_name + "_error"] = _short_error(res)
-                    problems.append(f"{lib_name}: {name} (timed loop): {_short_error(res)}")
+                    row[lib_name + "_error"] = H.short_error(res)
+                    problems.append(f"{lib_name}: {name} (timed loop): {H.short_error(res)}")
                 else:
                     row[lib_name] = H.stats_dict(res)
             rows.append(row)

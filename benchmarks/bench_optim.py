@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import sys
 import time
-import traceback
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -85,11 +84,6 @@ def _build_numpy(np, params, grads):
     return step, lambda: [p.copy() for p in params]
 
 
-def _short_error(exc: BaseException) -> str:
-    tb = traceback.extract_tb(exc.__traceback__)[-1]
-    return f"{type(exc).__name__}: {exc} (at {Path(tb.filename).name}:{tb.lineno} in {tb.name})"
-
-
 def worker(threads: int, repeats: int) -> dict:
     torch = H.setup_worker_threads(threads)
     import numpy as np
@@ -124,12 +118,12 @@ def worker(threads: int, repeats: int) -> dict:
                                         f"after {CHECK_STEPS} steps (max abs diff {diff:.3g})")
                     fns[lib_name] = step
                 except Exception as exc:  # report, do not work around
-                    row[lib_name + "_error"] = _short_error(exc)
-                    problems.append(f"{lib_name}: {model}: {_short_error(exc)}")
+                    row[lib_name + "_error"] = H.short_error(exc)
+                    problems.append(f"{lib_name}: {model}: {H.short_error(exc)}")
             for lib_name, res in H.time_side_by_side(fns, repeats=repeats).items():
                 if isinstance(res, Exception):
-                    row[lib_name + "_error"] = _short_error(res)
-                    problems.append(f"{lib_name}: {model} (timed loop): {_short_error(res)}")
+                    row[lib_name + "_error"] = H.short_error(res)
+                    problems.append(f"{lib_name}: {model} (timed loop): {H.short_error(res)}")
                 else:
                     row[lib_name] = H.stats_dict(res)
             rows.append(row)

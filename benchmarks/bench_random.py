@@ -13,7 +13,6 @@ medians over timed loops (see ``_harness``), libraries interleaved round-robin.
 from __future__ import annotations
 
 import sys
-import traceback
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -39,11 +38,6 @@ def _cases(lib, np_rng, np):
     }
 
 
-def _short_error(exc: BaseException) -> str:
-    tb = traceback.extract_tb(exc.__traceback__)[-1]
-    return f"{type(exc).__name__}: {exc} (at {Path(tb.filename).name}:{tb.lineno} in {tb.name})"
-
-
 def worker(threads: int, repeats: int) -> dict:
     torch = H.setup_worker_threads(threads)
     import numpy as np
@@ -67,7 +61,7 @@ def worker(threads: int, repeats: int) -> dict:
                     problems.append(f"{name}: minitorch's draws differ from torch's")
             for lib_name, res in H.time_side_by_side(fns, repeats=repeats).items():
                 if isinstance(res, Exception):
-                    problems.append(f"{lib_name}: {name}: {_short_error(res)}")
+                    problems.append(f"{lib_name}: {name}: {H.short_error(res)}")
                 else:
                     row[lib_name] = H.stats_dict(res)
             rows.append(row)

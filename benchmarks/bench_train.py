@@ -176,14 +176,7 @@ def worker(threads: int, repeats: int) -> dict:
 
 
 def table(result: dict) -> str:
-    def f(v):
-        return "—" if v is None else f"{v:,.0f}"
-    headers = ["workload", "minitorch samples/s", "torch samples/s", "numpy samples/s",
-               "minitorch/torch", "minitorch/numpy"]
-    rows = [[r["name"], f(r.get("minitorch")), f(r.get("torch")), f(r.get("numpy")),
-             H.fmt_ratio(r.get("minitorch"), r.get("torch")), H.fmt_ratio(r.get("minitorch"), r.get("numpy"))]
-            for r in result["rows"]]
-    return H.markdown_table(headers, rows)
+    return H.library_table("workload", "samples/s", result["rows"], lambda v: f"{v:,.0f}")
 
 
 def run(thread_counts=(1, 2), repeats: int = 5) -> str:

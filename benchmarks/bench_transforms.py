@@ -24,17 +24,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import traceback
 from pathlib import Path
 
 import _harness as H
 
 N, SIDE, STEPS_PER_EPOCH = 60000, 28, 938
-
-
-def _short_error(exc: BaseException) -> str:
-    tb = traceback.extract_tb(exc.__traceback__)[-1]
-    return f"{type(exc).__name__}: {exc} (at {Path(tb.filename).name}:{tb.lineno} in {tb.name})"
 
 
 def _cases(np, T, images):
@@ -127,14 +121,14 @@ def worker(threads: int, repeats: int) -> dict:
                                    repeats=repeats).median_us * STEPS_PER_EPOCH / 1000
         except Exception as exc:  # report, do not work around
             epoch_ms = None
-            problems.append(f"MLP training step (the epoch reference): {_short_error(exc)}")
+            problems.append(f"MLP training step (the epoch reference): {H.short_error(exc)}")
     for name, fn in cases.items():
         res = results.get(name)
         if fn is None:
             rows.append({"name": name, "skipped": True})
         elif isinstance(res, Exception):
-            rows.append({"name": name, "error": _short_error(res)})
-            problems.append(f"{name}: {_short_error(res)}")
+            rows.append({"name": name, "error": H.short_error(res)})
+            problems.append(f"{name}: {H.short_error(res)}")
         else:
             rows.append({"name": name, "stats": H.stats_dict(res)})
     return {"threads": threads, "background_cores": load.background_cores, "rows": rows,

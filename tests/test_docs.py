@@ -4,8 +4,11 @@ A block whose first line is ``# requires: module`` runs only where that optional
 module is installed (the distributed extra's mpi4py, say); CI installs them all.
 """
 import importlib.util
+import os
 import pathlib
 import re
+import subprocess
+import sys
 
 import pytest
 
@@ -54,9 +57,6 @@ def _commands() -> dict:
 @pytest.mark.parametrize("script, flags", sorted((s, sorted(f)) for s, f in _commands().items()))
 def test_doc_shell_commands_name_real_scripts_and_options(script, flags):
     # A command shown in the docs must exist and accept the options shown (its --help lists them).
-    import os
-    import subprocess
-    import sys
     assert (ROOT / script).is_file(), f"{script} is in the docs but not in the repository"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
     proc = subprocess.run([sys.executable, script, "--help"], cwd=ROOT, env=env, capture_output=True,

@@ -38,31 +38,27 @@ def _mnist(data: str):
 
 
 def _lib_epoch(lib, images, labels, np):
-    from bench_train import _model
-    lib.manual_seed(0)
-    model, loss_fn = _model(lib, "a")
-    opt = lib.optim.Adam(model.parameters(), lr=1e-3)
     data = lib.utils.data
-    loader = data.DataLoader(data.TensorDataset(lib.tensor(images), lib.tensor(labels)),
-                             batch_size=64, shuffle=True)
-    return _epoch_fn(model, loss_fn, opt, loader)
+    dataset = data.TensorDataset(lib.tensor(images), lib.tensor(labels))
+    return _epoch_fn(lib, data.DataLoader(dataset, batch_size=64, shuffle=True))
 
 
 def _example_epoch(data_root: str):
     import minitorch
-    from bench_train import _model
     from minitorch.utils.data import DataLoader
     from minitorch.vision import datasets, transforms
-    minitorch.manual_seed(0)
-    model, loss_fn = _model(minitorch, "a")
-    opt = minitorch.optim.Adam(model.parameters(), lr=1e-3)
     transform = transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.5,), (0.5,))])
-    loader = DataLoader(datasets.MNIST(data_root, train=True, download=True, transform=transform),
-                        batch_size=64, shuffle=True)
-    return _epoch_fn(model, loss_fn, opt, loader)
+    dataset = datasets.MNIST(data_root, train=True, download=True, transform=transform)
+    return _epoch_fn(minitorch, DataLoader(dataset, batch_size=64, shuffle=True))
 
 
-def _epoch_fn(model, loss_fn, opt, loader):
+def _epoch_fn(lib, loader):
+    """One epoch of (a)'s model and Adam over loader, as a callable (seeded model, fresh state)."""
+    from bench_train import _model
+    lib.manual_seed(0)
+    model, loss_fn = _model(lib, "a")
+    opt = lib.optim.Adam(model.parameters(), lr=1e-3)
+
     def epoch():
         model.train()
         for x, y in loader:

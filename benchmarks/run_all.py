@@ -10,9 +10,10 @@
 The report starts with the machine (CPU model, cores, Python/NumPy/numba/torch
 versions, date, OpenBLAS variables as found) and the project's goals checked against
 this run, then the per-op tables (1 and 2 threads), the training-step and inference
-throughput, one epoch over MNIST with the DataLoader, and the start-up table.  ``--update-docs`` replaces the part of docs/benchmarks.md
-between its ``<!-- results:start -->`` and ``<!-- results:end -->`` markers.  The machine may
-be shared: every number is a median of several repeats (see each section).
+throughput, one epoch over MNIST with the DataLoader, and the start-up table.
+``--update-docs`` replaces the part of docs/benchmarks.md between its
+``<!-- results:start -->`` and ``<!-- results:end -->`` markers.  The machine may be
+shared: every number is a median of several repeats (see each section).
 """
 from __future__ import annotations
 
@@ -97,18 +98,18 @@ def main(argv=None):
     machine = "## Machine\n\n" + H.machine_info_markdown() + "\n"
     print("# minitorch benchmarks\n\n" + machine, flush=True)
 
-    ops_report, ops_results = bench_ops.run(tuple(int(t) for t in args.threads.split(",")),
+    threads = tuple(int(t) for t in args.threads.split(","))
+    ops_report, ops_results = bench_ops.run(threads,
                                             repeats=3 if args.quick else 7,
                                             wait_quiet_s=args.wait_quiet)
     print(ops_report, flush=True)
 
     H.wait_for_quiet(args.wait_quiet)
-    train_report = bench_train.run(tuple(int(t) for t in args.threads.split(",")), repeats=3 if args.quick else 5)
+    train_report = bench_train.run(threads, repeats=3 if args.quick else 5)
     print(train_report, flush=True)
 
     H.wait_for_quiet(args.wait_quiet)
-    epoch_report = bench_epoch.run(tuple(int(t) for t in args.threads.split(",")), repeats=2 if args.quick else 3,
-                                   data=args.data)
+    epoch_report = bench_epoch.run(threads, repeats=2 if args.quick else 3, data=args.data)
     print(epoch_report, flush=True)
 
     H.wait_for_quiet(args.wait_quiet)

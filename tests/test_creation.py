@@ -5,7 +5,6 @@ does for the same call.  Expected dtypes are written out literally (so the tests
 without torch); where torch is importable the same call is also run through torch
 and checked against the literal expectation and against minitorch.
 """
-import math
 import operator
 
 import numpy as np

@@ -404,20 +404,24 @@ def median_us(row: dict, lib: str) -> float | None:
 
 
 def report_by_threads(script: Path | str, thread_counts: Sequence[int], repeats: int,
-                      wait_quiet_s: float, header: str,
-                      table: Callable[[dict], str]) -> tuple[str, list[dict]]:
-    """Run ``script``'s worker once per thread count (fresh processes), then the markdown:
-    header, one section per thread count (load note + table(result)), problems last."""
+                      wait_quiet_s: float, header: str, table: Callable[[dict], str],
+                      extra_args: Sequence[str] = (), timeout: float = 600) -> tuple[str, list[dict]]:
+    """Run ``script``'s worker once per thread count (fresh processes, ``--repeats`` and
+    extra_args), then the markdown: header, one section per thread count (load note +
+    table(result), or why it was not measured when the result says "skipped"), problems last."""
     results = []
     for n in thread_counts:
         wait_for_quiet(wait_quiet_s)
-        results.append(run_worker(script, n, ["--repeats", str(repeats)]))
+        results.append(run_worker(script, n, ["--repeats", str(repeats), *extra_args], timeout=timeout))
     parts = [header]
     for res in results:
         parts.append(f"### {res['threads']} thread{'s' if res['threads'] > 1 else ''}\n")
+        if "skipped" in res:
+            parts.append(f"Not measured: {res['skipped']}\n")
+            continue
         parts.append(load_note(res["background_cores"], res["threads"]) + "\n")
         parts.append(table(res) + "\n")
-    problems = [f"[{res['threads']} thr] {p}" for res in results for p in res["problems"]]
+    problems = [f"[{res['threads']} thr] {p}" for res in results for p in res.get("problems", ())]
     if problems:
         parts.append("### Problems found\n")
         parts.extend(f"- {p}" for p in problems)

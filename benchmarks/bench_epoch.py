@@ -121,17 +121,10 @@ def table(result: dict) -> str:
 
 
 def run(thread_counts=(1, 2), repeats: int = 3, data: str = "./data") -> str:
-    parts = ["## One epoch over MNIST with the DataLoader (seconds, lower is better; ratios < 1 mean "
-             "minitorch is faster)\n"]
-    for n in thread_counts:
-        res = H.run_worker(__file__, n, ["--repeats", str(repeats), "--data", data], timeout=1200)
-        parts.append(f"### {n} thread{'s' if n > 1 else ''}\n")
-        if "skipped" in res:
-            parts.append(f"Not measured: {res['skipped']}\n")
-            continue
-        parts.append(H.load_note(res["background_cores"], n) + "\n")
-        parts.append(table(res) + "\n")
-    return "\n".join(parts)
+    header = ("## One epoch over MNIST with the DataLoader (seconds, lower is better; ratios < 1 mean "
+              "minitorch is faster)\n")
+    return H.report_by_threads(__file__, thread_counts, repeats, 0, header, table, ["--data", data],
+                               timeout=1200)[0]
 
 
 def main(argv=None):

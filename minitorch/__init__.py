@@ -1,7 +1,9 @@
 """minitorch: a small, readable deep-learning framework with PyTorch's interface.
 
-``import minitorch as torch`` and PyTorch code runs: tensors, autograd, and (as the
-project grows) nn, optim and data loading, on numba-compiled CPU kernels.
+``import minitorch as torch`` and PyTorch code runs: tensors, autograd, nn, optim and
+data loading, on numba-compiled CPU kernels and a numba.cuda backend. The functions of
+this namespace (``minitorch.exp``, ``minitorch.cat``, ...) are the ops' declarations in
+``minitorch/_ops`` (see ``_declare.py``).
 """
 from . import dtypes as _dtypes
 from ._printing import get_printoptions, set_printoptions
@@ -13,8 +15,8 @@ from .dtypes import (bool, double, dtype, float, float16, float32, float64, half
 from .tensor import Tensor
 from ._creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like,
                         linspace, ones, ones_like, tensor, zeros, zeros_like)
-from ._functions import *  # noqa: F401,F403 - the functional forms: minitorch.exp(x), ...
-from ._functions import all, any, max, min, round, sum, abs, pow  # noqa: A004,F401
+from . import _ops  # noqa: F401 - declares every op (Tensor methods, minitorch.* functions)
+from ._declare import FUNCTIONS as _FUNCTIONS
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .random import (Generator, bernoulli, default_generator, get_rng_state, initial_seed, manual_seed,
                      multinomial, normal, rand,
@@ -23,6 +25,8 @@ from . import autograd, nn, optim, utils  # noqa: E402
 from .serialization import load, save  # noqa: E402
 
 __version__ = "0.1.0"
+
+globals().update(_FUNCTIONS)  # minitorch.exp, minitorch.cat, ...: the ops' function forms
 
 # Loaded on first use: they pull in tqdm and the dataset code, which most programs
 # that only compute never need.

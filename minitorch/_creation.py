@@ -6,7 +6,8 @@ import math
 import numpy as np
 
 from . import backends, dtypes
-from ._tensor_ops import _sizes
+from ._declare import method
+from ._size import sizes as _sizes
 from .device import as_device
 from .tensor import Tensor
 
@@ -262,3 +263,45 @@ def eye(n: int, m: int | None = None, *, dtype=None, device=None, requires_grad:
     if requires_grad:
         t.requires_grad_(True)
     return t
+
+
+# ----- the creation methods of a tensor ------------------------------------------------------
+@method(name="__init__")
+def _legacy_init(self, *args, device=None) -> None:
+    """Legacy constructor: ``Tensor([1, 2])`` copies data as float32, ``Tensor(2, 3)`` is uninitialised."""
+    if len(args) == 1 and not isinstance(args[0], (int, np.integer)):
+        src = tensor(args[0], dtype=dtypes.get_default_dtype(), device=device)
+    else:
+        src = empty(*args, device=device)
+    Tensor._init_from(self, src._data, src._backend)
+
+
+@method
+def new_zeros(self, *size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """Zeros of size, with self's dtype and device unless given."""
+    return zeros(*size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+
+
+@method
+def new_ones(self, *size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """Ones of size, with self's dtype and device unless given."""
+    return ones(*size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+
+
+@method
+def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """fill_value everywhere in size, with self's dtype and device unless given."""
+    return full(size, fill_value, dtype=dtype or self.dtype, device=device or self.device,
+                requires_grad=requires_grad)
+
+
+@method
+def new_empty(self, *size, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """An uninitialised tensor of size, with self's dtype and device unless given."""
+    return empty(*size, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)
+
+
+@method
+def new_tensor(self, data, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """A copy of data, with self's dtype and device unless given."""
+    return tensor(data, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad)

@@ -1,5 +1,7 @@
-"""Size: the shape of a tensor, a tuple that prints like torch.Size."""
+"""Size: the shape of a tensor, a tuple that prints like torch.Size; dims as PyTorch wraps them."""
 from __future__ import annotations
+
+import numpy as np
 
 
 class Size(tuple):
@@ -28,3 +30,47 @@ class Size(tuple):
 
     def __radd__(self, other):
         return Size(tuple(other) + tuple(self))
+
+
+def wrap_dim(dim: int, ndim: int) -> int:
+    """A dim in range(ndim) from a possibly negative one, or PyTorch's IndexError."""
+    if dim.__class__ is int and 0 <= dim < ndim:
+        return dim
+    if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool):
+        raise TypeError(f"dim must be an int, got {type(dim).__name__}")
+    n = max(ndim, 1)
+    if dim < -n or dim >= n:
+        raise IndexError(
+            f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
+    return dim + n if dim < 0 else dim
+
+
+def wrap_dims(dim, ndim: int) -> tuple:
+    """A sorted tuple of dims from None (all), an int, or a sequence; duplicates rejected."""
+    if dim is None:
+        return tuple(range(ndim))
+    if dim.__class__ is int and 0 <= dim < ndim:
+        return (dim,)
+    if isinstance(dim, (int, np.integer)) and not isinstance(dim, bool):
+        d = wrap_dim(dim, ndim)
+        return (d,) if ndim else ()
+    dims = tuple(wrap_dim(d, ndim) for d in dim)
+    if not dims and ndim:
+        return tuple(range(ndim))  # an empty dim list reduces everything, as in PyTorch
+    if len(set(dims)) != len(dims):
+        raise RuntimeError(f"dim {dims} appears multiple times in the list of dims")
+    if ndim == 0:
+        return ()
+    return tuple(sorted(dims))
+
+
+def sizes(args) -> tuple:
+    """Sizes given as varargs (2, 3) or one sequence ((2, 3) / [2, 3] / Size)."""
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        args = tuple(args[0])
+    for s in args:
+        if not isinstance(s, (int, np.integer)) or isinstance(s, bool):
+            if hasattr(s, "__index__"):
+                continue
+            raise TypeError(f"size must be a tuple of ints, but got an element of type {type(s).__name__}")
+    return tuple(int(s) for s in args)

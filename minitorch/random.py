@@ -17,7 +17,8 @@ import time
 import numpy as np
 
 from . import dtypes
-from ._tensor_ops import _sizes
+from ._declare import method
+from ._size import sizes as _sizes
 from .backends.cpu import random_kernels as _k
 
 _DEFAULT_SEED = 67280421310721  # torch's default_rng_seed_val, the seed of a new Generator
@@ -384,3 +385,41 @@ def multinomial(input, num_samples: int, replacement: bool = False, *, generator
         _k.multinomial_replacement(g._mt, g._pos, np.ascontiguousarray(rows), num_samples, out)
     out = out.astype(np.int64).reshape(probs.shape[:-1] + (num_samples,))
     return _wrap(out, input.device, False)
+
+
+# ----- the in-place random fills of a tensor -------------------------------------------------
+@method
+def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator=None):
+    """Fill with draws from the uniform distribution on [a, b)."""
+    if _cuda_backend(self.device, generator) is not None:
+        from .backends.cuda import _random as cuda_random
+        return _fill_random(self, cuda_random.uniform(self.shape, self.dtype.np, a, b))
+    return _fill_random(self, _uniform(self.shape, a, b, self.dtype, generator))
+
+
+@method
+def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator=None):
+    """Fill with draws from the normal distribution N(mean, std^2)."""
+    if _cuda_backend(self.device, generator) is not None:
+        from .backends.cuda import _random as cuda_random
+        return _fill_random(self, cuda_random.normal(self.shape, self.dtype.np, mean, std))
+    return _fill_random(self, _normal(self.shape, mean, std, self.dtype, generator))
+
+
+@method
+def bernoulli_(self, p=0.5, *, generator=None):
+    """Fill with 0/1 draws: 1 with probability p (a float, or a tensor broadcast to self)."""
+    from .tensor import Tensor
+    probs = np.broadcast_to(p.numpy(), self.shape) if isinstance(p, Tensor) else np.full(self.shape, float(p))
+    _check_probability(probs)
+    return _fill_random(self, _bernoulli(probs, generator).astype(self.dtype.np))
+
+
+def _fill_random(t, values):
+    """Write values (raw, or a host array) into t, as an in-place op outside the graph."""
+    from ._ops.inplace import check_inplace
+    if check_inplace(t):
+        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+    t._backend.copy_into(t._data, values if values.__class__ is not np.ndarray else t._backend.from_numpy(values))
+    t._vbox[0] += 1
+    return t

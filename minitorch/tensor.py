@@ -1,39 +1,32 @@
 """Tensor: an n-dimensional array on a device, with the autograd bookkeeping.
 
 The values live in a raw array of the device's backend (a NumPy array on the CPU).
-This file holds what a tensor *is* (shape, dtype, device, grad, conversions, the
-autograd API); the operations it offers are in ``_tensor_ops.py``.
+This file holds what a tensor *is*: shape, dtype, device, conversions, and the state
+autograd keeps on it (requires_grad, grad, grad_fn, the version counter). Everything a
+tensor *does* is declared where it is implemented and bound here by ``_declare.op``:
+the operations by ``minitorch/_ops/`` (``x.exp()``, ``x + y``, ``x.view(...)``), the
+autograd API by ``minitorch/autograd/`` (``backward``, ``register_hook``,
+``retain_grad``), the legacy constructor by ``_creation.py``.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from . import backends, dtypes
-from ._size import Size
-from ._tensor_ops import TensorOps
-from ._tensor_shape_ops import TensorShapeOps
-from .autograd import function as _function
-from .autograd.function import AccumulateGrad
+from ._printing import tensor_repr
+from ._size import Size, wrap_dim
 
 _cpu = backends.cpu
+_new = object.__new__
 
 
-class Tensor(TensorOps, TensorShapeOps):
+class Tensor:
     """A multi-dimensional array with PyTorch's interface and autograd."""
 
     __slots__ = ("_data", "_requires_grad", "_grad", "_grad_fn", "_vbox", "_base", "_backend",
                  "_accum", "_retains_grad", "_view_version", "__weakref__")
     # NumPy must hand mixed expressions (np.float32(2) * t) back to Tensor's operators.
     __array_ufunc__ = None
-
-    def __init__(self, *args, device=None) -> None:
-        """Legacy constructor: ``Tensor([1, 2])`` copies data as float32, ``Tensor(2, 3)`` is uninitialised."""
-        from ._creation import empty, tensor
-        if len(args) == 1 and not isinstance(args[0], (int, np.integer)):
-            src = tensor(args[0], dtype=dtypes.get_default_dtype(), device=device)
-        else:
-            src = empty(*args, device=device)
-        Tensor._init_from(self, src._data, src._backend)
 
     @staticmethod
     def _init_from(t: "Tensor", data, backend) -> None:
@@ -55,7 +48,7 @@ class Tensor(TensorOps, TensorShapeOps):
         Without a backend, the array's type says which: a NumPy array is the CPU's."""
         if backend is None:
             backend = _cpu if data.__class__ is np.ndarray else backends.of(data)
-        t = object.__new__(Tensor)
+        t = _new(Tensor)
         t._data = data
         t._requires_grad = False
         t._grad = None
@@ -78,7 +71,6 @@ class Tensor(TensorOps, TensorShapeOps):
         """The shape, or the size of one dim."""
         if dim is None:
             return Size(self._data.shape)
-        from .autograd.ops._common import wrap_dim
         return self._data.shape[wrap_dim(dim, self._data.ndim)]
 
     def dim(self) -> int:
@@ -118,7 +110,6 @@ class Tensor(TensorOps, TensorShapeOps):
         strides = tuple(s // self._data.itemsize for s in self._data.strides)
         if dim is None:
             return strides
-        from .autograd.ops._common import wrap_dim
         return strides[wrap_dim(dim, self._data.ndim)]
 
     def is_contiguous(self, memory_format=None) -> bool:
@@ -150,7 +141,6 @@ class Tensor(TensorOps, TensorShapeOps):
         return iter(self.unbind(0))
 
     def __repr__(self, *, tensor_contents=None) -> str:
-        from ._printing import tensor_repr
         node = self.grad_fn
         grad_fn = node.name() if node is not None else None
         return tensor_repr(self._backend.to_numpy(self._data), dtype_name=self.dtype.name,
@@ -272,7 +262,7 @@ class Tensor(TensorOps, TensorShapeOps):
         A view whose memory was modified in place (through its base or another view) since
         its node was made gets a new one, AsStridedBackward0 over the base's current node."""
         if self._base is not None and self._view_version is not None and self._view_version != self._vbox[0]:
-            _function.refresh_view(self)
+            self._refresh_view()  # declared with the in-place ops (minitorch/_ops/inplace.py)
         return self._grad_fn
 
     @property
@@ -282,28 +272,6 @@ class Tensor(TensorOps, TensorShapeOps):
     @property
     def retains_grad(self) -> bool:
         return self._retains_grad
-
-    def retain_grad(self) -> None:
-        """Keep .grad for this non-leaf tensor after backward."""
-        if not self._requires_grad:
-            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
-        if self.grad_fn is None or self._retains_grad:
-            return
-        import weakref
-        self._grad_fn._retained = weakref.ref(self)
-        self._retains_grad = True
-
-    def _accumulator(self) -> AccumulateGrad:
-        """The leaf's graph node (made once, so every use of the leaf shares it)."""
-        acc = self._accum
-        if acc is None:
-            acc = self._accum = AccumulateGrad(self)
-        return acc
-
-    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None) -> None:
-        """Accumulate d(self)/d(leaf) into every leaf's .grad (gradient defaults to 1 for scalars)."""
-        from .autograd.engine import backward
-        backward(self, gradient, retain_graph, create_graph, inputs)
 
     def detach(self) -> "Tensor":
         """The same memory without history (shares the version counter)."""
@@ -331,41 +299,8 @@ class Tensor(TensorOps, TensorShapeOps):
         self._data = value._data
         self._backend = value._backend
 
-    def register_hook(self, hook):
-        """Call hook(grad) when this tensor's gradient is computed; a returned tensor replaces grad.
-
-        Returns a handle whose ``remove()`` unregisters the hook.
-        """
-        if not self._requires_grad:
-            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
-        node = self.grad_fn if self.grad_fn is not None else self._accumulator()
-        if node._hooks is None:
-            node._hooks = []
-        node._hooks.append(hook)
-        return _HookHandle(node._hooks, hook)
-
-
-class _HookHandle:
-    """What register_hook returns: ``remove()`` takes the hook out again."""
-
-    def __init__(self, hooks: list, hook) -> None:
-        self._hooks, self._hook = hooks, hook
-
-    def remove(self) -> None:
-        if self._hook in self._hooks:
-            self._hooks.remove(self._hook)
-
 
 def _rebuild(array: np.ndarray, requires_grad: bool) -> Tensor:
     t = Tensor._wrap(array)
     t._requires_grad = requires_grad
     return t
-
-
-_function.Tensor = Tensor
-
-# The ops import Tensor from this module, so they load after the class exists.
-from . import _tensor_ops, _tensor_shape_ops  # noqa: E402
-
-_tensor_ops._bind_ops()
-_tensor_shape_ops._bind_ops()

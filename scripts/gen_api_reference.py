@@ -47,10 +47,15 @@ def _defined_in_package(value) -> bool:
 
 
 def _signature(obj) -> str:
+    """The signature without annotations (PyTorch's documentation style: names and defaults)."""
     try:
-        text = str(inspect.signature(obj))
+        sig = inspect.signature(obj)
     except (TypeError, ValueError):
         return "(...)"
+    empty = inspect.Signature.empty
+    sig = sig.replace(parameters=[p.replace(annotation=empty) for p in sig.parameters.values()],
+                      return_annotation=empty)
+    text = str(sig)
     return re.sub(r" at 0x[0-9a-fA-F]+", "", text)  # object reprs in defaults would make the page unstable
 
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 import minitorch
 from minitorch import nn
 from minitorch.autograd.gradcheck import gradcheck
-from minitorch.nn import _functional_conv as F
+from minitorch.nn import functional as F
 from tests._compat import requires_torch, torch
 from tests.strategies import hsettings, layout_of
 

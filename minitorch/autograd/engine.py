@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from sys import getrefcount as _getrefcount
 
-from . import function
+from .._declare import method
+from ..dtypes import FROM_NP
+from ..tensor import Tensor
 from .function import AccumulateGrad
 from .grad_mode import _enabled
-from ..dtypes import FROM_NP
 
 
 def _dependencies(roots) -> dict:
@@ -18,7 +19,7 @@ def _dependencies(roots) -> dict:
         seen.add(r)
     while stack:
         node = stack.pop()
-        for nxt in node._edges:
+        for nxt, _, _ in node._inputs:
             if nxt is None:
                 continue
             deps[nxt] = deps.get(nxt, 0) + 1
@@ -56,7 +57,7 @@ def _accumulate(node: AccumulateGrad, grad, create_graph: bool, sole: bool = Fal
         if create_graph:
             leaf._grad = grad
         elif sole and grad._backend.can_adopt(grad) and grad._data.shape == leaf._data.shape:
-            leaf._grad = function.Tensor._wrap(grad._data, grad._backend)
+            leaf._grad = Tensor._wrap(grad._data, grad._backend)
         else:
             leaf._grad = grad.detach()._owned_copy()
     elif create_graph or leaf._grad._requires_grad:
@@ -99,11 +100,13 @@ def run_backward(roots, grads, retain_graph: bool, create_graph: bool, capture=N
             retained = getattr(node, "_retained", None)
             if retained is not None and retained() is not None:
                 _accumulate_retained(retained(), grad, create_graph)
-            results = node.backward(node, grad)
+            # The fused kernel of the backward, unless the backward must itself be differentiable.
+            fused = node.fused
+            results = node.backward(node, grad) if fused is None or create_graph else fused(node, grad)
             if not isinstance(results, tuple):
                 results = (results,)
             executed.append(node)
-            for nxt, shape, kind, g in zip(node._edges, node._shapes, node._dtypes, results):
+            for (nxt, shape, kind), g in zip(node._inputs, results):
                 if nxt is None:
                     continue
                 if g is not None:
@@ -131,7 +134,7 @@ def _skip(node, deps, ready, buffers) -> None:
     stack = [node]
     while stack:
         n = stack.pop()
-        for nxt in n._edges:
+        for nxt, _, _ in n._inputs:
             if nxt is None:
                 continue
             deps[nxt] -= 1
@@ -155,7 +158,6 @@ def _node_of(tensor):
 
 
 def _make_grads(outputs, grad_outputs):
-    Tensor = function.Tensor
     grads = []
     for out, g in zip(outputs, grad_outputs):
         if g is None:
@@ -165,7 +167,7 @@ def _make_grads(outputs, grad_outputs):
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
             if not out.dtype.is_floating_point:
                 raise RuntimeError(f"grad can be implicitly created only for real scalar outputs but got {out.dtype}")
-            g = Tensor._wrap(out._backend.full(out._data.shape, 1, out.dtype))
+            g = Tensor._wrap(out._backend.full(out._data.shape, 1, out.dtype), out._backend)
         else:
             if not isinstance(g, Tensor):
                 raise TypeError(f"gradient must be a Tensor, got {type(g).__name__}")
@@ -179,7 +181,6 @@ def _make_grads(outputs, grad_outputs):
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None) -> None:
     """Accumulate the gradients of tensors into the .grad of the leaves of their graph."""
-    Tensor = function.Tensor
     if isinstance(tensors, Tensor):
         tensors = (tensors,)
     tensors = tuple(tensors)
@@ -208,7 +209,6 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
          allow_unused=None, materialize_grads=False):
     """The gradients of outputs with respect to inputs, returned (``.grad`` is not touched)."""
-    Tensor = function.Tensor
     single_output = isinstance(outputs, Tensor)
     outputs = (outputs,) if single_output else tuple(outputs)
     inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
@@ -242,3 +242,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
             g = g.detach()
         result.append(g)
     return tuple(result)
+
+
+@method(name="backward")
+def _tensor_backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None) -> None:
+    """Accumulate d(self)/d(leaf) into every leaf's .grad (gradient defaults to 1 for scalars)."""
+    backward(self, gradient, retain_graph, create_graph, inputs)

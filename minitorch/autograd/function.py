@@ -1,18 +1,31 @@
-"""Function: an operation with a forward on raw arrays and a backward on Tensors.
+"""Function: an op's forward on raw arrays and its backward on Tensors, side by side.
 
 An instance of a Function subclass is the graph node PyTorch calls ``grad_fn``: the
 class is named as PyTorch names its node (``AddBackward0``), ``forward`` computes the
 output's raw array through the device's op table, and ``backward`` turns the output's
-gradient into one gradient per forward argument using Tensor operations (so the
-backward pass itself can be differentiated with ``create_graph=True``).
+gradient into one gradient per forward argument, written once, in Tensor operations
+(so the backward pass can itself be differentiated with ``create_graph=True``). An op
+whose backward has a fused kernel names it in ``fused``; the engine runs that kernel
+instead when it builds no graph of the backward (the usual ``loss.backward()``).
+
+``apply`` is the only way into the graph: it runs forward, wraps the result, and links
+the node only when grad mode is on and an input requires grad. An op may split its
+forward as PyTorch's ``autograd.Function`` allows: ``forward(*args)`` computes the raw
+result, ``setup_context(ctx, inputs, output)`` saves what backward needs; then no node is
+even made when none is recorded (the hot ops do this: it is most of their cost when no
+gradient is needed).
 """
 from __future__ import annotations
 
 import weakref
 
+from .._declare import method
+from ..tensor import Tensor
 from .grad_mode import _enabled
 
-Tensor = None  # set by minitorch.tensor (the Tensor class imports this module)
+_new = object.__new__
+_wrap = Tensor._wrap
+_NOT_A_TENSOR = (None, None, None)
 
 _FREED = ("Trying to backward through the graph a second time (or directly access saved "
           "tensors after they have already been freed). Saved intermediate values of the graph "
@@ -25,6 +38,14 @@ def _legacy_type_name(t) -> str:
     return f"torch.{t.dtype.legacy_name}Tensor"
 
 
+def _modified(t_desc: str, origin: str, version: int, expected: int) -> RuntimeError:
+    return RuntimeError(
+        f"one of the variables needed for gradient computation has been modified by an "
+        f"inplace operation: [{t_desc}], which is {origin}, is at version {version}; expected "
+        f"version {expected} instead. Hint: the backtrace further above can point to the "
+        f"operation that failed to compute its gradient.")
+
+
 class Function:
     """Base of every differentiable operation; its instances are the graph's nodes."""
 
@@ -34,18 +55,29 @@ class Function:
     saves_output = False
     # Set on ops whose output is on another device than their first argument.
     moves_device = False
+    # The backward as one fused kernel, run by the engine instead of ``backward`` when no
+    # graph of the backward pass is built: a ``kernel(...)`` declaration or a function
+    # (ctx, grad) -> gradients. None: the engine always runs ``backward``.
+    fused = None
+    # A staticmethod (ctx, inputs, output) for ops whose forward takes no ctx (see above).
+    setup_context = None
+    # Which arguments may be tensors that need a gradient: the first n (1 lets apply look at the
+    # first argument only: unary ops, reductions, views), all but the last -n when negative
+    # (cat's tensors before its dim and dtype); None: any argument.
+    tensor_inputs = None
 
-    _edges: tuple = ()
+    # One (node, shape, dtype) per forward argument: the node its gradient flows into and the
+    # shape and dtype that gradient must have; (None, None, None) for arguments that are not
+    # tensors or need no gradient.
+    _inputs: tuple = ()
     _saved: tuple | None = ()
-    _shapes: tuple = ()
+    _versions: tuple = ()
     _hooks: list | None = None
-    _shapes: tuple
 
     # ----- used inside forward --------------------------------------------------------
     def save_for_backward(self, *tensors) -> None:
         """Keep tensors for backward; modifying one in place before backward is an error."""
         self._saved = tensors
-        self._versions = tuple(None if t is None else t._vbox[0] for t in tensors)
 
     # ----- used inside backward -------------------------------------------------------
     @property
@@ -54,39 +86,32 @@ class Function:
         saved = self._saved
         if saved is None:
             raise RuntimeError(_FREED)
-        for i, (t, version) in enumerate(zip(saved, self._versions)):
+        for t, version in zip(saved, self._versions):
             if t is not None and t._vbox[0] != version:
-                raise RuntimeError(self._modified_message(t, version, i))
+                origin = f"output 0 of {t._grad_fn.name()}" if t._grad_fn is not None else "is a leaf"
+                desc = f"{_legacy_type_name(t)} [{', '.join(map(str, t.shape))}]"
+                raise _modified(desc, origin, t._vbox[0], version)
         return saved
 
     @property
-    def saved_output(self):
-        """The op's own output as a Tensor without history (for backward formulas)."""
+    def saved_output(self) -> Tensor:
+        """The op's own output, whose grad_fn is this node (as PyTorch's saved outputs): a
+        backward formula that reads it is differentiated through it under create_graph."""
         if self._saved is None:
             raise RuntimeError(_FREED)
-        data, vbox, version = self._out
+        data, backend, vbox, version = self._out
         if vbox[0] != version:
-            raise RuntimeError(
-                f"one of the variables needed for gradient computation has been modified by an "
-                f"inplace operation: [{_legacy_type_name(Tensor._wrap(data))} "
-                f"[{', '.join(map(str, data.shape))}]], which is output 0 of {self.name()}, is at "
-                f"version {vbox[0]}; expected version {version} instead. Hint: the backtrace "
-                f"further above can point to the operation that failed to compute its gradient.")
-        return Tensor._wrap(data)
-
-    def _modified_message(self, t, version, i) -> str:
-        origin = f"output 0 of {t._grad_fn.name()}" if t._grad_fn is not None else "is a leaf"
-        shape = ", ".join(map(str, t.shape))
-        return (f"one of the variables needed for gradient computation has been modified by an "
-                f"inplace operation: [{_legacy_type_name(t)} [{shape}]], which is {origin}, is at "
-                f"version {t._vbox[0]}; expected version {version} instead. Hint: the backtrace "
-                f"further above can point to the operation that failed to compute its gradient.")
+            desc = f"{_legacy_type_name(_wrap(data, backend))} [{', '.join(map(str, data.shape))}]"
+            raise _modified(desc, f"output 0 of {self.name()}", vbox[0], version)
+        out = _wrap(data, backend)
+        out._vbox, out._grad_fn, out._requires_grad = vbox, self, True
+        return out
 
     # ----- graph node interface -------------------------------------------------------
     @property
     def next_functions(self) -> tuple:
         """The nodes of the inputs as PyTorch shows them: ((node, 0), ...), (None, 0) for none."""
-        return tuple((e, 0) for e, shape in zip(self._edges, self._shapes) if shape is not None)
+        return tuple((node, 0) for node, shape, _ in self._inputs if shape is not None)
 
     def name(self) -> str:
         """The node's name as PyTorch prints it (``AddBackward0``)."""
@@ -111,96 +136,101 @@ class Function:
     @classmethod
     def apply(cls, *args):
         """Run forward; when grad mode is on and an input requires grad, record the node."""
-        ctx = object.__new__(cls)
-        return cls._record(ctx, args, cls.forward(ctx, *args))
-
-    @classmethod
-    def _record(cls, ctx, args, data):
-        """Wrap forward's raw result; link the node into the graph when gradients are needed."""
+        setup = cls.setup_context
+        if setup is None:
+            ctx = _new(cls)
+            data = cls.forward(ctx, *args)
+        else:
+            data = cls.forward(*args)
         a0 = args[0]
         # The output lives where the first tensor argument does; otherwise (device moves,
         # ops whose first argument is not a tensor) the raw array's type says where.
-        out = Tensor._wrap(data, a0._backend if a0.__class__ is Tensor and not cls.moves_device else None)
+        out = _wrap(data, a0._backend if a0.__class__ is Tensor and not cls.moves_device else None)
         if cls.is_view:
             out._vbox = a0._vbox
             out._base = a0 if a0._base is None else a0._base
-            out._view_version = None  # set below when the view is recorded in the graph
+            out._view_version = None  # set by _link when the view is recorded in the graph
         if not _enabled[0]:
             return out
-        for a in args:
-            if isinstance(a, Tensor) and a._requires_grad:
-                break
-        else:
+        # Is a node needed? Look no further than tensor_inputs arguments.
+        if not ((a0.__class__ is Tensor or isinstance(a0, Tensor)) and a0._requires_grad):
+            n = cls.tensor_inputs
+            if n == 1:
+                return out
+            if n == 2:
+                b = args[1]
+                if not ((b.__class__ is Tensor or isinstance(b, Tensor)) and b._requires_grad):
+                    return out
+            elif not _any_requires_grad(args if n is None else args[:n]):
+                return out
+        if data.dtype.kind != "f":  # only floating-point results have gradients
             return out
-        if data.dtype.kind != "f":
-            return out
-        # One edge per forward argument: the input's node, or None. shapes[i] and
-        # kinds[i] (the input's shape and NumPy dtype, which its gradient must have) are
-        # None exactly for the arguments that are not tensors (next_functions skips those).
-        edges = []
-        shapes = []
-        kinds = []
+        if setup is not None:
+            ctx = _new(cls)
+            setup(ctx, args, out)
+        ctx._link(args, out)
+        return out
+
+    def _link(self, args: tuple, out: Tensor) -> None:
+        """Make self out's grad_fn, with one (node, shape, dtype) per forward argument."""
+        inputs = []
         for a in args:
-            if isinstance(a, Tensor):
-                shapes.append(a._data.shape)
-                kinds.append(a._data.dtype)
+            if a.__class__ is Tensor or isinstance(a, Tensor):
                 if a._requires_grad:
-                    if a._base is not None and a._view_version is not None and a._view_version != a._vbox[0]:
-                        refresh_view(a)
-                    node = a._grad_fn
-                    edges.append(node if node is not None else (a._accum or a._accumulator()))
+                    node = (a._grad_fn or a._accum or a._accumulator()) if a._base is None else a._node()
                 else:
-                    edges.append(None)
+                    node = None
+                data = a._data
+                inputs.append((node, data.shape, data.dtype))
             else:
-                shapes.append(None)
-                kinds.append(None)
-                edges.append(None)
-        ctx._edges = edges
-        ctx._shapes = shapes
-        ctx._dtypes = kinds
-        if cls.saves_output:
-            ctx._out = (data, out._vbox, out._vbox[0])
+                inputs.append(_NOT_A_TENSOR)
+        self._inputs = inputs
+        if self._saved:
+            self._versions = tuple(None if t is None else t._vbox[0] for t in self._saved)
+        if self.saves_output:
+            self._out = (out._data, out._backend, out._vbox, out._vbox[0])
         out._requires_grad = True
-        out._grad_fn = ctx
-        if cls.is_view and (a0._base is None or a0._view_version is not None):
-            # a view in a0's autograd lineage (not of a detached alias, whose memory's base
-            # is another graph's tensor): its node is regenerated after in-place changes
-            out._view_version = out._vbox[0]
-        return out
+        out._grad_fn = self
+        if self.is_view:
+            a0 = args[0]
+            if a0._base is None or a0._view_version is not None:
+                # a view in a0's autograd lineage (not of a detached alias, whose memory's
+                # base is another graph's tensor): its node is regenerated after in-place changes
+                out._view_version = out._vbox[0]
 
 
-def refresh_view(a) -> None:
-    """a is a view whose memory was modified in place since its node was made (through its base
-    or another view of it): as PyTorch does, its node becomes AsStridedBackward0 over the base's
-    current node."""
-    from .ops.inplace import refresh_view as refresh
-    refresh(a)
+def _any_requires_grad(args: tuple) -> bool:
+    for a in args:
+        if isinstance(a, Tensor) and a._requires_grad:
+            return True
+    return False
 
 
-def _view_node(a):
-    """The node of a (which has a base), regenerated first when stale."""
-    if a._view_version is not None and a._view_version != a._vbox[0]:
-        refresh_view(a)
-    return a._grad_fn
+class kernel:
+    """A fused backward declared by name: ``fused = kernel("tanh_backward", "output")`` makes
+    the engine compute the first input's gradient as ``backend.tanh_backward(grad, output)``.
 
+    Each operand names a value of the node: "output" (its saved output), "saved" (its first
+    saved tensor) or an attribute set by forward (a raw value, or a tensor, passed raw)."""
 
-def record_pair(ctx, a, b, data):
-    """_record for a forward(a, b) of two floating tensors of one dtype on one device, with
-    grad mode on: the graph node of + - * without the general loops (the per-op overhead
-    of a small training step is mostly this bookkeeping)."""
-    out = Tensor._wrap(data, a._backend)
-    if not (a._requires_grad or b._requires_grad):
-        return out
-    # (a view's node is read through _view_node, which regenerates it when stale)
-    ctx._edges = [((a._grad_fn if a._base is None else _view_node(a)) or a._accum or a._accumulator())
-                  if a._requires_grad else None,
-                  ((b._grad_fn if b._base is None else _view_node(b)) or b._accum or b._accumulator())
-                  if b._requires_grad else None]
-    ctx._shapes = [a._data.shape, b._data.shape]
-    ctx._dtypes = [a._data.dtype, b._data.dtype]
-    out._requires_grad = True
-    out._grad_fn = ctx
-    return out
+    __slots__ = ("name", "operands")
+
+    def __init__(self, name: str, *operands: str) -> None:
+        self.name, self.operands = name, operands
+
+    def __call__(self, ctx, grad):
+        values = []
+        for name in self.operands:
+            if name == "output":
+                value = ctx.saved_output
+            elif name == "saved":
+                value = ctx.saved_tensors[0]
+            else:
+                value = getattr(ctx, name)
+            values.append(value._data if isinstance(value, Tensor) else value)
+        be = grad._backend
+        result = _wrap(getattr(be, self.name)(grad._data, *values), be)
+        return (result,) + (None,) * (len(ctx._inputs) - 1)
 
 
 class UserFunction(Function):
@@ -213,7 +243,7 @@ class UserFunction(Function):
 
     @classmethod
     def apply(cls, *args):
-        ctx = object.__new__(cls)
+        ctx = _new(cls)
         ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
         prev = _enabled[0]
         _enabled[0] = False
@@ -224,7 +254,11 @@ class UserFunction(Function):
         if not isinstance(out, Tensor):
             raise TypeError(
                 f"{cls.__name__}.forward must return a single Tensor, got {type(out).__name__}")
-        return cls._record(ctx, args, out._data)
+        result = _wrap(out._data, out._backend)
+        if prev and any(isinstance(a, Tensor) and a._requires_grad for a in args) \
+                and out._data.dtype.kind == "f":
+            ctx._link(args, result)
+        return result
 
 
 class AccumulateGrad:
@@ -232,7 +266,8 @@ class AccumulateGrad:
 
     __slots__ = ("_variable", "_hooks", "__weakref__")
     next_functions = ()
-    _edges = ()
+    _inputs = ()
+    fused = None
 
     def __init__(self, leaf) -> None:
         self._variable = weakref.ref(leaf)
@@ -250,3 +285,59 @@ class AccumulateGrad:
 
     def _free(self) -> None:
         pass
+
+
+# ----- the autograd API of a tensor ---------------------------------------------------------
+@method
+def _node(self):
+    """The node gradients flow into from an op on self: its grad_fn (regenerated first when a
+    stale view's), or for a leaf its AccumulateGrad, made once so every use shares it."""
+    if self._base is not None:
+        return self.grad_fn or self._accumulator()
+    return self._grad_fn or self._accum or self._accumulator()
+
+
+@method
+def _accumulator(self) -> AccumulateGrad:
+    """The leaf's graph node (made once, so every use of the leaf shares it)."""
+    acc = self._accum
+    if acc is None:
+        acc = self._accum = AccumulateGrad(self)
+    return acc
+
+
+@method
+def retain_grad(self) -> None:
+    """Keep .grad for this non-leaf tensor after backward."""
+    if not self._requires_grad:
+        raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+    if self.grad_fn is None or self._retains_grad:
+        return
+    self._grad_fn._retained = weakref.ref(self)
+    self._retains_grad = True
+
+
+@method
+def register_hook(self, hook):
+    """Call hook(grad) when this tensor's gradient is computed; a returned tensor replaces grad.
+
+    Returns a handle whose ``remove()`` unregisters the hook.
+    """
+    if not self._requires_grad:
+        raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+    node = self.grad_fn if self.grad_fn is not None else self._accumulator()
+    if node._hooks is None:
+        node._hooks = []
+    node._hooks.append(hook)
+    return _HookHandle(node._hooks, hook)
+
+
+class _HookHandle:
+    """What register_hook returns: ``remove()`` takes the hook out again."""
+
+    def __init__(self, hooks: list, hook) -> None:
+        self._hooks, self._hook = hooks, hook
+
+    def remove(self) -> None:
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)

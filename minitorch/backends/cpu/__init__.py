@@ -34,6 +34,10 @@ _BINARY = {
 }
 
 
+# The ops whose ufunc is PyTorch's op whenever both operands already have the result dtype.
+_PLAIN = {op: fn for op, fn in _BINARY.items() if op not in ("maximum", "minimum", "pow")}
+
+
 def _arr(x) -> np.ndarray:
     """NumPy returns scalars, not 0-d arrays, from ufuncs on 0-d input; tensors need arrays."""
     return x if type(x) is np.ndarray else np.asarray(x)
@@ -347,6 +351,11 @@ class CPUBackend(NnOps, ConvOps, OptimOps):
 
     def binary(self, op: str, a, b, dtype):
         """op(a, b) with NumPy broadcasting, computed in (and returning) dtype; b may be a Python number."""
+        fn = _PLAIN.get(op)
+        npd = dtype.np
+        if fn is not None and a.dtype is npd and (b.__class__ is not np.ndarray or b.dtype is npd):
+            out = fn(a, b)  # the common case: one ufunc call, no conversion
+            return out if out.__class__ is np.ndarray else np.asarray(out)
         fn = _BINARY[op]
         if op in _FIRST_ON_TIES and dtype.np.kind == "f":
             return _minmax(op, a, b, dtype.np)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ... import _creation, int64
-from .. import _functional_conv as F
+from .. import functional as F
 from .. import init
 from ..parameter import Parameter
 from .module import Module

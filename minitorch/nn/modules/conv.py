@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 
 from ... import _creation
-from .. import _functional_conv as F
+from .. import functional as F
 from .. import init
 from ..parameter import Parameter
 from .module import Module

@@ -1,7 +1,7 @@
 """MaxPool2d and AvgPool2d."""
 from __future__ import annotations
 
-from .. import _functional_conv as F
+from .. import functional as F
 from .module import Module
 
 

@@ -245,5 +245,5 @@ def _leaves_reached(output) -> set:
             leaf = node._variable()
             if leaf is not None:
                 used.add(id(leaf))
-        roots.extend(node._edges)
+        roots.extend(edge for edge, _, _ in node._inputs)
     return used

@@ -19,7 +19,7 @@ import numpy as np
 
 from ... import dtypes
 from ..._creation import as_tensor, from_numpy, tensor
-from ..._functions import stack
+from ..._ops.shape import stack
 from ...tensor import Tensor
 
 __all__ = ["collate", "default_collate", "default_collate_fn_map", "default_convert"]

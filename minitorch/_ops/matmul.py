@@ -5,10 +5,17 @@ it, so the graph shows the same nodes (MmBackward0, UnsafeViewBackward0, ...).
 """
 from __future__ import annotations
 
-from ...tensor import Tensor
-from ..function import Function
+from .._declare import method, op
+from ..autograd.function import Function
+from ..tensor import Tensor
 from ._common import broadcast_shapes, same_device
 from .shape import UnsafeViewBackward0, _Reshaping
+
+def _tensor(x, fn: str, name: str) -> Tensor:
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{fn}(): argument '{name}' (position 2) must be Tensor, not {type(x).__name__}")
+    return x
+
 
 def _same_dtype(a: Tensor, b: Tensor, what: str) -> None:
     same_device(a, b)
@@ -32,10 +39,15 @@ def _x(shape) -> str:
 class _Product(Function):
     """A matrix product on BLAS (shapes checked by the caller); both operands are saved."""
 
+    tensor_inputs = 2
+
     @staticmethod
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+    def forward(a, b):
         return a._backend.matmul(a._data, b._data)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        ctx.save_for_backward(*inputs)
 
 
 class MmBackward0(_Product):
@@ -49,7 +61,10 @@ class MmBackward0(_Product):
         return grad_a, grad_b
 
 
-def mm(a: Tensor, b: Tensor) -> Tensor:
+@op(out=True)
+def mm(input: Tensor, mat2: Tensor) -> Tensor:
+    """(n, k) @ (k, m) -> (n, m)."""
+    a, b = input, _tensor(mat2, "mm", "mat2")
     if a.dim() != 2:
         raise RuntimeError("self must be a matrix")
     if b.dim() != 2:
@@ -72,7 +87,10 @@ class BmmBackward0(_Product):
         return grad_a, grad_b
 
 
-def bmm(a: Tensor, b: Tensor) -> Tensor:
+@op(out=True)
+def bmm(input: Tensor, mat2: Tensor) -> Tensor:
+    """(b, n, k) @ (b, k, m) -> (b, n, m)."""
+    a, b = input, _tensor(mat2, "bmm", "mat2")
     if a.dim() != 3:
         raise RuntimeError("batch1 must be a 3D tensor")
     if b.dim() != 3:
@@ -92,7 +110,10 @@ class DotBackward0(_Product):
         return grad * b, grad * a
 
 
-def dot(a: Tensor, b: Tensor) -> Tensor:
+@op(out=True)
+def dot(input: Tensor, tensor: Tensor) -> Tensor:
+    """(n,) . (n,) -> a 0-d tensor."""
+    a, b = input, _tensor(tensor, "dot", "tensor")
     if a.dim() != 1 or b.dim() != 1:
         raise RuntimeError(
             f"1D tensors expected, but got {a.dim()}D and {b.dim()}D tensors")
@@ -115,7 +136,10 @@ class MvBackward0(_Product):
         return grad_a, grad_v
 
 
-def mv(a: Tensor, v: Tensor) -> Tensor:
+@op(out=True)
+def mv(input: Tensor, vec: Tensor) -> Tensor:
+    """(n, k) @ (k,) -> (n,)."""
+    a, v = input, _tensor(vec, "mv", "vec")
     if a.dim() != 2 or v.dim() != 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got {a.dim()}, {a.dim()}, {v.dim()}")
     if a.shape[1] != v.shape[0]:
@@ -130,8 +154,11 @@ class SqueezeBackward4(_Reshaping):
     is_view = False
 
 
-def matmul(a: Tensor, b: Tensor) -> Tensor:
-    """PyTorch's matmul: dot, mv, mm, and batched products with broadcast batch dims."""
+@op(out=True, checked=False)
+def matmul(input: Tensor, other: Tensor) -> Tensor:
+    """Matrix product with PyTorch's rules: dot (1-D, 1-D), mv, mm, and batched products with
+    broadcast batch dims."""
+    a, b = input, other
     if not isinstance(a, Tensor) or not isinstance(b, Tensor):
         bad = b if isinstance(a, Tensor) else a
         raise TypeError(f"matmul(): argument must be Tensor, not {type(bad).__name__}")
@@ -175,3 +202,22 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
     b3 = b2.expand(batch + (k, m)).reshape(nb, k, m)
     out_shape = batch + ((n,) if da > 1 else ()) + ((m,) if db > 1 else ())
     return UnsafeViewBackward0.apply(bmm(a3, b3), out_shape)
+
+
+@op(out=True)
+def outer(input: Tensor, vec2: Tensor) -> Tensor:
+    """(n,) x (m,) -> (n, m): input[i] * vec2[j]."""
+    return input.unsqueeze(1) * _tensor(vec2, "outer", "vec2").unsqueeze(0)
+
+
+@method(name="__matmul__")
+def _matmul_operator(self, other):
+    """self @ other (see matmul)."""
+    if not isinstance(other, Tensor):
+        return NotImplemented
+    return matmul(self, other)
+
+
+@method(name="__rmatmul__")
+def _rmatmul_operator(self, other):
+    return NotImplemented

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ... import dtypes
-from ...tensor import Tensor
-from ..function import Function
-from ..grad_mode import _enabled
+from .. import dtypes
+from .._declare import method
+from ..autograd.engine import _sum_to
+from ..autograd.function import Function
+from ..autograd.grad_mode import _enabled, no_grad
+from ..tensor import Tensor
+from ._common import binary_dtype, broadcast_shapes, check_number, same_device
 
 
 def can_cast(src: dtypes.dtype, dst: dtypes.dtype) -> bool:
@@ -64,7 +67,7 @@ def _check_not_multi_output_view(a: Tensor) -> None:
                 f"is being modified inplace. This view is the output of a function that returns multiple "
                 f"views. Such functions do not allow the output views to be modified inplace. You should "
                 f"replace the inplace operation by an out-of-place one.")
-        node = node._edges[0] if node._edges else None
+        node = node._inputs[0][0] if node._inputs else None
 
 
 def shape_error(a: Tensor, shape) -> RuntimeError:
@@ -137,18 +140,15 @@ def _rebase_view(a: Tensor, fn, region) -> None:
         base_edge = None
     copy_slices = object.__new__(CopySlices)
     copy_slices.fn, copy_slices.region = fn, region
-    copy_slices._edges = [base_edge] + list(fn._edges[1:])
-    copy_slices._shapes = [base._data.shape] + list(fn._shapes[1:])
-    copy_slices._dtypes = [base._data.dtype] + list(fn._dtypes[1:])
+    copy_slices._inputs = [(base_edge, base._data.shape, base._data.dtype)] + list(fn._inputs[1:])
     view_node = object.__new__(AsStridedBackward0)
     view_node.region = region
-    view_node._edges = [copy_slices]
-    view_node._shapes = [base._data.shape]
-    view_node._dtypes = [base._data.dtype]
+    view_node._inputs = [(copy_slices, base._data.shape, base._data.dtype)]
     base._grad_fn, base._requires_grad = copy_slices, True
     a._grad_fn, a._requires_grad = view_node, True
 
 
+@method(name="_refresh_view")
 def refresh_view(a: Tensor) -> None:
     """Regenerate the node of view a after an in-place op on its memory since the node was made
     (on its base or another view): AsStridedBackward0 over the base's current node, as PyTorch."""
@@ -162,9 +162,7 @@ def refresh_view(a: Tensor) -> None:
         return
     view_node = object.__new__(AsStridedBackward0)
     view_node.region = region
-    view_node._edges = [base_edge]
-    view_node._shapes = [base._data.shape]
-    view_node._dtypes = [base._data.dtype]
+    view_node._inputs = [(base_edge, base._data.shape, base._data.dtype)]
     a._grad_fn = view_node
 
 
@@ -204,11 +202,10 @@ class _Region:
         grad None stands for zeros."""
         if _enabled[0]:
             _, mask, inverse = self._tensors()
-            from .arith import where
             spread = values.reshape(-1)[inverse] if values.numel() else None
             if spread is None:
                 return grad if grad is not None else values.new_zeros(self.base_shape)
-            return where(mask, spread, grad if grad is not None else 0)
+            return spread.where(mask, grad if grad is not None else 0)
         be = values._backend
         out = be.copy(grad._data) if grad is not None else be.zeros(self.base_shape, values.dtype)
         be.setitem(be.reshape(out, (-1,)), (self.positions,), values._data)
@@ -225,9 +222,10 @@ class CopySlices(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        from ..engine import _sum_to
         fn, region = ctx.fn, ctx.region
-        results = fn.backward(fn, region.gather(grad))
+        fused = fn.fused  # the op's fused kernel unless the backward is being differentiated
+        part = region.gather(grad)
+        results = fn.backward(fn, part) if fused is None or _enabled[0] else fused(fn, part)
         if not isinstance(results, tuple):
             results = (results,)
         g = results[0]
@@ -259,7 +257,6 @@ class AsStridedBackward0(Function):
 
 def inplace_binary(a: Tensor, op: str, fn, b) -> Tensor:
     """a op= b: straight into memory when no graph is recorded, else through fn (out-of-place)."""
-    from ._common import binary_dtype, broadcast_shapes, check_number, same_device
     if isinstance(b, Tensor):
         same_device(a, b)
     else:
@@ -307,14 +304,14 @@ def _check_writable(a: Tensor) -> None:
         "memory location. Please clone() the tensor before performing the operation.")
 
 
-def inplace_apply(a: Tensor, fn, *args) -> Tensor:
-    """a = fn(a, *args) in place (unary ops, clamp_, masked_fill_, ...)."""
-    record = check_inplace(a, *args)
-    if record:
-        return commit_inplace(a, fn(a, *args))
-    from ..grad_mode import no_grad
+@method(name="_inplace")
+def inplace_apply(a: Tensor, fn, *args, **kwargs) -> Tensor:
+    """a = fn(a, *args, **kwargs) in place: the generic in-place form of a declared op
+    (``exp_``, ``clamp_``, ``masked_fill_``, ...)."""
+    if check_inplace(a, *args, *kwargs.values()):
+        return commit_inplace(a, fn(a, *args, **kwargs))
     with no_grad():
-        out = fn(a, *args)
+        out = fn(a, *args, **kwargs)
     return commit_inplace(a, out)
 
 
@@ -349,7 +346,22 @@ class CopyBackwards(Function):
         return grad * 0, grad.to(ctx.src_dtype)
 
 
-def fill(a: Tensor, value) -> Tensor:
+@method
+def zero_(self) -> Tensor:
+    """Set every element to 0."""
+    return fill_(self, 0)
+
+
+@method
+def fill_(self, value) -> Tensor:
+    """Set every element to value (a number or a 0-d tensor)."""
+    if isinstance(value, Tensor):
+        if value.dim() != 0:
+            raise RuntimeError(
+                f"fill_ only supports 0-dimension value tensor but got tensor with {value.dim()} dimensions.")
+        value = value.item()
+    check_number(value, "value")
+    a = self
     if check_inplace(a):
         node = ZeroBackward0 if value == 0 else FillBackward2
         return commit_inplace(a, node.apply(a, value))
@@ -359,7 +371,22 @@ def fill(a: Tensor, value) -> Tensor:
     return a
 
 
-def copy(a: Tensor, src: Tensor) -> Tensor:
+@method
+def copy_(self, src, non_blocking: bool = False) -> Tensor:
+    """Copy src's values (broadcast, converted to this dtype, from any device) into this tensor."""
+    if not isinstance(src, Tensor):
+        raise TypeError(f"copy_(): argument 'src' must be Tensor, not {type(src).__name__}")
+    try:
+        if broadcast_shapes(self.shape, src.shape) != tuple(self.shape):
+            raise ValueError
+    except (RuntimeError, ValueError):
+        raise RuntimeError(
+            f"The size of tensor a ({self.shape[-1] if self.dim() else 1}) must match the size "
+            f"of tensor b ({src.shape[-1] if src.dim() else 1}) at non-singleton dimension "
+            f"{max(self.dim() - 1, 0)}") from None
+    if src._backend is not self._backend:  # copy_ crosses devices, as in PyTorch
+        src = src.to(self.device)
+    a = self
     if check_inplace(a, src):
         return commit_inplace(a, CopyBackwards.apply(a, src))
     _check_writable(a)

@@ -1,13 +1,14 @@
-"""Reductions over dims: sum, mean, prod, var, std, max/min, amax/amin, logsumexp."""
+"""Reductions over dims: sum, mean, prod, var, std, max/min, amax/amin, logsumexp, norm."""
 from __future__ import annotations
 
 import builtins
 import warnings
 
-from ... import dtypes
-from ...tensor import Tensor
-from ..function import Function
-from ..grad_mode import _enabled
+from .. import dtypes
+from .._declare import op
+from ..dtypes import FROM_NP as _FROM_NP
+from ..autograd.function import Function
+from ..tensor import Tensor
 from ._common import wrap_dim, wrap_dims
 
 
@@ -26,12 +27,21 @@ def _count(shape, dims) -> int:
     return n
 
 
+def _keep_shape(ctx, inputs, output) -> None:
+    """setup_context of the reductions: backward needs the input's shape, dims and keepdim."""
+    ctx.shape = inputs[0]._data.shape
+    if len(inputs) == 4:
+        ctx.dims, ctx.keepdim = inputs[1], inputs[2]
+
+
 class SumBackward0(Function):
     """Sum of all elements."""
 
+    tensor_inputs = 1
+    setup_context = staticmethod(_keep_shape)
+
     @staticmethod
-    def forward(ctx, a, dtype):
-        ctx.shape = a.shape
+    def forward(a, dtype):
         return a._backend.reduce("sum", a._data, None, False, dtype)
 
     @staticmethod
@@ -42,9 +52,11 @@ class SumBackward0(Function):
 class SumBackward1(Function):
     """Sum over dims."""
 
+    tensor_inputs = 1
+    setup_context = staticmethod(_keep_shape)
+
     @staticmethod
-    def forward(ctx, a, dims, keepdim, dtype):
-        ctx.shape, ctx.dims, ctx.keepdim = a._data.shape, dims, keepdim
+    def forward(a, dims, keepdim, dtype):
         return a._backend.reduce("sum", a._data, dims, keepdim, dtype)
 
     @staticmethod
@@ -53,20 +65,24 @@ class SumBackward1(Function):
 
 
 class MeanBackward0(Function):
+    tensor_inputs = 1
+    setup_context = staticmethod(_keep_shape)
+
     @staticmethod
-    def forward(ctx, a, dtype):
-        ctx.shape = a.shape
+    def forward(a, dtype):
         return a._backend.mean(a._data, None, False, dtype)
 
     @staticmethod
     def backward(ctx, grad):
-        return grad.expand(ctx.shape) / builtins.max(ctx.shape.numel(), 1), None
+        return grad.expand(ctx.shape) / builtins.max(_count(ctx.shape, range(len(ctx.shape))), 1), None
 
 
 class MeanBackward1(Function):
+    tensor_inputs = 1
+    setup_context = staticmethod(_keep_shape)
+
     @staticmethod
-    def forward(ctx, a, dims, keepdim, dtype):
-        ctx.shape, ctx.dims, ctx.keepdim = a.shape, dims, keepdim
+    def forward(a, dims, keepdim, dtype):
         return a._backend.mean(a._data, dims, keepdim, dtype)
 
     @staticmethod
@@ -92,17 +108,25 @@ class ProdBackward0(Function):
     @staticmethod
     def backward(ctx, grad):
         (a,) = ctx.saved_tensors
-        result = ctx.saved_output
+        if a.dim() == 0:
+            return grad, None
+        if _count_zeros(a) == 0:
+            return grad * (ctx.saved_output / a), None
+        return _prod_safe_zeros_backward(grad, a.reshape(-1), 0).reshape(a.shape), None
+
+    @staticmethod
+    def fused(ctx, grad):
+        # Two or more zeros: every gradient is zero; one zero: the exclusive products kernel.
+        (a,) = ctx.saved_tensors
         if a.dim() == 0:
             return grad, None
         zeros = _count_zeros(a)
         if zeros == 0:
-            if _enabled[0]:
-                result = a.prod(dtype=ctx.dtype)
-            return grad * (result / a), None
-        if zeros > 1 and not _enabled[0]:
+            return grad * (ctx.saved_output / a), None
+        if zeros > 1:
             return _zeros(a), None
-        return _prod_safe_zeros_backward(grad, a.reshape(-1), 0).reshape(a.shape), None
+        others = Tensor._wrap(a._backend.prod_of_others(a._backend.reshape(a._data, (-1,)), 0), a._backend)
+        return (grad * others).reshape(a.shape), None
 
 
 class ProdBackward1(Function):
@@ -123,13 +147,26 @@ class ProdBackward1(Function):
         result = ctx.saved_output
         if a.dim() == 0:
             return grad, None, None, None
-        if _enabled[0]:
-            result = a.prod(ctx.dim, keepdim=ctx.keepdim, dtype=ctx.dtype)
         if not ctx.keepdim:
             grad, result = grad.unsqueeze(ctx.dim), result.unsqueeze(ctx.dim)
         if _count_zeros(a) == 0:
             return grad * (result / a), None, None, None
         return _prod_safe_zeros_backward(grad, a, ctx.dim), None, None, None
+
+    @staticmethod
+    def fused(ctx, grad):
+        (a,) = ctx.saved_tensors
+        result = ctx.saved_output
+        if a.dim() == 0:
+            return grad, None, None, None
+        if not ctx.keepdim:
+            grad, result = grad.unsqueeze(ctx.dim), result.unsqueeze(ctx.dim)
+        if _count_zeros(a) == 0:
+            return grad * (result / a), None, None, None
+        if a.shape[ctx.dim] == 1:
+            return grad, None, None, None
+        others = Tensor._wrap(a._backend.prod_of_others(a._data, ctx.dim), a._backend)
+        return grad * others, None, None, None
 
 
 def _count_zeros(a: Tensor) -> int:
@@ -144,15 +181,13 @@ def _zeros(a: Tensor) -> Tensor:
 def _prod_safe_zeros_backward(grad: Tensor, a: Tensor, dim: int) -> Tensor:
     """grad * (the product of the other elements along dim), exact when some are zero: the
     exclusive cumulative products from the left times those from the right (PyTorch's
-    prod_safe_zeros_backward, in its order of multiplication)."""
+    prod_safe_zeros_backward, in its order of multiplication; the fused kernel is
+    the backend's prod_of_others)."""
     n = a.shape[dim]
     if a.numel() == 0:
         return grad.expand(a.shape)
     if n == 1:
         return grad
-    if not _enabled[0]:
-        return grad * Tensor._wrap(a._backend.prod_of_others(a._data, dim), a._backend)
-    # Under create_graph: the same products from differentiable ops.
     ones = Tensor._wrap(a._backend.full(a.narrow(dim, 0, 1)._data.shape, 1, a.dtype), a._backend)
     left, right = [ones], [ones]
     for k in range(1, n):
@@ -197,8 +232,7 @@ class StdBackward0(Function):
         (a,) = ctx.saved_tensors
         dims = ctx.dims
         n = _count(a.shape, dims)
-        std = a.std(dim=dims, correction=ctx.correction, keepdim=True) if _enabled[0] else \
-            _keep(ctx.saved_output, a.shape, dims, ctx.keepdim)
+        std = _keep(ctx.saved_output, a.shape, dims, ctx.keepdim)
         centered = a - a.mean(dim=dims, keepdim=True)
         g = _expand_back(grad, a.shape, dims, ctx.keepdim)
         return g * centered / (std * (n - ctx.correction)), None, None, None
@@ -229,9 +263,7 @@ class _AllExtreme(Function):
         # PyTorch's evenly_distribute_backward: grad / count at the elements equal to the
         # result (the NaNs when it is NaN), zero elsewhere (an infinite grad stays there).
         (a,) = ctx.saved_tensors
-        out = ctx.saved_output if not _enabled[0] else None
-        if out is None:
-            out = a.amax() if ctx.op == "amax" else a.amin()
+        out = ctx.saved_output
         mask = a.isnan() if bool(out.isnan()) else (a == out)
         from .arith import where
         return where(mask, grad / mask.sum(), 0)
@@ -262,9 +294,7 @@ class AmaxBackward0(Function):
     @staticmethod
     def backward(ctx, grad):
         (a,) = ctx.saved_tensors
-        out = ctx.saved_output if not _enabled[0] else (
-            a.amax(ctx.dims, keepdim=ctx.keepdim) if ctx.op == "amax" else a.amin(ctx.dims, keepdim=ctx.keepdim))
-        out = _keep(out, a.shape, ctx.dims, ctx.keepdim)
+        out = _keep(ctx.saved_output, a.shape, ctx.dims, ctx.keepdim)
         mask = a == out
         count = _keep(mask.sum(ctx.dims, keepdim=True), a.shape, (), True)
         g = _expand_back(grad, a.shape, ctx.dims, ctx.keepdim)
@@ -320,8 +350,7 @@ class LogsumexpBackward0(Function):
     @staticmethod
     def backward(ctx, grad):
         (a,) = ctx.saved_tensors
-        out = ctx.saved_output if not _enabled[0] else a.logsumexp(ctx.dims, keepdim=ctx.keepdim)
-        out = _keep(out, a.shape, ctx.dims, ctx.keepdim)
+        out = _keep(ctx.saved_output, a.shape, ctx.dims, ctx.keepdim)
         g = _expand_back(grad, a.shape, ctx.dims, ctx.keepdim)
         return g * (a - out).exp(), None, None
 
@@ -349,43 +378,44 @@ def _logsumexp(a: Tensor, dims, keepdim):
     return out
 
 
-# ----- public functions ---------------------------------------------------------------
+# ----- the declarations ----------------------------------------------------------------------
 def _sum_dtype(a: Tensor, dtype):
     if dtype is not None:
         return dtype
     return a.dtype if a.dtype.is_floating_point else dtypes.int64
 
 
-def sum(a: Tensor, dim=None, keepdim=False, dtype=None) -> Tensor:  # noqa: A001
-    dtype = _sum_dtype(a, dtype)
-    if not (_enabled[0] and a._requires_grad):  # no graph to record: the op-table call alone
-        dims = None if dim is None else wrap_dims(dim, a.dim())
-        return Tensor._wrap(a._backend.reduce("sum", a._data, dims, keepdim and dims is not None, dtype),
-                            a._backend)
+@op(out=True)
+def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:  # noqa: A001
+    """Sum over dim (an int, a tuple, or all when None), keeping reduced dims as size 1 with keepdim."""
+    if dtype is None:
+        kind = input._data.dtype.kind
+        dtype = _FROM_NP[input._data.dtype] if kind == "f" else dtypes.int64
     if dim is None:
-        return SumBackward0.apply(a, dtype)
-    return SumBackward1.apply(a, wrap_dims(dim, a.dim()), keepdim, dtype)
+        return SumBackward0.apply(input, dtype)
+    return SumBackward1.apply(input, wrap_dims(dim, input._data.ndim), keepdim, dtype)
 
 
-def mean(a: Tensor, dim=None, keepdim=False, dtype=None) -> Tensor:
-    dtype = dtype or a.dtype
+@op(out=True)
+def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    """Mean over dim (all when None) of a floating-point tensor."""
+    dtype = dtype or _FROM_NP[input._data.dtype]
     if not dtype.is_floating_point:
         raise RuntimeError(
             "mean(): could not infer output dtype. Input dtype must be either a floating point "
-            f"or complex dtype. Got: {a.dtype.legacy_name}")
-    if not (_enabled[0] and a._requires_grad):  # no graph to record: the op-table call alone
-        dims = None if dim is None else wrap_dims(dim, a.dim())
-        return Tensor._wrap(a._backend.mean(a._data, dims, keepdim and dims is not None, dtype), a._backend)
+            f"or complex dtype. Got: {input.dtype.legacy_name}")
     if dim is None:
-        return MeanBackward0.apply(a, dtype)
-    return MeanBackward1.apply(a, wrap_dims(dim, a.dim()), keepdim, dtype)
+        return MeanBackward0.apply(input, dtype)
+    return MeanBackward1.apply(input, wrap_dims(dim, input._data.ndim), keepdim, dtype)
 
 
-def prod(a: Tensor, dim=None, keepdim=False, dtype=None) -> Tensor:
-    dtype = _sum_dtype(a, dtype)
+@op(out=True)
+def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    """Product over dim (all when None)."""
+    dtype = _sum_dtype(input, dtype)
     if dim is None:
-        return ProdBackward0.apply(a, dtype)
-    return ProdBackward1.apply(a, wrap_dim(dim, a.dim()), keepdim, dtype)
+        return ProdBackward0.apply(input, dtype)
+    return ProdBackward1.apply(input, wrap_dim(dim, input.dim()), keepdim, dtype)
 
 
 def _correction(unbiased, correction) -> int:
@@ -400,18 +430,26 @@ def _warn_dof(name: str, a: Tensor, dims, correction) -> None:
                       "the reduction factor (input numel divided by output numel).", stacklevel=4)
 
 
-def var(a: Tensor, dim=None, unbiased=None, keepdim=False, *, correction=None) -> Tensor:
-    _need_float(a, "var")
-    dims, correction = wrap_dims(dim, a.dim()), _correction(unbiased, correction)
-    _warn_dof("var", a, dims, correction)
-    return VarBackward0.apply(a, dims, correction, keepdim)
+@op(out=True)
+def var(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
+    """Variance over dim with Bessel's correction by default (correction=1)."""
+    if isinstance(dim, bool):
+        dim, unbiased = None, dim
+    _need_float(input, "var")
+    dims, correction = wrap_dims(dim, input.dim()), _correction(unbiased, correction)
+    _warn_dof("var", input, dims, correction)
+    return VarBackward0.apply(input, dims, correction, keepdim)
 
 
-def std(a: Tensor, dim=None, unbiased=None, keepdim=False, *, correction=None) -> Tensor:
-    _need_float(a, "std")
-    dims, correction = wrap_dims(dim, a.dim()), _correction(unbiased, correction)
-    _warn_dof("std", a, dims, correction)
-    return StdBackward0.apply(a, dims, correction, keepdim)
+@op(out=True)
+def std(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
+    """Standard deviation over dim with Bessel's correction by default (correction=1)."""
+    if isinstance(dim, bool):
+        dim, unbiased = None, dim
+    _need_float(input, "std")
+    dims, correction = wrap_dims(dim, input.dim()), _correction(unbiased, correction)
+    _warn_dof("std", input, dims, correction)
+    return StdBackward0.apply(input, dims, correction, keepdim)
 
 
 def _need_float(a: Tensor, name: str) -> None:
@@ -420,12 +458,16 @@ def _need_float(a: Tensor, name: str) -> None:
                            f"a floating point or complex dtype. Got: {a.dtype.name}")
 
 
-def amax(a: Tensor, dim=(), keepdim=False) -> Tensor:
-    return AmaxBackward0.apply(a, wrap_dims(dim if dim != () else None, a.dim()), keepdim)
+@op(out=True)
+def amax(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
+    """The largest values over dim (all when empty), gradient shared among ties."""
+    return AmaxBackward0.apply(input, wrap_dims(dim if dim != () else None, input.dim()), keepdim)
 
 
-def amin(a: Tensor, dim=(), keepdim=False) -> Tensor:
-    return AminBackward0.apply(a, wrap_dims(dim if dim != () else None, a.dim()), keepdim)
+@op(out=True)
+def amin(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
+    """The smallest values over dim (all when empty), gradient shared among ties."""
+    return AminBackward0.apply(input, wrap_dims(dim if dim != () else None, input.dim()), keepdim)
 
 
 class _ReturnType(tuple):
@@ -464,31 +506,45 @@ def _extreme_dim(a: Tensor, dim, keepdim: bool, which: str):
             f"{which}(): Expected reduction dim {dim} to have non-zero size.")
     op = "argmax" if which == "max" else "argmin"
     indices = Tensor._wrap(a._backend.arg_reduce(op, a._data, d if a.dim() else None, keepdim)
-                           if a.dim() else a._backend.full((), 0, dtypes.int64))
+                           if a.dim() else a._backend.full((), 0, dtypes.int64), a._backend)
     fn = MaxBackward0 if which == "max" else MinBackward0
     values = fn.apply(a, d, keepdim, indices) if a.dim() else a.clone()
     return (max_return if which == "max" else min_return)(values, indices)
 
 
-def max(a: Tensor, dim=None, keepdim=False):  # noqa: A001
+@op
+def max(input: Tensor, dim=None, keepdim: bool = False):  # noqa: A001
+    """The largest element; with dim, the named tuple (values, indices) along dim; with a tensor, maximum."""
     if dim is None:
-        return MaxBackward1.apply(a)
+        return MaxBackward1.apply(input)
     if isinstance(dim, Tensor):
-        from .arith import maximum
-        return maximum(a, dim)
-    return _extreme_dim(a, dim, keepdim, "max")
+        return input.maximum(dim)
+    return _extreme_dim(input, dim, keepdim, "max")
 
 
-def min(a: Tensor, dim=None, keepdim=False):  # noqa: A001
+@op
+def min(input: Tensor, dim=None, keepdim: bool = False):  # noqa: A001
+    """The smallest element; with dim, the named tuple (values, indices) along dim; with a tensor, minimum."""
     if dim is None:
-        return MinBackward1.apply(a)
+        return MinBackward1.apply(input)
     if isinstance(dim, Tensor):
-        from .arith import minimum
-        return minimum(a, dim)
-    return _extreme_dim(a, dim, keepdim, "min")
+        return input.minimum(dim)
+    return _extreme_dim(input, dim, keepdim, "min")
 
 
-def arg_extreme(a: Tensor, dim, keepdim: bool, op: str) -> Tensor:
+@op(out=True)
+def argmax(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+    """int64 index of the largest element (of the flattened input when dim is None)."""
+    return _arg_extreme(input, dim, keepdim, "argmax")
+
+
+@op(out=True)
+def argmin(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+    """int64 index of the smallest element (of the flattened input when dim is None)."""
+    return _arg_extreme(input, dim, keepdim, "argmin")
+
+
+def _arg_extreme(a: Tensor, dim, keepdim: bool, op: str) -> Tensor:
     """argmax/argmin: over the flattened tensor when dim is None."""
     be = a._backend
     if dim is None and a.numel() == 0:
@@ -499,21 +555,35 @@ def arg_extreme(a: Tensor, dim, keepdim: bool, op: str) -> Tensor:
         out = be.arg_reduce(op, be.reshape(a._data, (-1,)), 0, False)
         if keepdim:
             out = be.reshape(out, (1,) * a.dim())
-        return Tensor._wrap(out)
+        return Tensor._wrap(out, be)
     d = wrap_dim(dim, a.dim())
     if a.dim() == 0:
-        return Tensor._wrap(be.full((), 0, dtypes.int64))
-    return Tensor._wrap(be.arg_reduce(op, a._data, d, keepdim))
+        return Tensor._wrap(be.full((), 0, dtypes.int64), be)
+    return Tensor._wrap(be.arg_reduce(op, a._data, d, keepdim), be)
 
 
-def logsumexp(a: Tensor, dim, keepdim=False) -> Tensor:
-    return LogsumexpBackward0.apply(a, wrap_dims(dim, a.dim()), keepdim)
+@op(out=True)
+def logsumexp(input: Tensor, dim, keepdim: bool = False) -> Tensor:
+    """log(sum(exp(input))) over dim, computed stably."""
+    return LogsumexpBackward0.apply(input, wrap_dims(dim, input.dim()), keepdim)
 
 
-def all_any(a: Tensor, op: str, dim=None, keepdim=False) -> Tensor:
+def _truth(a: Tensor, name: str, dim, keepdim: bool) -> Tensor:
     """all/any: bool results (computed on the truth values of any dtype)."""
     dims = None if dim is None else wrap_dims(dim, a.dim())
-    return Tensor._wrap(a._backend.reduce(op, a._data, dims, keepdim if dim is not None else False))
+    return Tensor._wrap(a._backend.reduce(name, a._data, dims, keepdim if dim is not None else False), a._backend)
+
+
+@op(out=True)
+def all(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:  # noqa: A001
+    """True where every element (over dim, or all) is non-zero."""
+    return _truth(input, "all", dim, keepdim)
+
+
+@op(out=True)
+def any(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:  # noqa: A001
+    """True where some element (over dim, or all) is non-zero."""
+    return _truth(input, "any", dim, keepdim)
 
 
 class LinalgVectorNormBackward0(Function):
@@ -540,8 +610,7 @@ class LinalgVectorNormBackward0(Function):
     def backward(ctx, grad):
         (a,) = ctx.saved_tensors
         p, dims = ctx.p, ctx.dims
-        out = ctx.saved_output if not _enabled[0] else a.norm(p, dims, ctx.keepdim)
-        out = _keep(out, a.shape, dims, ctx.keepdim)
+        out = _keep(ctx.saved_output, a.shape, dims, ctx.keepdim)
         g = _expand_back(grad, a.shape, dims, ctx.keepdim)
         if p == 1:
             return g * a.sign(), None, None, None
@@ -552,7 +621,10 @@ class LinalgVectorNormBackward0(Function):
         return (g * scale).masked_fill(out == 0, 0), None, None, None
 
 
-def norm(a: Tensor, p="fro", dim=None, keepdim=False) -> Tensor:
+@op(out=True)
+def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False) -> Tensor:
+    """The vector p-norm (2 by default) over dim, or over all elements."""
+    a = input
     if not a.dtype.is_floating_point:
         raise RuntimeError(
             f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got {a.dtype.legacy_name}")

@@ -6,10 +6,13 @@ import re
 
 import numpy as np
 
-from ... import dtypes
-from ...tensor import Tensor
-from ..function import Function
-from ._common import check_number, same_device, wrap_dim
+from .. import dtypes
+from .._declare import method, op
+from ..autograd.function import Function
+from ..tensor import Tensor
+from ._common import broadcast_error, check_number, same_device, wrap_dim
+from .inplace import _check_writable, check_inplace, commit_inplace
+from .shape import stack
 
 
 def _index_error(e: IndexError) -> IndexError:
@@ -109,10 +112,14 @@ class _BasicIndexBase(Function):
     """a[index] with ints, slices, None and Ellipsis: a view; backward writes into zeros."""
 
     is_view = True
+    tensor_inputs = 1
 
     @staticmethod
-    def forward(ctx, a, index):
-        ctx.shape, ctx.index = a.shape, index
+    def setup_context(ctx, inputs, output):
+        ctx.shape, ctx.index = inputs[0].shape, inputs[1]
+
+    @staticmethod
+    def forward(a, index):
         try:
             return a._backend.getitem(a._data, index)
         except IndexError as e:
@@ -184,7 +191,11 @@ class IndexAccumulate(Function):
         return grad[ctx.index], None, None
 
 
-def getitem(a: Tensor, index) -> Tensor:
+@method(name="__getitem__")
+def getitem(self, index) -> Tensor:
+    """self[index]: ints, slices, None and Ellipsis give a view; integer or bool tensors (or
+    lists) a copy, with NumPy's advanced-indexing rules."""
+    a = self
     basic, advanced, name = convert_index(a, index)
     if advanced is None:
         return _BASIC[name].apply(a, basic)
@@ -228,8 +239,10 @@ def _setitem_error(target_shape, value) -> RuntimeError:
         f"of shape {list(target_shape)}")
 
 
-def setitem(a: Tensor, index, value) -> None:
-    from .inplace import _check_writable, check_inplace, commit_inplace
+@method(name="__setitem__")
+def setitem(self, index, value) -> None:
+    """self[index] = value (a tensor broadcast to the indexed region, or a number), in place."""
+    a = self
     basic, advanced, _ = convert_index(a, index)
     if isinstance(value, Tensor):
         same_device(a, value)
@@ -299,7 +312,10 @@ def _check_index_tensor(a: Tensor, dim: int, index: Tensor, name: str) -> int:
     return d
 
 
-def gather(a: Tensor, dim: int, index: Tensor) -> Tensor:
+@op(out=True)
+def gather(input: Tensor, dim: int, index: Tensor) -> Tensor:
+    """out[i][j] = input[index[i][j]][j] along dim (index: int64, same number of dims)."""
+    a = input
     d = _check_index_tensor(a, dim, index, "gather")
     n = a.shape[d] if a.dim() else 1
     if index.numel() and (int(index._data.max()) >= n or int(index._data.min()) < -n):
@@ -307,7 +323,10 @@ def gather(a: Tensor, dim: int, index: Tensor) -> Tensor:
     return GatherBackward0.apply(a, d, index)
 
 
-def scatter_add(a: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
+@op(inplace=True, out=True)
+def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
+    """input with src added at index along dim; repeated indices accumulate."""
+    a = input
     d = _check_index_tensor(a, dim, index, "scatter_add")
     if src.dtype is not a.dtype:
         raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
@@ -326,7 +345,10 @@ class MaskedFillBackward0(Function):
         return grad.masked_fill(mask, 0), None, None
 
 
-def masked_fill(a: Tensor, mask: Tensor, value) -> Tensor:
+@op(inplace=True)
+def masked_fill(input: Tensor, mask: Tensor, value) -> Tensor:
+    """input with value wherever the bool mask (broadcast to input's shape) is True."""
+    a = input
     if not isinstance(mask, Tensor) or mask.dtype is not dtypes.bool:
         got = mask.dtype if isinstance(mask, Tensor) else type(mask).__name__
         raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype {got}")
@@ -339,11 +361,23 @@ def masked_fill(a: Tensor, mask: Tensor, value) -> Tensor:
     try:
         return MaskedFillBackward0.apply(a, mask, value)
     except ValueError:
-        from ._common import broadcast_error
         raise broadcast_error(a.shape, mask.shape) from None
 
 
-def narrow(a: Tensor, dim: int, start: int, length: int, name: str = "SliceBackward0") -> Tensor:
+@op
+def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
+    """A view of length elements along dim, from start."""
+    return _narrow(input, dim, int(start), int(length))
+
+
+@op
+def select(input: Tensor, dim: int, index: int) -> Tensor:
+    """The slice at index along dim, that dim removed (a view)."""
+    d = wrap_dim(dim, input.dim())
+    return getitem(input, (slice(None),) * d + (index,))
+
+
+def _narrow(a: Tensor, dim: int, start: int, length: int, name: str = "SliceBackward0") -> Tensor:
     d = wrap_dim(dim, a.dim())
     size = a.shape[d]
     if start < 0:
@@ -354,7 +388,10 @@ def narrow(a: Tensor, dim: int, start: int, length: int, name: str = "SliceBackw
     return _BASIC[name].apply(a, idx)
 
 
-def split(a: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
+@op
+def split(tensor: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
+    """A tuple of views along dim: pieces of split_size_or_sections (an int, or a list of sizes)."""
+    a = tensor
     d = wrap_dim(dim, a.dim())
     size = a.shape[d]
     if isinstance(split_size_or_sections, int):
@@ -371,7 +408,7 @@ def split(a: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
     name = "SplitBackward0" if isinstance(split_size_or_sections, int) else "SplitWithSizesBackward0"
     out, start = [], 0
     for n in sections:
-        out.append(_numbered(narrow(a, d, start, n, name), len(out)))
+        out.append(_numbered(_narrow(a, d, start, n, name), len(out)))
         start += n
     return tuple(out)
 
@@ -384,16 +421,34 @@ def _numbered(t: Tensor, output_nr: int) -> Tensor:
     return t
 
 
-def chunk(a: Tensor, chunks: int, dim: int = 0) -> tuple:
+@op
+def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:
+    """A tuple of at most chunks views of equal size (the last may be smaller) along dim."""
+    a = input
     if chunks <= 0:
         raise RuntimeError("chunk expects `chunks` to be greater than 0, got: " + str(chunks))
     d = wrap_dim(dim, a.dim())
     size = a.shape[d]
     if size == 0:
-        return tuple(_numbered(narrow(a, d, 0, 0, "SplitWithSizesBackward0"), i) for i in range(chunks))
+        return tuple(_numbered(_narrow(a, d, 0, 0, "SplitWithSizesBackward0"), i) for i in range(chunks))
     return split(a, -(-size // chunks), d)
 
 
-def unbind(a: Tensor, dim: int = 0) -> tuple:
-    d = wrap_dim(dim, a.dim())
-    return tuple(_numbered(UnbindBackward0.apply(a, (slice(None),) * d + (i,)), i) for i in range(a.shape[d]))
+@op
+def unbind(input: Tensor, dim: int = 0) -> tuple:
+    """A tuple of the slices along dim, that dim removed."""
+    d = wrap_dim(dim, input.dim())
+    return tuple(_numbered(UnbindBackward0.apply(input, (slice(None),) * d + (i,)), i)
+                 for i in range(input.shape[d]))
+
+
+@op
+def nonzero(input: Tensor, *, as_tuple: bool = False):
+    """Indices of the non-zero elements: an (n, ndim) int64 tensor, or one tensor per dim."""
+    be = input._backend
+    parts = [Tensor._wrap(be.astype(i, dtypes.int64), be) for i in be.nonzero(input._data)]
+    if as_tuple:
+        return tuple(parts)
+    if not parts:
+        return Tensor._wrap(be.zeros((int(bool(input.item())) if input.numel() == 1 else 0, 0), dtypes.int64), be)
+    return stack(parts, 1)

@@ -5,11 +5,14 @@ import numbers
 
 import numpy as np
 
-from ... import dtypes
-from ...dtypes import promote_types, result_dtype, scalar_dtype
-from ...tensor import Tensor
+from .. import dtypes
+from .._size import wrap_dim, wrap_dims  # noqa: F401 - the ops import them from here
+from ..dtypes import promote_types, result_dtype, scalar_dtype
+from ..tensor import Tensor
 
 NUMBER_TYPES = (numbers.Number, np.bool_)
+# The Python and NumPy scalar types an op accepts where it accepts a number.
+NUMBER = (bool, int, float, np.bool_, np.integer, np.floating)
 
 
 def is_number(x) -> bool:
@@ -18,7 +21,7 @@ def is_number(x) -> bool:
 
 def check_number(x, what: str = "other"):
     """A Python number operand, or TypeError naming what was passed instead."""
-    if isinstance(x, (bool, int, float, np.bool_, np.integer, np.floating)):
+    if isinstance(x, NUMBER):
         return x
     if isinstance(x, complex):
         raise TypeError("minitorch does not support complex numbers")
@@ -82,40 +85,15 @@ def broadcast_shapes(*shapes) -> tuple:
     return result
 
 
-def wrap_dim(dim: int, ndim: int) -> int:
-    """A dim in range(ndim) from a possibly negative one, or PyTorch's IndexError."""
-    if dim.__class__ is int and 0 <= dim < ndim:
-        return dim
-    if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool):
-        raise TypeError(f"dim must be an int, got {type(dim).__name__}")
-    n = max(ndim, 1)
-    if dim < -n or dim >= n:
-        raise IndexError(
-            f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
-    return dim + n if dim < 0 else dim
-
-
-def wrap_dims(dim, ndim: int) -> tuple:
-    """A sorted tuple of dims from None (all), an int, or a sequence; duplicates rejected."""
-    if dim is None:
-        return tuple(range(ndim))
-    if dim.__class__ is int and 0 <= dim < ndim:
-        return (dim,)
-    if isinstance(dim, (int, np.integer)) and not isinstance(dim, bool):
-        d = wrap_dim(dim, ndim)
-        return (d,) if ndim else ()
-    dims = tuple(wrap_dim(d, ndim) for d in dim)
-    if not dims and ndim:
-        return tuple(range(ndim))  # an empty dim list reduces everything, as in PyTorch
-    if len(set(dims)) != len(dims):
-        raise RuntimeError(f"dim {dims} appears multiple times in the list of dims")
-    if ndim == 0:
-        return ()
-    return tuple(sorted(dims))
-
-
 def scalar_tensor(value, like: Tensor, dtype=None) -> Tensor:
     """A Python number as a 0-d tensor on like's device (of dtype, or typed as PyTorch types the number)."""
     check_number(value)
     dtype = dtype or scalar_dtype(value)
     return Tensor._wrap(like._backend.full((), value, dtype), like._backend)
+
+
+def check_tensor(x, name: str, arg: str = "input", position: int = 1) -> Tensor:
+    """x, or PyTorch's TypeError for a function given something else than a tensor."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{name}(): argument '{arg}' (position {position}) must be Tensor, not {type(x).__name__}")
+    return x

@@ -6,10 +6,11 @@ only rearranges the gradient.
 """
 from __future__ import annotations
 
-from ... import dtypes
-from ...tensor import Tensor
-from ..function import Function
-from ..grad_mode import _enabled
+from .. import dtypes
+from .._declare import function, method, op, tensor_property
+from .._size import sizes as _sizes
+from ..autograd.function import Function
+from ..tensor import Tensor
 from ._common import wrap_dim
 
 
@@ -36,12 +37,18 @@ def infer_shape(shape, numel: int) -> tuple:
     return shape
 
 
+def _keep_input_shape(ctx, inputs, output) -> None:
+    """setup_context of the ops whose backward needs only the input's shape."""
+    ctx.shape = inputs[0].shape
+
+
 class ViewBackward0(Function):
     is_view = True
+    tensor_inputs = 1
+    setup_context = staticmethod(_keep_input_shape)
 
     @staticmethod
-    def forward(ctx, a, shape):
-        ctx.shape = a.shape
+    def forward(a, shape):
         out = a._backend.view(a._data, shape)
         if out is None:
             raise RuntimeError(
@@ -57,9 +64,11 @@ class ViewBackward0(Function):
 class UnsafeViewBackward0(Function):
     """reshape of a layout that no view can express: a copy with the new shape."""
 
+    tensor_inputs = 1
+    setup_context = staticmethod(_keep_input_shape)
+
     @staticmethod
-    def forward(ctx, a, shape):
-        ctx.shape = a.shape
+    def forward(a, shape):
         return a._backend.reshape(a._backend.contiguous(a._data), shape)
 
     @staticmethod
@@ -67,24 +76,73 @@ class UnsafeViewBackward0(Function):
         return grad.reshape(ctx.shape), None
 
 
-def view(a: Tensor, shape) -> Tensor:
-    return ViewBackward0.apply(a, infer_shape(shape, a.numel()))
+@method
+def view(self, *shape) -> Tensor:
+    """A view with a new shape (one dim may be -1); RuntimeError when the layout needs a copy."""
+    if len(shape) == 1 and isinstance(shape[0], dtypes.dtype):
+        raise NotImplementedError("view(dtype) is not supported; use .to(dtype)")
+    return ViewBackward0.apply(self, infer_shape(_sizes(shape), self.numel()))
 
 
-def reshape(a: Tensor, shape) -> Tensor:
-    shape = infer_shape(shape, a.numel())
-    if a._backend.view(a._data, shape) is not None:
-        return ViewBackward0.apply(a, shape)
-    return UnsafeViewBackward0.apply(a, shape)
+@method
+def view_as(self, other) -> Tensor:
+    """A view with other's shape."""
+    return ViewBackward0.apply(self, infer_shape(other.shape, self.numel()))
+
+
+@op
+def reshape(input: Tensor, *shape) -> Tensor:
+    """input with a new shape (a view when the layout allows, else a copy); one dim may be -1."""
+    shape = infer_shape(_sizes(shape), input.numel())
+    if input._backend.view(input._data, shape) is not None:
+        return ViewBackward0.apply(input, shape)
+    return UnsafeViewBackward0.apply(input, shape)
+
+
+@method
+def reshape_as(self, other) -> Tensor:
+    """self reshaped to other's shape."""
+    return reshape(self, other.shape)
+
+
+@op
+def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    """Dims start_dim..end_dim folded into one."""
+    n = input.dim()
+    if n == 0:
+        return reshape(input, (1,))
+    s = wrap_dim(start_dim, n)
+    e = wrap_dim(end_dim, n)
+    if s > e:
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    if s == e:
+        return input
+    shape = tuple(input.shape)
+    folded = 1
+    for size in shape[s:e + 1]:
+        folded *= size
+    return reshape(input, shape[:s] + (folded,) + shape[e + 1:])
+
+
+@op
+def unflatten(input: Tensor, dim: int, sizes) -> Tensor:
+    """Dim dim split into sizes (one may be -1)."""
+    d = wrap_dim(dim, input.dim())
+    shape = tuple(input.shape)
+    return view(input, shape[:d] + tuple(sizes) + shape[d + 1:])
 
 
 class PermuteBackward0(Function):
     is_view = True
+    tensor_inputs = 1
 
     @staticmethod
-    def forward(ctx, a, dims):
-        ctx.dims = dims
+    def forward(a, dims):
         return a._backend.permute(a._data, dims)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        ctx.dims = inputs[1]
 
     @staticmethod
     def backward(ctx, grad):
@@ -94,7 +152,13 @@ class PermuteBackward0(Function):
         return grad.permute(inverse), None
 
 
-def permute(a: Tensor, dims) -> Tensor:
+@op
+def permute(input: Tensor, *dims) -> Tensor:
+    """A view with the dims reordered: output dim i is input dim dims[i]."""
+    if not dims:
+        raise TypeError('permute() missing 1 required positional arguments: "dims"')
+    a = input
+    dims = _sizes(dims)
     n = a.dim()
     if len(dims) != n:
         raise RuntimeError(
@@ -109,10 +173,14 @@ def permute(a: Tensor, dims) -> Tensor:
 
 class TransposeBackward0(Function):
     is_view = True
+    tensor_inputs = 1
 
     @staticmethod
-    def forward(ctx, a, dim0, dim1):
-        ctx.dims = (dim0, dim1)
+    def setup_context(ctx, inputs, output):
+        ctx.dims = inputs[1:]
+
+    @staticmethod
+    def forward(a, dim0, dim1):
         order = list(range(a.dim()))
         order[dim0], order[dim1] = order[dim1], order[dim0]
         return a._backend.permute(a._data, order)
@@ -124,9 +192,14 @@ class TransposeBackward0(Function):
 
 class TBackward0(Function):
     is_view = True
+    tensor_inputs = 1
 
     @staticmethod
-    def forward(ctx, a):
+    def setup_context(ctx, inputs, output):
+        pass
+
+    @staticmethod
+    def forward(a):
         if a.dim() > 2:
             raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {a.dim()}D")
         return a._backend.permute(a._data, tuple(reversed(range(a.dim()))))
@@ -136,22 +209,58 @@ class TBackward0(Function):
         return grad.t()
 
 
-def transpose(a: Tensor, dim0: int, dim1: int) -> Tensor:
-    n = a.dim()
+@op(aliases=("swapaxes", "swapdims"))
+def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
+    """A view with dim0 and dim1 swapped."""
+    n = input.dim()
     if n == 0:
         wrap_dim(dim0, 0), wrap_dim(dim1, 0)
-        return ViewBackward0.apply(a, ())
-    return TransposeBackward0.apply(a, wrap_dim(dim0, n), wrap_dim(dim1, n))
+        return ViewBackward0.apply(input, ())
+    return TransposeBackward0.apply(input, wrap_dim(dim0, n), wrap_dim(dim1, n))
+
+
+@op
+def t(input: Tensor) -> Tensor:
+    """The transpose of a matrix (0-d and 1-d inputs are returned as they are)."""
+    return TBackward0.apply(input)
+
+
+@tensor_property
+def T(self) -> Tensor:  # noqa: N802
+    """The tensor with its dims reversed."""
+    return PermuteBackward0.apply(self, tuple(reversed(range(self.dim()))))
+
+
+@tensor_property
+def mT(self) -> Tensor:  # noqa: N802
+    """The last two dims swapped (a batch of matrices transposed)."""
+    return transpose(self, -2, -1)
+
+
+@op(aliases=("moveaxis",))
+def movedim(input: Tensor, source, destination) -> Tensor:
+    """Move dims from source positions to destination positions (a view)."""
+    n = input.dim()
+    src = [wrap_dim(d, n) for d in ((source,) if isinstance(source, int) else source)]
+    dst = [wrap_dim(d, n) for d in ((destination,) if isinstance(destination, int) else destination)]
+    if len(src) != len(dst):
+        raise RuntimeError(f"movedim: Invalid source or destination dims: source ({list(src)} dims) "
+                           f"should contain the same number of dims as destination ({list(dst)} dims)")
+    order = [d for d in range(n) if d not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return permute(input, *order)
 
 
 class _Reshaping(Function):
     """A view that only inserts or removes size-1 dims; backward reshapes back."""
 
     is_view = True
+    tensor_inputs = 1
+    setup_context = staticmethod(_keep_input_shape)
 
     @staticmethod
-    def forward(ctx, a, shape):
-        ctx.shape = a.shape
+    def forward(a, shape):
         return a._backend.view(a._data, shape)
 
     @staticmethod
@@ -175,7 +284,10 @@ class UnsqueezeBackward0(_Reshaping):
     pass
 
 
-def squeeze(a: Tensor, dim=None) -> Tensor:
+@op
+def squeeze(input: Tensor, dim=None) -> Tensor:
+    """input without its size-1 dims (or only dim, when given)."""
+    a = input
     shape = a.shape
     if dim is None:
         return SqueezeBackward0.apply(a, tuple(s for s in shape if s != 1))
@@ -188,18 +300,21 @@ def squeeze(a: Tensor, dim=None) -> Tensor:
     return SqueezeBackward1.apply(a, tuple(s for i, s in enumerate(shape) if not (i == d and s == 1)))
 
 
-def unsqueeze(a: Tensor, dim: int) -> Tensor:
-    d = wrap_dim(dim, a.dim() + 1)
-    shape = tuple(a.shape)
-    return UnsqueezeBackward0.apply(a, shape[:d] + (1,) + shape[d:])
+@op
+def unsqueeze(input: Tensor, dim: int) -> Tensor:
+    """A view with a size-1 dim inserted at dim."""
+    d = wrap_dim(dim, input.dim() + 1)
+    shape = tuple(input.shape)
+    return UnsqueezeBackward0.apply(input, shape[:d] + (1,) + shape[d:])
 
 
 class ExpandBackward0(Function):
     is_view = True
+    tensor_inputs = 1
+    setup_context = staticmethod(_keep_input_shape)
 
     @staticmethod
-    def forward(ctx, a, shape):
-        ctx.shape = a.shape
+    def forward(a, shape):
         return a._backend.expand(a._data, shape)
 
     @staticmethod
@@ -207,8 +322,13 @@ class ExpandBackward0(Function):
         return grad.sum_to_size(ctx.shape), None
 
 
-def expand(a: Tensor, sizes) -> Tensor:
-    sizes = tuple(int(s) for s in sizes)
+@method
+def expand(self, *sizes) -> Tensor:
+    """A view with size-1 dims repeated to sizes (-1 keeps a dim); new leading dims allowed."""
+    if not sizes:
+        raise TypeError('expand() missing 1 required positional arguments: "size"')
+    a = self
+    sizes = _sizes(sizes)
     shape = tuple(a.shape)
     if len(sizes) < len(shape):
         raise RuntimeError(
@@ -237,9 +357,23 @@ def expand(a: Tensor, sizes) -> Tensor:
     return ExpandBackward0.apply(a, tuple(out))
 
 
-def sum_to_size(a: Tensor, shape) -> Tensor:
-    """Sum a broadcast tensor down to shape (the reverse of expand)."""
-    shape = tuple(shape)
+@method
+def expand_as(self, other) -> Tensor:
+    """A view expanded to other's shape."""
+    return expand(self, other.shape)
+
+
+@op
+def broadcast_to(input: Tensor, size) -> Tensor:
+    """A view of input expanded to size."""
+    return expand(input, size)
+
+
+@method
+def sum_to_size(self, *size) -> Tensor:
+    """Sum a broadcast tensor down to size (the reverse of expand)."""
+    a = self
+    shape = _sizes(size)
     if tuple(a.shape) == shape:
         return a
     lead = a.dim() - len(shape)
@@ -250,9 +384,15 @@ def sum_to_size(a: Tensor, shape) -> Tensor:
 
 
 class CloneBackward0(Function):
+    tensor_inputs = 1
+
     @staticmethod
-    def forward(ctx, a):
+    def forward(a):
         return a._backend.copy(a._data)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        pass
 
     @staticmethod
     def backward(ctx, grad):
@@ -262,10 +402,15 @@ class CloneBackward0(Function):
 class ToCopyBackward0(Function):
     """A conversion to another dtype; the gradient converts back."""
 
+    tensor_inputs = 1
+
     @staticmethod
-    def forward(ctx, a, dtype):
-        ctx.dtype = a.dtype
+    def forward(a, dtype):
         return a._backend.astype(a._data, dtype)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        ctx.dtype = inputs[0].dtype
 
     @staticmethod
     def backward(ctx, grad):
@@ -273,6 +418,7 @@ class ToCopyBackward0(Function):
 
 
 def to_dtype(a: Tensor, dtype, copy: bool = False) -> Tensor:
+    """a as dtype (a itself unless it has another dtype or copy is asked for)."""
     if dtype is a.dtype and not copy:
         return a
     if dtype is a.dtype:
@@ -280,36 +426,66 @@ def to_dtype(a: Tensor, dtype, copy: bool = False) -> Tensor:
     return ToCopyBackward0.apply(a, dtype)
 
 
+@op
+def clone(input: Tensor, *, memory_format=None) -> Tensor:
+    """A copy in new memory (gradients flow back to input)."""
+    return CloneBackward0.apply(input)
+
+
+@method
+def contiguous(self, memory_format=None) -> Tensor:
+    """self when its elements are in row-major order without gaps, else a contiguous copy."""
+    return self if self.is_contiguous() else CloneBackward0.apply(self)
+
+
 class CatBackward0(Function):
+    """apply(*tensors, dim, dtype): the tensors joined along dim (tensors first, so that the
+    output's device is the first tensor's and apply looks for gradients there first)."""
+
+    tensor_inputs = -2
+
     @staticmethod
-    def forward(ctx, dim, dtype, *tensors):
-        ctx.sizes = [t._data.shape[dim] for t in tensors]
-        ctx.dim = dim
+    def forward(*args):
+        tensors, dim, dtype = args[:-2], args[-2], args[-1]
         return tensors[0]._backend.concatenate([t._data for t in tensors], dim, dtype)
 
     @staticmethod
+    def setup_context(ctx, inputs, output):
+        dim = ctx.dim = inputs[-2]
+        ctx.sizes = [t._data.shape[dim] for t in inputs[:-2]]
+
+    @staticmethod
     def backward(ctx, grad):
-        grads, start = [None, None], 0
+        grads, start = [], 0
         for n in ctx.sizes:
             grads.append(grad.narrow(ctx.dim, start, n))
             start += n
-        return tuple(grads)
+        return tuple(grads) + (None, None)
 
 
-def _check_list(tensors, name: str) -> list:
+def _check_list(tensors, name: str) -> tuple[list, bool]:
+    """tensors as a list, checked (tensors, on one device), and whether all of them have the
+    first one's number of dims and dtype (then NumPy's own checks of cat suffice)."""
     if isinstance(tensors, Tensor) or not isinstance(tensors, (list, tuple)):
         raise TypeError(f"{name}(): argument 'tensors' must be tuple of Tensors, not {type(tensors).__name__}")
-    tensors = list(tensors)
     if not tensors:
         raise ValueError(f"torch.{name}(): expected a non-empty list of Tensors")
+    first = tensors[0]
+    if not isinstance(first, Tensor):
+        raise TypeError(f"expected Tensor as element 0 in argument 0, but got {type(first).__name__}")
+    be, ndim, dtype = first._backend, first._data.ndim, first._data.dtype
+    uniform = True
     for i, t in enumerate(tensors):
         if not isinstance(t, Tensor):
             raise TypeError(f"expected Tensor as element {i} in argument 0, but got {type(t).__name__}")
-        if t._backend is not tensors[0]._backend:
+        if t._backend is not be:
             raise RuntimeError(
                 f"Expected all tensors to be on the same device, but found at least two devices, "
-                f"{tensors[0].device} and {t.device}!")
-    return tensors
+                f"{first.device} and {t.device}!")
+        data = t._data
+        if data.ndim != ndim or data.dtype is not dtype:
+            uniform = False
+    return list(tensors), uniform
 
 
 def _promote_all(tensors):
@@ -319,16 +495,15 @@ def _promote_all(tensors):
     return dtype
 
 
+@function(out=True, aliases=("concat", "concatenate"))
 def cat(tensors, dim: int = 0) -> Tensor:
-    tensors = _check_list(tensors, "cat")
+    """Tensors of the same shape except in dim, joined along dim."""
+    tensors, uniform = _check_list(tensors, "cat")
     ref = tensors[0]
-    if ref.dim() and all(t._data.ndim == ref._data.ndim and t._data.dtype is ref._data.dtype for t in tensors):
+    if uniform and ref._data.ndim:
         # The common case: NumPy's own checks suffice; PyTorch's messages only on failure.
         try:
-            if _enabled[0] and any(t._requires_grad for t in tensors):
-                return CatBackward0.apply(wrap_dim(dim, ref.dim()), ref.dtype, *tensors)
-            be = ref._backend  # no graph to record: the op-table call alone
-            return Tensor._wrap(be.concatenate([t._data for t in tensors], wrap_dim(dim, ref.dim()), ref.dtype), be)
+            return CatBackward0.apply(*tensors, wrap_dim(dim, ref._data.ndim), ref.dtype)
         except ValueError:
             pass
     if ref.dim() == 0:
@@ -343,22 +518,32 @@ def cat(tensors, dim: int = 0) -> Tensor:
                 raise RuntimeError(
                     f"Sizes of tensors must match except in dimension {d}. Expected size "
                     f"{ref.shape[k]} but got size {t.shape[k]} for tensor number {i} in the list.")
-    return CatBackward0.apply(d, _promote_all(tensors), *tensors)
+    return CatBackward0.apply(*tensors, d, _promote_all(tensors))
 
 
 class StackBackward0(Function):
+    """apply(*tensors, dim, dtype): the tensors stacked along a new dim (tensors first, as cat)."""
+
+    tensor_inputs = -2
+
     @staticmethod
-    def forward(ctx, dim, dtype, *tensors):
-        ctx.dim = dim
+    def forward(*args):
+        tensors, dim, dtype = args[:-2], args[-2], args[-1]
         return tensors[0]._backend.stack([t._data for t in tensors], dim, dtype)
 
     @staticmethod
+    def setup_context(ctx, inputs, output):
+        ctx.dim = inputs[-2]
+
+    @staticmethod
     def backward(ctx, grad):
-        return (None, None) + tuple(grad.unbind(ctx.dim))
+        return tuple(grad.unbind(ctx.dim)) + (None, None)
 
 
+@function(out=True)
 def stack(tensors, dim: int = 0) -> Tensor:
-    tensors = _check_list(tensors, "stack")
+    """Tensors of one shape, stacked along a new dim."""
+    tensors, _ = _check_list(tensors, "stack")
     ref = tensors[0]
     d = wrap_dim(dim, ref.dim() + 1)
     for i, t in enumerate(tensors):
@@ -366,7 +551,7 @@ def stack(tensors, dim: int = 0) -> Tensor:
             raise RuntimeError(
                 f"stack expects each tensor to be equal size, but got {list(ref.shape)} at entry 0 "
                 f"and {list(t.shape)} at entry {i}")
-    return StackBackward0.apply(d, _promote_all(tensors), *tensors)
+    return StackBackward0.apply(*tensors, d, _promote_all(tensors))
 
 
 class RepeatBackward0(Function):
@@ -390,8 +575,11 @@ class RepeatBackward0(Function):
         return g.reshape(ctx.shape), None
 
 
-def repeat(a: Tensor, reps) -> Tensor:
-    reps = tuple(reps)
+@method
+def repeat(self, *sizes) -> Tensor:
+    """Tile the tensor sizes[i] times along each dim."""
+    a = self
+    reps = _sizes(sizes)
     if len(reps) < a.dim():
         raise RuntimeError(
             "Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor")
@@ -413,8 +601,11 @@ class FlipBackward0(Function):
         return grad.flip(ctx.dims), None
 
 
-def flip(a: Tensor, dims) -> Tensor:
-    dims = tuple(wrap_dim(d, a.dim()) for d in dims)
+@op
+def flip(input: Tensor, *dims) -> Tensor:
+    """A copy with the order of elements reversed along dims."""
+    a = input
+    dims = tuple(wrap_dim(d, a.dim()) for d in _sizes(dims))
     if len(set(dims)) != len(dims):
         raise RuntimeError(f"dims has duplicates, original flip dims size={len(dims)}, but unique flip dims size={len(set(dims))}")
     return FlipBackward0.apply(a, dims)

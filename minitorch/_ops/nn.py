@@ -1,0 +1,157 @@
+"""The layers' own ops: linear (one addmm node), dropout (one fused pass), embedding,
+one_hot: the nn.functional forms, named as PyTorch names their nodes."""
+from __future__ import annotations
+
+from .. import dtypes
+from .. import random
+from .._creation import arange
+from .._declare import functional
+from ..autograd.function import Function, kernel
+from ..tensor import Tensor
+from ._common import same_device
+from .index import IndexAccumulate
+
+
+class AddmmBackward0(Function):
+    """bias + x @ weight^T (nn.Linear) in one node: the product on BLAS, the bias added in place."""
+
+    @staticmethod
+    def forward(ctx, bias, x, weight):
+        ctx.save_for_backward(x, weight)
+        ctx.bias_needs_grad = bias._requires_grad
+        be = x._backend
+        out = be.matmul(x._data, be.permute(weight._data, (1, 0)))
+        be.inplace("add", out, bias._data)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, weight = ctx.saved_tensors
+        grad_bias = grad.sum(0) if ctx.bias_needs_grad else None
+        grad_x = grad.mm(weight) if x._requires_grad else None
+        grad_w = grad.t().mm(x) if weight._requires_grad else None
+        return grad_bias, grad_x, grad_w
+
+
+@functional
+def linear(input: Tensor, weight: Tensor, bias=None) -> Tensor:
+    """input (*, in_features) @ weight^T (out_features, in_features) + bias (out_features)."""
+    if input.dim() == 0 or weight.dim() not in (1, 2):
+        raise RuntimeError(f"both arguments to linear need to be at least 1D, but they are "
+                           f"{input.dim()}D and {weight.dim()}D")
+    if input.shape[-1] != weight.shape[-1]:
+        rows = input.numel() // input.shape[-1] if input.shape[-1] else 0
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{input.shape[-1]} and "
+                           f"{weight.shape[-1]}x{weight.shape[0] if weight.dim() == 2 else 1})")
+    if weight.dim() == 2 and input.dim() >= 2 and bias is not None and input.dtype is weight.dtype is bias.dtype:
+        same_device(input, weight)
+        if input.dim() == 2:
+            return AddmmBackward0.apply(bias, input, weight)
+        # Batch dims fold into rows: one product on BLAS, then a view back (as PyTorch does).
+        rows = input.reshape(-1, input.shape[-1])
+        return AddmmBackward0.apply(bias, rows, weight).view(*input.shape[:-1], weight.shape[0])
+    out = input.matmul(weight.t())
+    return out + bias if bias is not None else out
+
+
+class MulBackward0(Function):
+    """Dropout: x * mask / (1 - p) fused in one pass (PyTorch shows this node as MulBackward0)."""
+
+    fused = kernel("masked_scale", "mask", "scale")
+
+    @staticmethod
+    def forward(ctx, a, uniform, p):
+        # torch: noise = bernoulli_(1 - p) (kept where a float64 uniform < 1 - p), then
+        # noise.div_(1 - p) in a's dtype, so the scale is rounded as dtype(1) / dtype(1 - p)
+        scale = float(a.dtype.np.type(1) / a.dtype.np.type(1.0 - p))
+        out, mask = a._backend.dropout(a._data, uniform, 1.0 - p, scale)
+        ctx.mask, ctx.scale = mask, scale
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * Tensor._wrap(ctx.mask, grad._backend) * ctx.scale, None, None
+
+
+@functional
+def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
+    """Zero each element with probability p and scale the rest by 1 / (1 - p) (identity when not training)."""
+    return _dropout(input, p, training, inplace)
+
+
+def _dropout(a: Tensor, p: float, training: bool, inplace: bool, generator=None) -> Tensor:
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0.0:
+        return a
+    if p == 1.0:
+        out = a * 0
+    else:
+        if a._backend.name == "cuda":  # the device's own generator: the noise never leaves the GPU
+            if generator is not None:
+                raise RuntimeError("Expected a 'cuda' device type for generator but found 'cpu'")
+            uniform = a._backend.random_uniform(a.shape, dtypes.float64.np)
+        else:
+            uniform = random._uniform(a.shape, 0.0, 1.0, dtypes.float64, generator)
+        out = MulBackward0.apply(a, uniform, p)
+    if inplace:
+        return a.copy_(out)
+    return out
+
+
+class EmbeddingBackward0(Function):
+    """Rows of weight at integer indices; backward scatter-adds into the used rows."""
+
+    fused = kernel("embedding_backward", "saved", "num", "padding_idx")
+
+    @staticmethod
+    def forward(ctx, weight, indices, padding_idx):
+        ctx.save_for_backward(indices)
+        ctx.num, ctx.padding_idx = weight.shape[0], padding_idx
+        return weight._backend.getitem(weight._data, (indices._data,))
+
+    @staticmethod
+    def backward(ctx, grad):
+        (indices,) = ctx.saved_tensors
+        flat = indices.reshape(-1)
+        rows = grad.reshape(flat.shape[0], -1)
+        if ctx.padding_idx is not None:
+            rows = rows.masked_fill((flat == ctx.padding_idx).unsqueeze(1), 0)
+        return IndexAccumulate.apply(rows, (ctx.num, rows.shape[1]), (flat._data,)), None, None
+
+
+@functional
+def embedding(input: Tensor, weight: Tensor, padding_idx=None, max_norm=None, norm_type=2.0,
+              scale_grad_by_freq=False, sparse=False) -> Tensor:
+    """weight[input]: input any shape of int64/int32 indices, weight (num_embeddings, dim)."""
+    if not isinstance(input, Tensor) or input.dtype not in (dtypes.int64, dtypes.int32):
+        got = input.dtype if isinstance(input, Tensor) else type(input).__name__
+        raise RuntimeError(f"Expected tensor for argument #1 'indices' to have one of the following scalar "
+                           f"types: Long, Int; but got {got} instead (while checking arguments for embedding)")
+    if max_norm is not None or scale_grad_by_freq or sparse:
+        raise NotImplementedError("embedding: max_norm, scale_grad_by_freq and sparse are not supported")
+    n = weight.shape[0]
+    if input.numel() and (int(input._data.max()) >= n or int(input._data.min()) < 0):
+        raise IndexError("index out of range in self")
+    if padding_idx is not None and padding_idx < 0:
+        padding_idx += n
+    return EmbeddingBackward0.apply(weight, input, padding_idx)
+
+
+@functional
+def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
+    """int64 one-hot encoding: (*) class indices -> (*, num_classes)."""
+    if tensor.dtype is not dtypes.int64:
+        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    if num_classes == -1:
+        num_classes = int(tensor.max().item()) + 1 if tensor.numel() else 0
+    if tensor.numel() and (int(tensor.min().item()) < 0 or int(tensor.max().item()) >= num_classes):
+        raise RuntimeError("Class values must be smaller than num_classes." if tensor.numel() and
+                           int(tensor.min().item()) >= 0 else "Class values must be non-negative.")
+    return (tensor.unsqueeze(-1) == arange(num_classes, device=tensor.device)).long()
+
+
+@functional(name="flatten")
+def _f_flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    """Dims start_dim..end_dim of input folded into one."""
+    return input.flatten(start_dim, end_dim)

@@ -1,1 +1,0 @@
-"""The differentiable operations, one Function per PyTorch graph node."""

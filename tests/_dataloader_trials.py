@@ -46,6 +46,13 @@ class _Samples:
         lib = importlib.import_module(self.lib)
         time.sleep(self.delay)
         if i == self.die_at:
+            if self.action == "fork_then_SIGKILL":  # a process of its own keeps its fds open
+                child = os.fork()
+                if child == 0:
+                    time.sleep(30)
+                    os._exit(0)
+                os.write(self.pid_fd, f"{os.getpid()} {child}\n".encode())
+                os.kill(os.getpid(), signal.SIGKILL)
             os.write(self.pid_fd, f"{os.getpid()}\n".encode())
             if self.action.startswith("exit"):
                 os._exit(int(self.action[4:]))
@@ -170,7 +177,9 @@ def _dies_trial(spec: dict, report) -> None:
         batch_size=2, num_workers=2, collate_fn=_collate(spec["lib"]))
     messages = None
     try:
-        _consume(loader, [])
+        it = iter(loader)
+        report(workers=_worker_pids())  # for the driver to clean up after a hang
+        _consume(it, [])
     except RuntimeError as error:
         messages = _messages(error)
     ready, _, _ = select.select([pid_r], [], [], 1.0)
@@ -183,6 +192,7 @@ def _timeout_trial(spec: dict, report) -> None:
     loader = lib.utils.data.DataLoader(_Samples(spec["lib"], 8, delay=0.5), batch_size=2,
                                        num_workers=2, timeout=0.2, collate_fn=_collate(spec["lib"]))
     it = iter(loader)
+    report(workers=_worker_pids())
     messages = None
     try:
         next(it)
@@ -191,13 +201,40 @@ def _timeout_trial(spec: dict, report) -> None:
     report(messages=messages, children_at_end=_worker_pids() if spec["lib"] == "minitorch" else None)
 
 
+def _forked_then_killed_trial(spec: dict, report) -> None:
+    """A worker forks a process (which inherits, and holds open, the worker's end of its
+    sentinel and result pipe), then is killed: only the status check on an idle wait sees
+    it, every MP_STATUS_CHECK_INTERVAL (shortened here to 0.5 s)."""
+    lib = importlib.import_module(spec["lib"])
+    iterators = importlib.import_module(spec["lib"] + ".utils.data._iterators")
+    iterators.MP_STATUS_CHECK_INTERVAL = 0.5
+    pid_r, pid_w = os.pipe()
+    loader = lib.utils.data.DataLoader(
+        _Samples(spec["lib"], 16, delay=0.002, die_at=5, action="fork_then_SIGKILL", pid_fd=pid_w),
+        batch_size=2, num_workers=2)
+    messages = None
+    try:
+        it = iter(loader)
+        report(workers=_worker_pids())  # for the driver to clean up after a hang
+        _consume(it, [])
+    except RuntimeError as error:
+        messages = _messages(error)
+    ready, _, _ = select.select([pid_r], [], [], 1.0)
+    dying, grandchild = (int(pid) for pid in os.read(pid_r, 64).split()) if ready else (None, None)
+    if grandchild is not None:
+        os.kill(grandchild, signal.SIGKILL)
+    report(messages=messages, dying=dying, children_at_end=_worker_pids())
+
+
 def _unpicklable_trial(spec: dict, report) -> None:
     lib = importlib.import_module(spec["lib"])
     loader = lib.utils.data.DataLoader(_Samples(spec["lib"], 8, unpicklable_at=3), batch_size=None,
                                        num_workers=2)
     received, error_type, messages = [], None, None
+    it = iter(loader)
+    report(workers=_worker_pids())
     try:
-        for sample in loader:
+        for sample in it:
             received.append(sample.item())
     except Exception as error:  # noqa: BLE001 - the type is what is checked
         error_type, messages = type(error).__name__, _messages(error)
@@ -229,7 +266,8 @@ def _main_killed_trial(spec: dict, report) -> None:
     time.sleep(60)
 
 
-_TRIALS = {"kill": _kill_trial, "dies": _dies_trial, "timeout": _timeout_trial,
+_TRIALS = {"kill": _kill_trial, "dies": _dies_trial, "forked_then_killed": _forked_then_killed_trial,
+           "timeout": _timeout_trial,
            "unpicklable": _unpicklable_trial, "main_killed": _main_killed_trial}
 
 

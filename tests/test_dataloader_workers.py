@@ -62,7 +62,8 @@ def _minitorch_trials() -> list[dict]:
         trials.append({"name": f"kill/{context}/while_waiting/0", "kind": "kill", "mode": "while_waiting",
                        "seed": 99, "multiprocessing_context": context, "again": False})
     trials += [{"name": f"dies/{action}", "kind": "dies", "action": action} for action in _DEATHS]
-    trials += [{"name": "timeout", "kind": "timeout"}, {"name": "unpicklable", "kind": "unpicklable"}]
+    trials += [{"name": "timeout", "kind": "timeout"}, {"name": "unpicklable", "kind": "unpicklable"},
+               {"name": "forked_then_killed", "kind": "forked_then_killed"}]
     trials += [{"name": f"main_killed/{variant}", "kind": "main_killed", "variant": variant}
                for variant in _MAIN_KILLED]
     return trials
@@ -138,6 +139,12 @@ def test_each_way_a_worker_dies_gets_pytorchs_message(runs, action):
     assert result["dying"] is not None, result
     assert result["messages"] == [_DEATHS[action].format(pid=result["dying"])], result
     assert result["children_at_end"] == [] and result["alive_after_exit"] == [], result
+
+
+def test_a_killed_worker_whose_own_child_holds_its_pipes_is_found_by_the_status_check(runs):
+    result = _trials(runs, "minitorch", "forked_then_killed")["forked_then_killed"]
+    assert result["messages"] == [f"DataLoader worker (pid {result['dying']}) is killed by signal: Killed. "]
+    assert result["children_at_end"] == [], result
 
 
 def test_timeout_raises_pytorchs_message_and_stops_the_workers(runs):

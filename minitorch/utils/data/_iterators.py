@@ -3,18 +3,23 @@
 ``_SingleProcessIter`` fetches each batch when asked.  ``_MultiProcessIter`` starts
 ``num_workers`` processes, hands out batch indices round-robin (``prefetch_factor``
 batches per worker in flight), and returns results in sampler order, re-raising a
-worker's exception with the worker's traceback.
+worker's exception with the worker's traceback.  A worker that dies (killed, crashed,
+exited) is a RuntimeError in PyTorch's words as soon as the main process waits for a
+batch; all workers are then stopped, and the loader can be iterated again.
 """
 from __future__ import annotations
 
 import atexit
 import itertools
 import multiprocessing
+import os
 import queue
+import threading
 import warnings
 from typing import TYPE_CHECKING
 
 from ._fetch import _DatasetKind
+from ._results import ResultReceiver, WorkerDied, enlarge_pipe, worker_failure_message
 from ._worker import MP_STATUS_CHECK_INTERVAL, ExceptionWrapper, _IterableDatasetStopIteration
 from ._worker import _ResumeIteration, _worker_loop
 from .sampler import _random_seed
@@ -122,26 +127,44 @@ class _MultiProcessIter(_BaseIter):
         self._prefetch_factor = loader.prefetch_factor
         self._in_order = loader.in_order
         context = loader.multiprocessing_context or multiprocessing.get_context()
-        self._result_queue = context.Queue()
-        self._workers_done_event = context.Event()
+        self._workers_done = context.RawValue("b", 0)  # lock-free: see _worker_loop
         self._shutdown = False
+        self._receiver = None
         self._index_queues = []
         self._workers = []
         self._workers_active = []
+        readers = []
+        # Who the workers' parent is, and whether the kernel may kill them with it (see
+        # _ParentWatchdog): the forkserver is their parent under forkserver, else we are.
+        forkserver = context.get_start_method() == "forkserver"
+        parent_pid = None if forkserver else os.getpid()
+        kill_with_parent = forkserver or threading.current_thread() is threading.main_thread()
         for worker_id in range(self._num_workers):
             index_queue = context.Queue()
             index_queue.cancel_join_thread()  # never block exit on indices nobody will read
+            reader, writer = context.Pipe(duplex=False)
+            enlarge_pipe(writer)
             worker = context.Process(
                 target=_worker_loop,
-                args=(self._dataset_kind, self._dataset, index_queue, self._result_queue,
-                      self._workers_done_event, self._auto_collation, self._collate_fn,
+                args=(self._dataset_kind, self._dataset, index_queue, writer,
+                      self._workers_done, self._auto_collation, self._collate_fn,
                       self._drop_last, self._base_seed, loader.worker_init_fn, worker_id,
-                      self._num_workers))
+                      self._num_workers, parent_pid, kill_with_parent))
             worker.daemon = True  # killed with the main process at worst
-            worker.start()
+            try:
+                worker.start()
+            except BaseException:
+                reader.close()
+                raise
+            finally:
+                # Only the worker writes: later workers must not inherit this end, and its
+                # pipe reads as closed once the worker exits.
+                writer.close()
+            readers.append(reader)
             self._index_queues.append(index_queue)
             self._workers.append(worker)
             self._workers_active.append(True)
+        self._receiver = ResultReceiver(readers, self._workers, MP_STATUS_CHECK_INTERVAL)
         self._reset(loader, first_iter=True)
 
     def _reset(self, loader: DataLoader, first_iter: bool = False) -> None:
@@ -180,35 +203,24 @@ class _MultiProcessIter(_BaseIter):
         self._tasks[self._send_idx] = (worker_id,)
         self._send_idx += 1
 
-    def _try_get_data(self, timeout: float):
-        """(True, item) from the result queue, or (False, None) after ``timeout`` seconds.
+    def _get_data(self):
+        """The next ``(task_idx, data)`` from any worker.
 
-        Raises if a worker died without a word (killed, segfault, os._exit).
+        Raises PyTorch's RuntimeError, after stopping every worker, when a worker dies
+        without a word (killed, segfault, os._exit) or ``timeout`` seconds pass.
         """
         try:
-            return True, self._result_queue.get(timeout=timeout)
+            return self._receiver.get(self._timeout if self._timeout > 0 else None)
+        # The epoch is over either way: end the workers at once rather than wait for a
+        # stuck one (timeout) or for the others' current batches (a dead worker).
         except queue.Empty:
-            dead = [worker_id for worker_id, worker in enumerate(self._workers)
-                    if self._workers_active[worker_id] and not worker.is_alive()]
-            if dead:
-                for worker_id in dead:
-                    self._mark_worker_inactive(worker_id)
-                pids = ", ".join(str(self._workers[worker_id].pid) for worker_id in dead)
-                self._shutdown_workers()
-                raise RuntimeError(f"DataLoader worker (pid(s) {pids}) exited unexpectedly") from None
-            return False, None
-
-    def _get_data(self):
-        if self._timeout > 0:
-            ok, data = self._try_get_data(self._timeout)
-            if not ok:
-                self._shutdown_workers()
-                raise RuntimeError(f"DataLoader timed out after {self._timeout} seconds")
-            return data
-        while True:
-            ok, data = self._try_get_data(MP_STATUS_CHECK_INTERVAL)
-            if ok:
-                return data
+            self._shutdown_workers(wait=0.0)
+            raise RuntimeError(f"DataLoader timed out after {self._timeout} seconds") from None
+        except WorkerDied as died:
+            dead = [self._workers[worker_id] for worker_id in died.worker_ids]
+            message = worker_failure_message(dead, MP_STATUS_CHECK_INTERVAL)
+            self._shutdown_workers(wait=0.0)
+            raise RuntimeError(message) from None
 
     def _next_data(self):
         while True:
@@ -256,21 +268,24 @@ class _MultiProcessIter(_BaseIter):
 
     def _mark_worker_inactive(self, worker_id: int) -> None:
         """Tell a worker to exit; it gets no more tasks."""
+        if self._receiver is not None:
+            self._receiver.expect_exit(worker_id)
         self._index_queues[worker_id].put(None)
         self._workers_active[worker_id] = False
 
-    def _shutdown_workers(self) -> None:
-        """Stop every worker: ask politely, wait a little, then terminate."""
+    def _shutdown_workers(self, wait: float = MP_STATUS_CHECK_INTERVAL) -> None:
+        """Stop every worker: ask politely, wait up to ``wait`` seconds each, then terminate
+        (and kill one that ignores SIGTERM)."""
         if self._shutdown or _python_exiting:
             return
         self._shutdown = True
         try:
-            self._workers_done_event.set()  # workers skip any task still queued
+            self._workers_done.value = 1  # workers skip any task still queued
             for worker_id in range(len(self._workers)):  # fewer if __init__ failed midway
                 if self._persistent_workers or self._workers_active[worker_id]:
                     self._mark_worker_inactive(worker_id)
             for worker in self._workers:
-                worker.join(timeout=MP_STATUS_CHECK_INTERVAL)
+                worker.join(timeout=wait)
             for index_queue in self._index_queues:
                 index_queue.close()
         finally:
@@ -278,6 +293,11 @@ class _MultiProcessIter(_BaseIter):
                 if worker.is_alive():
                     worker.terminate()
                     worker.join(timeout=MP_STATUS_CHECK_INTERVAL)
+                if worker.is_alive():
+                    worker.kill()
+                    worker.join()
+            if self._receiver is not None:
+                self._receiver.close()
 
     def __del__(self) -> None:
         if hasattr(self, "_workers"):  # __init__ may have failed before starting any

@@ -1,16 +1,20 @@
 """What runs inside a DataLoader worker process, and what crosses the process boundary.
 
 A worker seeds its random generators, runs ``worker_init_fn(worker_id)``, then loops:
-take ``(task_idx, batch_index)`` from its index queue, fetch the batch, put
-``(task_idx, batch)`` on the shared result queue.  An exception travels back as an
-``ExceptionWrapper`` holding its formatted traceback, which the main process re-raises.
-``None`` on the index queue means "exit".
+take ``(task_idx, batch_index)`` from its index queue, fetch the batch, send
+``(task_idx, batch)`` down its own result pipe (``_results.py``).  An exception travels
+back as an ``ExceptionWrapper`` holding its formatted traceback, which the main process
+re-raises.  ``None`` on the index queue means "exit".
+
+A worker never outlives the main process (see ``_ParentWatchdog``).
 """
 from __future__ import annotations
 
+import ctypes
 import os
 import queue
 import random
+import signal
 import sys
 import traceback
 from dataclasses import dataclass
@@ -19,9 +23,14 @@ import numpy as np
 
 from ... import random as _random
 from ._fetch import _DatasetKind
+from ._results import ResultSender
 
-# Seconds between checks that the other side (main process or worker) is still alive.
+# PyTorch's interval for the main process's checks on its workers (a fallback here: see
+# _results.py) and for waiting on them to exit.
 MP_STATUS_CHECK_INTERVAL = 5.0
+# Seconds between a waiting worker's checks that the main process is still there.
+_PARENT_CHECK_INTERVAL = 1.0
+_PR_SET_PDEATHSIG = 1
 
 _worker_info: "WorkerInfo | None" = None
 
@@ -136,14 +145,66 @@ def _seed_worker(base_seed: int, worker_id: int) -> int:
     return seed
 
 
-def _worker_loop(dataset_kind, dataset, index_queue, result_queue, done_event, auto_collation,
-                 collate_fn, drop_last, base_seed, init_fn, worker_id, num_workers) -> None:
-    """The body of a worker process (see the module docstring)."""
+class _ParentWatchdog:
+    """Tells a worker whether the process that started it is still there.
+
+    Two mechanisms.  On Linux, ``prctl(PR_SET_PDEATHSIG, SIGKILL)`` has the kernel kill
+    the worker the moment its parent goes, whatever the worker is doing (waiting on a
+    queue, blocked on a full pipe, stuck in a dataset's ``__getitem__``).  But the
+    kernel's "parent" is the *thread* that started the worker: armed for workers started
+    from another thread, it would kill them when that thread ends, with the main process
+    still using them.  So the main process asks for it only from its main thread (or
+    under forkserver, whose server forks); everywhere, the worker also compares
+    ``os.getppid()`` with its parent's pid (PyTorch's ManagerWatchdog) on every wait.
+    """
+
+    def __init__(self, parent_pid: int | None, kill_with_parent: bool) -> None:
+        self._parent = os.getppid() if parent_pid is None else parent_pid
+        if kill_with_parent:
+            _kill_me_with_my_parent()
+        # After arming: a parent that died before that would never send the signal.
+        self._alive = os.getppid() == self._parent
+
+    def is_alive(self) -> bool:
+        if self._alive:
+            self._alive = os.getppid() == self._parent
+        return self._alive
+
+
+def _kill_me_with_my_parent() -> None:
+    """prctl(PR_SET_PDEATHSIG, SIGKILL) on Linux; nothing elsewhere (the getppid check stays)."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # no prctl in this libc
+        pass
+
+
+def _worker_loop(dataset_kind, dataset, index_queue, result_conn, done_flag, auto_collation,
+                 collate_fn, drop_last, base_seed, init_fn, worker_id, num_workers, parent_pid,
+                 kill_with_parent) -> None:
+    """The body of a worker process (see the module docstring).
+
+    ``done_flag`` is a lock-free shared byte (set when the main process shuts down):
+    a ``multiprocessing.Event`` takes a lock that a worker killed inside ``is_set()``
+    would never release, hanging the main process's ``set()``.
+    """
     global _worker_info
+    watchdog = _ParentWatchdog(parent_pid, kill_with_parent)
+    where = f"in DataLoader worker process {worker_id}"
+
+    def give_up() -> bool:  # a result nobody will read: stop waiting to write it
+        return bool(done_flag.value) or not watchdog.is_alive()
+
+    def unpicklable(result):  # report a batch that does not pickle as this worker's error
+        return result[0], ExceptionWrapper(where=where)
+
+    sender = ResultSender(result_conn, give_up, unpicklable)
     try:
         seed = _seed_worker(base_seed, worker_id)
         _worker_info = WorkerInfo(id=worker_id, num_workers=num_workers, seed=seed, dataset=dataset)
-        where = f"in DataLoader worker process {worker_id}"
 
         # A failing worker_init_fn is reported with the first batch this worker is asked for.
         init_error = None
@@ -156,21 +217,20 @@ def _worker_loop(dataset_kind, dataset, index_queue, result_queue, done_event, a
             init_error = ExceptionWrapper(where=where)
 
         iteration_end = False
-        parent = os.getppid()
-        while os.getppid() == parent:  # exit if the main process died
+        while watchdog.is_alive() and not sender.gave_up:
             try:
-                task = index_queue.get(timeout=MP_STATUS_CHECK_INTERVAL)
+                task = index_queue.get(timeout=_PARENT_CHECK_INTERVAL)
             except queue.Empty:
                 continue
             if isinstance(task, _ResumeIteration):
-                result_queue.put((task, None))
+                sender.put((task, None))
                 iteration_end = False
                 fetcher = _DatasetKind.create_fetcher(dataset_kind, dataset, auto_collation,
                                                       collate_fn, drop_last)
                 continue
             if task is None:
                 break
-            if done_event.is_set() or iteration_end:
+            if done_flag.value or iteration_end:
                 continue  # shutting down, or nothing left to give this epoch
             task_idx, batch_index = task
             if init_error is not None:
@@ -186,11 +246,8 @@ def _worker_loop(dataset_kind, dataset, index_queue, result_queue, done_event, a
                         iteration_end = True
                 except Exception:
                     data = ExceptionWrapper(where=where)
-            result_queue.put((task_idx, data))
+            sender.put((task_idx, data))
             del data, task, batch_index  # do not hold a batch while waiting for the next task
     except KeyboardInterrupt:
         pass  # the main process handles Ctrl-C
-    if done_event.is_set():
-        # The main process may no longer read: do not block exit on unflushed results.
-        result_queue.cancel_join_thread()
-        result_queue.close()
+    sender.close()

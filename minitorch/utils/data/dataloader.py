@@ -34,7 +34,9 @@ class DataLoader:
     ``shuffle=True`` draws a new random order every epoch (from ``generator``, or the
     default generator); ``sampler``/``batch_sampler`` choose the order yourself;
     ``collate_fn`` turns a list of samples into a batch (``default_collate``);
-    ``num_workers > 0`` loads in that many worker processes.
+    ``num_workers > 0`` loads in that many worker processes; one that dies is a
+    RuntimeError naming its pid and its signal or exit code, and none outlives this
+    process (docs/training.md, "Worker processes").
     """
 
     __initialized = False

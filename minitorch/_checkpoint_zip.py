@@ -19,7 +19,7 @@ from typing import IO
 import numpy as np
 
 _DEFLATE_MAX_RATIO = 1032
-_CHUNK = 1 << 24
+_CHUNK = 1 << 18  # NumPy's read size too: chunks that stay in cache (16 MiB ones made loads 2x slower)
 _LOCAL_HEADER_SIZE = 30
 
 

@@ -17,22 +17,22 @@ device, set, complex, bytes), everything else is refused with ``UnpicklingError`
 the opcodes that build arbitrary objects (NEWOBJ, INST, OBJ, EXT) are refused too, and
 BUILD may only set attributes of an OrderedDict (the ``_metadata`` of a module's
 state_dict). Only allowlisted callables ever run, so a file can't execute code.
-Writing emits the pickle opcodes directly: torch need not be installed.
+Writing (``_torch_writer.py``) emits the pickle opcodes directly: torch need not be installed.
 """
 from __future__ import annotations
 
 import io
+import math
 import pickle
 import pickletools
-import struct
 import sys
-import zipfile
 from collections import OrderedDict
 from typing import IO, Any, Callable
 
 import numpy as np
 
 from . import dtypes
+from ._checkpoint_zip import Archive, CheckpointError, Refused
 from ._size import Size
 from .device import device
 
@@ -47,168 +47,32 @@ _UNSUPPORTED_STORAGES = {"BFloat16Storage": "bfloat16", "ComplexFloatStorage": "
                          "ComplexDoubleStorage": "complex128"}
 
 
-# ----- writing ---------------------------------------------------------------------------
-def write(fileobj: IO[bytes], root: Any, arrays: list) -> None:
-    """Write the value ``root`` (serialization's manifest form) as torch.save would.
-
-    arrays: one ``(ndarray, requires_grad, location)`` per ``{"tensor": i}`` in root.
-    """
-    with zipfile.ZipFile(fileobj, "w", zipfile.ZIP_STORED) as archive:
-        _write_record(archive, _PREFIX + "data.pkl", _Pickler(arrays).dump(root))
-        _write_record(archive, _PREFIX + "byteorder", sys.byteorder.encode())
-        for key, (array, _, _) in enumerate(arrays):
-            raw = np.ascontiguousarray(array).reshape(-1).view(np.uint8)
-            _write_record(archive, f"{_PREFIX}data/{key}", memoryview(raw))
-        _write_record(archive, _PREFIX + "version", b"3\n")
-
-
-def _write_record(archive: zipfile.ZipFile, name: str, data) -> None:
-    """A stored (uncompressed) zip entry whose data starts at a multiple of 64 bytes.
-
-    torch aligns its records so that ``torch.load(mmap=True)`` can map them; the
-    padding goes in the local header's extra field, as torch's writer does it.
-    """
-    info = zipfile.ZipInfo(name)
-    info.compress_type = zipfile.ZIP_STORED
-    zip64_extra = 20 if len(data) * 1.05 > zipfile.ZIP64_LIMIT else 0  # zipfile adds it itself
-    header_end = archive.fp.tell() + 30 + len(name.encode()) + 4 + zip64_extra
-    padding = -header_end % 64
-    info.extra = struct.pack("<HH", 0x4246, padding) + b"Z" * padding  # 0x4246 is "FB"
-    archive.writestr(info, data)
-
-
-class _Pickler:
-    """Writes a manifest value as the protocol-2 pickle torch.save would write."""
-
-    def __init__(self, arrays: list) -> None:
-        self.arrays = arrays
-        self.out = bytearray(pickle.PROTO + b"\x02")
-        self.memo: dict[int, int] = {}  # tensor index -> memo slot, so a shared tensor loads as one
-
-    def dump(self, root: Any) -> bytes:
-        self.emit(root)
-        self.out += pickle.STOP
-        return bytes(self.out)
-
-    def emit(self, value: Any) -> None:
-        out = self.out
-        if value is None:
-            out += pickle.NONE
-        elif value is True or value is False:
-            out += pickle.NEWTRUE if value else pickle.NEWFALSE
-        elif type(value) is int:
-            self.emit_int(value)
-        elif type(value) is float:
-            out += pickle.BINFLOAT + struct.pack(">d", value)
-        elif type(value) is str:
-            data = value.encode("utf-8", "surrogatepass")
-            out += pickle.BINUNICODE + struct.pack("<I", len(data)) + data
-        else:
-            (kind, body), = value.items()
-            if kind == "float":
-                self.emit(float(body))
-            elif kind == "tensor":
-                self.emit_tensor(body)
-            elif kind == "tuple":
-                self.emit_tuple(body)
-            elif kind == "list":
-                out += pickle.EMPTY_LIST
-                if body:
-                    out += pickle.MARK
-                    for item in body:
-                        self.emit(item)
-                    out += pickle.APPENDS
-            else:  # dict or OrderedDict
-                out += self.ORDERED_DICT if kind == "OrderedDict" else pickle.EMPTY_DICT
-                if body:
-                    out += pickle.MARK
-                    for key, item in body:
-                        self.emit(key)
-                        self.emit(item)
-                    out += pickle.SETITEMS
-
-    ORDERED_DICT = pickle.GLOBAL + b"collections\nOrderedDict\n" + pickle.EMPTY_TUPLE + pickle.REDUCE
-
-    def emit_tuple(self, items) -> None:
-        self.out += pickle.MARK
-        for item in items:
-            self.emit(item)
-        self.out += pickle.TUPLE
-
-    def emit_tensor(self, index: int) -> None:
-        """_rebuild_tensor_v2(storage, 0, size, contiguous stride, requires_grad, OrderedDict())."""
-        out = self.out
-        if index in self.memo:
-            out += pickle.LONG_BINGET + struct.pack("<I", self.memo[index])
-            return
-        array, requires_grad, location = self.arrays[index]
-        stride, step = [], 1
-        for n in reversed(array.shape):
-            stride.insert(0, step)
-            step *= max(n, 1)
-        storage_type = _STORAGE_NAMES[dtypes.FROM_NP[array.dtype]]
-        out += pickle.GLOBAL + b"torch._utils\n_rebuild_tensor_v2\n" + pickle.MARK
-        out += pickle.MARK
-        self.emit("storage")
-        out += pickle.GLOBAL + f"torch\n{storage_type}\n".encode()
-        for item in (str(index), location, int(array.size)):
-            self.emit(item)
-        out += pickle.TUPLE + pickle.BINPERSID
-        self.emit(0)
-        self.emit_tuple(array.shape)
-        self.emit_tuple(stride)
-        self.emit(requires_grad)
-        out += self.ORDERED_DICT + pickle.TUPLE + pickle.REDUCE
-        self.memo[index] = len(self.memo)
-        out += pickle.LONG_BINPUT + struct.pack("<I", self.memo[index])
-
-    def emit_int(self, n: int) -> None:
-        out = self.out
-        if 0 <= n < 256:
-            out += pickle.BININT1 + bytes([n])
-        elif 0 <= n < 65536:
-            out += pickle.BININT2 + struct.pack("<H", n)
-        elif -2**31 <= n < 2**31:
-            out += pickle.BININT + struct.pack("<i", n)
-        else:
-            data = n.to_bytes((n.bit_length() >> 3) + 1, "little", signed=True)
-            if len(data) < 256:
-                out += pickle.LONG1 + bytes([len(data)]) + data
-            else:
-                out += pickle.LONG4 + struct.pack("<i", len(data)) + data
-
-
 # ----- reading ---------------------------------------------------------------------------
-def is_torch_archive(archive: zipfile.ZipFile) -> bool:
-    return _prefix(archive) is not None
-
-
-def read(archive: zipfile.ZipFile, make_tensor: Callable) -> Any:
-    """The object in a torch checkpoint; make_tensor(array, requires_grad, location) places tensors."""
-    prefix = _prefix(archive)
-    byteorder = b"little"
-    if prefix + "byteorder" in archive.namelist():
-        byteorder = archive.read(prefix + "byteorder")
-        if byteorder not in (b"little", b"big"):
-            raise RuntimeError(f"corrupt torch checkpoint: unknown byte order {byteorder[:20]!r}")
-    unpickler = _WeightsOnlyUnpickler(io.BytesIO(archive.read(prefix + "data.pkl")), archive, prefix,
-                                      byteorder.decode(), make_tensor)
-    try:
-        return unpickler.load()
-    except (pickle.UnpicklingError, RuntimeError, zipfile.BadZipFile):
-        raise
-    except (EOFError, TypeError, ValueError, KeyError, IndexError, AttributeError, struct.error,
-            RecursionError) as e:
-        raise pickle.UnpicklingError(f"malformed data.pkl in the torch checkpoint: "
-                                     f"{type(e).__name__}: {e}") from None
-
-
-def _prefix(archive: zipfile.ZipFile) -> str | None:
-    """The directory holding data.pkl ("archive/" for torch.save(obj, file_object))."""
-    for name in archive.namelist():
+def prefix(archive: Archive) -> str | None:
+    """The directory holding data.pkl ("archive/" for torch.save(obj, file_object)), if any."""
+    for name in archive.names:
         if name.endswith("/data.pkl") and name.count("/") == 1:
             return name[:-len("data.pkl")]
     return None
+
+
+def read(archive: Archive, prefix: str, make_tensor: Callable) -> Any:
+    """The object in a torch checkpoint; make_tensor(array, requires_grad, location) places tensors.
+
+    Errors are left to the caller (load), which reports anything unexpected as a corrupt file.
+    """
+    byteorder = b"little"
+    if prefix + "byteorder" in archive:
+        byteorder = archive.read(prefix + "byteorder")
+        if byteorder not in (b"little", b"big"):
+            raise _corrupt(f"unknown byte order {byteorder[:20]!r}")
+    unpickler = _WeightsOnlyUnpickler(io.BytesIO(archive.read(prefix + "data.pkl")), archive, prefix,
+                                      byteorder.decode(), make_tensor)
+    return unpickler.load()
+
+
+def _corrupt(what: str) -> CheckpointError:
+    return CheckpointError(f"corrupt torch checkpoint: {what}")
 
 
 class _StorageType:
@@ -235,7 +99,7 @@ class _Storage:
 def _encode_bytes(text: str, encoding: str = "latin1") -> bytes:
     # Protocol 2 pickles bytes as _codecs.encode(text, "latin1"); allow only that.
     if type(text) is not str or encoding not in ("latin1", "latin-1"):
-        raise pickle.UnpicklingError(f"refused _codecs.encode with encoding {encoding!r}")
+        raise Refused(f"weights-only load refused _codecs.encode with encoding {encoding!r}")
     return text.encode("latin1")
 
 
@@ -273,7 +137,7 @@ class _OpcodeTable(dict):
     """The unpickler's dispatch table: an opcode missing from it is refused."""
 
     def __missing__(self, code: int):
-        raise pickle.UnpicklingError(
+        raise Refused(
             f"weights-only load refused the pickle opcode {_OPCODE_NAMES.get(code, hex(code))}: "
             "a checkpoint may only hold tensors, containers and scalars")
 
@@ -290,7 +154,7 @@ class _WeightsOnlyUnpickler(pickle._Unpickler):
         state = self.stack.pop()
         target = self.stack[-1]
         if not (type(target) is OrderedDict and type(state) is dict and all(type(k) is str for k in state)):
-            raise pickle.UnpicklingError(
+            raise Refused(
                 f"weights-only load refused the pickle opcode BUILD on a {type(target).__name__}: "
                 "only an OrderedDict's attributes may be set")
         target.__dict__.update(state)
@@ -299,7 +163,7 @@ class _WeightsOnlyUnpickler(pickle._Unpickler):
                              for name in _ALLOWED_OPCODES})
     dispatch[pickle.BUILD[0]] = load_build
 
-    def __init__(self, file: IO[bytes], archive: zipfile.ZipFile, prefix: str, byteorder: str,
+    def __init__(self, file: IO[bytes], archive: Archive, prefix: str, byteorder: str,
                  make_tensor: Callable) -> None:
         super().__init__(file)
         self._archive, self._prefix, self._byteorder = archive, prefix, byteorder
@@ -313,9 +177,9 @@ class _WeightsOnlyUnpickler(pickle._Unpickler):
         if (module, name) in _GLOBALS:
             return _GLOBALS[module, name]
         if module == "torch" and name in _UNSUPPORTED_STORAGES:
-            raise RuntimeError(f"the checkpoint holds {_UNSUPPORTED_STORAGES[name]} tensors, a dtype "
+            raise CheckpointError(f"the checkpoint holds {_UNSUPPORTED_STORAGES[name]} tensors, a dtype "
                                "minitorch does not have")
-        raise pickle.UnpicklingError(
+        raise Refused(
             f"weights-only load refused the global {module}.{name}: a checkpoint may only hold "
             "tensors, dicts, lists, tuples and scalars, and minitorch never calls other code from a file")
 
@@ -324,56 +188,55 @@ class _WeightsOnlyUnpickler(pickle._Unpickler):
         if not (type(pid) is tuple and len(pid) == 5 and pid[0] == "storage"
                 and isinstance(pid[1], _StorageType) and type(pid[2]) is str
                 and type(pid[3]) is str and type(pid[4]) is int):
-            raise pickle.UnpicklingError(f"unsupported persistent id {pid!r:.100} in the torch checkpoint")
+            raise _corrupt(f"unsupported persistent id {pid!r:.100}")
         _, storage_type, key, location, numel = pid
         if key not in self._storages:
             self._storages[key] = _Storage(self._read_storage(key, storage_type.dtype, numel), location)
         storage = self._storages[key]
         if storage.array.dtype != storage_type.dtype.np:
-            raise pickle.UnpicklingError(f"storage {key} is used as two dtypes in the torch checkpoint")
+            raise _corrupt(f"storage {key} is used as two dtypes")
         return storage
 
     def _read_storage(self, key: str, dtype: dtypes.dtype, numel: int) -> np.ndarray:
+        """A storage's elements, its size checked against its record before anything is read."""
         name = f"{self._prefix}data/{key}"
-        try:
-            info = self._archive.getinfo(name)
-        except KeyError:
-            raise RuntimeError(f"corrupt torch checkpoint: storage record {name!r} is missing") from None
+        info = self._archive.info(name)
         if numel < 0 or info.file_size != numel * dtype.itemsize:
-            raise RuntimeError(f"corrupt torch checkpoint: {name!r} has {info.file_size} bytes, "
-                               f"{numel} {dtype.name} elements need {max(numel, 0) * dtype.itemsize}")
-        raw = np.empty(info.file_size, np.uint8)
-        with self._archive.open(info) as src:  # read in chunks; zipfile checks the CRC at the end
-            view, done = memoryview(raw), 0
-            while done < len(raw):
-                n = src.readinto(view[done:done + (1 << 24)])
-                if not n:
-                    raise RuntimeError(f"corrupt torch checkpoint: {name!r} is truncated")
-                done += n
-        array = raw.view(dtype.np)
+            raise _corrupt(f"{name!r} has {info.file_size} bytes, {numel} {dtype.name} elements "
+                           f"need {max(numel, 0) * dtype.itemsize}")
+        array = self._archive.read_array(name, info.file_size).view(dtype.np)
         return array if self._byteorder == sys.byteorder else array.byteswap()
 
     def _rebuild_tensor(self, storage, storage_offset, size, stride, requires_grad, backward_hooks,
                         metadata=None):
-        """torch._utils._rebuild_tensor_v2: a view of the storage, checked to lie inside it."""
+        """torch._utils._rebuild_tensor_v2: a view of the storage, checked to lie inside it.
+
+        Nothing is copied: an expanded tensor (stride 0) stays a view of its small storage
+        (read-only, as torch refuses to write into one), and tensors of one storage share it.
+        """
         if not (isinstance(storage, _Storage) and _is_index(storage_offset) and _is_sizes(size)
                 and _is_sizes(stride) and len(size) == len(stride) and type(requires_grad) is bool
                 and not backward_hooks):
-            raise pickle.UnpicklingError("malformed tensor in the torch checkpoint: "
-                                         f"{(storage, storage_offset, size, stride)!r:.200}")
+            raise _corrupt(f"malformed tensor {(storage, storage_offset, size, stride)!r:.200}")
+        itemsize = storage.array.itemsize
+        if len(size) > _MAX_DIMS or math.prod(size) * itemsize >= 2**63:
+            raise _corrupt(f"a tensor of size {list(size)[:_MAX_DIMS + 1]!r:.200} is larger than any tensor can be")
         extent = 0 if 0 in size else 1 + sum((n - 1) * s for n, s in zip(size, stride))
         if storage_offset + extent > len(storage.array):
-            raise RuntimeError(f"corrupt torch checkpoint: a tensor of size {list(size)}, stride "
-                               f"{list(stride)} and offset {storage_offset} overruns its storage of "
-                               f"{len(storage.array)} elements")
-        itemsize = storage.array.itemsize
-        view = np.lib.stride_tricks.as_strided(storage.array[storage_offset:], tuple(size),
-                                               tuple(s * itemsize for s in stride))
+            raise _corrupt(f"a tensor of size {list(size)}, stride {list(stride)} and offset "
+                           f"{storage_offset} overruns its storage of {len(storage.array)} elements")
+        overlapping = any(n > 1 and s == 0 for n, s in zip(size, stride))
+        view = np.lib.stride_tricks.as_strided(
+            storage.array[storage_offset:], tuple(size), tuple(s * itemsize for s in stride),
+            writeable=storage.array.flags.writeable and not overlapping)
         return self._make_tensor(view, requires_grad, storage.location)
 
 
+_MAX_DIMS = 64  # NumPy's limit
+
+
 def _is_index(n: Any) -> bool:
-    return type(n) is int and n >= 0
+    return type(n) is int and 0 <= n < 2**63
 
 
 def _is_sizes(seq: Any) -> bool:

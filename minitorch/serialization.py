@@ -16,25 +16,41 @@ Two formats, both zip archives; ``load`` tells them apart by their contents:
 
   A value in the manifest is a JSON scalar or one of ``{"list": [...]}``,
   ``{"tuple": [...]}``, ``{"dict": [[key, value], ...]}``, ``{"OrderedDict": ...}``,
-  ``{"tensor": i}``, ``{"float": "nan" | "inf" | "-inf"}``. Reading it is JSON and
-  ``numpy.load(allow_pickle=False)``: no pickle at all.
+  ``{"tensor": i}``, ``{"float": "nan" | "inf" | "-inf"}``. An expanded tensor (a dim
+  of stride 0, as ``expand`` makes) is stored as the values it repeats: its entry has
+  ``"expanded_from": [1, 3]`` (the .npy's shape) and the file says ``"version": 2``
+  (version 1 otherwise, so that older minitorch still reads every other file). Reading
+  it is JSON and ``numpy.load(allow_pickle=False)``'s header parser: no pickle at all.
 * ``format="torch"``: the layout of ``torch.save`` (see ``_torch_format.py``), so that
   ``torch.load(path, weights_only=True)`` reads the file. Use it for files PyTorch
-  must read; the default stays minitorch's format, which needs no pickle machine.
+  must read; the default stays minitorch's format, which needs no pickle machine. As
+  torch.save does, it writes storages, not values: tensors sharing memory share a
+  storage, an expanded tensor costs the memory it uses, strides are kept.
 
 ``load`` reads both, and files written by ``torch.save``; a torch file is unpickled
 with an allowlist (tensors, containers, scalars), so a file can't run code: anything
 else is refused with ``pickle.UnpicklingError``. ``weights_only`` is accepted for
 PyTorch compatibility and changes nothing: minitorch never loads arbitrary objects.
+A torch tensor loads as a view of its storage, as in torch: views that shared a
+storage share memory again, and an expanded tensor is a read-only stride-0 view.
 
-Saving to a path is atomic: the file is written next to the target under a temporary
-name (``.<name>.<hex>.tmp``), flushed to disk and renamed over the target, so a crash
-leaves the previous file (or none), never a partial one; a killed process may leave
-its temporary file behind. A file object is written in place.
+Any other damage to a file (truncation, flipped bits, a header declaring sizes the
+file doesn't hold, an unknown compression method) raises ``RuntimeError`` saying the
+checkpoint is corrupt, chained from the error that found it. Declared sizes (records,
+.npy headers, storages, a tensor's offset and strides) are checked against the bytes
+the file really holds before anything is allocated, so a corrupt header can't ask
+for terabytes.
+
+Saving to a path is atomic (see ``_checkpoint_files.py``): the file is written next to
+the target under a temporary name holding the writer's process id, flushed to disk and
+renamed over the target, so a crash leaves the previous file (or none), never a
+partial one. A failed save removes its temporary file; one left by a killed process
+is removed by the next save of the same target, once its writer is gone. A file
+object is written in place.
 
 Tensors come back as plain tensors (a saved ``Parameter`` loads as a ``Tensor`` with
 its ``requires_grad``). A tensor that appears twice in ``obj`` is stored once and
-comes back as one tensor; views are saved by value.
+comes back as one tensor; in minitorch's format, views are saved by value.
 """
 from __future__ import annotations
 
@@ -43,22 +59,24 @@ import io
 import json
 import math
 import os
-import secrets
-import stat
+import pickle
 import zipfile
 from collections import OrderedDict
 from typing import IO, Any, Callable
 
 import numpy as np
 
-from . import _torch_format, backends, dtypes
+from . import _torch_format, _torch_writer, backends, dtypes
+from ._checkpoint_files import write_atomic
+from ._checkpoint_zip import Archive, CheckpointError, Refused, read_exactly
 from .device import as_device, device
 from .tensor import Tensor
 
 _MANIFEST = "manifest.json"
-_FORMAT_VERSION = 1
+_FORMAT_VERSIONS = (1, 2)  # 2: a tensor may be "expanded_from" a smaller shape
 _SCALARS = (type(None), bool, int, float, str)
 _ZIP_MAGIC = b"PK\x03\x04"
+_ANONYMOUS = "the checkpoint"  # how messages name a file object without a name
 # torch.save before 1.6 pickled the magic number 0x1950a86a20f9469cfc6c first.
 _LEGACY_TORCH_MAGIC = b"\x80\x02\x8a\x0al\xfc\x9cF\xf9 j\xa8P\x19"
 
@@ -73,14 +91,14 @@ def save(obj: Any, f: str | os.PathLike | IO[bytes],
         raise ValueError("minitorch.save only writes zip archives, not the legacy torch format")
     tensors: list[Tensor] = []
     root = _encode(obj, "obj", tensors, {}, set())
-    writer = _write_minitorch if format == "minitorch" else _torch_format.write
+    writer = _write_minitorch if format == "minitorch" else _torch_writer.write
 
     def write(fileobj: IO[bytes]) -> None:
-        arrays = [(t._backend.to_numpy(t._data), t.requires_grad, str(t.device)) for t in tensors]
+        arrays = [(_host_array(t), t.requires_grad, str(t.device)) for t in tensors]
         writer(fileobj, root, arrays)
 
     if isinstance(f, (str, os.PathLike)):
-        _write_atomic(os.fspath(f), write)
+        write_atomic(os.fspath(f), write)
     else:
         write(f)
 
@@ -93,26 +111,42 @@ def load(f: str | os.PathLike | IO[bytes], map_location=None, weights_only: bool
     or a callable(tensor_on_cpu, saved_location) returning a tensor on the target device
     or None.
     """
+    make_tensor = _TensorMaker(map_location)
     with _open_for_reading(f) as (fileobj, name):
         head = fileobj.read(16)
         fileobj.seek(-len(head), io.SEEK_CUR)
         if not head.startswith(_ZIP_MAGIC):
             raise RuntimeError(_not_a_checkpoint(name, head))
         try:
-            archive = zipfile.ZipFile(fileobj)
-        except (zipfile.BadZipFile, EOFError, OSError, ValueError) as e:
-            raise RuntimeError(f"{name} is truncated or corrupt: not a readable zip archive ({e})") from None
-        make_tensor = _tensor_maker(map_location)
-        with archive:
-            try:
-                if _MANIFEST in archive.namelist():
-                    return _read_minitorch(archive, make_tensor)
-                if _torch_format.is_torch_archive(archive):
-                    return _torch_format.read(archive, make_tensor)
-            except (zipfile.BadZipFile, EOFError, OSError, ValueError) as e:
-                raise RuntimeError(f"{name} is truncated or corrupt: {e}") from None
-            raise RuntimeError(f"{name} is a zip archive but neither a minitorch nor a PyTorch checkpoint "
-                               f"(it has no {_MANIFEST} and no data.pkl)")
+            return _read_archive(fileobj, make_tensor)
+        except CheckpointError as e:
+            message = str(e) if name == _ANONYMOUS else f"{name}: {e}"
+            raise _plain(RuntimeError, message, e) from e.__cause__
+        except Refused as e:
+            raise _plain(pickle.UnpicklingError, str(e), e) from None
+        except _DeviceError as e:  # from map_location or the device: not the file's fault
+            raise e.error.with_traceback(e.error.__traceback__) from None
+        except MemoryError as e:
+            raise RuntimeError(f"not enough memory to load {name} (its sizes are consistent with "
+                               f"the file; {e})") from e
+        except Exception as e:  # noqa: BLE001 - what damage makes zipfile, zlib, json, numpy, pickle raise
+            raise RuntimeError(f"{name} is truncated or corrupt ({type(e).__name__}: {e})") from e
+
+
+def _read_archive(fileobj: IO[bytes], make_tensor: Callable) -> Any:
+    with Archive(fileobj) as archive:
+        if _MANIFEST in archive:
+            return _read_minitorch(archive, make_tensor)
+        prefix = _torch_format.prefix(archive)
+        if prefix is not None:
+            return _torch_format.read(archive, prefix, make_tensor)
+        raise CheckpointError(f"a zip archive with no {_MANIFEST} and no data.pkl is neither a minitorch "
+                              "nor a PyTorch checkpoint (or it is corrupt)")
+
+
+def _plain(kind: type, message: str, error: BaseException) -> BaseException:
+    """error, as a plain exception of the type load documents (its traceback kept)."""
+    return kind(message).with_traceback(error.__traceback__)
 
 
 # ----- the structure: Python objects <-> manifest values -------------------------------
@@ -175,92 +209,89 @@ def _decode(value: Any, tensors: list) -> Any:
 
 # ----- minitorch's format ---------------------------------------------------------------
 def _write_minitorch(fileobj: IO[bytes], root: Any, arrays: list) -> None:
-    """The zip archive: manifest.json, then tensors/<i>.npy."""
+    """The zip archive: manifest.json, then tensors/<i>.npy.
+
+    An expanded tensor (a dim of stride 0) is stored as the values it was expanded from
+    (``"expanded_from"``: that shape), so it costs what it holds in memory, not its size.
+    """
     entries = []
     with zipfile.ZipFile(fileobj, "w", zipfile.ZIP_STORED) as archive:
         for i, (array, requires_grad, location) in enumerate(arrays):
             entries.append({"file": f"tensors/{i}.npy", "dtype": dtypes.FROM_NP[array.dtype].name,
                             "shape": list(array.shape), "requires_grad": requires_grad,
                             "device": location})
+            broadcast = tuple(n > 1 and s == 0 for n, s in zip(array.shape, array.strides))
+            if any(broadcast):
+                array = array[tuple(slice(0, 1) if b else slice(None) for b in broadcast)]
+                entries[-1]["expanded_from"] = list(array.shape)
             # Over 2 GiB needs zip64 headers, which must be chosen before writing starts.
             zip64 = array.nbytes + 4096 > zipfile.ZIP64_LIMIT
             with archive.open(entries[-1]["file"], "w", force_zip64=zip64) as out:
                 np.lib.format.write_array(out, array, allow_pickle=False)
-        manifest = {"format": "minitorch", "version": _FORMAT_VERSION, "root": root, "tensors": entries}
+        version = 2 if any("expanded_from" in entry for entry in entries) else 1
+        manifest = {"format": "minitorch", "version": version, "root": root, "tensors": entries}
         archive.writestr(_MANIFEST, json.dumps(manifest, allow_nan=False))
 
 
-def _read_minitorch(archive: zipfile.ZipFile, make_tensor: Callable) -> Any:
-    try:
-        manifest = json.loads(archive.read(_MANIFEST))
-    except (RecursionError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise _corrupt(f"{_MANIFEST} is not valid JSON ({e})") from None
+def _read_minitorch(archive: Archive, make_tensor: Callable) -> Any:
+    manifest = json.loads(archive.read(_MANIFEST))
     if not isinstance(manifest, dict) or manifest.get("format") != "minitorch":
         raise _corrupt(f"{_MANIFEST} does not describe a minitorch checkpoint")
-    if manifest.get("version") != _FORMAT_VERSION:
-        raise RuntimeError(f"the checkpoint has format version {manifest.get('version')!r}; this "
-                           f"minitorch reads version {_FORMAT_VERSION}")
-    tensors = [make_tensor(_read_npy(archive, entry), entry["requires_grad"], entry["device"])
-               for entry in manifest.get("tensors", [])]
-    try:
-        return _decode(manifest.get("root"), tensors)
-    except RecursionError:
-        raise _corrupt("the manifest is nested too deeply") from None
+    if manifest.get("version") not in _FORMAT_VERSIONS:
+        raise CheckpointError(f"the checkpoint has format version {manifest.get('version')!r:.20}; this "
+                              f"minitorch reads versions {', '.join(map(str, _FORMAT_VERSIONS))}")
+    entries = manifest.get("tensors", [])
+    if not isinstance(entries, list):
+        raise _corrupt("the manifest's tensor list is not a list")
+    tensors = [make_tensor(*_read_entry(archive, entry)) for entry in entries]
+    return _decode(manifest.get("root"), tensors)
 
 
-def _read_npy(archive: zipfile.ZipFile, entry: Any) -> np.ndarray:
-    """One tensor's values, checked against what the manifest says about them."""
+def _read_entry(archive: Archive, entry: Any) -> tuple[np.ndarray, bool, str]:
+    """One tensor's (values, requires_grad, device), checked against what the manifest says."""
     try:
-        name, dtype, shape = entry["file"], dtypes._NAMES[entry["dtype"]], tuple(entry["shape"])
+        name, dtype, shape = entry["file"], dtypes._NAMES[entry["dtype"]], entry["shape"]
         requires_grad, location = entry["requires_grad"], entry["device"]
-    except (KeyError, TypeError):
+        stored = entry.get("expanded_from", shape)
+    except (KeyError, TypeError, AttributeError):
         raise _corrupt(f"malformed tensor entry {entry!r:.80} in the manifest") from None
-    if type(requires_grad) is not bool or type(location) is not str:
+    if not (type(name) is str and type(requires_grad) is bool and type(location) is str
+            and _is_shape(shape) and _is_shape(stored) and len(stored) == len(shape)
+            and all(m in (n, 1) for m, n in zip(stored, shape))):
         raise _corrupt(f"malformed tensor entry {entry!r:.80} in the manifest")
-    try:
-        with archive.open(name) as blob:
-            array = np.lib.format.read_array(blob, allow_pickle=False)
-            if blob.read(1):
-                raise _corrupt(f"{name} has bytes after the array")
-    except KeyError:
-        raise _corrupt(f"the manifest names {name!r}, which is not in the archive") from None
-    if array.dtype != dtype.np or array.shape != shape:
-        raise _corrupt(f"{name} holds {array.dtype}{list(array.shape)}, the manifest says "
-                       f"{dtype.name}{list(shape)}")
-    if not array.dtype.isnative:
-        array = array.astype(array.dtype.newbyteorder("="))
-    return array
+    values = _read_npy(archive, name, dtype, tuple(stored))
+    return (values if stored == shape else np.broadcast_to(values, tuple(shape))), requires_grad, location
+
+
+def _read_npy(archive: Archive, name: str, dtype: dtypes.dtype, shape: tuple) -> np.ndarray:
+    """The values in a .npy record, its header checked against the manifest and the record's
+    size before anything is allocated."""
+    size = archive.info(name).file_size
+    with archive.open(name) as blob:
+        version = np.lib.format.read_magic(blob)
+        if version not in ((1, 0), (2, 0)):
+            raise _corrupt(f"{name} is a .npy file of version {version}, which minitorch does not write")
+        read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+        file_shape, fortran_order, file_dtype = read_header(blob)
+        if file_dtype.hasobject:
+            raise _corrupt(f"{name} holds Python objects (a pickle), which minitorch never loads")
+        if file_dtype.newbyteorder("=") != dtype.np or file_shape != shape:
+            raise _corrupt(f"{name} holds {file_dtype}{list(file_shape)}, the manifest says "
+                           f"{dtype.name}{list(shape)}")
+        nbytes = math.prod(shape) * file_dtype.itemsize
+        if blob.tell() + nbytes != size:
+            raise _corrupt(f"{name} declares {nbytes} bytes of values but holds {size - blob.tell()}")
+        raw = read_exactly(blob, nbytes, name)
+    array = raw.view(file_dtype).reshape(shape, order="F" if fortran_order else "C")
+    return array if array.dtype.isnative else array.astype(array.dtype.newbyteorder("="))
+
+
+def _is_shape(shape: Any) -> bool:
+    return (type(shape) is list and len(shape) <= 64
+            and all(type(n) is int and 0 <= n < 2**63 for n in shape) and math.prod(shape) < 2**63)
 
 
 # ----- files ---------------------------------------------------------------------------
-def _write_atomic(path: str, write: Callable[[IO[bytes]], None]) -> None:
-    """write(file) into a temporary file beside path, fsync it, then rename it over path."""
-    target = os.path.realpath(path)  # through a symlink, as open(path, "wb") would write
-    directory, name = os.path.split(target)
-    temp = os.path.join(directory, f".{name}.{secrets.token_hex(4)}.tmp")
-    # os.open with 0o666 gives the permissions open() would (after the umask).
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-    try:
-        with os.fdopen(fd, "wb") as fileobj:
-            write(fileobj)
-            fileobj.flush()
-            os.fsync(fileobj.fileno())
-        with contextlib.suppress(FileNotFoundError):
-            os.chmod(temp, stat.S_IMODE(os.stat(target).st_mode))  # overwriting keeps the mode
-        os.replace(temp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise
-    if os.name == "posix":  # make the rename itself durable
-        with contextlib.suppress(OSError):
-            dir_fd = os.open(directory, os.O_RDONLY)
-            try:
-                os.fsync(dir_fd)
-            finally:
-                os.close(dir_fd)
-
-
 @contextlib.contextmanager
 def _open_for_reading(f: str | os.PathLike | IO[bytes]):
     """(a seekable binary file, a name for messages), opening a path."""
@@ -272,7 +303,8 @@ def _open_for_reading(f: str | os.PathLike | IO[bytes]):
         raise TypeError(f"load() expected a path or a binary file object, got {_type_name(f)}")
     if not (hasattr(f, "seekable") and f.seekable()):
         f = io.BytesIO(f.read())
-    yield f, "the checkpoint"
+    name = getattr(f, "name", None)
+    yield f, repr(name) if isinstance(name, str) else _ANONYMOUS
 
 
 def _not_a_checkpoint(name: str, head: bytes) -> str:
@@ -285,36 +317,77 @@ def _not_a_checkpoint(name: str, head: bytes) -> str:
 
 
 # ----- devices -------------------------------------------------------------------------
-def _tensor_maker(map_location) -> Callable[[np.ndarray, bool, str], Tensor]:
-    """make_tensor(array, requires_grad, saved_location): a tensor where map_location puts it."""
-    if not (map_location is None or callable(map_location) or isinstance(map_location, (str, device, dict))):
-        raise TypeError(f"map_location must be None, a device, a str, a dict or a callable, "
-                        f"got {_type_name(map_location)}")
+def _host_array(t: Tensor) -> np.ndarray:
+    """t's values as a NumPy array without materialising an expanded tensor: a CPU tensor's
+    own array; for another device, a host copy of the values its stride-0 dims repeat,
+    expanded again on the host."""
+    if t._backend is backends.cpu:
+        return t._data
+    shape = tuple(t.shape)
+    broadcast = tuple(n > 1 and s == 0 for n, s in zip(shape, t.stride()))
+    if not any(broadcast):
+        return t._backend.to_numpy(t._data)
+    compact = t.detach()[tuple(slice(0, 1) if b else slice(None) for b in broadcast)]
+    return np.broadcast_to(compact._backend.to_numpy(compact._data), shape)
 
-    def make_tensor(array: np.ndarray, requires_grad: bool, location: str) -> Tensor:
+
+class _DeviceError(Exception):
+    """An error of map_location or of moving a tensor to its device, passed through load as it is."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+class _TensorMaker:
+    """make_tensor(array, requires_grad, saved_location): a tensor where map_location puts it."""
+
+    def __init__(self, map_location) -> None:
+        if not (map_location is None or callable(map_location) or isinstance(map_location, (str, device, dict))):
+            raise TypeError(f"map_location must be None, a device, a str, a dict or a callable, "
+                            f"got {_type_name(map_location)}")
+        self.map_location = map_location
+
+    def __call__(self, array: np.ndarray, requires_grad: bool, location: str) -> Tensor:
+        if requires_grad and not dtypes.FROM_NP[array.dtype.newbyteorder("=")].is_floating_point:
+            raise _corrupt(f"a {array.dtype} tensor requires grad, which only floating point tensors can")
         cpu = Tensor._wrap(array, backends.cpu)
-        if callable(map_location):
-            moved = map_location(cpu, location)
-            target = location if moved is None else moved.device
-        elif isinstance(map_location, dict):
-            target = map_location.get(location, location)
-        else:
-            target = location if map_location is None else map_location
+        map_location = self.map_location
+        try:
+            if callable(map_location):
+                moved = map_location(cpu, location)
+                target = location if moved is None else moved.device
+            elif isinstance(map_location, dict):
+                target = map_location.get(location, location)
+            else:
+                target = location if map_location is None else map_location
+        except Exception as e:
+            raise _DeviceError(e) from e
         try:
             backend = backends.get(as_device(target))
         except RuntimeError as e:
-            raise RuntimeError(f"the checkpoint holds a tensor saved on {location}: {e}; pass "
-                               "map_location='cpu' to load it on the CPU") from None
-        t = cpu if backend is backends.cpu else Tensor._wrap(backend.from_numpy(array), backend)
+            raise CheckpointError(f"the checkpoint holds a tensor saved on {location:.40}: {e}; pass "
+                                  "map_location='cpu' to load it on the CPU") from None
+        try:
+            t = cpu if backend is backends.cpu else Tensor._wrap(_to_device(backend, array), backend)
+        except Exception as e:
+            raise _DeviceError(e) from e
         if requires_grad:
             t.requires_grad_(True)
         return t
 
-    return make_tensor
+
+def _to_device(backend, array: np.ndarray):
+    """A device copy of array; an expanded array (stride 0) is copied compact and expanded there."""
+    broadcast = tuple(n > 1 and s == 0 for n, s in zip(array.shape, array.strides))
+    if not any(broadcast):
+        return backend.from_numpy(array)
+    compact = array[tuple(slice(0, 1) if b else slice(None) for b in broadcast)]
+    return backend.expand(backend.from_numpy(compact), array.shape)
 
 
-def _corrupt(what: str) -> RuntimeError:
-    return RuntimeError(f"corrupt minitorch checkpoint: {what}")
+def _corrupt(what: str) -> CheckpointError:
+    return CheckpointError(f"corrupt minitorch checkpoint: {what}")
 
 
 def _type_name(obj: Any) -> str:

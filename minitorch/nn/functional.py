@@ -10,6 +10,11 @@ from ..autograd.ops._common import broadcast_shapes
 from ..tensor import Tensor
 
 _CONV = ("conv2d", "max_pool2d", "avg_pool2d", "batch_norm")
+_LAZY = {name: "_functional_pool" for name in ("adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d",
+                                              "adaptive_max_pool2d", "adaptive_max_pool1d_with_indices",
+                                              "adaptive_max_pool2d_with_indices")}
+_LAZY.update({name: "_functional_dropout" for name in ("dropout1d", "dropout2d", "dropout3d", "alpha_dropout",
+                                                      "feature_alpha_dropout")})
 
 
 __all__ = [
@@ -38,6 +43,9 @@ def __getattr__(name: str):
     if name in _CONV:
         from . import _functional_conv
         return getattr(_functional_conv, name)
+    if name in _LAZY:
+        import importlib
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __package__), name)
     raise AttributeError(f"module 'minitorch.nn.functional' has no attribute '{name}'")
 
 # ----- activations ------------------------------------------------------------------------

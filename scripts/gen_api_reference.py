@@ -21,7 +21,8 @@ if str(ROOT) not in sys.path:
 
 MODULES = ["minitorch", "minitorch.nn", "minitorch.nn.functional", "minitorch.nn.init", "minitorch.optim",
            "minitorch.optim.lr_scheduler", "minitorch.utils.data", "minitorch.vision.datasets",
-           "minitorch.vision.transforms", "minitorch.autograd", "minitorch.distributed", "minitorch.train",
+           "minitorch.vision.transforms", "minitorch.vision.models", "minitorch.vision.utils", "minitorch.autograd",
+           "minitorch.distributed", "minitorch.train",
            "minitorch.viz", "minitorch.cuda"]
 OUTPUT = ROOT / "docs" / "api.md"
 

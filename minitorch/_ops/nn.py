@@ -1,9 +1,8 @@
-"""The layers' own ops: linear (one addmm node), dropout (one fused pass), embedding,
-one_hot: the nn.functional forms, named as PyTorch names their nodes."""
+"""The layers' own ops: linear (one addmm node), embedding, one_hot: the nn.functional
+forms, named as PyTorch names their nodes."""
 from __future__ import annotations
 
 from .. import dtypes
-from .. import random
 from .._creation import arange
 from .._declare import functional
 from ..autograd.function import Function, kernel
@@ -43,7 +42,8 @@ def linear(input: Tensor, weight: Tensor, bias=None) -> Tensor:
         rows = input.numel() // input.shape[-1] if input.shape[-1] else 0
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{input.shape[-1]} and "
                            f"{weight.shape[-1]}x{weight.shape[0] if weight.dim() == 2 else 1})")
-    if weight.dim() == 2 and input.dim() >= 2 and bias is not None and input.dtype is weight.dtype is bias.dtype:
+    if (weight.dim() == 2 and input.dim() >= 2 and bias is not None and bias.shape == weight.shape[:1]
+            and input.dtype is weight.dtype is bias.dtype):
         same_device(input, weight)
         if input.dim() == 2:
             return AddmmBackward0.apply(bias, input, weight)
@@ -51,52 +51,8 @@ def linear(input: Tensor, weight: Tensor, bias=None) -> Tensor:
         rows = input.reshape(-1, input.shape[-1])
         return AddmmBackward0.apply(bias, rows, weight).view(*input.shape[:-1], weight.shape[0])
     out = input.matmul(weight.t())
-    return out + bias if bias is not None else out
-
-
-class MulBackward0(Function):
-    """Dropout: x * mask / (1 - p) fused in one pass (PyTorch shows this node as MulBackward0)."""
-
-    fused = kernel("masked_scale", "mask", "scale")
-
-    @staticmethod
-    def forward(ctx, a, uniform, p):
-        # torch: noise = bernoulli_(1 - p) (kept where a float64 uniform < 1 - p), then
-        # noise.div_(1 - p) in a's dtype, so the scale is rounded as dtype(1) / dtype(1 - p)
-        scale = float(a.dtype.np.type(1) / a.dtype.np.type(1.0 - p))
-        out, mask = a._backend.dropout(a._data, uniform, 1.0 - p, scale)
-        ctx.mask, ctx.scale = mask, scale
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        return grad * Tensor._wrap(ctx.mask, grad._backend) * ctx.scale, None, None
-
-
-@functional
-def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
-    """Zero each element with probability p and scale the rest by 1 / (1 - p) (identity when not training)."""
-    return _dropout(input, p, training, inplace)
-
-
-def _dropout(a: Tensor, p: float, training: bool, inplace: bool, generator=None) -> Tensor:
-    if p < 0.0 or p > 1.0:
-        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
-    if not training or p == 0.0:
-        return a
-    if p == 1.0:
-        out = a * 0
-    else:
-        if a._backend.name == "cuda":  # the device's own generator: the noise never leaves the GPU
-            if generator is not None:
-                raise RuntimeError("Expected a 'cuda' device type for generator but found 'cpu'")
-            uniform = a._backend.random_uniform(a.shape, dtypes.float64.np)
-        else:
-            uniform = random._uniform(a.shape, 0.0, 1.0, dtypes.float64, generator)
-        out = MulBackward0.apply(a, uniform, p)
-    if inplace:
-        return a.copy_(out)
-    return out
+    # PyTorch's addmm expands the bias to the output's shape (its message when it cannot)
+    return out + bias.expand(out.shape) if bias is not None else out
 
 
 class EmbeddingBackward0(Function):

@@ -1,12 +1,12 @@
-"""Computer vision with torchvision's interface: ``minitorch.vision.datasets`` and
-``minitorch.vision.transforms``.
+"""Computer vision with torchvision's interface: ``minitorch.vision.datasets``,
+``minitorch.vision.transforms``, ``minitorch.vision.models`` and ``minitorch.vision.utils``.
 
 The submodules load on first use (PEP 562), so ``datasets`` works even where
 ``transforms`` is not available, and ``import minitorch.vision`` costs nothing.
 """
 import importlib
 
-__all__ = ["datasets", "transforms"]
+__all__ = ["datasets", "models", "transforms", "utils"]
 
 
 def __getattr__(name: str):

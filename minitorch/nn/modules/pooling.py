@@ -1,4 +1,4 @@
-"""MaxPool2d and AvgPool2d."""
+"""MaxPool2d, AvgPool2d and the adaptive poolings (AdaptiveAvgPool1d/2d, AdaptiveMaxPool1d/2d)."""
 from __future__ import annotations
 
 from .. import functional as F
@@ -50,3 +50,54 @@ class AvgPool2d(Module):
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class _AdaptiveAvgPoolNd(Module):
+    def __init__(self, output_size) -> None:
+        super().__init__()
+        self.output_size = output_size
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveAvgPool1d(_AdaptiveAvgPoolNd):
+    """Mean over adaptive windows: input (N, C, L) or (C, L) -> (N, C, output_size), window i
+    covering [floor(i L / out), ceil((i + 1) L / out))."""
+
+    def forward(self, input):
+        return F.adaptive_avg_pool1d(input, self.output_size)
+
+
+class AdaptiveAvgPool2d(_AdaptiveAvgPoolNd):
+    """Mean over adaptive windows: input (N, C, H, W) or (C, H, W) -> (N, C, oh, ow) for
+    output_size (oh, ow) or an int (None keeps the input's size)."""
+
+    def forward(self, input):
+        return F.adaptive_avg_pool2d(input, self.output_size)
+
+
+class _AdaptiveMaxPoolNd(Module):
+    def __init__(self, output_size, return_indices: bool = False) -> None:
+        super().__init__()
+        self.output_size = output_size
+        self.return_indices = return_indices
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveMaxPool1d(_AdaptiveMaxPoolNd):
+    """Max over adaptive windows: input (N, C, L) or (C, L) -> (N, C, output_size), plus the
+    argmax positions with return_indices."""
+
+    def forward(self, input):
+        return F.adaptive_max_pool1d(input, self.output_size, self.return_indices)
+
+
+class AdaptiveMaxPool2d(_AdaptiveMaxPoolNd):
+    """Max over adaptive windows: input (N, C, H, W) or (C, H, W) -> (N, C, oh, ow), plus the
+    argmax positions (h * W + w in each plane) with return_indices."""
+
+    def forward(self, input):
+        return F.adaptive_max_pool2d(input, self.output_size, self.return_indices)

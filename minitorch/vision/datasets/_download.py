@@ -12,8 +12,11 @@ import http.client
 import os
 import secrets
 import shutil
+import tarfile
+import tempfile
 import urllib.error
 import urllib.request
+import zlib
 from typing import Sequence
 
 from tqdm import tqdm
@@ -110,6 +113,38 @@ def download_from_mirrors(mirrors: Sequence[str], filename: str, path: str, md5:
         except RuntimeError as error:
             print(f"Failed to download (trying next):\n{error}")
     return False
+
+
+def extract_tar(archive: str, root: str) -> list:
+    """Extract the regular files and folders of a tar archive (any compression) into root;
+    return the paths written. Links, devices and members that would land outside root
+    refuse the archive; each file appears whole (extracted beside root, then renamed)."""
+    root = os.path.abspath(root)
+    written = []
+    try:
+        with tarfile.open(archive, "r:*") as tar, tempfile.TemporaryDirectory(dir=root, prefix=".extract-") as tmp:
+            members = tar.getmembers()
+            for member in members:
+                target = os.path.abspath(os.path.join(root, member.name))
+                if not (member.isfile() or member.isdir()) or os.path.commonpath([root, target]) != root:
+                    raise RuntimeError(f"{archive} holds {member.name!r}, which is not a plain file or folder "
+                                       f"inside {root}: refusing to extract it")
+            for member in members:
+                if member.isfile():
+                    tar.extract(member, tmp, set_attrs=False, **_TAR_FILTER)
+            for member in members:
+                if member.isfile():
+                    target = os.path.join(root, member.name)
+                    os.makedirs(os.path.dirname(target), exist_ok=True)
+                    os.replace(os.path.join(tmp, member.name), target)
+                    written.append(target)
+    except (tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile) as error:
+        raise RuntimeError(f"{archive} is not a valid tar archive: {error}") from error
+    return written
+
+
+# tarfile's "data" filter (Python >= 3.11.4 / 3.12) rejects links and absolute paths too.
+_TAR_FILTER = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
 
 
 class _temporary_file:

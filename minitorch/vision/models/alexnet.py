@@ -1,0 +1,47 @@
+"""AlexNet in torchvision's form (Krizhevsky, 2014, "One weird trick for parallelizing
+convolutional neural networks"): torchvision's module names and the default layer
+initialisation (torchvision redraws nothing for AlexNet)."""
+from __future__ import annotations
+
+from typing import Any
+
+from ... import flatten
+from ... import nn
+from ._api import no_weights
+
+__all__ = ["AlexNet", "alexnet"]
+
+
+class AlexNet(nn.Module):
+    """Five convolutions with three max pools, adaptive average pooling to 6x6 and a three-layer
+    classifier with dropout. input: (N, 3, H, W), H, W >= 63 -> (N, num_classes)."""
+
+    def __init__(self, num_classes: int = 1000, dropout: float = 0.5) -> None:
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Conv2d(3, 64, kernel_size=11, stride=4, padding=2), nn.ReLU(inplace=True),
+            nn.MaxPool2d(kernel_size=3, stride=2),
+            nn.Conv2d(64, 192, kernel_size=5, padding=2), nn.ReLU(inplace=True),
+            nn.MaxPool2d(kernel_size=3, stride=2),
+            nn.Conv2d(192, 384, kernel_size=3, padding=1), nn.ReLU(inplace=True),
+            nn.Conv2d(384, 256, kernel_size=3, padding=1), nn.ReLU(inplace=True),
+            nn.Conv2d(256, 256, kernel_size=3, padding=1), nn.ReLU(inplace=True),
+            nn.MaxPool2d(kernel_size=3, stride=2),
+        )
+        self.avgpool = nn.AdaptiveAvgPool2d((6, 6))
+        self.classifier = nn.Sequential(
+            nn.Dropout(p=dropout), nn.Linear(256 * 6 * 6, 4096), nn.ReLU(inplace=True),
+            nn.Dropout(p=dropout), nn.Linear(4096, 4096), nn.ReLU(inplace=True),
+            nn.Linear(4096, num_classes),
+        )
+
+    def forward(self, x):
+        x = self.avgpool(self.features(x))
+        return self.classifier(flatten(x, 1))
+
+
+def alexnet(*, weights=None, progress: bool = True, **kwargs: Any) -> AlexNet:
+    """AlexNet: 61,100,840 parameters with 1000 classes. ``weights`` must be None (minitorch
+    ships no pretrained weights); kwargs go to ``AlexNet``."""
+    no_weights("alexnet", weights, kwargs)
+    return AlexNet(**kwargs)

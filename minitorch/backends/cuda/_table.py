@@ -10,16 +10,17 @@ from __future__ import annotations
 import numpy as np
 
 from ...device import device as _device
+from . import _device_errors
 from . import _kernels as K
-from ._array import POOL, CudaArray, contiguous_strides
+from ._array import POOL, CudaArray, contiguous_strides, read, to_device
 from ._conv import ConvOps
 from ._index import IndexOps
 from ._matmul import MatmulOps
 from ._nn import NnOps
 from ._optim import OptimOps
 from ._reduce import ReduceOps
-from ._launch import (broadcast_strides, check_device, collapse, device_operand, launch,
-                      size_of)
+from ._launch import (SIMULATOR, broadcast_strides, check_device, collapse, device_operand, launch,
+                      memset, size_of)
 
 
 def _cast_scalar(value, np_dtype):
@@ -28,6 +29,17 @@ def _cast_scalar(value, np_dtype):
         return np.bool_(value)
     with np.errstate(over="ignore", invalid="ignore"):
         return np.array(value).astype(np_dtype)[()]
+
+
+def _memset_pattern(value):
+    """(word, width, words per element) of a driver memset that writes value (a NumPy
+    scalar) into every element, or None (an 8-byte value whose halves differ)."""
+    raw = value.tobytes()
+    if len(raw) == 8:
+        if raw[:4] != raw[4:]:
+            return None
+        return int.from_bytes(raw[:4], "little"), 4, 2
+    return int.from_bytes(raw, "little"), len(raw), 1
 
 
 def _view_strides(shape, strides, new_shape):
@@ -95,7 +107,7 @@ class CUDABackend(ReduceOps, IndexOps, MatmulOps, NnOps, ConvOps, OptimOps):
         host = np.ascontiguousarray(array)
         out = CudaArray.empty(np.shape(array), host.dtype)  # ascontiguousarray makes 0-d arrays 1-d
         if host.size:
-            out.buf[:host.size].copy_to_device(host.reshape(-1))
+            to_device(out.block, 0, host)
         return out
 
     def to_numpy(self, a: CudaArray) -> np.ndarray:
@@ -105,9 +117,11 @@ class CUDABackend(ReduceOps, IndexOps, MatmulOps, NnOps, ConvOps, OptimOps):
         c = a if a.is_contiguous() else self.contiguous(a)
         n = c.size
         if n == 0:
+            _device_errors.check()
             return np.empty(a.shape, a.dtype)
-        host = c.buf[c.offset:c.offset + n].copy_to_host()
-        return host.reshape(a.shape)
+        host = read(c, 0, n).reshape(a.shape)
+        _device_errors.check()
+        return host
 
     def astype(self, a, dtype):
         out = CudaArray.empty(a.shape, dtype.np)
@@ -141,9 +155,16 @@ class CUDABackend(ReduceOps, IndexOps, MatmulOps, NnOps, ConvOps, OptimOps):
         launch(K.k_assign, n, dst.buf, dst.offset, ds, src.buf, src.offset, ss, shape, n)
 
     def fill(self, dst, value) -> None:
-        shape, (ds,) = collapse(dst.shape, dst.estrides)
         n = dst.size
-        launch(K.k_fill, n, dst.buf, dst.offset, ds, _cast_scalar(value, dst.dtype), shape, n)
+        value = _cast_scalar(value, dst.dtype)
+        if not SIMULATOR and n and dst.is_contiguous():
+            pattern = _memset_pattern(value)
+            if pattern is not None:
+                word, width, per_item = pattern
+                memset(dst.block.ptr + dst.offset * dst.dtype.itemsize, word, n * per_item, width)
+                return
+        shape, (ds,) = collapse(dst.shape, dst.estrides)
+        launch(K.k_fill, n, dst.buf, dst.offset, ds, value, shape, n)
 
     def scalar_array(self, value, dtype):
         return self.full((), value, dtype)

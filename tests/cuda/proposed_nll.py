@@ -1,10 +1,14 @@
-"""The change minitorch/autograd/ops/nn.py needs (a file the CUDA work may not edit) for a
-CUDA training step without a host sync: NllLossBackward0 uses the op table's optional
-``nll_loss_reduced`` / ``nll_backward_reduced`` when a backend has them, so the reduced
-loss, the mean's weight total and the backward's scale stay on the device (today the
-forward copies three numbers to the host and the backward calls ``grad.item()``).
+"""The changes minitorch/autograd/ops/nn.py needs (a file the CUDA work may not edit) for a
+CUDA training step without a host sync and with fewer launches:
 
-``device_nll()`` applies exactly that change for the duration of a test, so the tests
+1. NllLossBackward0 uses the op table's optional ``nll_loss_reduced`` /
+   ``nll_backward_reduced`` when a backend has them, so the reduced loss, the mean's
+   weight total and the backward's scale stay on the device (today the forward copies
+   three numbers to the host and the backward calls ``grad.item()``);
+2. AddmmBackward0.forward calls the op table's optional ``addmm(bias, x, weight.T)``
+   (the bias added in the GEMM's epilogue) instead of matmul + an in-place add.
+
+``device_nll()`` applies exactly these changes for the duration of a test, so the tests
 check the proposal's numbers (simulator) and its launch and copy counts (host tier).
 """
 from __future__ import annotations
@@ -39,6 +43,18 @@ def backward(ctx, grad):
     return Tensor._wrap(out, be), None, None, None, None, None
 
 
+def addmm_forward(ctx, bias, x, weight):
+    ctx.save_for_backward(x, weight)
+    ctx.bias_needs_grad = bias._requires_grad
+    be = x._backend
+    wt = be.permute(weight._data, (1, 0))
+    if hasattr(be, "addmm"):
+        return be.addmm(bias._data, x._data, wt)
+    out = be.matmul(x._data, wt)
+    be.inplace("add", out, bias._data)
+    return out
+
+
 _ORIGINAL: dict = {}
 
 
@@ -48,9 +64,13 @@ def device_nll():
     from minitorch.autograd.ops import nn as ops_nn
     node = ops_nn.NllLossBackward0
     _ORIGINAL["forward"], _ORIGINAL["backward"] = node.forward, node.backward
+    addmm = ops_nn.AddmmBackward0
+    _ORIGINAL["addmm"] = addmm.forward
     node.forward, node.backward = staticmethod(forward), staticmethod(backward)
+    addmm.forward = staticmethod(addmm_forward)
     try:
         yield
     finally:
         node.forward = staticmethod(_ORIGINAL["forward"])
         node.backward = staticmethod(_ORIGINAL["backward"])
+        addmm.forward = staticmethod(_ORIGINAL["addmm"])

@@ -7,6 +7,8 @@ layer calls them without knowing the device. Values stay on the GPU; only
 """
 from __future__ import annotations
 
+from sys import getrefcount as _getrefcount
+
 import numpy as np
 
 from ...device import device as _device
@@ -29,6 +31,37 @@ def _cast_scalar(value, np_dtype):
         return np.bool_(value)
     with np.errstate(over="ignore", invalid="ignore"):
         return np.array(value).astype(np_dtype)[()]
+
+
+def _unshared(holder) -> bool:
+    arr = holder._data
+    return _getrefcount(arr) == _SOLE[0] and _getrefcount(arr.block) == _SOLE[1]
+
+
+def _sole_counts() -> tuple:
+    """The reference counts _unshared sees for an array one object alone holds and for its
+    block (held by the array, and on a GPU by its buffer), on this interpreter."""
+    from ._array import DevBuf, _Block, _Pool
+
+    class Holder:
+        __slots__ = ("_data",)
+    pool = _Pool()
+    pool.live[0] = None
+    block = _Block(0, 512, pool)
+    holder = Holder()
+    holder._data = CudaArray(block, None if SIMULATOR else DevBuf(block, np.dtype(np.float32)), (128,),
+                             (1,), 0, np.dtype(np.float32))
+    del block
+    arr = holder._data
+    counts = (_getrefcount(arr), _getrefcount(arr.block))
+    del arr
+    _SOLE[:] = counts
+    ok = _unshared(holder)
+    view = holder._data.view_as((128,), (1,), 0)
+    shared = _unshared(holder)
+    del view
+    assert ok and not shared
+    return counts
 
 
 def _memset_pattern(value):
@@ -129,9 +162,16 @@ class CUDABackend(ReduceOps, IndexOps, MatmulOps, NnOps, ConvOps, OptimOps):
         return out
 
     def can_adopt(self, tensor) -> bool:
-        """Device gradients are always copied into .grad (a CudaArray's allocation has no
-        reference count that says it is unshared)."""
-        return False
+        """Whether tensor's memory may become another tensor's without a copy (autograd
+        adopts a leaf's first gradient this way, as PyTorch's AccumulateGrad steals it): a
+        writable contiguous array starting at its block, that no other array, view or
+        tensor holds (reference counts of the array and of its block, as measured for an
+        array one object alone holds)."""
+        a = tensor._data
+        if a.__class__ is not CudaArray or not a.writeable or a.offset or not a.is_contiguous():
+            return False
+        del a  # (the counts are measured without this frame's reference)
+        return _unshared(tensor)
 
     def copy(self, a):
         out = CudaArray.empty(a.shape, a.dtype)
@@ -506,6 +546,9 @@ def _broadcast_shape(s1: tuple, s2: tuple) -> tuple:
     except ValueError:
         raise ValueError(f"operands could not be broadcast together with shapes {s1} {s2}") from None
 
+
+_SOLE = [0, 0]
+_sole_counts()
 
 _BACKENDS: dict = {}
 

@@ -14,6 +14,9 @@ import minitorch
 # docs/benchmarks.md's CUDA section for the numbers before and after.
 STEP_LAUNCHES = 25
 STEP_D2H = 0
+# With autograd/ops/nn.py as it is today (before tests/cuda/proposed_nll.py's change).
+TODAY_LAUNCHES = 30
+TODAY_D2H = 2
 
 
 @pytest.fixture
@@ -168,10 +171,10 @@ def test_mlp_training_step_launches_and_host_copies_within_budget(driver):
 
 def test_mlp_training_step_with_todays_autograd_syncs_only_for_the_nll_totals(driver, nll_totals_readable):
     """autograd/ops/nn.py as it is: the NLL forward's three numbers and backward's
-    grad.item() are the only host copies; one launch more than with the proposal."""
+    grad.item() are the only host copies; the bias adds are launches of their own."""
     launches, d2h, trace = _count_step(driver)
-    assert launches <= STEP_LAUNCHES + 2, f"{launches} launches a step: {trace}"
-    assert d2h <= 2, f"{d2h} device-to-host copies a step"
+    assert launches <= TODAY_LAUNCHES, f"{launches} launches a step: {trace}"
+    assert d2h <= TODAY_D2H, f"{d2h} device-to-host copies a step"
 
 
 @pytest.mark.parametrize("n", [1, 300, 70000])

@@ -180,3 +180,25 @@ def _losses(model, device):
         opt.step()
         out.append(loss.item())
     return out
+
+
+def test_broken_numba_cuda_numpy_set_is_one_clear_error_at_cuda(tmp_path, monkeypatch):
+    """numba-cuda 0.30.4 with numpy >= 2.5 fails every kernel compile (np.row_stack is
+    gone); .cuda() / to("cuda") must say what to install instead."""
+    from minitorch.backends.cuda import _runtime
+    (tmp_path / "fake_numba_cuda_arrayobj.py").write_text(
+        "raise AttributeError(\"module 'numpy' has no attribute 'row_stack'\")\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(_runtime, "_PROBE", "fake_numba_cuda_arrayobj")
+    monkeypatch.setattr(_runtime, "simulator", lambda: False)
+    monkeypatch.setattr(_runtime, "_state", {})
+    for make in (lambda: minitorch.ones(2).cuda(), lambda: minitorch.ones(2).to("cuda"),
+                 lambda: minitorch.zeros(3, device="cuda")):
+        with pytest.raises(RuntimeError, match=r"row_stack.*pip install 'numpy<2\.5' 'numba-cuda\[cu12\]==0\.30\.4'"):
+            make()
+    assert not minitorch.cuda.is_available()
+
+
+def test_working_set_has_no_compiler_problem():
+    from minitorch.backends.cuda import _runtime
+    assert _runtime._compiler_problem() is None

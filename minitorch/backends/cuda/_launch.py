@@ -53,7 +53,10 @@ def launch_blocks(kernel, blocks, threads, *args) -> None:
         by_types = _ENTRIES[kernel] = {}
     entry = by_types.get(tuple(map(type, args)))
     if entry.__class__ is not _Entry:
-        entry = _resolve(kernel, args, by_types)
+        if entry is not None:        # tuple arguments: the second level, by their lengths
+            entry = entry.get(tuple([len(a) for a in args if a.__class__ is tuple]))
+        if entry is None:
+            entry = _resolve(kernel, args, by_types)
     entry.pack(*args)
     if blocks.__class__ is tuple:
         gx, gy, gz = (blocks + (1, 1))[:3]

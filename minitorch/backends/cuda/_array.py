@@ -25,7 +25,7 @@ On a real GPU the kernels' buffers are ``DevBuf``s: (block, dtype) with the laun
 arguments numba's ABI wants precomputed, and a strong reference to the block, so a
 buffer passed to a launch keeps its memory out of the pool until the launch is queued
 (no DeviceNDArray is made per op). In the simulator the buffers are the simulator's
-arrays, which numba's dispatcher needs.
+arrays, which numba's dispatcher needs, holding their block in an attribute likewise.
 """
 from __future__ import annotations
 
@@ -173,7 +173,9 @@ class DevBuf:
 def buffer_of(block: _Block, dtype):
     """The buffer kernels are given for block read as dtype."""
     if SIMULATOR:
-        return block.raw.view(dtype)
+        buf = block.raw.view(dtype)
+        buf.minitorch_block = block      # the same lifetime as a GPU's DevBuf
+        return buf
     return DevBuf(block, dtype)
 
 

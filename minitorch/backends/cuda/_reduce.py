@@ -226,7 +226,8 @@ def _default_sum_dtype(np_dtype) -> np.dtype:
 
 def _as_uint8(a: CudaArray) -> CudaArray:
     """A bool array's bytes read as uint8 (no copy): the kernels then see plain integers."""
-    return CudaArray(a.block, a.buf.view(_U8), a.shape, a.estrides, a.offset, _U8, a.writeable)
+    from ._array import buffer_of
+    return CudaArray(a.block, buffer_of(a.block, _U8), a.shape, a.estrides, a.offset, _U8, a.writeable)
 
 
 class ReduceOps:

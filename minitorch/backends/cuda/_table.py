@@ -38,6 +38,10 @@ def _unshared(holder) -> bool:
     return _getrefcount(arr) == _SOLE[0] and _getrefcount(arr.block) == _SOLE[1]
 
 
+class _SimBuf:
+    """Stands in for a simulator buffer (which holds its block) when counting references."""
+
+
 def _sole_counts() -> tuple:
     """The reference counts _unshared sees for an array one object alone holds and for its
     block (held by the array, and on a GPU by its buffer), on this interpreter."""
@@ -49,9 +53,12 @@ def _sole_counts() -> tuple:
     pool.live[0] = None
     block = _Block(0, 512, pool)
     holder = Holder()
-    holder._data = CudaArray(block, None if SIMULATOR else DevBuf(block, np.dtype(np.float32)), (128,),
+    buf = _SimBuf() if SIMULATOR else DevBuf(block, np.dtype(np.float32))
+    if SIMULATOR:
+        buf.minitorch_block = block
+    holder._data = CudaArray(block, buf, (128,),
                              (1,), 0, np.dtype(np.float32))
-    del block
+    del block, buf
     arr = holder._data
     counts = (_getrefcount(arr), _getrefcount(arr.block))
     del arr

@@ -44,8 +44,11 @@ def get_device_name(device=None) -> str:
 
 
 def synchronize(device=None) -> None:
-    """Wait until every kernel launched so far has finished (for timing)."""
+    """Wait until every kernel launched so far has finished (for timing); raises an error a
+    kernel reported on the device since the last sync (an out-of-range class target)."""
     _runtime.load().synchronize()
+    from .backends.cuda import _device_errors
+    _device_errors.check()
 
 
 def manual_seed(seed: int) -> None:

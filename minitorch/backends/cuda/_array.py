@@ -1,20 +1,35 @@
 """CudaArray: what a CUDA tensor holds, and the caching allocator behind it.
 
 A CudaArray is a strided view of one device allocation: shape, strides and offset
-(counted in elements) over a 1-D typed ``DeviceNDArray``. Views (reshape, permute,
-expand, slicing, diagonal) only change that metadata, as PyTorch's views do, and
-every kernel reads its operands through the strides, so a transposed or broadcast
-operand is never copied. (numba's own DeviceNDArray can express some of these views
-but not broadcasting or negative-free general strides with offsets, and the
-simulator's stand-in cannot express them at all; one explicit view type works on both.)
+(counted in elements) over a 1-D typed buffer. Views (reshape, permute, expand,
+slicing, diagonal) only change that metadata, as PyTorch's views do, and every kernel
+reads its operands through the strides, so a transposed or broadcast operand is never
+copied. (numba's own DeviceNDArray can express some of these views but not
+broadcasting or negative-free general strides with offsets, and the simulator's
+stand-in cannot express them at all; one explicit view type works on both.)
 
 Allocations come from a per-size free list, as PyTorch's CUDA caching allocator does:
 a training step allocates the same sizes every step, so after the first step no
-allocation reaches the driver. A buffer returns to its free list when the last array
-viewing it is garbage; kernels run in stream order, so a later kernel that reuses it
-cannot overtake an earlier one that still reads it.
+allocation reaches the driver. Kernels run in stream order, so a later kernel that
+reuses a buffer cannot overtake an earlier one that still reads it.
+
+Ownership (why the pool holds every allocation itself): numba frees device memory from
+a weakref finalizer of its DeviceNDArray. When a tensor dies inside a reference cycle,
+CPython runs such finalizers before any ``__del__`` of the cycle, so a pool that got its
+buffers back from ``__del__`` could cache (and hand out again) memory numba had already
+freed. Here the pool keeps each allocation's DeviceNDArray in ``live`` from allocation
+until ``empty_cache()``; a ``_Block`` only carries the device address, and its
+``__del__`` moves that address back to a free list, whenever it runs.
+
+On a real GPU the kernels' buffers are ``DevBuf``s: (block, dtype) with the launch
+arguments numba's ABI wants precomputed, and a strong reference to the block, so a
+buffer passed to a launch keeps its memory out of the pool until the launch is queued
+(no DeviceNDArray is made per op). In the simulator the buffers are the simulator's
+arrays, which numba's dispatcher needs, holding their block in an attribute likewise.
 """
 from __future__ import annotations
+
+import itertools
 
 import numpy as np
 
@@ -24,6 +39,11 @@ _SMALL = 1 << 20          # below 1 MiB: round sizes to 512 bytes
 _SMALL_ROUND = 512
 _LARGE_ROUND = 1 << 20    # above: round to whole MiB
 
+SIMULATOR = _runtime.simulator()
+
+# Host<->device copies (read by the host-tier tests' budgets and the benchmarks).
+STATS = {"d2h": 0, "h2d": 0}
+
 
 def _round(nbytes: int) -> int:
     if nbytes <= _SMALL:
@@ -31,27 +51,44 @@ def _round(nbytes: int) -> int:
     return -(-nbytes // _LARGE_ROUND) * _LARGE_ROUND
 
 
+def _address(raw) -> int:
+    """The device address of a numba device array (a stable counter in the simulator)."""
+    if SIMULATOR:
+        return next(_SIM_ADDRESSES)
+    return int(raw.__cuda_array_interface__["data"][0])
+
+
+_SIM_ADDRESSES = itertools.count(0x10000, 1 << 20)
+
+
 class _Pool:
-    """Free device buffers by rounded size; statistics for minitorch.cuda.memory_*."""
+    """Free device buffers by rounded size; statistics for minitorch.cuda.memory_*.
+
+    live: address -> the numba DeviceNDArray that owns the allocation (in use or free);
+    free: rounded size -> addresses ready to hand out."""
 
     def __init__(self) -> None:
+        self.live: dict[int, object] = {}
         self.free: dict[int, list] = {}
         self.allocated = 0       # bytes held by live arrays
         self.reserved = 0        # bytes obtained from the driver
         self.peak = 0
+        self.poison = None       # debug: fn(raw) run on every block given back (tests)
 
     def take(self, nbytes: int) -> "_Block":
         size = _round(nbytes)
         stack = self.free.get(size)
         if stack:
-            raw = stack.pop()
+            ptr = stack.pop()
         else:
             raw = self._driver_alloc(size)
+            ptr = _address(raw)
+            self.live[ptr] = raw
             self.reserved += size
         self.allocated += size
         if self.allocated > self.peak:
             self.peak = self.allocated
-        return _Block(raw, size, self)
+        return _Block(ptr, size, self)
 
     def _driver_alloc(self, size: int):
         cuda = _runtime.load()
@@ -67,13 +104,21 @@ class _Pool:
                     f"(minitorch holds {self.allocated / 2**20:.2f} MiB in live tensors; "
                     f"driver error: {exc})") from None
 
-    def give_back(self, raw, size: int) -> None:
+    def give_back(self, ptr: int, size: int) -> None:
         self.allocated -= size
-        self.free.setdefault(size, []).append(raw)
+        if self.poison is not None:
+            self.poison(self.live[ptr])
+        self.free.setdefault(size, []).append(ptr)
+
+    def is_free(self, ptr: int) -> bool:
+        """True when ptr is a cached free block (a kernel must not be given it)."""
+        return any(ptr in stack for stack in self.free.values())
 
     def empty_cache(self) -> None:
         for size, stack in self.free.items():
             self.reserved -= size * len(stack)
+            for ptr in stack:
+                del self.live[ptr]      # the last reference: numba frees the allocation
         self.free.clear()
 
 
@@ -81,18 +126,80 @@ POOL = _Pool()
 
 
 class _Block:
-    """One allocation; returns itself to the pool when no array uses it any more."""
+    """One allocation in use: its device address goes back to the pool's free list when
+    no array uses it any more (the pool owns the memory itself, see the module doc)."""
 
-    __slots__ = ("raw", "size", "pool")
+    __slots__ = ("ptr", "size", "pool")
 
-    def __init__(self, raw, size: int, pool: _Pool) -> None:
-        self.raw, self.size, self.pool = raw, size, pool
+    def __init__(self, ptr: int, size: int, pool: _Pool) -> None:
+        self.ptr, self.size, self.pool = ptr, size, pool
+
+    @property
+    def raw(self):
+        """The numba uint8 device array of the whole allocation (for host copies)."""
+        return self.pool.live[self.ptr]
 
     def __del__(self) -> None:
         try:
-            self.pool.give_back(self.raw, self.size)
+            self.pool.give_back(self.ptr, self.size)
         except Exception:  # noqa: BLE001 - interpreter shutdown
             pass
+
+
+class DevBuf:
+    """A kernel's view of a block as a 1-D array of dtype (real GPU only).
+
+    ``flat`` is how numba's ABI passes a 1-D C-contiguous array argument: meminfo,
+    parent, nitems, itemsize, data pointer, shape[0], strides[0]."""
+
+    __slots__ = ("block", "dtype", "flat", "ptr")
+
+    def __init__(self, block: _Block, dtype) -> None:
+        self.block = block
+        self.dtype = dtype
+        item = dtype.itemsize
+        n = block.size // item
+        self.ptr = block.ptr
+        self.flat = (0, 0, n, item, block.ptr, n, item)
+
+    def view(self, dtype) -> "DevBuf":
+        return DevBuf(self.block, np.dtype(dtype))
+
+    @property
+    def shape(self) -> tuple:
+        return (self.flat[2],)
+
+
+def buffer_of(block: _Block, dtype):
+    """The buffer kernels are given for block read as dtype."""
+    if SIMULATOR:
+        buf = block.raw.view(dtype)
+        buf.minitorch_block = block      # the same lifetime as a GPU's DevBuf
+        return buf
+    return DevBuf(block, dtype)
+
+
+def to_host(block: _Block, byte_offset: int, shape, dtype) -> np.ndarray:
+    """A host copy of prod(shape) elements of dtype at byte_offset in block (synchronous)."""
+    n = 1
+    for s in shape:
+        n *= s
+    nbytes = n * np.dtype(dtype).itemsize
+    STATS["d2h"] += 1
+    host = block.raw[byte_offset:byte_offset + nbytes].copy_to_host()
+    return host.view(dtype).reshape(shape)
+
+
+def read(a, start: int, n: int) -> np.ndarray:
+    """A host copy of n elements of a's buffer from element a.offset + start (1-D)."""
+    return to_host(a.block, (a.offset + start) * a.dtype.itemsize, (n,), a.dtype)
+
+
+def to_device(block: _Block, byte_offset: int, host: np.ndarray) -> None:
+    """Copy a C-contiguous host array into block at byte_offset."""
+    STATS["h2d"] += 1
+    data = host.reshape(-1).view(np.uint8)
+    block.raw[byte_offset:byte_offset + data.size].copy_to_device(data)
 
 
 def contiguous_strides(shape) -> tuple:
@@ -133,8 +240,7 @@ class CudaArray:
         for s in shape:
             n *= s
         block = POOL.take(max(n, 1) * dtype.itemsize)
-        buf = block.raw.view(dtype)
-        return CudaArray(block, buf, shape, contiguous_strides(shape), 0, dtype)
+        return CudaArray(block, buffer_of(block, dtype), shape, contiguous_strides(shape), 0, dtype)
 
     def view_as(self, shape, estrides, offset, writeable=None) -> "CudaArray":
         """Another view of the same buffer."""
@@ -180,7 +286,7 @@ class CudaArray:
 
     def data_ptr(self) -> int:
         """A stable identity of the first element (buffer address + offset)."""
-        return id(self.block) * 1024 + self.offset * self.dtype.itemsize
+        return self.block.ptr + self.offset * self.dtype.itemsize
 
     def astype(self, dtype, copy: bool = True) -> "CudaArray":
         """A cast copy (NumPy's signature; the device-independent layers call it)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._array import CudaArray
+from ._array import CudaArray, read
 from ._index_kernels import (_T, k_gather, k_index_add, k_index_get, k_index_set, k_index_set_scalar,
                              k_nz_flags, k_nz_write, k_scan_add, k_scan_chunks, k_scatter_add)
 from ._index_prepare import _I64, IndexPlanOps, _blocks_for, _check_device_ranges, _fmt_shape
@@ -236,7 +236,7 @@ class IndexOps(IndexPlanOps):
         shape, (st,) = collapse(a.shape, a.estrides)
         launch(k_nz_flags, n, scan.buf, a.buf, a.offset, st, shape, n)
         _scan_inplace(scan)
-        count = int(scan.buf[n - 1:n].copy_to_host()[0])
+        count = int(read(scan, n - 1, 1)[0])
         out = CudaArray.empty((a.ndim, count), _I64)
         launch(k_nz_write, n, out.buf, count, scan.buf, tuple(a.shape), n)
         return tuple(out.view_as((count,), (1,), d * count) for d in range(a.ndim))

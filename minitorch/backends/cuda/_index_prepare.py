@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._array import CudaArray
+from ._array import CudaArray, read
 from ._index_kernels import _T, k_fill_i64, k_index_offsets, k_minmax_final, k_minmax_partial, k_winner
 from ._launch import MAX_BLOCKS, broadcast_strides, collapse, launch, launch_blocks, size_of
 
@@ -76,7 +76,7 @@ def _minmax(arrays) -> list:
         shape, (st,) = collapse(x.shape, x.estrides)
         launch_blocks(k_minmax_partial, blocks, _T, x.buf, x.offset, st, shape, n, pmin.buf, pmax.buf)
         launch_blocks(k_minmax_final, 1, _T, pmin.buf, pmax.buf, blocks, res.buf, slot)
-    host = res.buf[:2 * len(arrays)].copy_to_host()
+    host = read(res, 0, 2 * len(arrays))
     return [(int(host[2 * k]), int(host[2 * k + 1])) for k in range(len(arrays))]
 
 
@@ -126,7 +126,7 @@ def _to_index_entry(item):
     if item.__class__ is CudaArray:
         if item.dtype.kind == "b":
             if item.ndim == 0:
-                return "bool", bool(item.buf[item.offset:item.offset + 1].copy_to_host()[0])
+                return "bool", bool(read(item, 0, 1)[0])
             return "mask", item
         if item.dtype.kind in "iu":
             return "int", item

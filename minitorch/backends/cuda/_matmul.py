@@ -51,6 +51,9 @@ SB_SHAPE = (BK, BN + 1)
 ACC_SHAPE = (TM, TN)
 MAX_GRID_YZ = 65535
 
+# the bias epilogue: none, one value per output row (conv2d), one per column (Linear's addmm)
+NO_BIAS, BIAS_ROWS, BIAS_COLS = 0, 1, 2
+
 assert BM % TM == 0 and BN % TN == 0 and (BM * BK) % NT == 0 and (BK * BN) % NT == 0
 
 
@@ -126,8 +129,10 @@ def _gemm_tiles(out, oo, obs, som, son, a, ao, abs_, sam, sak, b, bo, bbs, sbk, 
                         gj = col0 + tx + c * TX
                         if gj < n:
                             v = acc[r, c]
-                            if has_bias:
+                            if has_bias == BIAS_ROWS:
                                 v += bias[bias_base + gi * sbias]
+                            elif has_bias == BIAS_COLS:
+                                v += bias[bias_base + gj * sbias]
                             out[o_base + gi * som + gj * son] = v
             row0 += cuda.gridDim.y * BM
         z += cuda.gridDim.z
@@ -175,16 +180,19 @@ def k_gemm_simple(out, oo, obs, som, son, a, ao, abs_, sam, sak, b, bo, bbs, sbk
         s = a[pa] * b[pb]
         for kk in range(1, k):
             s += a[pa + kk * sak] * b[pb + kk * sbk]
-        if has_bias:
+        if has_bias == BIAS_ROWS:
             s += bias[offset_of(z, bshape, bsbs, bso) + row * sbias]
+        elif has_bias == BIAS_COLS:
+            s += bias[offset_of(z, bshape, bsbs, bso) + j * sbias]
         out[offset_of(z, bshape, obs, oo) + row * som + j * son] = s
         i += step
 
 
 # ----- the host side ----------------------------------------------------------------------
 def strided_gemm(out, o_off, o_bs, som, son, a, a_off, a_bs, sam, sak, b, b_off, b_bs, sbk, sbn,
-                 batch, m, n, k, bias=None) -> None:
-    """out[z][i, j] = sum_k a[z][i, k] b[z][k, j] (+ bias[z][i]) for every z in batch.
+                 batch, m, n, k, bias=None, bias_cols=False) -> None:
+    """out[z][i, j] = sum_k a[z][i, k] b[z][k, j] (+ bias[z][i], or bias[z][j] when bias_cols)
+    for every z in batch, the bias added in the kernel's epilogue (no second launch).
 
     out/a/b are CudaArrays whose buffers are addressed directly: ``*_off`` element offsets,
     ``*_bs`` batch strides (one per dim of ``batch``, 0 to broadcast), ``s**`` row/column
@@ -194,10 +202,10 @@ def strided_gemm(out, o_off, o_bs, som, son, a, a_off, a_bs, sam, sak, b, b_off,
     """
     batch = tuple(batch)
     if bias is None:
-        bias_buf, bias_off, bias_bs, sbias, has_bias = out.buf, 0, (0,) * len(batch), 0, False
+        bias_buf, bias_off, bias_bs, sbias, has_bias = out.buf, 0, (0,) * len(batch), 0, NO_BIAS
     else:
         bias_arr, bias_off, bias_bs, sbias = bias
-        bias_buf, has_bias = bias_arr.buf, True
+        bias_buf, has_bias = bias_arr.buf, BIAS_COLS if bias_cols else BIAS_ROWS
     bshape, (a_bs, b_bs, o_bs, bias_bs) = collapse(batch, tuple(a_bs), tuple(b_bs), tuple(o_bs),
                                                    tuple(bias_bs))
     nb = size_of(bshape)
@@ -229,6 +237,27 @@ def _batch_strides(a: CudaArray, batch: tuple) -> tuple:
 
 class MatmulOps:
     """The matmul part of the CUDA op table."""
+
+    def addmm(self, bias, a, b):
+        """bias + a @ b for 2-D float a (m, k), b (k, n) and a bias broadcast to (m, n) along
+        its rows ((n,) or (1, n): Linear's), the bias added in the GEMM's epilogue: one launch
+        and the rounding of matmul followed by an in-place add. Other shapes and dtypes: matmul,
+        then the add."""
+        check_device(bias, a, b)
+        if (a.ndim == 2 and b.ndim == 2 and a.dtype == b.dtype == bias.dtype
+                and a.dtype in (np.float32, np.float64) and a.shape[1] == b.shape[0]
+                and bias.shape in ((b.shape[1],), (1, b.shape[1]))):
+            m, k = a.shape
+            n = b.shape[1]
+            out = CudaArray.empty((m, n), a.dtype)
+            if out.size:
+                strided_gemm(out, 0, (), n, 1, a, a.offset, (), a.estrides[0], a.estrides[1],
+                             b, b.offset, (), b.estrides[0], b.estrides[1], (), m, n, k,
+                             bias=(bias, bias.offset, (), bias.estrides[-1]), bias_cols=True)
+            return out
+        out = self.matmul(a, b)
+        self.inplace("add", out, bias)
+        return out
 
     def matmul(self, a, b):
         """NumPy's matmul: 1-D operands promoted and their dim removed again (a 0-d result for

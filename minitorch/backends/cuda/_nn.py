@@ -4,18 +4,21 @@ The methods and their contracts are the CPU table's (backends/cpu/nn_ops.py); th
 kernels are _nn_kernels.py. The softmax dim is moved last in the metadata only
 (``_row_layout``), so any dim of any strided input works without a copy. NLL's loss and
 weight totals come back to the host (three numbers), because the op table's contract
-returns them as Python numbers.
+returns them as Python numbers; ``nll_loss_reduced`` / ``nll_backward_reduced`` keep the
+reduced loss, its scale and the bad-target check on the device.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from ._array import CudaArray
+from ._array import CudaArray, read
 from ._launch import (MAX_BLOCKS, THREADS, broadcast_strides, check_device, collapse, launch,
                       launch_blocks, size_of)
 from ._nn_kernels import (k_dropout, k_embedding_backward, k_gelu, k_gelu_backward, k_leaky_relu,
                           k_leaky_relu_backward, k_log_softmax, k_log_softmax_backward, k_masked_scale,
-                          k_nll_backward, k_nll_forward, k_nll_totals, k_softmax, k_softmax_backward)
+                          k_nll_backward, k_nll_backward_reduced, k_nll_forward, k_nll_reduced,
+                          k_nll_totals, k_softmax, k_softmax_backward)
+from . import _device_errors
 
 
 def _row_layout(shape, dim, *operands):
@@ -97,18 +100,21 @@ class NnOps:
 
     # ----- NLL -----------------------------------------------------------------------
     def _weight_operand(self, weight, np_dtype, placeholder):
-        """(buffer, offset, stride, has_weight) of the class weights cast to np_dtype."""
+        """(array, stride, has_weight): the class weights cast to np_dtype, or the
+        placeholder. The caller passes the returned array's own buffer to its kernel, so a
+        cast temporary stays alive (out of the pool) until that kernel is queued."""
         if weight is None:
-            return placeholder.buf, 0, 0, False
+            return placeholder, 0, False
         check_device(weight)
         if weight.dtype != np_dtype:
             from ._table import _Dt
             weight = self.astype(weight, _Dt(np_dtype))
-        return weight.buf, weight.offset, weight.estrides[0], True
+        return weight, weight.estrides[0], True
 
     def nll_forward(self, logp, target, weight, ignore_index: int):
         """Per-row losses of a (N, C) array, their sum, the weight sum, and the first bad
-        row (-1 if none). The two sums and the row come to the host (one 3-number copy).
+        row (-1 if none). The two sums and the row come to the host (one 3-number copy:
+        the op table's contract returns Python numbers; nll_loss_reduced does not).
         An out-of-range target raises the CPU caller's IndexError here (the caller's
         message reads the target through NumPy indexing, which a CudaArray has not)."""
         check_device(logp, target)
@@ -116,7 +122,7 @@ class NnOps:
         losses = CudaArray.empty((n,), logp.dtype)
         if n == 0:
             return losses, 0.0, 0.0, -1
-        wbuf, wo, ws, has_w = self._weight_operand(weight, logp.dtype, logp)
+        w, ws, has_w = self._weight_operand(weight, logp.dtype, logp)
         blocks = min((n + THREADS - 1) // THREADS, MAX_BLOCKS)
         partial = CudaArray.empty((2 * blocks,), np.float64)
         bad = CudaArray.empty((1,), np.int64)
@@ -124,14 +130,52 @@ class NnOps:
         res = CudaArray.empty((3,), np.float64)
         launch_blocks(k_nll_forward, blocks, THREADS, losses.buf, logp.buf, logp.offset,
                       logp.estrides[0], logp.estrides[1], target.buf, target.offset, target.estrides[0],
-                      wbuf, wo, ws, has_w, int(ignore_index), c, n, partial.buf, bad.buf)
+                      w.buf, w.offset, ws, has_w, int(ignore_index), c, n, partial.buf, bad.buf)
         launch_blocks(k_nll_totals, 1, THREADS, partial.buf, blocks, bad.buf, res.buf)
-        total, weight_sum, row = res.buf[:3].copy_to_host().tolist()
+        total, weight_sum, row = read(res, 0, 3).tolist()
         row = int(row)
         if row < n:
             value = self.to_numpy(target.view_as((), (), target.offset + row * target.estrides[0]))
             raise IndexError(f"Target {int(value)} is out of bounds.")
         return losses, total, weight_sum, -1
+
+    def nll_loss_reduced(self, logp, target, weight, ignore_index: int, mean: bool):
+        """The reduced NLL loss of (N, C) log-probabilities with no host round trip: (a 0-d
+        array of logp's dtype holding the sum, or the weighted mean when mean, and a 0-d
+        float64 array holding the weight total, for nll_backward_reduced). One launch. An
+        out-of-range target is a device-side assert: IndexError at the next sync point
+        (``.item()``, ``.cpu()``, printing, ``minitorch.cuda.synchronize()``), as
+        PyTorch's CUDA kernels report it asynchronously."""
+        check_device(logp, target)
+        n, c = logp.shape
+        out = CudaArray.empty((), logp.dtype)
+        wsum = CudaArray.empty((), np.float64)
+        losses = CudaArray.empty((max(n, 1),), logp.dtype)
+        w, ws, has_w = self._weight_operand(weight, logp.dtype, logp)
+        err = _device_errors.flag()
+        launch_blocks(k_nll_reduced, 1, THREADS, out.buf, wsum.buf, err.buf, losses.buf, logp.buf,
+                      logp.offset, logp.estrides[0], logp.estrides[1], target.buf, target.offset,
+                      target.estrides[0] if target.ndim else 0, w.buf, w.offset, ws, has_w,
+                      int(ignore_index), c, n, bool(mean))
+        _device_errors.expect("nll")
+        return out, wsum
+
+    def nll_backward_reduced(self, grad, weight_sum, target, weight, ignore_index: int, mean: bool,
+                             shape, dtype):
+        """The (N, C) gradient of nll_loss_reduced's loss for an upstream 0-d grad, in one
+        launch and without a host copy (the mean's scale is computed on the device)."""
+        check_device(grad, weight_sum, target)
+        np_dtype = dtype.np
+        out = CudaArray.empty(shape, np_dtype)
+        if grad.dtype != np_dtype:
+            from ._table import _Dt
+            grad = self.astype(grad, _Dt(np_dtype))
+        w, ws, has_w = self._weight_operand(weight, np_dtype, out)
+        n, c = shape
+        launch(k_nll_backward_reduced, n * c, out.buf, c, grad.buf, grad.offset, weight_sum.buf, bool(mean),
+               target.buf, target.offset, target.estrides[0] if target.ndim else 0, w.buf, w.offset, ws,
+               has_w, int(ignore_index), n * c)
+        return out
 
     def nll_backward(self, grad_per_row, target, weight, ignore_index: int, shape, dtype):
         check_device(grad_per_row, target)
@@ -144,10 +188,10 @@ class NnOps:
         if grad_per_row.dtype != np_dtype:
             from ._table import _Dt
             grad_per_row = self.astype(grad_per_row, _Dt(np_dtype))
-        wbuf, wo, ws, has_w = self._weight_operand(weight, np_dtype, out)
+        w, ws, has_w = self._weight_operand(weight, np_dtype, out)
         gs = grad_per_row.estrides[0] if grad_per_row.ndim else 0
         launch(k_nll_backward, n, out.buf, c, grad_per_row.buf, grad_per_row.offset, gs,
-               target.buf, target.offset, target.estrides[0], wbuf, wo, ws, has_w, int(ignore_index), n)
+               target.buf, target.offset, target.estrides[0], w.buf, w.offset, ws, has_w, int(ignore_index), n)
         return out
 
     # ----- elementwise ---------------------------------------------------------------

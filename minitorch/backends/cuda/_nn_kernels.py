@@ -22,6 +22,8 @@ them are contiguous and through ``offset_of`` otherwise (the branch is uniform).
 """
 from __future__ import annotations
 
+import math
+
 import numba
 from numba import cuda
 
@@ -258,6 +260,71 @@ def k_nll_backward(out, C, g, go, gs, tg, to, ts, w, wo, ws, has_w, ignore_index
             if has_w:
                 wv = _F64(w[wo + t * ws])
             out[i * C + t] = -wv * g[go + i * gs]
+        i += step
+
+
+@cuda.jit(cache=True)
+def k_nll_reduced(out, wsum, err, losses, lp, lo, ls0, ls1, tg, to, ts, w, wo, ws, has_w, ignore_index,
+                  C, n, mean):
+    """One block, no host copy: out[0] = sum of -w[t] * logp[i, t] over the rows (divided by
+    the weight total when mean, NaN when that is 0), wsum[0] = the weight total (float64).
+    An out-of-range target sets err = (1, target) (the device-side assert, raised on the
+    host at the next sync). losses is per-row scratch: each loss is rounded to the dtype
+    before it is summed, as the CPU sums them. O(n / THREADS) per thread."""
+    shl = cuda.shared.array(THREADS, numba.float64)
+    shw = cuda.shared.array(THREADS, numba.float64)
+    tid = cuda.threadIdx.x
+    acc_l = _F64(0.0)
+    acc_w = _F64(0.0)
+    i = tid
+    while i < n:
+        t = tg[to + i * ts]
+        if t != ignore_index:
+            if t < 0 or t >= C:
+                err[1] = t
+                err[0] = 1
+            else:
+                wv = _F64(1.0)
+                if has_w:
+                    wv = _F64(w[wo + t * ws])
+                losses[i] = -wv * lp[lo + i * ls0 + t * ls1]
+                acc_l += losses[i]
+                acc_w += wv
+        i += THREADS
+    acc_l = _block_sum(shl, acc_l, tid)
+    acc_w = _block_sum(shw, acc_w, tid)
+    if tid == 0:
+        wsum[0] = acc_w
+        if mean:
+            if acc_w != 0:
+                out[0] = acc_l / acc_w
+            else:
+                out[0] = math.nan
+        else:
+            out[0] = acc_l
+
+
+@cuda.jit(cache=True)
+def k_nll_backward_reduced(out, C, g, go, wsum, mean, tg, to, ts, w, wo, ws, has_w, ignore_index, total):
+    """The whole (N, C) gradient of a reduced NLL in one pass (no fill): -w[t] * scale at
+    (i, t = target[i]), 0 elsewhere; scale = grad / weight total (mean) or grad, read on
+    the device and rounded to the dtype first, as the CPU's per-row gradient is."""
+    i = cuda.grid(1)
+    step = cuda.gridsize(1)
+    while i < total:
+        r = i // C
+        t = tg[to + r * ts]
+        if t == i - r * C and t != ignore_index:
+            scale = _F64(g[go])
+            if mean:
+                scale = scale / wsum[0]
+            out[i] = scale                    # round the scale to out's dtype
+            wv = _F64(1.0)
+            if has_w:
+                wv = _F64(w[wo + t * ws])
+            out[i] = -wv * out[i]
+        else:
+            out[i] = 0
         i += step
 
 

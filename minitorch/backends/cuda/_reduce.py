@@ -40,6 +40,9 @@ _PER_THREAD = 4                          # elements per thread before rows are s
 _TARGET_BLOCKS = MAX_BLOCKS if SIMULATOR else 1024
 _SERIAL_CHUNK = 16 if SIMULATOR else 64  # elements per thread in a split column reduction
 _COLUMN_MIN = 8 if SIMULATOR else 32     # outputs needed for the column (serial) shape
+# Column reductions up to this many elements run in one pass (a second launch costs more
+# than the longer per-thread loop at these sizes).
+_COLUMN_ONE_PASS = 1 << 10 if SIMULATOR else 1 << 20
 
 
 class _Dt:
@@ -78,6 +81,8 @@ def _plan(nout: int, rlen: int, rstr_last: int, ostr_last: int):
         return "serial", 1, max(rlen, 1), 0
     if rstr_last != 1 and ostr_last == 1 and nout >= _COLUMN_MIN:
         # neighbouring outputs are neighbours in memory: one thread each reads coalesced
+        if nout * rlen <= _COLUMN_ONE_PASS:
+            return "serial", 1, rlen, 0      # small (a Linear's bias gradient): one launch
         chunks = min(-(-rlen // _SERIAL_CHUNK), max(1, (_TARGET_BLOCKS * THREADS) // nout))
         clen = -(-rlen // chunks)
         return "serial", -(-rlen // clen), clen, 0
@@ -221,7 +226,8 @@ def _default_sum_dtype(np_dtype) -> np.dtype:
 
 def _as_uint8(a: CudaArray) -> CudaArray:
     """A bool array's bytes read as uint8 (no copy): the kernels then see plain integers."""
-    return CudaArray(a.block, a.buf.view(_U8), a.shape, a.estrides, a.offset, _U8, a.writeable)
+    from ._array import buffer_of
+    return CudaArray(a.block, buffer_of(a.block, _U8), a.shape, a.estrides, a.offset, _U8, a.writeable)
 
 
 class ReduceOps:

@@ -7,19 +7,22 @@ layer calls them without knowing the device. Values stay on the GPU; only
 """
 from __future__ import annotations
 
+from sys import getrefcount as _getrefcount
+
 import numpy as np
 
 from ...device import device as _device
+from . import _device_errors
 from . import _kernels as K
-from ._array import POOL, CudaArray, contiguous_strides
+from ._array import POOL, CudaArray, contiguous_strides, read, to_device
 from ._conv import ConvOps
 from ._index import IndexOps
 from ._matmul import MatmulOps
 from ._nn import NnOps
 from ._optim import OptimOps
 from ._reduce import ReduceOps
-from ._launch import (broadcast_strides, check_device, collapse, device_operand, launch,
-                      size_of)
+from ._launch import (SIMULATOR, broadcast_strides, check_device, collapse, device_operand, launch,
+                      memset, size_of)
 
 
 def _cast_scalar(value, np_dtype):
@@ -28,6 +31,55 @@ def _cast_scalar(value, np_dtype):
         return np.bool_(value)
     with np.errstate(over="ignore", invalid="ignore"):
         return np.array(value).astype(np_dtype)[()]
+
+
+def _unshared(holder) -> bool:
+    arr = holder._data
+    return _getrefcount(arr) == _SOLE[0] and _getrefcount(arr.block) == _SOLE[1]
+
+
+class _SimBuf:
+    """Stands in for a simulator buffer (which holds its block) when counting references."""
+
+
+def _sole_counts() -> tuple:
+    """The reference counts _unshared sees for an array one object alone holds and for its
+    block (held by the array, and on a GPU by its buffer), on this interpreter."""
+    from ._array import DevBuf, _Block, _Pool
+
+    class Holder:
+        __slots__ = ("_data",)
+    pool = _Pool()
+    pool.live[0] = None
+    block = _Block(0, 512, pool)
+    holder = Holder()
+    buf = _SimBuf() if SIMULATOR else DevBuf(block, np.dtype(np.float32))
+    if SIMULATOR:
+        buf.minitorch_block = block
+    holder._data = CudaArray(block, buf, (128,),
+                             (1,), 0, np.dtype(np.float32))
+    del block, buf
+    arr = holder._data
+    counts = (_getrefcount(arr), _getrefcount(arr.block))
+    del arr
+    _SOLE[:] = counts
+    ok = _unshared(holder)
+    view = holder._data.view_as((128,), (1,), 0)
+    shared = _unshared(holder)
+    del view
+    assert ok and not shared
+    return counts
+
+
+def _memset_pattern(value):
+    """(word, width, words per element) of a driver memset that writes value (a NumPy
+    scalar) into every element, or None (an 8-byte value whose halves differ)."""
+    raw = value.tobytes()
+    if len(raw) == 8:
+        if raw[:4] != raw[4:]:
+            return None
+        return int.from_bytes(raw[:4], "little"), 4, 2
+    return int.from_bytes(raw, "little"), len(raw), 1
 
 
 def _view_strides(shape, strides, new_shape):
@@ -95,7 +147,7 @@ class CUDABackend(ReduceOps, IndexOps, MatmulOps, NnOps, ConvOps, OptimOps):
         host = np.ascontiguousarray(array)
         out = CudaArray.empty(np.shape(array), host.dtype)  # ascontiguousarray makes 0-d arrays 1-d
         if host.size:
-            out.buf[:host.size].copy_to_device(host.reshape(-1))
+            to_device(out.block, 0, host)
         return out
 
     def to_numpy(self, a: CudaArray) -> np.ndarray:
@@ -105,9 +157,11 @@ class CUDABackend(ReduceOps, IndexOps, MatmulOps, NnOps, ConvOps, OptimOps):
         c = a if a.is_contiguous() else self.contiguous(a)
         n = c.size
         if n == 0:
+            _device_errors.check()
             return np.empty(a.shape, a.dtype)
-        host = c.buf[c.offset:c.offset + n].copy_to_host()
-        return host.reshape(a.shape)
+        host = read(c, 0, n).reshape(a.shape)
+        _device_errors.check()
+        return host
 
     def astype(self, a, dtype):
         out = CudaArray.empty(a.shape, dtype.np)
@@ -115,9 +169,16 @@ class CUDABackend(ReduceOps, IndexOps, MatmulOps, NnOps, ConvOps, OptimOps):
         return out
 
     def can_adopt(self, tensor) -> bool:
-        """Device gradients are always copied into .grad (a CudaArray's allocation has no
-        reference count that says it is unshared)."""
-        return False
+        """Whether tensor's memory may become another tensor's without a copy (autograd
+        adopts a leaf's first gradient this way, as PyTorch's AccumulateGrad steals it): a
+        writable contiguous array starting at its block, that no other array, view or
+        tensor holds (reference counts of the array and of its block, as measured for an
+        array one object alone holds)."""
+        a = tensor._data
+        if a.__class__ is not CudaArray or not a.writeable or a.offset or not a.is_contiguous():
+            return False
+        del a  # (the counts are measured without this frame's reference)
+        return _unshared(tensor)
 
     def copy(self, a):
         out = CudaArray.empty(a.shape, a.dtype)
@@ -141,9 +202,16 @@ class CUDABackend(ReduceOps, IndexOps, MatmulOps, NnOps, ConvOps, OptimOps):
         launch(K.k_assign, n, dst.buf, dst.offset, ds, src.buf, src.offset, ss, shape, n)
 
     def fill(self, dst, value) -> None:
-        shape, (ds,) = collapse(dst.shape, dst.estrides)
         n = dst.size
-        launch(K.k_fill, n, dst.buf, dst.offset, ds, _cast_scalar(value, dst.dtype), shape, n)
+        value = _cast_scalar(value, dst.dtype)
+        if not SIMULATOR and n and dst.is_contiguous():
+            pattern = _memset_pattern(value)
+            if pattern is not None:
+                word, width, per_item = pattern
+                memset(dst.block.ptr + dst.offset * dst.dtype.itemsize, word, n * per_item, width)
+                return
+        shape, (ds,) = collapse(dst.shape, dst.estrides)
+        launch(K.k_fill, n, dst.buf, dst.offset, ds, value, shape, n)
 
     def scalar_array(self, value, dtype):
         return self.full((), value, dtype)
@@ -485,6 +553,9 @@ def _broadcast_shape(s1: tuple, s2: tuple) -> tuple:
     except ValueError:
         raise ValueError(f"operands could not be broadcast together with shapes {s1} {s2}") from None
 
+
+_SOLE = [0, 0]
+_sole_counts()
 
 _BACKENDS: dict = {}
 

@@ -10,6 +10,7 @@ from ..autograd.ops._common import broadcast_shapes
 from ..tensor import Tensor
 
 _CONV = ("conv2d", "max_pool2d", "avg_pool2d", "batch_norm")
+_ATTENTION = ("scaled_dot_product_attention", "multi_head_attention_forward", "layer_norm", "rms_norm", "group_norm")
 
 
 __all__ = [
@@ -38,6 +39,9 @@ def __getattr__(name: str):
     if name in _CONV:
         from . import _functional_conv
         return getattr(_functional_conv, name)
+    if name in _ATTENTION:
+        from . import _functional_attention
+        return getattr(_functional_attention, name)
     raise AttributeError(f"module 'minitorch.nn.functional' has no attribute '{name}'")
 
 # ----- activations ------------------------------------------------------------------------

@@ -169,7 +169,7 @@ def _canonical_mask(mask, mask_name: str, other_type, other_name: str, target_ty
         raise AssertionError(f"only bool and floating types of {mask_name} are supported")
     if check_other and other_type is not None and mask.dtype is not other_type:
         warnings.warn(f"Support for mismatched {mask_name} and {other_name} is deprecated. Use same type for "
-                      "both instead.", stacklevel=3)
+                      "both instead.", stacklevel=2)
     if not is_float:
         mask = _creation.zeros(mask.shape, dtype=target_type, device=mask.device).masked_fill_(mask, _NEG_INF)
     return mask

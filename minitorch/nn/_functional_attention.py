@@ -11,7 +11,7 @@ import math
 import warnings
 
 from .. import _creation, dtypes
-from .._functions import cat
+from .._functions import broadcast_shapes, cat
 from ..tensor import Tensor
 from . import functional as F
 from ._functional_norm import group_norm, layer_norm, rms_norm
@@ -37,7 +37,7 @@ def _check_sdpa_args(query, key, value, attn_mask, dropout_p, is_causal, scale) 
             raise TypeError(f"scaled_dot_product_attention(): argument '{name}' (position {position}) must be "
                             f"Tensor, not {type(t).__name__}")
     if attn_mask is not None and not isinstance(attn_mask, Tensor):
-        raise TypeError("scaled_dot_product_attention(): argument 'attn_mask' (position 4) must be Tensor, "
+        raise TypeError("scaled_dot_product_attention(): argument 'attn_mask' must be Tensor, "
                         f"not {type(attn_mask).__name__}")
     if not isinstance(is_causal, bool):
         raise TypeError(f"scaled_dot_product_attention(): argument 'is_causal' must be bool, not "
@@ -53,6 +53,12 @@ def _check_sdpa_args(query, key, value, attn_mask, dropout_p, is_causal, scale) 
                            f"{_cpp_name(value.dtype)} instead.")
     if not query.is_floating_point():
         raise RuntimeError(f"expected scalar type Float but found {query.dtype.legacy_name}")
+    if query.shape[-1] != key.shape[-1]:
+        batch = 1
+        for n in broadcast_shapes(tuple(query.shape[:-2]), tuple(key.shape[:-2])):
+            batch *= n
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{batch}, "
+                           f"{query.shape[-1]}] but got: [{batch}, {key.shape[-1]}].")
     if attn_mask is not None and attn_mask.dtype not in (dtypes.bool, dtypes.float32, query.dtype):
         raise RuntimeError(f"Expected attn_mask dtype to be bool or float or to match query dtype, but got "
                            f"attn_mask.dtype: {_cpp_name(attn_mask.dtype)} and  query.dtype: "
@@ -141,7 +147,8 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
     scores = (query * scale_factor) @ key.transpose(-2, -1)
     if bias is not None:
         scores = scores + bias
-    weights = scores.softmax(-1)
+    # (no keys: nothing to normalise; the empty weights give a zero output)
+    weights = scores.softmax(-1) if S > 0 else scores
     if dead is not None:
         weights = weights.masked_fill(dead, 0.0)
     if dropout_p > 0.0:

@@ -81,14 +81,19 @@ class NativeLayerNormBackward0(Function):
         needs = ctx.needs_input_grad
         lead = x.dim() - ctx.n
         rows = tuple(range(lead))
-        grad_w = (grad * xhat).sum(rows) if needs[1] else None
-        grad_b = grad.sum(rows) if needs[2] else None
+        grad_w = _sum_rows(grad * xhat, rows) if needs[1] else None
+        grad_b = _sum_rows(grad, rows) if needs[2] else None
         grad_x = None
         if needs[0]:
             gw = grad if weight is None else grad * weight
             dims = tuple(range(lead, x.dim()))
             grad_x = rstd * (gw - gw.mean(dims, keepdim=True) - xhat * (gw * xhat).mean(dims, keepdim=True))
         return grad_x, grad_w, grad_b, None, None
+
+
+def _sum_rows(t: Tensor, rows: tuple) -> Tensor:
+    # (sum over an empty dim list would sum everything: a 1-row input keeps its shape)
+    return t.sum(rows) if rows else t
 
 
 def _normalize(x: Tensor, n: int, eps: float) -> tuple[Tensor, Tensor]:

@@ -1,18 +1,17 @@
 """layer_norm, rms_norm and group_norm: PyTorch's argument checks and messages, then the maths.
 
-layer_norm is one graph node (``NativeLayerNormBackward0``) whose backward is the closed form
-dx = rstd * (g w - mean(g w) - xhat * mean(g w xhat)); rms_norm is composed from elementwise
-ops as PyTorch composes it (its node is ``MulBackward0`` there too); group_norm normalises
-(N, G, C/G * spatial) rows with the layer-norm node and applies the per-channel affine after.
+layer_norm is one graph node (``NativeLayerNormBackward0``, staged in ``_staging_attn_ops`` with
+fused numba kernels on the CPU); rms_norm is composed from elementwise ops as PyTorch composes
+it (its node is ``MulBackward0`` there too); group_norm normalises (N, G, C/G * spatial) rows
+with the layer-norm node and applies the per-channel affine after.
 
 Re-exported by ``minitorch.nn.functional`` (through ``_functional_attention``).
 """
 from __future__ import annotations
 
 from .._size import Size
-from ..autograd import Function
-from ..autograd.grad_mode import is_grad_enabled
 from ..tensor import Tensor
+from ._staging_attn_ops import native_layer_norm
 
 # The machine epsilon per dtype name: rms_norm's default eps (torch.finfo(dtype).eps).
 _EPS = {"float16": 0.0009765625, "bfloat16": 0.0078125, "float32": 1.1920928955078125e-07,
@@ -56,54 +55,6 @@ def _check_normalized(input: Tensor, shape: tuple, weight, bias, star: str) -> N
                            f"[*{star}{', '.join(map(str, shape))}], but got input of size{_dims(input.shape)}")
 
 
-class NativeLayerNormBackward0(Function):
-    """Rows of x (M, N) normalised to zero mean and unit variance (biased), then w * xhat + b.
-
-    Backward keeps xhat and rstd from the forward; under create_graph it recomputes them from
-    the saved input with differentiable ops, so second derivatives are right too."""
-
-    @staticmethod
-    def forward(ctx, x, weight, bias, n, eps):
-        ctx.save_for_backward(x, weight)
-        ctx.n, ctx.eps = n, eps
-        xhat, rstd = _normalize(x, n, eps)
-        ctx.xhat, ctx.rstd = xhat, rstd
-        out = xhat if weight is None else xhat * weight
-        return out if bias is None else out + bias
-
-    @staticmethod
-    def backward(ctx, grad):
-        x, weight = ctx.saved_tensors
-        if is_grad_enabled():
-            xhat, rstd = _normalize(x, ctx.n, ctx.eps)
-        else:
-            xhat, rstd = ctx.xhat, ctx.rstd
-        needs = ctx.needs_input_grad
-        lead = x.dim() - ctx.n
-        rows = tuple(range(lead))
-        grad_w = _sum_rows(grad * xhat, rows) if needs[1] else None
-        grad_b = _sum_rows(grad, rows) if needs[2] else None
-        grad_x = None
-        if needs[0]:
-            gw = grad if weight is None else grad * weight
-            dims = tuple(range(lead, x.dim()))
-            grad_x = rstd * (gw - gw.mean(dims, keepdim=True) - xhat * (gw * xhat).mean(dims, keepdim=True))
-        return grad_x, grad_w, grad_b, None, None
-
-
-def _sum_rows(t: Tensor, rows: tuple) -> Tensor:
-    # (sum over an empty dim list would sum everything: a 1-row input keeps its shape)
-    return t.sum(rows) if rows else t
-
-
-def _normalize(x: Tensor, n: int, eps: float) -> tuple[Tensor, Tensor]:
-    """(x - mean) * rstd over the last n dims, and rstd = 1 / sqrt(biased var + eps)."""
-    dims = tuple(range(x.dim() - n, x.dim()))
-    centred = x - x.mean(dims, keepdim=True)
-    rstd = ((centred * centred).mean(dims, keepdim=True) + eps).rsqrt()
-    return centred * rstd, rstd
-
-
 def _float_input(input: Tensor, kernel: str) -> None:
     if not input.is_floating_point():
         raise NotImplementedError(f"\"{kernel}\" not implemented for '{input.dtype.legacy_name}'")
@@ -129,7 +80,7 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, bi
         # nothing to normalise; the result keeps its links to weight and bias (zero gradients)
         out = input * 0.0 if weight is None else input * weight
         return out if bias is None else out + bias
-    return NativeLayerNormBackward0.apply(input, weight, bias, len(shape), float(eps))
+    return native_layer_norm(input, len(shape), weight, bias, float(eps))
 
 
 def rms_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, eps: float | None = None) -> Tensor:
@@ -173,7 +124,7 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bia
     if input.numel() == 0:
         return layer_norm(input, tuple(input.shape[1:]), None, None, eps)
     rows = input.reshape(n, num_groups, -1)
-    out = NativeLayerNormBackward0.apply(rows, None, None, 1, float(eps)).reshape(input.shape)
+    out = native_layer_norm(rows, 1, None, None, float(eps)).reshape(input.shape)
     affine_shape = (1, c) + (1,) * (input.dim() - 2)
     if weight is not None:
         out = out * weight.reshape(affine_shape)

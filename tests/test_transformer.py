@@ -353,3 +353,75 @@ def test_word_language_model_state_dict_has_the_subclass_layout(staged_ops):
             t_lm = _word_lm("import torch\nimport torch.nn as nn\nimport torch.nn.functional as F")[
                 "TransformerModel"](30, 16, 2, 32, 2)
         assert keys == list(t_lm.state_dict())
+
+
+# ----- a small vision transformer with only its imports changed ------------------------------
+
+VIT = '''
+{imports}
+
+
+class PatchEmbedding(nn.Module):
+    def __init__(self, channels, dim, patch):
+        super().__init__()
+        self.proj = nn.Conv2d(channels, dim, kernel_size=patch, stride=patch)
+
+    def forward(self, x):
+        return self.proj(x).flatten(2).transpose(1, 2)
+
+
+class ViT(nn.Module):
+    def __init__(self, image=8, patch=4, channels=1, dim=16, depth=2, heads=2, classes=5, dropout=0.1):
+        super().__init__()
+        self.patches = PatchEmbedding(channels, dim, patch)
+        n = (image // patch) ** 2
+        self.cls_token = nn.Parameter(torch.zeros(1, 1, dim))
+        self.pos_embedding = nn.Parameter(torch.randn(1, n + 1, dim) * 0.02)
+        layer = nn.TransformerEncoderLayer(dim, heads, 2 * dim, dropout, activation="gelu", batch_first=True,
+                                           norm_first=True)
+        self.encoder = nn.TransformerEncoder(layer, depth, enable_nested_tensor=False)
+        self.norm = nn.LayerNorm(dim)
+        self.head = nn.Linear(dim, classes)
+
+    def forward(self, x):
+        x = self.patches(x)
+        cls = self.cls_token.expand(x.shape[0], -1, -1)
+        x = torch.cat([cls, x], dim=1) + self.pos_embedding
+        x = self.encoder(x)
+        return self.head(self.norm(x[:, 0]))
+
+
+def run(images, labels, steps):
+    torch.manual_seed(0)
+    model = ViT()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+    loss_fn = nn.CrossEntropyLoss()
+    x, y = torch.tensor(images), torch.tensor(labels)
+    losses = []
+    for _ in range(steps):
+        opt.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    model.eval()
+    with torch.no_grad():
+        logits = model(x)
+    return losses, logits.numpy()
+'''
+
+
+@requires_torch
+def test_small_vit_with_only_imports_changed_gives_torch_losses_and_logits():
+    rng = np.random.default_rng(1)
+    images = rng.standard_normal((6, 1, 8, 8)).astype(np.float32)
+    labels = rng.integers(0, 5, size=6)
+    results = []
+    for imports in ("import torch\nimport torch.nn as nn", "import minitorch as torch\nimport minitorch.nn as nn"):
+        namespace: dict = {}
+        exec(compile(VIT.format(imports=imports), "<vit>", "exec"), namespace)  # noqa: S102
+        results.append(namespace["run"](images, labels, steps=5))
+    (t_losses, t_logits), (m_losses, m_logits) = results
+    np.testing.assert_allclose(m_losses, t_losses, rtol=1e-4)
+    np.testing.assert_allclose(m_logits, t_logits, rtol=1e-3, atol=1e-4)
+    assert m_losses[-1] < m_losses[0]

@@ -258,11 +258,7 @@ def eye(n: int, m: int | None = None, *, dtype=None, device=None, requires_grad:
         raise RuntimeError(f"m must be greater or equal to 0, got {m}")
     dtype = dtype or dtypes.get_default_dtype()
     _check_dtype(dtype)
-    be = _backend(device)
-    t = Tensor._wrap(be.eye(n, n if m is None else m, dtype), be)
-    if requires_grad:
-        t.requires_grad_(True)
-    return t
+    return _finish(np.eye(n, n if m is None else m, dtype=dtype.np), device, requires_grad)
 
 
 # ----- the creation methods of a tensor ------------------------------------------------------

@@ -4,5 +4,6 @@ Importing this package declares them all: the Tensor methods and operators are b
 and ``FUNCTIONS`` / ``FUNCTIONAL`` hold the ``minitorch.*`` and ``nn.functional.*``
 functions, which those namespaces export.
 """
-from . import (activation, adaptive_pool, arith, batchnorm, compare, conv, device, dropout,  # noqa: F401
-               index, inplace, loss, matmul, meta, nn, pool, reduce, shape, unary)
+from . import (activation, adaptive_pool, arith, attention, batchnorm, compare, conv, device,  # noqa: F401
+               dropout, index, inplace, loss, matmul, meta, nn, normalization, pool, reduce, shape,
+               triangular, unary)

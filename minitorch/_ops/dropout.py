@@ -54,16 +54,27 @@ def _dropout(a: Tensor, p: float, training: bool, inplace: bool, generator=None)
     if p == 1.0:
         out = a * 0
     else:
-        if a._backend.name == "cuda":  # the device's own generator: the noise never leaves the GPU
-            if generator is not None:
-                raise RuntimeError("Expected a 'cuda' device type for generator but found 'cpu'")
-            uniform = a._backend.random_uniform(a.shape, dtypes.float64.np)
-        else:
-            uniform = random._uniform(a.shape, 0.0, 1.0, dtypes.float64, generator)
+        # The draws fill the noise in the input's memory order, as PyTorch's (its noise is an
+        # empty_like of the input): a transposed input gets them in another order.
+        be, perm = a._backend, _memory_order(a)
+        shape = a.shape if perm is None else tuple(a.shape[d] for d in perm)
+        uniform = be.random_uniform(shape, dtypes.float64, 0.0, 1.0, random._state(generator))
+        if perm is not None:
+            uniform = be.permute(uniform, tuple(sorted(range(len(perm)), key=perm.__getitem__)))
         out = MulBackward0.apply(a, uniform, p)
     if inplace:
         return a.copy_(out)
     return out
+
+
+def _memory_order(a: Tensor):
+    """The permutation listing a's dims from the largest stride to the smallest, when that
+    differs from the logical order and no dim of size > 1 is broadcast (stride 0); else None."""
+    strides, shape = a.stride(), a.shape
+    if any(s == 0 and n > 1 for s, n in zip(strides, shape)):
+        return None
+    perm = sorted(range(len(shape)), key=lambda d: -strides[d])
+    return None if perm == sorted(perm) else perm
 
 
 # SELU's negative saturation value, -scale * alpha, as ATen spells it for alpha dropout

@@ -117,9 +117,9 @@ def commit_inplace(a: Tensor, out: Tensor) -> Tensor:
 # CopySlices). The view's region is kept as flat row-major positions in the base.
 def _view_region(a: Tensor):
     """Where view a lies in its base, or None; PyTorch's error where the backend cannot tell
-    (an op table without ``view_positions``) and the base's graph must be rewritten."""
+    (its ``view_positions`` gives None) and the base's graph must be rewritten."""
     base, be = a._base, a._backend
-    positions = be.view_positions(base._data, a._data) if hasattr(be, "view_positions") else None
+    positions = be.view_positions(base._data, a._data)
     if positions is not None:
         return _Region(be, base._data.shape, base._data.dtype, positions)
     if base._requires_grad:
@@ -294,7 +294,7 @@ def _check_writable(a: Tensor) -> None:
     if data.flags.writeable:
         return
     overlapping = any(n > 1 and stride == 0 for n, stride in zip(data.shape, data.strides))
-    if not overlapping and a._base is not None and hasattr(a._backend, "writable_alias"):
+    if not overlapping and a._base is not None:
         alias = a._backend.writable_alias(a._base._data, data)
         if alias is not None:
             a._data = alias

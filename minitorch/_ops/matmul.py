@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from .._declare import method, op
 from ..autograd.function import Function
+from ..autograd.grad_mode import no_grad
 from ..tensor import Tensor
 from ._common import broadcast_shapes, same_device
 from .shape import UnsafeViewBackward0, _Reshaping
@@ -221,3 +222,62 @@ def _matmul_operator(self, other):
 @method(name="__rmatmul__")
 def _rmatmul_operator(self, other):
     return NotImplemented
+
+
+class BaddbmmBackward0(Function):
+    """beta * input + alpha * (batch1 @ batch2), batch by batch; input broadcast to (b, n, p).
+
+    With beta == 0 input is ignored (its NaN and inf do not propagate), as in PyTorch."""
+
+    tensor_inputs = 3
+
+    @staticmethod
+    def forward(input, batch1, batch2, beta, alpha):
+        with no_grad():
+            product = batch1.bmm(batch2)
+            if alpha != 1:
+                product = product * alpha
+            if beta != 0:
+                product = product + (input if beta == 1 else input * beta)
+        return product._data
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        input, batch1, batch2, ctx.beta, ctx.alpha = inputs
+        ctx.save_for_backward(batch1, batch2)
+        ctx.needs = tuple(t._requires_grad for t in (input, batch1, batch2))
+
+    @staticmethod
+    def backward(ctx, grad):
+        batch1, batch2 = ctx.saved_tensors
+        needs = ctx.needs
+        grad_input = None
+        if needs[0]:
+            grad_input = grad if ctx.beta == 1 else grad * ctx.beta
+        scaled = grad if ctx.alpha == 1 else grad * ctx.alpha
+        grad_b1 = scaled.bmm(batch2.transpose(1, 2)) if needs[1] else None
+        grad_b2 = batch1.transpose(1, 2).bmm(scaled) if needs[2] else None
+        return grad_input, grad_b1, grad_b2, None, None
+
+
+@op(inplace=True, out=True)
+def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) -> Tensor:
+    """beta * input + alpha * bmm(batch1, batch2): batch1 (b, n, m), batch2 (b, m, p), input
+    broadcastable to (b, n, p)."""
+    for position, (name, t) in enumerate((("input", input), ("batch1", batch1), ("batch2", batch2)), 1):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"baddbmm(): argument '{name}' (position {position}) must be Tensor, "
+                            f"not {type(t).__name__}")
+    if batch1.dim() != 3:
+        raise RuntimeError("batch1 must be a 3D tensor")
+    if batch2.dim() != 3:
+        raise RuntimeError("batch2 must be a 3D tensor")
+    b, n, m = batch1.shape
+    if tuple(batch2.shape[:2]) != (b, m):
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: [{b}, {m}] "
+                           f"but got: [{batch2.shape[0]}, {batch2.shape[1]}].")
+    if not (input.dtype is batch1.dtype is batch2.dtype):
+        raise RuntimeError(f"Input dtypes must be the same, got: input {input.dtype.c_name}, "
+                           f"batch1: {batch1.dtype.c_name}, batch2: {batch2.dtype.c_name}")
+    input.expand(b, n, batch2.shape[2])  # PyTorch's message when input does not broadcast
+    return BaddbmmBackward0.apply(input, batch1, batch2, beta, alpha)

@@ -1,6 +1,10 @@
-"""Backends: one op table per device. Autograd functions call these, never NumPy directly."""
+"""Backends: one op table per device (the interface is base.Backend). The ops call these,
+never NumPy or numba.cuda directly."""
+import sys
+
 import numpy as np
 
+from .base import Backend  # noqa: F401 - the interface every table implements
 from .cpu import CPUBackend
 
 cpu = CPUBackend()
@@ -29,3 +33,13 @@ def of(array):
         return cpu
     from .cuda._table import backend
     return backend(0)
+
+
+def manual_seed_devices(seed: int) -> None:
+    """Seed the default generator of every device that has one of its own (the GPU's: now
+    when its module is loaded, else when it is first used)."""
+    from .cuda import _runtime
+    _runtime.SEED[0] = int(seed)
+    cuda_random = sys.modules.get("minitorch.backends.cuda._random")
+    if cuda_random is not None:
+        cuda_random.manual_seed(int(seed))

@@ -31,6 +31,11 @@ _EXPORTS = {
     "AdaptiveMaxPool1d": ".modules.pooling",
     "AdaptiveMaxPool2d": ".modules.pooling",
     "BatchNorm1d": ".modules.batchnorm", "BatchNorm2d": ".modules.batchnorm",
+    "LayerNorm": ".modules.normalization", "RMSNorm": ".modules.normalization", "GroupNorm": ".modules.normalization",
+    "MultiheadAttention": ".modules.activation_attention",
+    "Transformer": ".modules.transformer", "TransformerEncoder": ".modules.transformer",
+    "TransformerDecoder": ".modules.transformer", "TransformerEncoderLayer": ".modules.transformer",
+    "TransformerDecoderLayer": ".modules.transformer",
     # losses
     "MSELoss": ".modules.loss", "L1Loss": ".modules.loss", "NLLLoss": ".modules.loss",
     "CrossEntropyLoss": ".modules.loss", "BCELoss": ".modules.loss",

@@ -12,10 +12,12 @@ import numpy as np
 
 from ...device import CPU
 from ...dtypes import FROM_NP as _FROM_NP
+from ..base import Backend
 from . import _pool, kernels
 from .conv_ops import ConvOps
 from .nn_ops import NnOps
 from .optim_ops import OptimOps
+from .random_ops import RandomOps
 
 # NumPy reports inf/nan results with RuntimeWarnings; PyTorch returns them silently.
 # The filter is scoped to warnings raised from minitorch's own frames, so the user's
@@ -222,8 +224,9 @@ _REDUCE = {"sum": np.add.reduce, "prod": np.multiply.reduce, "amax": np.maximum.
            "amin": np.minimum.reduce, "all": np.logical_and.reduce, "any": np.logical_or.reduce}
 
 
-class CPUBackend(NnOps, ConvOps, OptimOps):
-    """The op table of the "cpu" device."""
+class CPUBackend(NnOps, ConvOps, OptimOps, RandomOps, Backend):
+    """The op table of the "cpu" device: the whole interface of backends/base.py, nearly every
+    extra with a kernel of its own."""
 
     device = CPU
     name = "cpu"
@@ -237,15 +240,6 @@ class CPUBackend(NnOps, ConvOps, OptimOps):
 
     def full(self, shape, value, dtype):
         return np.full(shape, value, dtype.np)
-
-    def arange(self, start, end, step, dtype):
-        return np.arange(start, end, step, dtype=np.float64 if dtype.is_floating_point else None).astype(dtype.np, copy=False)
-
-    def linspace(self, start, end, steps, dtype):
-        return np.linspace(start, end, steps, dtype=np.float64).astype(dtype.np)
-
-    def eye(self, n, m, dtype):
-        return np.eye(n, m, dtype=dtype.np)
 
     def from_numpy(self, array: np.ndarray) -> np.ndarray:
         return array
@@ -331,24 +325,7 @@ class CPUBackend(NnOps, ConvOps, OptimOps):
         first = root[np.unravel_index(int(positions.reshape(-1)[0]), root.shape) + (Ellipsis,)]
         return np.lib.stride_tricks.as_strided(first, view.shape, view.strides)
 
-    def diagonal(self, a, offset, dim1, dim2):
-        return np.diagonal(a, offset, dim1, dim2)
-
     # ----- elementwise ----------------------------------------------------------------
-    # The fast path of + - * / for operands of one floating dtype (or a Python number):
-    # NumPy's result dtype is then PyTorch's, so no promotion work is needed.
-    def add(self, a, b):
-        return _arr(np.add(a, b))
-
-    def sub(self, a, b):
-        return _arr(np.subtract(a, b))
-
-    def mul(self, a, b):
-        return _arr(np.multiply(a, b))
-
-    def div(self, a, b):
-        return _arr(np.true_divide(a, b))
-
     def binary(self, op: str, a, b, dtype):
         """op(a, b) with NumPy broadcasting, computed in (and returning) dtype; b may be a Python number."""
         fn = _PLAIN.get(op)
@@ -460,9 +437,6 @@ class CPUBackend(NnOps, ConvOps, OptimOps):
         rev = np.flip(a, dim)
         after = np.multiply.accumulate(np.concatenate([ones, np.take(rev, range(n - 1), axis=dim)], axis=dim), axis=dim)
         return before * np.flip(after, dim)
-
-    def scalar_array(self, value, dtype):
-        return np.asarray(value, dtype.np)
 
     def mean(self, a, dims, keepdim, dtype):
         """sum / count (NumPy's mean costs twice as much and warns on empty input)."""

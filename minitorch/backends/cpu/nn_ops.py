@@ -2,8 +2,11 @@
 GELU, leaky ReLU, dropout. Raw NumPy arrays in and out; kernels in nn_kernels.py."""
 import numpy as np
 
-from . import nn_kernels
+from . import nn_kernels, norm_kernels
 from .kernels import flat as _flat, index_add_rows
+
+
+_KERNEL_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 def _rows(a: np.ndarray, dim: int) -> tuple[np.ndarray, tuple]:
@@ -111,3 +114,33 @@ class NnOps:
             idx, rows = idx[keep], rows[keep]
         index_add_rows(out, idx, np.ascontiguousarray(rows))
         return out
+
+    def layer_norm(self, x, weight, bias, eps: float):
+        """(out, mean, rstd) of each row of x (rows, n), one kernel pass per row (norm_kernels)."""
+        if x.dtype not in _KERNEL_FLOATS:
+            return super().layer_norm(x, weight, bias, eps)
+        rows = np.ascontiguousarray(x)
+        out = np.empty_like(rows)
+        mean = np.empty(rows.shape[0])
+        rstd = np.empty(rows.shape[0])
+        norm_kernels.layer_norm_rows(rows, _vector(weight, rows.dtype), _vector(bias, rows.dtype), eps, out,
+                                     mean, rstd)
+        return out, mean, rstd
+
+    def layer_norm_backward(self, grad, x, mean, rstd, weight):
+        """(grad_x, grad_weight, grad_bias) of layer_norm for grad (rows, n), one pass per row."""
+        if x.dtype not in _KERNEL_FLOATS:
+            return super().layer_norm_backward(grad, x, mean, rstd, weight)
+        rows = np.ascontiguousarray(x)
+        g = np.ascontiguousarray(grad, rows.dtype)
+        grad_x = np.empty_like(rows)
+        grad_w = np.zeros(rows.shape[1])
+        grad_b = np.zeros(rows.shape[1])
+        norm_kernels.layer_norm_backward_rows(g, rows, mean, rstd, _vector(weight, rows.dtype), grad_x, grad_w,
+                                              grad_b)
+        return grad_x, grad_w.astype(rows.dtype), grad_b.astype(rows.dtype)
+
+
+def _vector(t, dtype) -> np.ndarray:
+    """A weight/bias as a flat array of dtype (empty for None: the kernels skip it)."""
+    return np.empty(0, dtype) if t is None else np.ascontiguousarray(t, dtype).reshape(-1)

@@ -272,8 +272,20 @@ class NnOps:
         return self._back_to(out, dtype)
 
     # ----- random --------------------------------------------------------------------
-    def random_uniform(self, shape, np_dtype):
-        """U[0, 1) of np_dtype (float64 for dropout's noise) from the device generator
-        (backends/cuda/_random.py; seeded by its manual_seed)."""
+    def random_uniform(self, shape, dtype, low: float, high: float, generator=None):
+        """U[low, high) of dtype from the device generator (backends/cuda/_random.py, seeded by
+        minitorch.manual_seed and minitorch.cuda.manual_seed); a CPU generator is refused."""
         from . import _random
-        return _random.uniform(tuple(shape), np_dtype, 0.0, 1.0)
+        _check_generator(generator)
+        return _random.uniform(tuple(shape), dtype.np, low, high)
+
+    def random_normal(self, shape, dtype, mean: float, std: float, generator=None):
+        """N(mean, std^2) of dtype from the device generator."""
+        from . import _random
+        _check_generator(generator)
+        return _random.normal(tuple(shape), dtype.np, mean, std)
+
+
+def _check_generator(generator) -> None:
+    if generator is not None:
+        raise RuntimeError("Expected a 'cuda' device type for generator but found 'cpu'")

@@ -12,6 +12,7 @@ from sys import getrefcount as _getrefcount
 import numpy as np
 
 from ...device import device as _device
+from ..base import Backend
 from . import _device_errors
 from . import _kernels as K
 from ._array import POOL, CudaArray, contiguous_strides, read, to_device
@@ -109,7 +110,7 @@ def _view_strides(shape, strides, new_shape):
     return tuple(new_strides)
 
 
-class CUDABackend(ReduceOps, IndexOps, MatmulOps, NnOps, ConvOps, OptimOps):
+class CUDABackend(ReduceOps, IndexOps, MatmulOps, NnOps, ConvOps, OptimOps, Backend):
     """The op table of one CUDA device."""
 
     name = "cuda"
@@ -129,18 +130,6 @@ class CUDABackend(ReduceOps, IndexOps, MatmulOps, NnOps, ConvOps, OptimOps):
 
     def zeros(self, shape, dtype):
         return self.full(shape, 0, dtype)
-
-    def arange(self, start, end, step, dtype):
-        from .. import cpu  # the CPU table's values (its float64 steps), copied over
-        return self.from_numpy(cpu.arange(start, end, step, dtype))
-
-    def linspace(self, start, end, steps, dtype):
-        return self.from_numpy(np.linspace(start, end, steps, dtype=np.float64).astype(dtype.np))
-
-    def eye(self, n, m, dtype):
-        out = CudaArray.empty((n, m), dtype.np)
-        launch(K.k_eye, n * m, out.buf, n, m)
-        return out
 
     def from_numpy(self, array: np.ndarray) -> CudaArray:
         """A device copy of a host array."""
@@ -213,9 +202,6 @@ class CUDABackend(ReduceOps, IndexOps, MatmulOps, NnOps, ConvOps, OptimOps):
         shape, (ds,) = collapse(dst.shape, dst.estrides)
         launch(K.k_fill, n, dst.buf, dst.offset, ds, value, shape, n)
 
-    def scalar_array(self, value, dtype):
-        return self.full((), value, dtype)
-
     def scalar(self, a):
         """The single value of a one-element array as a Python number."""
         return self.to_numpy(a).reshape(-1)[0].item()
@@ -249,17 +235,6 @@ class CUDABackend(ReduceOps, IndexOps, MatmulOps, NnOps, ConvOps, OptimOps):
         from ..cpu import layout_positions
         return layout_positions(base.shape, base.estrides, base.is_contiguous(), view.shape,
                                 view.estrides, view.offset - base.offset, 1)
-
-    def diagonal(self, a, offset, dim1, dim2):
-        n1, n2 = a.shape[dim1], a.shape[dim2]
-        length = max(0, min(n1, n2 - offset) if offset >= 0 else min(n1 + offset, n2))
-        start = a.offset
-        if length:
-            start += offset * a.estrides[dim2] if offset >= 0 else -offset * a.estrides[dim1]
-        keep = [d for d in range(a.ndim) if d not in (dim1, dim2)]
-        shape = tuple(a.shape[d] for d in keep) + (length,)
-        strides = tuple(a.estrides[d] for d in keep) + (a.estrides[dim1] + a.estrides[dim2],)
-        return a.view_as(shape, strides, start)
 
     def _basic_index(self, a, index):
         """a[index] for ints, slices, None and Ellipsis: a view, with NumPy's IndexErrors."""
@@ -351,18 +326,6 @@ class CUDABackend(ReduceOps, IndexOps, MatmulOps, NnOps, ConvOps, OptimOps):
 
     def _as(self, a, np_dtype):
         return a if a.dtype == np_dtype else self.astype(a, _Dt(np_dtype))
-
-    def add(self, a, b):
-        return self._arith(K.ADD, a, device_operand(b), a.dtype)
-
-    def sub(self, a, b):
-        return self._arith(K.SUB, a, device_operand(b), a.dtype)
-
-    def mul(self, a, b):
-        return self._arith(K.MUL, a, device_operand(b), a.dtype)
-
-    def div(self, a, b):
-        return self._arith(K.DIV, a, device_operand(b), a.dtype)
 
     def binary(self, op: str, a, b, dtype):
         """op(a, b) with broadcasting, computed in (and returning) dtype; b may be a Python number."""
@@ -519,14 +482,6 @@ class CUDABackend(ReduceOps, IndexOps, MatmulOps, NnOps, ConvOps, OptimOps):
         return self._grad_op(K.SIGMOID_BWD, grad, y)
 
     # ----- memory statistics (minitorch.cuda.memory_allocated & co.) -------------------
-    @staticmethod
-    def memory_stats() -> dict:
-        return {"allocated": POOL.allocated, "reserved": POOL.reserved, "peak": POOL.peak}
-
-    @staticmethod
-    def empty_cache() -> None:
-        POOL.empty_cache()
-
 
 def _infer_size(shape: tuple, numel: int) -> tuple:
     """shape with its one -1 (if any) replaced by what makes numel elements (NumPy's reshape rule)."""

@@ -53,3 +53,8 @@ class Linear(Module):
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+
+
+class NonDynamicallyQuantizableLinear(Linear):
+    """A Linear under another name: MultiheadAttention's out_proj (PyTorch uses the name to keep
+    dynamic quantization away from it; here it only matters for repr and isinstance)."""

@@ -25,7 +25,7 @@ T_co = TypeVar("T_co", covariant=True)
 def _random_seed(generator: _random.Generator | None) -> int:
     """A fresh 63-bit seed drawn from ``generator`` (the default generator when None):
     PyTorch's ``torch.empty((), dtype=torch.int64).random_(generator=g)``, one random64()."""
-    return _random._random_int64(generator)
+    return _random.random_int64(generator)
 
 
 class Sampler(Generic[T_co]):

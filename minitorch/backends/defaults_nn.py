@@ -1,0 +1,189 @@
+"""Defaults of the nn extras of the backend interface, composed from the core (see base.py):
+softmax and log-softmax with their backwards, NLL, GELU, leaky ReLU, dropout, the embedding's
+backward and layer norm. Raw arrays in and out; "host" marks a NumPy round trip."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..dtypes import FROM_NP, float64 as _float64
+
+
+def _dt(a):
+    return FROM_NP[a.dtype]
+
+
+class NnDefaults:
+    """Mixin of Backend: the nn extras."""
+
+    # ----- softmax family ---------------------------------------------------------------
+    def _shifted(self, x, dim: int):
+        """x minus its max along dim (a row whose max is infinite is not shifted)."""
+        dt = _dt(x)
+        top = self.reduce("amax", x, (dim,), True)
+        top = self.where(self.unary("isinf", top), 0, top, dt)
+        return self.binary("sub", x, top, dt)
+
+    def log_softmax(self, x, dim: int):
+        dt = _dt(x)
+        shifted = self._shifted(x, dim)
+        total = self.reduce("sum", self.unary("exp", shifted), (dim,), True, dt)
+        return self.binary("sub", shifted, self.unary("log", total), dt)
+
+    def log_softmax_backward(self, grad, logp, dim: int):
+        """grad - softmax * sum(grad) along dim."""
+        dt = _dt(grad)
+        total = self.reduce("sum", grad, (dim,), True, dt)
+        return self.binary("sub", grad, self.binary("mul", self.unary("exp", logp), total, dt), dt)
+
+    def softmax(self, x, dim: int):
+        dt = _dt(x)
+        e = self.unary("exp", self._shifted(x, dim))
+        return self.binary("div", e, self.reduce("sum", e, (dim,), True, dt), dt)
+
+    def softmax_backward(self, grad, y, dim: int):
+        """y * (grad - sum(grad * y)) along dim."""
+        dt = _dt(grad)
+        total = self.reduce("sum", self.binary("mul", grad, y, dt), (dim,), True, dt)
+        return self.binary("mul", y, self.binary("sub", grad, total, dt), dt)
+
+    # ----- negative log-likelihood ------------------------------------------------------
+    def nll_forward(self, logp, target, weight, ignore_index: int):
+        """(per-row losses, their sum, the weight sum, the first bad row or -1) of a (N, C)
+        array (host)."""
+        lp, t = self.to_numpy(logp), self.to_numpy(target).astype(np.int64)
+        n, c = lp.shape
+        bad = np.flatnonzero((t != ignore_index) & ((t < 0) | (t >= c)))
+        if bad.size:
+            return self.from_numpy(np.zeros(n, lp.dtype)), 0.0, 0.0, int(bad[0])
+        kept = t != ignore_index
+        safe = np.where(kept, t, 0)
+        w = np.ones(c, lp.dtype) if weight is None else self.to_numpy(weight).astype(lp.dtype)
+        row_w = np.where(kept, w[safe], 0).astype(lp.dtype)
+        losses = (-lp[np.arange(n), safe] * row_w).astype(lp.dtype)
+        return self.from_numpy(losses), float(losses.sum(dtype=np.float64)), float(row_w.sum(dtype=np.float64)), -1
+
+    def nll_backward(self, grad_per_row, target, weight, ignore_index: int, shape, dtype):
+        """The (N, C) gradient: -w[t_i] * grad_per_row[i] at (i, t_i), 0 elsewhere (host)."""
+        g, t = self.to_numpy(grad_per_row).astype(dtype.np), self.to_numpy(target).astype(np.int64)
+        n, c = shape
+        out = np.zeros(shape, dtype.np)
+        kept = t != ignore_index
+        w = np.ones(c, dtype.np) if weight is None else self.to_numpy(weight).astype(dtype.np)
+        rows = np.flatnonzero(kept)
+        out[rows, t[rows]] = -w[t[rows]] * np.broadcast_to(g, (n,))[rows]
+        return self.from_numpy(out)
+
+    def nll_loss_reduced(self, logp, target, weight, ignore_index: int, mean: bool):
+        """(the summed or weighted-mean loss as a 0-d array, the weight total as a 0-d float64
+        array); an out-of-range target raises IndexError here."""
+        _, total, weight_sum, bad = self.nll_forward(logp, target, weight, ignore_index)
+        if bad >= 0:
+            value = int(self.to_numpy(target).reshape(-1)[bad])
+            raise IndexError(f"Target {value} is out of bounds.")
+        dtype = _dt(logp)
+        if mean:
+            total = total / weight_sum if weight_sum else float("nan")
+        return self.full((), total, dtype), self.full((), weight_sum, _float64)
+
+    def nll_backward_reduced(self, grad, weight_sum, target, weight, ignore_index: int, mean: bool,
+                             shape, dtype):
+        """The (N, C) gradient of nll_loss_reduced's loss for a 0-d upstream grad."""
+        scale = self.binary("div", grad, self.astype(weight_sum, dtype), dtype) if mean else grad
+        per_row = self.expand(self.reshape(scale, (1,)), (shape[0],))
+        return self.nll_backward(per_row, target, weight, ignore_index, shape, dtype)
+
+    # ----- activations ------------------------------------------------------------------
+    def _gelu_parts(self, x, tanh_approx: bool):
+        """(cdf, d cdf / dx) of GELU's Phi (or its tanh approximation) at x."""
+        dt = _dt(x)
+        mul, add = (lambda a, b: self.binary("mul", a, b, dt)), (lambda a, b: self.binary("add", a, b, dt))
+        if not tanh_approx:
+            cdf = mul(add(self.unary("erf", mul(x, 0.7071067811865476)), 1), 0.5)
+            pdf = mul(self.unary("exp", mul(mul(x, x), -0.5)), 0.3989422804014327)
+            return cdf, pdf
+        beta, kappa = math.sqrt(2.0 / math.pi), 0.044715
+        inner = mul(add(x, mul(mul(mul(x, x), x), kappa)), beta)
+        t = self.unary("tanh", inner)
+        cdf = mul(add(t, 1), 0.5)
+        dinner = mul(add(mul(mul(x, x), 3 * kappa), 1), beta)
+        return cdf, mul(mul(self.rbinary("sub", 1, mul(t, t), dt), dinner), 0.5)
+
+    def gelu(self, x, tanh_approx: bool):
+        cdf, _ = self._gelu_parts(x, tanh_approx)
+        return self.binary("mul", x, cdf, _dt(x))
+
+    def gelu_backward(self, grad, x, tanh_approx: bool):
+        """grad * (cdf + x * cdf')."""
+        dt = _dt(grad)
+        cdf, slope = self._gelu_parts(x, tanh_approx)
+        return self.binary("mul", grad, self.binary("add", cdf, self.binary("mul", x, slope, dt), dt), dt)
+
+    def leaky_relu(self, x, slope: float):
+        dt = _dt(x)
+        return self.where(self.compare("gt", x, 0, dt), x, self.binary("mul", x, slope, dt), dt)
+
+    def leaky_relu_backward(self, grad, x, slope: float):
+        dt = _dt(grad)
+        return self.where(self.compare("gt", x, 0, _dt(x)), grad, self.binary("mul", grad, slope, dt), dt)
+
+    # ----- dropout and embedding --------------------------------------------------------
+    def dropout(self, x, uniform, keep_prob: float, scale: float):
+        """(x * mask * scale, mask) with mask = uniform < keep_prob."""
+        mask = self.compare("lt", uniform, keep_prob, _dt(uniform))
+        return self.masked_scale(x, mask, scale), mask
+
+    def masked_scale(self, grad, mask, scale: float):
+        dt = _dt(grad)
+        return self.where(mask, self.binary("mul", grad, scale, dt), 0, dt)
+
+    def embedding_backward(self, grad, indices, num_weights: int, padding_idx):
+        """The rows of grad summed into a (num_weights, dim) array at indices, padding_idx
+        skipped (host)."""
+        g = self.to_numpy(grad)
+        dim = g.shape[-1]
+        idx = self.to_numpy(indices).astype(np.int64).reshape(-1)
+        rows = g.reshape(-1, dim)
+        if padding_idx is not None:
+            keep = idx != padding_idx
+            idx, rows = idx[keep], rows[keep]
+        out = np.zeros((num_weights, dim), g.dtype)
+        np.add.at(out, idx, rows)
+        return self.from_numpy(out)
+
+    # ----- layer norm -------------------------------------------------------------------
+    def layer_norm(self, x, weight, bias, eps: float):
+        """(out, mean, rstd) of x (rows, n) normalised per row (biased variance plus eps), then
+        scaled by weight (n,) and shifted by bias (n,) when given; mean and rstd are float64 (rows,)."""
+        dt = _dt(x)
+        x64 = self.astype(x, _float64)
+        mean = self.binary("div", self.reduce("sum", x64, (1,), True, _float64), x.shape[1], _float64)
+        centred = self.binary("sub", x64, mean, _float64)
+        var = self.binary("div", self.reduce("sum", self.binary("mul", centred, centred, _float64), (1,), True,
+                                             _float64), x.shape[1], _float64)
+        rstd = self.unary("rsqrt", self.binary("add", var, eps, _float64))
+        out = self.astype(self.binary("mul", centred, rstd, _float64), dt)
+        if weight is not None:
+            out = self.binary("mul", out, weight, dt)
+        if bias is not None:
+            out = self.binary("add", out, bias, dt)
+        rows = (x.shape[0],)
+        return out, self.reshape(mean, rows), self.reshape(rstd, rows)
+
+    def layer_norm_backward(self, grad, x, mean, rstd, weight):
+        """(grad_x, grad_weight, grad_bias) of layer_norm for grad (rows, n)."""
+        dt = _dt(x)
+        n = x.shape[1]
+        col = (x.shape[0], 1)
+        mul, sub = (lambda a, b: self.binary("mul", a, b, _float64)), (lambda a, b: self.binary("sub", a, b, _float64))
+        g, x64 = self.astype(grad, _float64), self.astype(x, _float64)
+        r = self.reshape(rstd, col)
+        xhat = mul(sub(x64, self.reshape(mean, col)), r)
+        gw = g if weight is None else mul(g, self.astype(weight, _float64))
+        mean_gw = self.binary("div", self.reduce("sum", gw, (1,), True, _float64), n, _float64)
+        mean_gwx = self.binary("div", self.reduce("sum", mul(gw, xhat), (1,), True, _float64), n, _float64)
+        grad_x = mul(r, sub(sub(gw, mean_gw), mul(xhat, mean_gwx)))
+        grad_w = self.reduce("sum", mul(g, xhat), (0,), False, _float64)
+        grad_b = self.reduce("sum", g, (0,), False, _float64)
+        return self.astype(grad_x, dt), self.astype(grad_w, dt), self.astype(grad_b, dt)

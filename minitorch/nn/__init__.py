@@ -28,6 +28,7 @@ _EXPORTS = {
     "BCEWithLogitsLoss": ".modules.loss",
     # submodules
     "functional": ".functional", "init": ".init", "parallel": ".parallel",
+    "utils": ".utils",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -571,3 +571,24 @@ def test_packed_output_keeps_the_permutation():
     assert lengths.tolist() == [2, 4, 1]
     for b, n in enumerate([2, 4, 1]):
         np.testing.assert_array_equal(h[0, b].detach().numpy(), padded[n - 1, b].detach().numpy())
+
+
+@pytest.mark.parametrize("reverse", (False, True))
+@pytest.mark.parametrize("dtype", ("float32", "float64"))
+@pytest.mark.parametrize("mode", ("LSTM", "GRU"))
+def test_fused_cpu_gate_kernels_equal_the_tensor_formulas(mode, dtype, reverse):
+    # a plain backward runs the numba kernels; create_graph=True runs the Tensor formulas
+    rng = np.random.default_rng(5)
+    g = {"LSTM": 4, "GRU": 3}[mode] * 6
+    arrays = [rng.standard_normal(s).astype(dtype) for s in ((13, g), (5, 6), (5, 6), (g, 6), (g,), (13, 12))]
+    results = []
+    for create_graph in (False, True):
+        gx, h0, c0, w_hh, b_hh = (minitorch.tensor(a, requires_grad=True) for a in arrays[:5])
+        y = rnn_layer(mode, gx, h0, c0 if mode == "LSTM" else None, w_hh * 0.4, b_hh, None, (5, 4, 2, 1, 1),
+                      reverse)
+        inputs = (gx, h0, w_hh, b_hh) + ((c0,) if mode == "LSTM" else ())
+        loss = (y * minitorch.tensor(arrays[5][:, :y.shape[1]])).sum()
+        grads = minitorch.autograd.grad(loss, inputs, create_graph=create_graph)
+        results.append([t.detach().numpy() for t in grads])
+    for a, b in zip(*results):
+        np.testing.assert_allclose(a, b, **TOL[dtype])

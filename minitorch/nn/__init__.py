@@ -22,7 +22,7 @@ _EXPORTS = {
     "Conv2d": ".modules.conv",
     "MaxPool2d": ".modules.pooling", "AvgPool2d": ".modules.pooling",
     "BatchNorm1d": ".modules.batchnorm", "BatchNorm2d": ".modules.batchnorm",
-    "RNNBase": ".modules.rnn",
+    "RNNBase": ".modules.rnn_base",
     "RNN": ".modules.rnn",
     "LSTM": ".modules.rnn",
     "GRU": ".modules.rnn",

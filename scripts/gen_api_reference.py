@@ -19,7 +19,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-MODULES = ["minitorch", "minitorch.nn", "minitorch.nn.functional", "minitorch.nn.init", "minitorch.optim",
+MODULES = ["minitorch", "minitorch.nn", "minitorch.nn.functional", "minitorch.nn.init", "minitorch.nn.utils",
+           "minitorch.nn.utils.rnn", "minitorch.optim",
            "minitorch.optim.lr_scheduler", "minitorch.utils.data", "minitorch.vision.datasets",
            "minitorch.vision.transforms", "minitorch.vision.models", "minitorch.vision.utils", "minitorch.autograd",
            "minitorch.distributed", "minitorch.train",

@@ -23,18 +23,19 @@ class NllLossBackward0(Function):
     def forward(ctx, logp, target, weight, reduction, ignore_index, out_shape=None):
         be = logp._backend
         w = None if weight is None else weight._data
-        losses, total, weight_sum, bad = be.nll_forward(logp._data, target._data, w, ignore_index)
+        ctx.save_for_backward(target, weight)
+        ctx.reduction, ctx.ignore_index = reduction, ignore_index
+        ctx.shape, ctx.dtype = logp.shape, logp.dtype
+        if reduction != "none":
+            # The loss and its weight total stay on the device (a bad target raises here on
+            # the CPU, at the next sync point on a GPU, as PyTorch's device-side asserts).
+            out, ctx.weight_sum = be.nll_loss_reduced(logp._data, target._data, w, ignore_index,
+                                                      reduction == "mean")
+            return out
+        losses, _, _, bad = be.nll_forward(logp._data, target._data, w, ignore_index)
         if bad >= 0:
             raise IndexError(f"Target {int(target.reshape(-1)[bad].item())} is out of bounds.")
-        ctx.save_for_backward(target, weight)
-        ctx.reduction, ctx.ignore_index, ctx.weight_sum = reduction, ignore_index, weight_sum
-        ctx.shape, ctx.dtype = logp.shape, logp.dtype
-        ctx.out_shape = out_shape
-        if reduction == "none":
-            return losses if out_shape is None else be.reshape(losses, out_shape)
-        if reduction == "sum":
-            return be.full((), total, logp.dtype)
-        return be.full((), total / weight_sum if weight_sum else float("nan"), logp.dtype)
+        return losses if out_shape is None else be.reshape(losses, out_shape)
 
     @staticmethod
     def backward(ctx, grad):
@@ -51,14 +52,13 @@ class NllLossBackward0(Function):
     @staticmethod
     def fused(ctx, grad):
         target, weight = ctx.saved_tensors
-        be, n = grad._backend, ctx.shape[0]
+        be, w = grad._backend, None if weight is None else weight._data
         if ctx.reduction == "none":
-            per_row = be.reshape(grad._data, (n,))
-        else:  # the mean's division on the device: the backward never waits for the host
-            scale = be.binary("div", grad._data, ctx.weight_sum, ctx.dtype) if ctx.reduction == "mean" else grad._data
-            per_row = be.expand(be.reshape(scale, (1,)), (n,))
-        out = be.nll_backward(per_row, target._data, None if weight is None else weight._data,
-                              ctx.ignore_index, ctx.shape, ctx.dtype)
+            out = be.nll_backward(be.reshape(grad._data, (ctx.shape[0],)), target._data, w, ctx.ignore_index,
+                                  ctx.shape, ctx.dtype)
+        else:
+            out = be.nll_backward_reduced(grad._data, ctx.weight_sum, target._data, w, ctx.ignore_index,
+                                          ctx.reduction == "mean", ctx.shape, ctx.dtype)
         return Tensor._wrap(out, be), None, None, None, None, None
 
 
@@ -67,8 +67,9 @@ def _per_row(ctx, grad: Tensor) -> Tensor:
     n = ctx.shape[0]
     if ctx.reduction == "none":
         return grad.reshape(n)
-    scale = grad / ctx.weight_sum if ctx.reduction == "mean" else grad
-    return scale.reshape(1).expand(n)
+    if ctx.reduction == "mean":
+        grad = grad / Tensor._wrap(ctx.weight_sum, grad._backend).to(ctx.dtype)
+    return grad.reshape(1).expand(n)
 
 
 class NllLoss2DBackward0(NllLossBackward0):

@@ -19,9 +19,7 @@ class AddmmBackward0(Function):
         ctx.save_for_backward(x, weight)
         ctx.bias_needs_grad = bias._requires_grad
         be = x._backend
-        out = be.matmul(x._data, be.permute(weight._data, (1, 0)))
-        be.inplace("add", out, bias._data)
-        return out
+        return be.addmm(bias._data, x._data, be.permute(weight._data, (1, 0)))
 
     @staticmethod
     def backward(ctx, grad):

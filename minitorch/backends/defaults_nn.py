@@ -187,3 +187,28 @@ class NnDefaults:
         grad_w = self.reduce("sum", mul(g, xhat), (0,), False, _float64)
         grad_b = self.reduce("sum", g, (0,), False, _float64)
         return self.astype(grad_x, dt), self.astype(grad_w, dt), self.astype(grad_b, dt)
+
+    # ----- recurrent layers -------------------------------------------------------------
+    def lstm_gates_backward(self, dh, dc, i, f, g, o, tc, c_prev):
+        """One LSTM step's backward (i, f, g, o after their activations, tc = tanh(c)): the
+        gradients of the gate pre-activations [i|f|g|o] (bs, 4H) and of the previous cell state."""
+        dt = _dt(dh)
+        mul, add = (lambda a, b: self.binary("mul", a, b, dt)), (lambda a, b: self.binary("add", a, b, dt))
+        one_minus = lambda a: self.rbinary("sub", 1, a, dt)  # noqa: E731
+        dc = add(dc, mul(mul(dh, o), one_minus(mul(tc, tc))))
+        parts = [mul(mul(mul(dc, g), i), one_minus(i)), mul(mul(mul(dc, c_prev), f), one_minus(f)),
+                 mul(mul(dc, i), one_minus(mul(g, g))), mul(mul(mul(dh, tc), o), one_minus(o))]
+        return self.concatenate(parts, 1, dt), mul(dc, f)
+
+    def gru_gates_backward(self, dh, h_prev, r, z, n, gh_n):
+        """One GRU step's backward for h' = (h - n) z + n, n = tanh(x_n + r * gh_n): the
+        gradients of the input-side pre-activations [r|z|n], the hidden-side ones [r|z|gh_n],
+        and h's direct share dh * z."""
+        dt = _dt(dh)
+        mul = lambda a, b: self.binary("mul", a, b, dt)  # noqa: E731
+        one_minus = lambda a: self.rbinary("sub", 1, a, dt)  # noqa: E731
+        dn = mul(mul(dh, one_minus(z)), one_minus(mul(n, n)))
+        dr = mul(mul(mul(dn, gh_n), r), one_minus(r))
+        dz = mul(mul(mul(dh, self.binary("sub", h_prev, n, dt)), z), one_minus(z))
+        return (self.concatenate([dr, dz, dn], 1, dt), self.concatenate([dr, dz, mul(dn, r)], 1, dt),
+                mul(dh, z))

@@ -36,12 +36,21 @@ _EXPORTS = {
     "Transformer": ".modules.transformer", "TransformerEncoder": ".modules.transformer",
     "TransformerDecoder": ".modules.transformer", "TransformerEncoderLayer": ".modules.transformer",
     "TransformerDecoderLayer": ".modules.transformer",
+    "RNNBase": ".modules.rnn_base",
+    "RNN": ".modules.rnn",
+    "LSTM": ".modules.rnn",
+    "GRU": ".modules.rnn",
+    "RNNCellBase": ".modules.rnn_cell",
+    "RNNCell": ".modules.rnn_cell",
+    "LSTMCell": ".modules.rnn_cell",
+    "GRUCell": ".modules.rnn_cell",
     # losses
     "MSELoss": ".modules.loss", "L1Loss": ".modules.loss", "NLLLoss": ".modules.loss",
     "CrossEntropyLoss": ".modules.loss", "BCELoss": ".modules.loss",
     "BCEWithLogitsLoss": ".modules.loss",
     # submodules
     "functional": ".functional", "init": ".init", "parallel": ".parallel",
+    "utils": ".utils",
 }
 
 __all__ = sorted(_EXPORTS)

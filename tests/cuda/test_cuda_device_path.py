@@ -11,7 +11,6 @@ import minitorch.nn.functional as F
 from minitorch.backends.cuda import _array, _launch
 from minitorch.backends.cuda._table import backend
 from .conftest import assert_same, cuda, rand, requires_cuda
-from .proposed_nll import device_nll
 
 pytestmark = requires_cuda
 
@@ -38,13 +37,9 @@ def test_device_reduced_nll_matches_the_cpu(reduction, weight, ignore, poisoned_
     out = F.nll_loss(logp, target, weight=w, ignore_index=ignore, reduction=reduction)
     out.backward(minitorch.tensor(1.75))
     lc = cuda(logp)
-    today = F.nll_loss(cuda(logp), target.cuda(), weight=None if w is None else w.cuda(), ignore_index=ignore,
-                       reduction=reduction)              # the op table's contract path
-    assert_same(today, out)
-    with device_nll():
-        outc = F.nll_loss(lc, target.cuda(), weight=None if w is None else w.cuda(), ignore_index=ignore,
-                          reduction=reduction)
-        outc.backward(minitorch.tensor(1.75).cuda())
+    outc = F.nll_loss(lc, target.cuda(), weight=None if w is None else w.cuda(), ignore_index=ignore,
+                      reduction=reduction)
+    outc.backward(minitorch.tensor(1.75).cuda())
     assert outc.grad_fn.name() == "NllLossBackward0"
     assert_same(outc, out)
     assert_same(lc.grad, logp.grad)
@@ -52,21 +47,18 @@ def test_device_reduced_nll_matches_the_cpu(reduction, weight, ignore, poisoned_
 
 def test_device_reduced_nll_of_only_ignored_rows_is_nan():
     logp = F.log_softmax(rand(3, 4, seed=9), 1)
-    with device_nll():
-        got = F.nll_loss(cuda(logp), minitorch.tensor([1, 1, 1]).cuda(), ignore_index=1)
+    got = F.nll_loss(cuda(logp), minitorch.tensor([1, 1, 1]).cuda(), ignore_index=1)
     assert np.isnan(got.item())
 
 
 def test_bad_target_is_a_device_side_assert_raised_at_the_next_sync():
     logp = F.log_softmax(rand(3, 4, seed=9), 1)
-    with device_nll():
-        loss = F.nll_loss(cuda(logp), minitorch.tensor([0, 7, 1]).cuda())   # no error yet: no sync
+    loss = F.nll_loss(cuda(logp), minitorch.tensor([0, 7, 1]).cuda())   # no error yet: no sync
     with pytest.raises(IndexError, match="Target 7 is out of bounds"):
         loss.item()
     ok = F.nll_loss(cuda(logp), minitorch.tensor([0, 1, 1]).cuda())
     assert np.isfinite(ok.item())                                             # the flag was cleared
-    with device_nll():
-        F.nll_loss(cuda(logp), minitorch.tensor([0, -3, 1]).cuda())
+    F.nll_loss(cuda(logp), minitorch.tensor([0, -3, 1]).cuda())
     with pytest.raises(IndexError, match="Target -3 is out of bounds"):
         minitorch.cuda.synchronize()
 
@@ -79,8 +71,7 @@ def test_linear_through_addmm_matches_matmul_plus_bias(dtype):
     out = F.linear(x, w, b)
     out.sum().backward()
     xc, wc, bc = cuda(x), cuda(w), cuda(b)
-    with device_nll():
-        outc = F.linear(xc, wc, bc)
+    outc = F.linear(xc, wc, bc)
     outc.sum().backward()
     assert_same(outc, out, rtol=1e-6, atol=1e-6)
     for got, expected in ((xc.grad, x.grad), (wc.grad, w.grad), (bc.grad, b.grad)):
@@ -154,8 +145,7 @@ def test_cuda_suite_ops_under_gc_pressure(poisoned_pool):
         minitorch.manual_seed(0)
         model = minitorch.nn.Sequential(minitorch.nn.Linear(6, 5), minitorch.nn.ReLU(),
                                         minitorch.nn.Linear(5, 3))
-        with device_nll():
-            gpu_losses = _losses(model.to("cuda"), "cuda")
+        gpu_losses = _losses(model.to("cuda"), "cuda")
     finally:
         _launch.launch_blocks = real
     np.testing.assert_allclose(gpu_losses, cpu_losses, rtol=1e-5)

@@ -2,7 +2,7 @@
 GELU, leaky ReLU, dropout. Raw NumPy arrays in and out; kernels in nn_kernels.py."""
 import numpy as np
 
-from . import nn_kernels, norm_kernels
+from . import nn_kernels, norm_kernels, rnn_kernels
 from .kernels import flat as _flat, index_add_rows
 
 
@@ -139,6 +139,23 @@ class NnOps:
         norm_kernels.layer_norm_backward_rows(g, rows, mean, rstd, _vector(weight, rows.dtype), grad_x, grad_w,
                                               grad_b)
         return grad_x, grad_w.astype(rows.dtype), grad_b.astype(rows.dtype)
+
+    def lstm_gates_backward(self, dh, dc, i, f, g, o, tc, c_prev):
+        """(d gate pre-activations [i|f|g|o] (bs, 4H), d c_prev (bs, H)) of one LSTM step."""
+        args = [np.ascontiguousarray(a) for a in (dh, dc, i, f, g, o, tc, c_prev)]
+        bs, hidden = args[0].shape
+        dgates, dc_prev = np.empty((bs, 4 * hidden), args[0].dtype), np.empty((bs, hidden), args[0].dtype)
+        rnn_kernels.lstm_gates_backward(*args, dgates, dc_prev)
+        return dgates, dc_prev
+
+    def gru_gates_backward(self, dh, h_prev, r, z, n, gh_n):
+        """(d input-side pre-activations [r|z|n], d hidden-side ones, h's direct share) of one GRU step."""
+        args = [np.ascontiguousarray(a) for a in (dh, h_prev, r, z, n, gh_n)]
+        bs, hidden = args[0].shape
+        dgx, dgh = np.empty((bs, 3 * hidden), args[0].dtype), np.empty((bs, 3 * hidden), args[0].dtype)
+        dh_direct = np.empty((bs, hidden), args[0].dtype)
+        rnn_kernels.gru_gates_backward(*args, dgx, dgh, dh_direct)
+        return dgx, dgh, dh_direct
 
 
 def _vector(t, dtype) -> np.ndarray:

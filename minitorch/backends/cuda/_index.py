@@ -62,7 +62,7 @@ class IndexOps(IndexPlanOps):
     """The index part of the CUDA op table."""
 
     # ----- advanced indexing ------------------------------------------------------------
-    def advanced_getitem(self, a, index):
+    def _advanced_getitem(self, a, index):
         """a[index] with index arrays (a copy), NumPy's rules and errors."""
         check_device(a)
         plan = self._plan(a, index)
@@ -72,7 +72,7 @@ class IndexOps(IndexPlanOps):
         launch(k_index_get, n, out.buf, v.buf, v.offset, *plan.kernel_args(), n)
         return out
 
-    def advanced_setitem(self, a, index, value) -> None:
+    def _advanced_setitem(self, a, index, value) -> None:
         """a[index] = value (a CudaArray broadcast to the indexed shape, or a scalar); for
         repeated indices the last write in row-major order wins, as NumPy."""
         check_device(a)
@@ -108,7 +108,7 @@ class IndexOps(IndexPlanOps):
 
     def index_put_add(self, out, index, values) -> None:
         """out[index] += values with repeated indices accumulated (cuda.atomic.add). index is
-        one index array (int or bool, device or host) or a tuple as advanced_getitem takes."""
+        one index array (int or bool, device or host) or a tuple as _advanced_getitem takes."""
         check_device(out)
         values = device_operand(values)
         acc = _acc_dtype(out.dtype)

@@ -25,7 +25,7 @@ device the reported index is the largest one when it is too large, else the
 smallest (NumPy reports the first bad one in order: the same one when only one is
 bad).
 
-Repeated indices in advanced_setitem: the last write in row-major order of the
+Repeated indices in _advanced_setitem: the last write in row-major order of the
 indexed result wins, as in NumPy. When the value differs between the broadcast
 index positions and an integer index array can repeat, a "winner" pass records,
 for every distinct indexed position (key = the row-major position in the indexed

@@ -283,7 +283,7 @@ class CUDABackend(ReduceOps, IndexOps, MatmulOps, NnOps, ConvOps, OptimOps, Back
             index = (index,)
         if self._is_basic(index):
             return self._basic_index(a, index)
-        return self.advanced_getitem(a, index)
+        return self._advanced_getitem(a, index)
 
     def setitem(self, a, index, value) -> None:
         if not isinstance(index, tuple):
@@ -291,7 +291,7 @@ class CUDABackend(ReduceOps, IndexOps, MatmulOps, NnOps, ConvOps, OptimOps, Back
         if self._is_basic(index):
             self.copy_into(self._basic_index(a, index), value)
         else:
-            self.advanced_setitem(a, index, value)
+            self._advanced_setitem(a, index, value)
 
     # ----- elementwise ----------------------------------------------------------------
     def _arith(self, code, a, b, np_dtype, out=None):

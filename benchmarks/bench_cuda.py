@@ -97,9 +97,9 @@ def host_tier(repeats: int) -> int:
     import warnings
     warnings.filterwarnings("ignore", message=".*Grid size")
     import minitorch
-    from minitorch.backends.cuda import _kernels as K
-    from minitorch.backends.cuda import _launch
-    from minitorch.backends.cuda._array import CudaArray
+    from minitorch._backends.cuda import _kernels as K
+    from minitorch._backends.cuda import _launch
+    from minitorch._backends.cuda._array import CudaArray
     sys.path.insert(0, str(root))
     from tests.cuda.proposed_nll import device_nll
 
@@ -130,7 +130,7 @@ def host_tier(repeats: int) -> int:
                 with ctx():
                     step()
         if ctx is None:   # the op-table NLL reads three numbers the (unrun) kernels left
-            from minitorch.backends.cuda import _nn
+            from minitorch._backends.cuda import _nn
             real_read = _nn.read
             _nn.read = lambda arr, start, k: (real_read(arr, start, k), np.array([0.0, 1.0, 2.0 ** 62]))[1]
         run()

@@ -45,9 +45,9 @@ def account(kind: str, batch: int, steps: int, pool: bool) -> dict:
 
     import minitorch
     from bench_train import _lib_step
-    from minitorch.backends import cpu as cpu_backend
+    from minitorch._backends import cpu as cpu_backend
     try:
-        from minitorch.backends.cpu import _pool
+        from minitorch._backends.cpu import _pool
     except ImportError:  # a checkout from before the pool (for before/after accounts)
         _pool = None
     if not pool and _pool is not None:

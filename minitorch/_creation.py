@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 
-from . import backends, dtypes
+from . import _backends as backends, dtypes
 from ._declare import method
 from ._size import sizes as _sizes
 from .device import as_device

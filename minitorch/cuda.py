@@ -6,7 +6,7 @@ False and using a "cuda" device raises a RuntimeError that says why.
 """
 from __future__ import annotations
 
-from .backends.cuda import _runtime
+from ._backends.cuda import _runtime
 
 __all__ = ["is_available", "device_count", "current_device", "get_device_name", "synchronize",
            "manual_seed", "manual_seed_all", "memory_allocated", "max_memory_allocated",
@@ -47,14 +47,14 @@ def synchronize(device=None) -> None:
     """Wait until every kernel launched so far has finished (for timing); raises an error a
     kernel reported on the device since the last sync (an out-of-range class target)."""
     _runtime.load().synchronize()
-    from .backends.cuda import _device_errors
+    from ._backends.cuda import _device_errors
     _device_errors.check()
 
 
 def manual_seed(seed: int) -> None:
     """Seed the GPU's random stream (dropout, rand/randn on cuda tensors)."""
     _runtime.load()
-    from .backends.cuda import _random
+    from ._backends.cuda import _random
     _random.manual_seed(int(seed))
 
 
@@ -63,7 +63,7 @@ manual_seed_all = manual_seed
 
 def _pool():
     _runtime.load()
-    from .backends.cuda._array import POOL
+    from ._backends.cuda._array import POOL
     return POOL
 
 

@@ -1,8 +1,8 @@
 """Random numbers, identical to PyTorch's CPU generator: same seed, same digits.
 
 The draws belong to the devices' op tables (``random_uniform``, ``random_normal``, ... of
-backends/base.py): the CPU's reproduce PyTorch's CPU kernels bit for bit from an MT19937
-state (backends/cpu/random_ops.py; the specification and its NumPy oracle live in
+_backends/base.py): the CPU's reproduce PyTorch's CPU kernels bit for bit from an MT19937
+state (_backends/cpu/random_ops.py; the specification and its NumPy oracle live in
 shared/reference/TORCH_CPU_RNG.md and torch_cpu_rng.py), a GPU draws on its own generator.
 This module is the public face: ``Generator``, ``manual_seed``, ``rand``, ``randn``,
 ``randint``, ... and the in-place fills ``uniform_``, ``normal_``, ``bernoulli_``.
@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import backends, dtypes
+from . import _backends as backends, dtypes
 from ._declare import method
 from ._size import sizes as _sizes
 from ._ops.inplace import check_inplace
-from .backends.cpu.random_ops import MT19937
+from ._backends.cpu.random_ops import MT19937
 from .device import as_device
 from .tensor import Tensor
 

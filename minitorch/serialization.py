@@ -66,7 +66,7 @@ from typing import IO, Any, Callable
 
 import numpy as np
 
-from . import _torch_format, _torch_writer, backends, dtypes
+from . import _backends as backends, _torch_format, _torch_writer, dtypes
 from ._checkpoint_files import write_atomic
 from ._checkpoint_zip import Archive, CheckpointError, Refused, read_exactly
 from .device import as_device, device

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import backends, dtypes
+from . import _backends as backends, dtypes
 from ._printing import tensor_repr
 from ._size import Size, wrap_dim
 

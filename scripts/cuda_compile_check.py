@@ -5,7 +5,7 @@ passes every simulated test can still fail to compile for a GPU. This script clo
 that gap in two steps:
 
 1. run the given CUDA tests in the simulator, recording every kernel launch with the
-   types of its arguments (minitorch.backends.cuda._launch.RECORD);
+   types of its arguments (minitorch._backends.cuda._launch.RECORD);
 2. in a Python that has NVIDIA's numba-cuda and NVVM (``--gpu-python``, default
    /work/cudavenv/bin/python; `pip install numba-cuda[cu12]` gives one), compile each
    distinct (kernel, signature) to PTX for sm_90 with ``numba.cuda.compile_ptx`` —
@@ -72,7 +72,7 @@ def record(test_args: list[str], out_path: str) -> int:
     sys.path.insert(0, ROOT)
     import pytest
 
-    from minitorch.backends.cuda import _launch
+    from minitorch._backends.cuda import _launch
     _launch.RECORD = []
     code = pytest.main(["-q", "-p", "no:cacheprovider", *test_args])
     write_record(_launch.RECORD, out_path)

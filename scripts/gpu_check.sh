@@ -38,7 +38,7 @@ fi
 versions=$($PY -c "import numpy, numba; from importlib.metadata import version as v
 print(f'numpy {numpy.__version__}, numba {numba.__version__}, numba-cuda {v(\"numba-cuda\")}')" 2>&1 | tail -1)
 echo "== 0. $versions"
-if ! $PY -c "import minitorch, sys; ok = minitorch.cuda.is_available(); print('GPU:', minitorch.cuda.get_device_name() if ok else minitorch.backends.cuda._runtime._state.get('why')); sys.exit(0 if ok else 1)"; then
+if ! $PY -c "import minitorch, sys; ok = minitorch.cuda.is_available(); print('GPU:', minitorch.cuda.get_device_name() if ok else minitorch._backends.cuda._runtime._state.get('why')); sys.exit(0 if ok else 1)"; then
   echo "no usable GPU"; exit 1
 fi
 gpu=$($PY -c "import minitorch; print(minitorch.cuda.get_device_name())")

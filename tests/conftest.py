@@ -15,7 +15,7 @@ import pytest  # noqa: E402
 @pytest.fixture
 def no_cuda(monkeypatch):
     """Make this test see a machine without a GPU, whatever this one has."""
-    from minitorch.backends.cuda import _runtime
+    from minitorch._backends.cuda import _runtime
     monkeypatch.setattr(_runtime, "_state", {
         "module": object(), "available": False,
         "why": "no NVIDIA GPU or driver was found"})
@@ -25,7 +25,7 @@ def pytest_sessionstart(session):
     """MINITORCH_RECORD_CUDA_LAUNCHES=path: record every CUDA kernel launch of the session
     for scripts/cuda_compile_check.py --from-record (which compiles them for a real GPU)."""
     if os.environ.get("MINITORCH_RECORD_CUDA_LAUNCHES"):
-        from minitorch.backends.cuda import _launch
+        from minitorch._backends.cuda import _launch
         _launch.RECORD = []
 
 
@@ -34,7 +34,7 @@ def pytest_sessionfinish(session, exitstatus):
     if path:
         import importlib.util
         import pathlib
-        from minitorch.backends.cuda import _launch
+        from minitorch._backends.cuda import _launch
         script = pathlib.Path(__file__).resolve().parents[1] / "scripts" / "cuda_compile_check.py"
         spec = importlib.util.spec_from_file_location("cuda_compile_check", script)
         module = importlib.util.module_from_spec(spec)

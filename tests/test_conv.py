@@ -281,7 +281,7 @@ def test_max_pool2d_2x2_fast_path_equals_the_general_kernel(case, data):
     # The 2x2 kernel and the general one must agree on values and argmax (first maximum,
     # NaN wins), on any layout of the input; ceil_mode windows that leave the plane take
     # the general kernel.
-    from minitorch.backends.cpu import conv_kernels as K
+    from minitorch._backends.cpu import conv_kernels as K
     x, cfg = case
     got, idx = F.max_pool2d(data.draw(layout_of(x)), **cfg, return_indices=True)
     planes = x.reshape(-1, *x.shape[-2:])
@@ -553,7 +553,7 @@ def test_conv2d_with_many_input_rows_takes_the_one_gemm_path_and_matches_torch(s
 
 def test_parallel_max_pool_kernels_equal_the_serial_ones():
     """The parallel twins run on large inputs with 2+ numba threads; same values, same argmaxes."""
-    from minitorch.backends.cpu import conv_kernels as K
+    from minitorch._backends.cpu import conv_kernels as K
     rng = np.random.default_rng(0)
     x = rng.standard_normal((300, 30, 30)).astype(np.float32)
     x[0, :3, :3] = np.nan
@@ -575,8 +575,8 @@ def test_parallel_max_pool_kernels_equal_the_serial_ones():
 def test_every_other_parallel_twin_equals_its_serial_kernel():
     """The twins run only above kernels.PARALLEL_THRESHOLD (8M elements), which no other test
     reaches: called directly here on small inputs, they must give the serial kernels' bits."""
-    from minitorch.backends.cpu import conv_kernels as K
-    from minitorch.backends.cpu import kernels
+    from minitorch._backends.cpu import conv_kernels as K
+    from minitorch._backends.cpu import kernels
     rng = np.random.default_rng(1)
     v = rng.standard_normal(10_001).astype(np.float32)
     v[:3] = [np.nan, -0.0, 0.0]

@@ -77,9 +77,9 @@ def _public_methods(cls) -> set:
 def test_the_op_table_in_backends_md_is_the_backend_interface():
     """docs/backends.md's table lists the core (Backend's abstract methods) and every extra;
     the CPU and CUDA tables implement exactly that interface, nothing public beside it."""
-    from minitorch.backends.base import Backend
-    from minitorch.backends.cpu import CPUBackend
-    from minitorch.backends.cuda._table import CUDABackend  # importable without a GPU
+    from minitorch._backends.base import Backend
+    from minitorch._backends.cpu import CPUBackend
+    from minitorch._backends.cuda._table import CUDABackend  # importable without a GPU
     text = (ROOT / "docs" / "backends.md").read_text()
     table = text[text.index("| group | methods |"):].split("\n\n")[0]
     rows = re.findall(r"^\| ([^|]+) \| (.*) \|$", table, re.M)

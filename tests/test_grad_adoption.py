@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import minitorch
-from minitorch.backends import cpu as cpu_backend
+from minitorch._backends import cpu as cpu_backend
 
 
 @pytest.fixture

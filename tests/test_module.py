@@ -340,7 +340,7 @@ class TestConversion:
     @pytest.mark.parametrize("move", [lambda m: m.cuda(), lambda m: m.to("cuda"), lambda m: m.to("cuda:0"),
                                       lambda m: nn.Module().cuda()])
     def test_cuda_raises_the_backend_error(self, move, no_cuda):
-        expected = error_of(lambda: minitorch.backends.get(minitorch.device("cuda")))
+        expected = error_of(lambda: minitorch._backends.get(minitorch.device("cuda")))
         kind, message = error_of(lambda: move(Leaf(1, 1)))
         assert kind is expected[0] and message.startswith("CUDA is not available: ")
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import minitorch
-from minitorch.backends.cpu import _pool
+from minitorch._backends.cpu import _pool
 
 F32 = np.dtype(np.float32)
 BIG = (256, 512)  # 512 KiB: above the threshold

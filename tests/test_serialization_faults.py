@@ -339,7 +339,7 @@ def test_saving_an_expanded_tensor_writes_what_it_repeats_not_its_size(fmt):
 
 
 def _cuda_available():
-    from minitorch.backends.cuda import _runtime
+    from minitorch._backends.cuda import _runtime
     return _runtime.is_available()
 
 

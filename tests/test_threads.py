@@ -54,7 +54,7 @@ _FORK_PROGRAM = r"""
 import os
 import numba
 import minitorch
-from minitorch.backends.cpu import kernels
+from minitorch._backends.cpu import kernels
 from minitorch.utils.data import DataLoader, Dataset
 minitorch.set_num_threads(2)
 n = kernels.PARALLEL_THRESHOLD

@@ -5,7 +5,7 @@ input came from.
 """
 from __future__ import annotations
 
-from .. import backends, dtypes
+from .. import _backends as backends, dtypes
 from .._declare import method
 from ..autograd.function import Function, _legacy_type_name
 from ..device import as_device

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import minitorch
-from minitorch.backends.cuda import _runtime
+from minitorch._backends.cuda import _runtime
 
 requires_cuda = pytest.mark.skipif(not _runtime.is_available(), reason="no CUDA device (or simulator)")
 

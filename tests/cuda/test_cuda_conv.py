@@ -1,4 +1,4 @@
-"""CUDA conv2d / pooling / batch norm (backends/cuda/_conv.py) against the CPU backend:
+"""CUDA conv2d / pooling / batch norm (_backends/cuda/_conv.py) against the CPU backend:
 values and gradients through the public API (F.conv2d, nn.Conv2d, F.max_pool2d, F.avg_pool2d,
 nn.BatchNorm1d/2d in train and eval mode, running statistics)."""
 import copy

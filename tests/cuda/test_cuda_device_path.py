@@ -8,8 +8,8 @@ import pytest
 
 import minitorch
 import minitorch.nn.functional as F
-from minitorch.backends.cuda import _array, _launch
-from minitorch.backends.cuda._table import backend
+from minitorch._backends.cuda import _array, _launch
+from minitorch._backends.cuda._table import backend
 from .conftest import assert_same, cuda, rand, requires_cuda
 
 pytestmark = requires_cuda
@@ -175,7 +175,7 @@ def _losses(model, device):
 def test_broken_numba_cuda_numpy_set_is_one_clear_error_at_cuda(tmp_path, monkeypatch):
     """numba-cuda 0.30.4 with numpy >= 2.5 fails every kernel compile (np.row_stack is
     gone); .cuda() / to("cuda") must say what to install instead."""
-    from minitorch.backends.cuda import _runtime
+    from minitorch._backends.cuda import _runtime
     (tmp_path / "fake_numba_cuda_arrayobj.py").write_text(
         "raise AttributeError(\"module 'numpy' has no attribute 'row_stack'\")\n")
     monkeypatch.syspath_prepend(str(tmp_path))
@@ -190,5 +190,5 @@ def test_broken_numba_cuda_numpy_set_is_one_clear_error_at_cuda(tmp_path, monkey
 
 
 def test_working_set_has_no_compiler_problem():
-    from minitorch.backends.cuda import _runtime
+    from minitorch._backends.cuda import _runtime
     assert _runtime._compiler_problem() is None

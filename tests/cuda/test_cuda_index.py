@@ -329,8 +329,8 @@ def test_scatter_add_out_of_range():
 
 def test_backend_gather_scatter_add():
     """The raw op-table methods (no autograd range check in between)."""
-    from minitorch.backends.cpu import CPUBackend
-    from minitorch.backends.cuda._table import backend
+    from minitorch._backends.cpu import CPUBackend
+    from minitorch._backends.cuda._table import backend
     be, cpu = backend(0), CPUBackend()
     rng = np.random.default_rng(0)
     a = rng.standard_normal((3, 4, 5)).astype(np.float32)
@@ -351,8 +351,8 @@ def test_backend_gather_scatter_add():
 def test_index_put_add_forms():
     """index_put_add as the autograd layer calls it: one index array (the CPU's 1-D rows
     fast path) or a tuple; repeated indices accumulate; non-atomic dtypes too."""
-    from minitorch.backends.cpu import CPUBackend
-    from minitorch.backends.cuda._table import backend
+    from minitorch._backends.cpu import CPUBackend
+    from minitorch._backends.cuda._table import backend
     be, cpu = backend(0), CPUBackend()
     rng = np.random.default_rng(1)
     rows = np.array([0, 3, 0, -1, 3])

@@ -1,4 +1,4 @@
-"""CUDA matmul (the tiled GEMM of backends/cuda/_matmul.py) against the CPU backend:
+"""CUDA matmul (the tiled GEMM of _backends/cuda/_matmul.py) against the CPU backend:
 NumPy's 1-D rules, batch broadcasting, transposed/sliced/expanded operands read in place,
 mm/bmm, nn.Linear, integer products; values and gradients."""
 import copy

@@ -5,7 +5,7 @@ import pytest
 
 import minitorch
 import minitorch.nn.functional as F
-from minitorch.backends.cuda import _random
+from minitorch._backends.cuda import _random
 from .conftest import assert_same, cuda, rand, requires_cuda
 
 pytestmark = requires_cuda

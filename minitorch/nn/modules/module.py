@@ -14,7 +14,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from ... import backends, dtypes
+from ... import _backends as backends, dtypes
 from ...autograd import no_grad
 from ...device import as_device, device as _device
 from ...tensor import Tensor

@@ -66,7 +66,7 @@ def _check_array(name: str, ptr: int, nbytes: int) -> None:
     if ptr + nbytes > base + len(mem):
         errors.append(f"{name}: array argument at {ptr:#x} ({nbytes} bytes) runs past its "
                       f"allocation ({len(mem)} bytes)")
-    from minitorch.backends.cuda import _array
+    from minitorch._backends.cuda import _array
     if _array.POOL.is_free(base):
         errors.append(f"{name}: array argument at {ptr:#x} is a block in minitorch's free list")
 
@@ -293,7 +293,7 @@ def install() -> None:
         _launched(name)
     nd.launch = core_launch
 
-    from minitorch.backends.cuda import _launch, _runtime
+    from minitorch._backends.cuda import _launch, _runtime
     _runtime._state.clear()
     _runtime._state.update({"module": cuda, "available": True, "why": None})
     _runtime.device_count = lambda: 1

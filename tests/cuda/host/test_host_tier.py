@@ -43,8 +43,8 @@ def _step_fn(model, batch, classes):
 
 
 def test_pool_never_hands_out_memory_numba_freed_in_a_reference_cycle(driver):
-    from minitorch.backends.cuda import _array
-    from minitorch.backends.cuda._table import backend
+    from minitorch._backends.cuda import _array
+    from minitorch._backends.cuda._table import backend
 
     class Node:
         pass
@@ -111,9 +111,9 @@ def test_launch_packer_writes_numba_abi_values():
     """The packed bytes of one launch equal numba's _prepare_args values for it."""
     import ctypes
 
-    from minitorch.backends.cuda import _kernels as K
-    from minitorch.backends.cuda import _launch
-    from minitorch.backends.cuda._array import CudaArray
+    from minitorch._backends.cuda import _kernels as K
+    from minitorch._backends.cuda import _launch
+    from minitorch._backends.cuda._array import CudaArray
     out = CudaArray.empty((10,), np.float32)
     a = CudaArray.empty((10,), np.float32)
     _launch.launch(K.k_arith_scalar_flat, 10, K.MUL, out.buf, 0, a.buf, 3, np.float32(2.5), True, 7)

@@ -1,7 +1,7 @@
 """CUDA nn kernels: softmax family, NLL loss, GELU, leaky ReLU, dropout, embedding backward
 (the launches are _nn.py's NnOps).
 
-The kernels follow backends/cpu/nn_kernels.py operation for operation, so a float32
+The kernels follow _backends/cpu/nn_kernels.py operation for operation, so a float32
 result rounds as the CPU's does.
 
 Softmax family: one block per row (a grid-stride loop over rows when there are more

@@ -1,7 +1,7 @@
 """CUDA optim ops: one fused, in-place elementwise kernel per step per parameter.
 
-The methods are the CPU table's (backends/cpu/optim_ops.py) and each kernel is the CPU
-kernel (backends/cpu/optim_kernels.py) line for line: the scalar coefficients are
+The methods are the CPU table's (_backends/cpu/optim_ops.py) and each kernel is the CPU
+kernel (_backends/cpu/optim_kernels.py) line for line: the scalar coefficients are
 computed on the host in float64 and passed in the parameter's dtype, the elementwise
 math runs in that dtype, and ``_fma`` / ``_lerp`` compute in float64 and round once.
 

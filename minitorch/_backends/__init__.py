@@ -40,6 +40,6 @@ def manual_seed_devices(seed: int) -> None:
     when its module is loaded, else when it is first used)."""
     from .cuda import _runtime
     _runtime.SEED[0] = int(seed)
-    cuda_random = sys.modules.get("minitorch.backends.cuda._random")
+    cuda_random = sys.modules.get("minitorch._backends.cuda._random")
     if cuda_random is not None:
         cuda_random.manual_seed(int(seed))

@@ -1,6 +1,6 @@
 """The CUDA op table: CudaArray values, numba.cuda kernels for every op.
 
-The method names and contracts are the CPU table's (backends/cpu): the autograd
+The method names and contracts are the CPU table's (_backends/cpu): the autograd
 layer calls them without knowing the device. Values stay on the GPU; only
 ``to_numpy`` and ``scalar`` copy to the host (what ``.cpu()``, ``.numpy()``,
 ``.item()`` and printing use).

@@ -225,7 +225,7 @@ _REDUCE = {"sum": np.add.reduce, "prod": np.multiply.reduce, "amax": np.maximum.
 
 
 class CPUBackend(NnOps, ConvOps, OptimOps, RandomOps, Backend):
-    """The op table of the "cpu" device: the whole interface of backends/base.py, nearly every
+    """The op table of the "cpu" device: the whole interface of _backends/base.py, nearly every
     extra with a kernel of its own."""
 
     device = CPU

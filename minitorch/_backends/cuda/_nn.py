@@ -1,6 +1,6 @@
 """CUDA nn ops: softmax family, NLL loss, GELU, leaky ReLU, dropout, embedding backward.
 
-The methods and their contracts are the CPU table's (backends/cpu/nn_ops.py); the
+The methods and their contracts are the CPU table's (_backends/cpu/nn_ops.py); the
 kernels are _nn_kernels.py. The softmax dim is moved last in the metadata only
 (``_row_layout``), so any dim of any strided input works without a copy. NLL's loss and
 weight totals come back to the host (three numbers), because the op table's contract
@@ -273,7 +273,7 @@ class NnOps:
 
     # ----- random --------------------------------------------------------------------
     def random_uniform(self, shape, dtype, low: float, high: float, generator=None):
-        """U[low, high) of dtype from the device generator (backends/cuda/_random.py, seeded by
+        """U[low, high) of dtype from the device generator (_backends/cuda/_random.py, seeded by
         minitorch.manual_seed and minitorch.cuda.manual_seed); a CPU generator is refused."""
         from . import _random
         _check_generator(generator)

@@ -42,6 +42,18 @@ class Tensor:
         t._view_version = None
 
     @staticmethod
+    def _make_subclass(cls, data: "Tensor", require_grad: bool = False) -> "Tensor":
+        """An instance of the Tensor subclass cls over data's memory, sharing its version
+        counter, without history (as torch.Tensor._make_subclass, what nn.Parameter uses)."""
+        t = _new(cls)
+        Tensor._init_from(t, data._data, data._backend)
+        t._vbox = data._vbox
+        if require_grad and data._data.dtype.kind != "f":
+            raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
+        t._requires_grad = bool(require_grad)
+        return t
+
+    @staticmethod
     def _wrap(data, backend=None) -> "Tensor":
         """A new tensor around a raw array (no copy); the fast path of every op.
 
@@ -210,6 +222,11 @@ class Tensor:
     def _owned_copy(self) -> "Tensor":
         """A copy in fresh contiguous memory (for .grad, which is accumulated into in place)."""
         return Tensor._wrap(self._backend.copy(self._data), self._backend)
+
+    def _mark_modified(self) -> None:
+        """Count an in-place write that bypassed the ops (e.g. into ``numpy()``'s memory by an
+        MPI collective), so autograd still sees the tensor as modified."""
+        self._vbox[0] += 1
 
     def _add_into(self, other: "Tensor") -> None:
         self._backend.inplace("add", self._data, other._data)

@@ -22,6 +22,7 @@ import functools
 import inspect
 import warnings
 
+from . import dtypes
 from .tensor import Tensor
 
 # minitorch.<name> and nn.functional.<name>, filled as the op modules are imported.
@@ -135,6 +136,9 @@ def _into_out(name: str, out, fn, args: tuple, kwargs: dict):
                            "differentiation, but one of the arguments requires grad.")
     if result._backend is not out._backend:
         raise RuntimeError(f"Expected out tensor to have device {result.device}, but got {out.device} instead")
+    if not dtypes.can_cast(result.dtype, out.dtype):
+        raise RuntimeError(f"result type {result.dtype.legacy_name} can't be cast to the desired output type "
+                           f"{out.dtype.legacy_name}")
     if out.shape != result.shape:
         if out.numel() != 0:
             warnings.warn(

@@ -1,5 +1,8 @@
-"""Devices: where a tensor's memory lives ("cpu" or "cuda:N")."""
+"""Devices: where a tensor's memory lives ("cpu" or "cuda:N", or a type a backend registered)."""
 from __future__ import annotations
+
+# Device types beyond "cpu" and "cuda": those a new backend registered (_backends.register).
+REGISTERED_TYPES: set = set()
 
 
 class device:
@@ -14,7 +17,7 @@ class device:
         if not isinstance(type, str):
             raise TypeError(f"device() received an invalid combination of arguments - got ({type!r})")
         name, _, idx = type.partition(":")
-        if name not in ("cpu", "cuda"):
+        if name not in ("cpu", "cuda") and name not in REGISTERED_TYPES:
             raise RuntimeError(
                 f"Expected one of cpu, cuda device type at start of device string: {type}"
             )

@@ -186,7 +186,7 @@ class Tensor:
         if self._requires_grad and not force:
             raise RuntimeError(
                 "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
-        if self._backend is not backends.cpu and not force:
+        if self._backend.device.type != "cpu" and not force:
             raise TypeError(
                 f"can't convert {self.device.type}:{self.device.index or 0} device type tensor to "
                 "numpy. Use Tensor.cpu() to copy the tensor to host memory first.")

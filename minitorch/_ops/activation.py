@@ -206,3 +206,9 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace
     if inplace:
         return input._inplace(HardtanhBackward0.apply, min_val, max_val)
     return HardtanhBackward0.apply(input, min_val, max_val)
+
+
+@functional
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:
+    """min(max(x, 0), 6) elementwise (in place with inplace=True)."""
+    return hardtanh(input, 0.0, 6.0, inplace)

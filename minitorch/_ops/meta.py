@@ -7,7 +7,6 @@ from .._declare import function
 from .._size import Size
 from ..tensor import Tensor
 from . import _common
-from .inplace import can_cast as _can_cast
 
 
 @function
@@ -47,7 +46,7 @@ def result_type(tensor1, tensor2) -> dtypes.dtype:
 @function
 def can_cast(from_, to) -> bool:
     """Whether PyTorch allows writing a from_ result into a to tensor (no float -> int, nothing -> bool)."""
-    return _can_cast(from_, to)
+    return dtypes.can_cast(from_, to)
 
 
 @function

@@ -53,7 +53,8 @@ class Function:
     is_view = False
     # Set on ops whose backward reads their own output (exp, tanh, sigmoid, ...).
     saves_output = False
-    # Set on ops whose output is on another device than their first argument.
+    # Set on ops whose output is on another device than their first argument: the op table of
+    # that device is the op's last argument.
     moves_device = False
     # The backward as one fused kernel, run by the engine instead of ``backward`` when no
     # graph of the backward pass is built: a ``kernel(...)`` declaration or a function
@@ -143,9 +144,12 @@ class Function:
         else:
             data = cls.forward(*args)
         a0 = args[0]
-        # The output lives where the first tensor argument does; otherwise (device moves,
-        # ops whose first argument is not a tensor) the raw array's type says where.
-        out = _wrap(data, a0._backend if a0.__class__ is Tensor and not cls.moves_device else None)
+        # The output lives where the first tensor argument does (a device move: on the table
+        # given as its last argument; no tensor argument: where the raw array's type says).
+        if cls.moves_device:
+            out = _wrap(data, args[-1])
+        else:
+            out = _wrap(data, a0._backend if a0.__class__ is Tensor or isinstance(a0, Tensor) else None)
         if cls.is_view:
             out._vbox = a0._vbox
             out._base = a0 if a0._base is None else a0._base

@@ -14,6 +14,7 @@ _EXPORTS = {
     # layers
     "Linear": ".modules.linear", "Identity": ".modules.linear",
     "ReLU": ".modules.activation", "LeakyReLU": ".modules.activation",
+    "Hardtanh": ".modules.activation", "ReLU6": ".modules.activation",
     "GELU": ".modules.activation", "Sigmoid": ".modules.activation", "Tanh": ".modules.activation",
     "Softmax": ".modules.activation", "LogSoftmax": ".modules.activation",
     "Flatten": ".modules.flatten", "Unflatten": ".modules.flatten",

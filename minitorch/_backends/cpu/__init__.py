@@ -207,6 +207,12 @@ def _relu(x):
     return out
 
 
+def _erf(x):
+    out = np.empty(x.shape, x.dtype)
+    kernels.erf(kernels.flat(x), out.reshape(-1))
+    return out
+
+
 _UNARY = {
     "neg": np.negative, "abs": np.abs, "exp": np.exp, "log": np.log, "sqrt": np.sqrt,
     "rsqrt": _rsqrt, "sin": np.sin, "cos": np.cos, "tan": np.tan, "tanh": np.tanh,
@@ -215,9 +221,8 @@ _UNARY = {
     "round": _keep_int(np.round), "trunc": _keep_int(np.trunc), "logical_not": np.logical_not, "bitwise_not": np.invert,
     "square": np.square, "log2": np.log2, "log10": np.log10, "exp2": np.exp2,
     "asin": np.arcsin, "acos": np.arccos, "atan": np.arctan, "sinh": np.sinh, "cosh": np.cosh,
-    "isnan": np.isnan, "isinf": np.isinf, "isfinite": np.isfinite, "erf": None,
+    "isnan": np.isnan, "isinf": np.isinf, "isfinite": np.isfinite, "erf": _erf,
 }
-del _UNARY["erf"]
 
 # The ufuncs' own reduce: np.sum & co. add a Python layer that costs a microsecond.
 _REDUCE = {"sum": np.add.reduce, "prod": np.multiply.reduce, "amax": np.maximum.reduce,

@@ -23,7 +23,8 @@ def _binary(op: str, a: Tensor, b, dtype: dtypes.dtype | None = None):
     """The raw result of op(a, b) through a's op table, computed in dtype (PyTorch's result
     dtype when None), with PyTorch's errors for other devices and shapes that do not broadcast."""
     data = a._data
-    if b.__class__ is Tensor or isinstance(b, Tensor):
+    kind = b.__class__
+    if kind is Tensor or (kind is not float and kind is not int and isinstance(b, Tensor)):
         if b._backend is not a._backend:
             same_device(a, b)
         raw = b._data
@@ -32,7 +33,8 @@ def _binary(op: str, a: Tensor, b, dtype: dtypes.dtype | None = None):
     else:
         raw = b
         if dtype is None:
-            dtype = binary_dtype(a, b)
+            dtype = (_FROM_NP[data.dtype] if (kind is float or kind is int) and data.dtype.kind == "f"
+                     else binary_dtype(a, b))
     try:
         return a._backend.binary(op, data, raw, dtype)
     except ValueError:
@@ -514,7 +516,8 @@ _OPERAND = (Tensor,) + NUMBER
 
 def _operator(name: str, fn):
     def operator(self, other):
-        if other.__class__ is not Tensor and not isinstance(other, _OPERAND):
+        kind = other.__class__
+        if kind is not Tensor and kind is not float and kind is not int and not isinstance(other, _OPERAND):
             return builtins.NotImplemented  # (NotImplemented here is floor division's node)
         return fn(self, other)
     operator.__name__ = operator.__qualname__ = name

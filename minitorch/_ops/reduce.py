@@ -577,7 +577,9 @@ def any(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:  # noqa: A001
 
 
 class LinalgVectorNormBackward0(Function):
-    """(sum |a|^p)^(1/p) over dims: d/da = a |a|^(p-2) / norm^(p-1) (0 where the norm is 0)."""
+    """(sum |a|^p)^(1/p) over dims: d/da = a |a|^(p-2) / norm^(p-1) (0 where the norm is 0);
+    p = 0 counts the nonzero elements, p = +-inf is the largest / smallest |a| (the gradient
+    shared among the elements that attain it)."""
 
     saves_output = True
 
@@ -587,8 +589,10 @@ class LinalgVectorNormBackward0(Function):
         ctx.p, ctx.dims, ctx.keepdim = p, dims, keepdim
         be = a._backend
         absolute = be.unary("abs", a._data)
-        if p == float("inf"):
-            return be.reduce("amax", absolute, dims, keepdim)
+        if p == float("inf") or p == float("-inf"):
+            return be.reduce("amax" if p > 0 else "amin", absolute, dims, keepdim)
+        if p == 0:  # the number of nonzero elements
+            return be.reduce("sum", be.compare("ne", a._data, 0, a.dtype), dims, keepdim, a.dtype)
         if p == 2:
             return be.unary("sqrt", be.reduce("sum", be.binary("mul", absolute, absolute, a.dtype), dims, keepdim, a.dtype))
         if p == 1:
@@ -602,13 +606,21 @@ class LinalgVectorNormBackward0(Function):
         p, dims = ctx.p, ctx.dims
         out = _keep(ctx.saved_output, a.shape, dims, ctx.keepdim)
         g = _expand_back(grad, a.shape, dims, ctx.keepdim)
+        if p == 0:  # no gradient at all: PyTorch leaves the input's .grad None
+            return None, None, None, None
         if p == 1:
             return g * a.sign(), None, None, None
-        if p == float("inf"):
+        if p == float("inf") or p == float("-inf"):
             mask = a.abs() == out
             return g * a.sign() * mask / mask.sum(dims, keepdim=True), None, None, None
-        scale = a * a.abs() ** (p - 2) / out ** (p - 1) if p != 2 else a / out
-        return (g * scale).masked_fill(out == 0, 0), None, None, None
+        if p < 1:  # |a|^(p-1) is infinite at 0: those elements get no gradient
+            scaled = a.sign() * (a.abs() ** (p - 1)).masked_fill(a == 0, 0)
+            return scaled * g * out ** (1 - p), None, None, None
+        if p == 2:
+            return g * (a / out).masked_fill(out == 0, 0), None, None, None
+        # (the elements' factor, then the norm's, which is 0 where the norm is)
+        scaled = a.sign() * a.abs() ** (p - 1) if p < 2 else a * a.abs() ** (p - 2)
+        return scaled * (g / out ** (p - 1)).masked_fill(out == 0, 0), None, None, None
 
 
 @op(out=True)

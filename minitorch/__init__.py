@@ -18,6 +18,7 @@ from ._creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, f
 from . import _ops  # noqa: F401 - declares every op (Tensor methods, minitorch.* functions)
 from ._declare import FUNCTIONS as _FUNCTIONS
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from .autograd.anomaly_mode import is_anomaly_check_nan_enabled, is_anomaly_enabled, set_anomaly_enabled
 from .random import (Generator, bernoulli, default_generator, get_rng_state, initial_seed, manual_seed,
                      multinomial, normal, rand,
                      rand_like, randint, randn, randn_like, randperm, seed, set_rng_state)

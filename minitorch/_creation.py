@@ -7,7 +7,7 @@ import numpy as np
 
 from . import _backends as backends, dtypes
 from ._declare import method
-from ._size import sizes as _sizes
+from ._size import Size, sizes as _sizes
 from .device import as_device
 from .tensor import Tensor
 
@@ -265,7 +265,11 @@ def eye(n: int, m: int | None = None, *, dtype=None, device=None, requires_grad:
 @method(name="__init__")
 def _legacy_init(self, *args, device=None) -> None:
     """Legacy constructor: ``Tensor([1, 2])`` copies data as float32, ``Tensor(2, 3)`` is uninitialised."""
-    if len(args) == 1 and not isinstance(args[0], (int, np.integer)):
+    if not args:
+        src = empty(0, device=device)
+    elif len(args) == 1 and isinstance(args[0], Tensor) and args[0].dtype == dtypes.get_default_dtype():
+        src = args[0]  # an alias, as PyTorch's
+    elif len(args) == 1 and not isinstance(args[0], (int, np.integer, Size)):
         src = tensor(args[0], dtype=dtypes.get_default_dtype(), device=device)
     else:
         src = empty(*args, device=device)

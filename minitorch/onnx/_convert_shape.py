@@ -415,7 +415,9 @@ def _scatter_add(g, a, dim, idx, src, *, out, ctx):
 
 @converts(index.MaskedFillBackward0)
 def _masked_fill(g, a, mask, value, *, out, ctx):
-    return g.op("Where", g.operand(mask, np.bool_), g.operand(value, out.dtype), g.operand(a, out.dtype))
+    from ._convert_elementwise import _operands
+    na, nv = _operands(g, out, a, value)
+    return g.op("Where", g.operand(mask, np.bool_), nv, na)
 
 
 # ----- in-place fills ---------------------------------------------------------------------------

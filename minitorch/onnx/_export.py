@@ -234,7 +234,7 @@ def _build_model(onnx, g, outputs, output_names, dyn, keep_initializers_as_input
     nodes = [_renamed(helper, n, rename) for n in g.nodes] if rename else list(g.nodes)
     nodes = _live(nodes, out_names)
     needed = {i for n in nodes for i in n.input} | set(out_names)
-    inits = [numpy_helper.from_array(np.ascontiguousarray(a), name) for name, a in g.initializers.items()
+    inits = [numpy_helper.from_array(np.asarray(a, order="C"), name) for name, a in g.initializers.items()
              if name in needed]
     graph_inputs = [_value_info(helper, v.name, v, dyn.get(v.name, {})) for v in g.inputs]
     graph_inputs += [_value_info(helper, v._name, v, {}) for v in g.param_inputs if v._name in needed]

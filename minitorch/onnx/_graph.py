@@ -217,8 +217,8 @@ class Graph:
         """A tensor or Python number as a graph value of dtype."""
         if hasattr(x, "_data"):
             v = self.value(x)
-            if v.is_const:
-                return self.const(v.array.astype(dtype, copy=False))
+            if v.is_const and not v.dynamic and v.dtype != np.dtype(dtype):
+                return self.const(v.array.astype(dtype))
             return self.cast(v.name, v.dtype, dtype)
         return self.scalar(x, dtype)
 

@@ -56,7 +56,7 @@ LAYERS = {
     "tanh": (lambda: nn.Tanh(), lambda: _x(3, 7), {"Tanh"}),
     "softmax": (lambda: nn.Softmax(-1), lambda: _x(3, 7), {"Softmax"}),
     "log-softmax": (lambda: nn.LogSoftmax(1), lambda: _x(3, 7), {"LogSoftmax"}),
-    "flatten": (lambda: nn.Flatten(), lambda: _x(2, 3, 4, 4), {"Reshape"}),
+    "flatten": (lambda: nn.Flatten(), lambda: _x(2, 3, 4, 4), {"Flatten"}),
     "unflatten": (lambda: nn.Unflatten(1, (2, 4)), lambda: _x(3, 8), {"Reshape"}),
     "embedding": (lambda: nn.Embedding(10, 4), lambda: torch.tensor([[1, 2, 3], [4, 5, 9]]), {"Gather"}),
     "embedding-padding-idx": (lambda: nn.Embedding(10, 4, padding_idx=0), lambda: torch.tensor([[0, 2, 3]]),

@@ -121,6 +121,10 @@ def reshape(g, x, target):
             for j in inserted:
                 dims.insert(j, (1, ()))
             return g.unsqueeze(x.name, inserted), tuple(dims)
+    if len(target) == 2 and len(x.shape) > 2:
+        for k in range(1, len(x.shape)):  # flatten(x, k) as ONNX's Flatten, whatever the sizes at runtime
+            if int(np.prod(x.shape[:k])) == target[0] and int(np.prod(x.shape[k:])) == target[1]:
+                return g.op("Flatten", x.name, axis=k), (product(x.dims[:k]), product(x.dims[k:]))
     parts, dims = reshape_parts(g, x, target)
     return g.op("Reshape", x.name, parts), dims
 

@@ -96,16 +96,13 @@ def write_model(proto, f, *, external_data: bool) -> None:
     model.CopyFrom(proto)
     blob, offset = [], 0
     for tensor in model.graph.initializer:
-        data = onnx.numpy_helper.to_array(tensor).tobytes() if not tensor.raw_data else tensor.raw_data
+        data = tensor.raw_data or onnx.numpy_helper.to_array(tensor).tobytes()
         pad = (-offset) % 64
         blob.append(b"\0" * pad)
         offset += pad
-        dims, name, dtype = list(tensor.dims), tensor.name, tensor.data_type
-        tensor.Clear()
-        tensor.name, tensor.data_type = name, dtype
-        tensor.dims.extend(dims)
+        tensor.raw_data = data
         onnx.external_data_helper.set_external_data(tensor, location, offset=offset, length=len(data))
-        tensor.data_location = onnx.TensorProto.EXTERNAL
+        tensor.ClearField("raw_data")
         blob.append(data)
         offset += len(data)
     _atomic_write(folder, os.path.join(folder, location), b"".join(blob))

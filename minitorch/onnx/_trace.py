@@ -19,12 +19,14 @@ It hooks the op layer only for the duration of one export and puts everything ba
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from ..autograd.function import Function, UserFunction
 from ..tensor import Tensor
 from ._graph import Value
-from .errors import UnsupportedOperatorError
+from .errors import OnnxExporterWarning, UnsupportedOperatorError
 
 
 def _subclasses(cls) -> list:
@@ -107,6 +109,11 @@ class Tracer:
         # layers translated whole
         for cls in (nn.RNN, nn.LSTM, nn.GRU):
             self._set(cls, "forward", self._module_hook(cls.forward))
+        # a value read into Python is a constant of the graph: say so, as torch's tracer does
+        for name, what in (("__bool__", "a Python boolean"), ("item", "a Python number"),
+                           ("__int__", "a Python integer"), ("__float__", "a Python float"),
+                           ("__index__", "a Python index"), ("tolist", "a Python list")):
+            self._set(Tensor, name, self._python_value_hook(getattr(Tensor, name), what))
 
     # ----- the hooks -------------------------------------------------------------------------
     def _forward_hook(self, cls, forward):
@@ -173,6 +180,24 @@ class Tracer:
                 tracer.poison_all(result, str(e))
             return result
         return traced_module_forward
+
+    def _python_value_hook(self, fn, what: str):
+        tracer = self
+
+        def read(t, *args, **kwargs):
+            v = tracer.g.values.get(id(t._data))
+            if not tracer.depth and v is not None and v.kind in ("node", "input") and v.error is None:
+                warnings.warn(f"Converting a tensor to {what} might cause the trace to be incorrect. We can't "
+                              "record the data flow of Python values, so this value will be treated as a "
+                              "constant in the future. This means that the trace might not generalize to "
+                              "other inputs!", OnnxExporterWarning, stacklevel=2)
+            tracer.depth += 1  # (__bool__ reads item(): one warning)
+            try:
+                return fn(t, *args, **kwargs)
+            finally:
+                tracer.depth -= 1
+        read.__name__ = fn.__name__
+        return read
 
     # ----- recording -------------------------------------------------------------------------
     def record(self, key, args: tuple, out, ctx, kwargs=None) -> None:

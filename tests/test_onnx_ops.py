@@ -1,6 +1,6 @@
 """minitorch.onnx.export of the ops a custom forward uses: arithmetic with numbers and
 broadcasting, matmul, views and reshapes, permute / transpose, cat / stack, slicing and
-integer / mask indexing, reductions, comparisons and logical ops, in-place ops."""
+integer / mask indexing, reductions, comparisons and logical ops, losses, in-place ops."""
 import numpy as np
 import pytest
 
@@ -12,6 +12,7 @@ from hypothesis import given, settings, strategies as st  # noqa: E402
 import minitorch as torch  # noqa: E402
 import minitorch.onnx  # noqa: E402
 from minitorch import nn  # noqa: E402
+from minitorch.autograd.function import Function  # noqa: E402
 from minitorch.onnx.errors import UnsupportedOperatorError  # noqa: E402
 
 from ._onnx_check import op_types, roundtrip  # noqa: E402
@@ -61,7 +62,14 @@ OPS = {
     "activations-functional": (lambda x: (torch.nn.functional.relu(x), torch.nn.functional.softmax(x, 1),
                                           torch.nn.functional.gelu(x), torch.nn.functional.leaky_relu(x),
                                           torch.nn.functional.hardtanh(x), x.sigmoid(), x.tanh()), 1),
-    "mse-loss": (lambda x, y: torch.nn.functional.mse_loss(x, y), 2),
+    "losses": (lambda x, y: (torch.nn.functional.mse_loss(x, y), torch.nn.functional.l1_loss(x, y, reduction="sum"),
+                             torch.nn.functional.binary_cross_entropy_with_logits(x, y.sigmoid(), pos_weight=y[0].abs()),
+                             torch.nn.functional.binary_cross_entropy(x.sigmoid(), y.sigmoid(), reduction="none"),
+                             torch.nn.functional.cross_entropy(x, torch.tensor([1, 0, 3]), weight=y[1].abs(),
+                                                               ignore_index=0),
+                             torch.nn.functional.cross_entropy(x, torch.tensor([1, 0, 3]), label_smoothing=0.1),
+                             torch.nn.functional.nll_loss(x.log_softmax(1), torch.tensor([2, 2, 1]), reduction="none")),
+               2),
 }
 
 
@@ -119,15 +127,27 @@ def test_constants_made_in_forward_and_parameters_transposed_are_folded():
     assert "Transpose" in op_types(kept) and "w" in {i.name for i in kept.graph.initializer}
 
 
+class NoTranslationBackward0(Function):
+    """An op that no converter knows."""
+
+    @staticmethod
+    def forward(ctx, a):
+        return a._data * 2
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * 2
+
+
 def test_unsupported_op_raises_only_when_an_output_needs_it():
     def needs_it(x, t):
-        return torch.nn.functional.nll_loss(x.log_softmax(1), t)
+        return NoTranslationBackward0.apply(x) + 1
 
     def unused(x, t):
-        torch.nn.functional.nll_loss(x.log_softmax(1), t)
+        NoTranslationBackward0.apply(x)
         return x * 2
     args = (torch.randn(3, 4), torch.tensor([0, 3, 1]))
-    with pytest.raises(UnsupportedOperatorError, match="NllLossBackward0") as e:
+    with pytest.raises(UnsupportedOperatorError, match="'NoTranslationBackward0' to ONNX opset version 20") as e:
         minitorch.onnx.export(Fn(needs_it), args)
     assert isinstance(e.value, RuntimeError)
     roundtrip(Fn(unused), args)

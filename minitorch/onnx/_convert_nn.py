@@ -309,10 +309,7 @@ def _truth(g, a, name, dim, keepdim, *, out, ctx):
 @converts(loss.MseLossBackward0)
 def _mse(g, input, target, reduction, *, out, ctx):
     diff = g.op("Sub", g.operand(input, out.dtype), g.operand(target, out.dtype))
-    sq = g.op("Mul", diff, diff)
-    if reduction == "none":
-        return sq
-    return g.reduce("ReduceMean" if reduction == "mean" else "ReduceSum", sq, None, False), ()
+    return _reduce_loss(g, g.op("Mul", diff, diff), reduction)
 
 
 # ----- recurrence through its ops --------------------------------------------------------------
@@ -384,3 +381,50 @@ def _split4(g):
 
 def _split3(g):
     return {"num_outputs": 3} if g.opset >= 18 else {}
+
+
+def _reduce_loss(g, loss: str, reduction: str):
+    if reduction == "none":
+        return loss
+    return g.reduce("ReduceMean" if reduction == "mean" else "ReduceSum", loss, None, False), ()
+
+
+@converts(loss.NllLossBackward0)
+def _nll(g, logp, target, weight, reduction, ignore_index, out_shape=None, *, out, ctx):
+    inputs = [g.value(logp).name, g.operand(target, np.int64)] + ([g.value(weight).name] if weight is not None else [])
+    result = g.op("NegativeLogLikelihoodLoss", *inputs, reduction=reduction, ignore_index=int(ignore_index),
+                  hint="nll_loss")
+    if reduction == "none" and out_shape is not None:
+        result = g.op("Reshape", result, g.ints(out_shape))
+    return result if reduction == "none" else (result, ())
+
+
+@converts(loss.BinaryCrossEntropyBackward0)
+def _bce(g, input, target, weight, reduction, *, out, ctx):
+    """-(t log x + (1 - t) log(1 - x)), each log clamped at -100 as PyTorch does."""
+    dtype = out.dtype
+    x, t = g.operand(input, dtype), g.operand(target, dtype)
+    one, floor = g.scalar(1, dtype), g.scalar(-100, dtype)
+    log_x = g.op("Max", g.op("Log", x), floor)
+    log_1mx = g.op("Max", g.op("Log", g.op("Sub", one, x)), floor)
+    loss = g.op("Neg", g.op("Add", g.op("Mul", t, log_x), g.op("Mul", g.op("Sub", one, t), log_1mx)))
+    if weight is not None:
+        loss = g.op("Mul", loss, g.operand(weight, dtype))
+    return _reduce_loss(g, loss, reduction)
+
+
+@converts(loss.BinaryCrossEntropyWithLogitsBackward0)
+def _bce_logits(g, input, target, weight, pos_weight, reduction, *, out, ctx):
+    """(1 - t) x + (1 + (pw - 1) t) (log1p(exp(-|x|)) + max(-x, 0)): PyTorch's stable form."""
+    dtype = out.dtype
+    x, t = g.operand(input, dtype), g.operand(target, dtype)
+    one = g.scalar(1, dtype)
+    soft = g.op("Add", g.op("Log", g.op("Add", one, g.op("Exp", g.op("Neg", g.op("Abs", x))))),
+                g.op("Relu", g.op("Neg", x)))
+    if pos_weight is not None:
+        scale = g.op("Add", one, g.op("Mul", g.op("Sub", g.operand(pos_weight, dtype), one), t))
+        soft = g.op("Mul", scale, soft)
+    loss = g.op("Add", g.op("Mul", g.op("Sub", one, t), x), soft)
+    if weight is not None:
+        loss = g.op("Mul", loss, g.operand(weight, dtype))
+    return _reduce_loss(g, loss, reduction)

@@ -111,6 +111,20 @@ def test_advanced_indexing_with_model_computed_indices_and_masks():
     assert {"Gather", "GatherND", "NonZero"} <= op_types(proto)
 
 
+def test_indexing_a_parameter_by_an_input_is_not_folded():
+    class Table(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.table = nn.Parameter(torch.randn(6, 3))
+
+        def forward(self, i):
+            return self.table[i], self.table[i, 1:], self.table[:, (i % 3)[:2]]
+
+    torch.manual_seed(0)
+    i = torch.tensor([4, 0, 2])
+    roundtrip(Table(), i, others=[(torch.tensor([1, 5, 3]),)])
+
+
 def test_constants_made_in_forward_and_parameters_transposed_are_folded():
     class M(nn.Module):
         def __init__(self):

@@ -101,6 +101,7 @@ class Graph:
         self.params: dict = {}         # id(raw) -> state_dict name
         self.used: set = set()         # names that exist in the graph
         self.symbols: dict = {}        # symbol -> (example size, input name or None, axis)
+        self.module_names: dict = {}   # id(module) -> its name in the model (for new initializers)
         self._scalars: dict = {}
         self._sym_runtime: dict = {}
         self._counter = 0

@@ -32,7 +32,8 @@ class Registry:
     """The lookups the tracer does (the converter modules are imported on first use)."""
 
     def __init__(self) -> None:
-        from . import _convert_elementwise, _convert_modules, _convert_nn, _convert_shape  # noqa: F401
+        from . import (_convert_elementwise, _convert_index, _convert_modules, _convert_nn,  # noqa: F401
+                       _convert_reduce, _convert_shape)
 
     @staticmethod
     def lookup(key):

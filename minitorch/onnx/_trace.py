@@ -147,6 +147,7 @@ class Tracer:
             finally:
                 tracer.depth -= 1
             if isinstance(out, Tensor):
+                kwargs.pop("out", None)
                 tracer.record(key, args + tuple(kwargs.values()), out._data, None, kwargs=kwargs)
             return out
         traced_call.__name__ = getattr(fn, "__name__", key)
@@ -205,6 +206,8 @@ class Tracer:
         g = self.g
         tensors = [a for a in _flat(args) if isinstance(a, Tensor)]
         values = [g.value(t) for t in tensors]
+        # raw arrays among the arguments (an index's integer arrays) that the model computed
+        values += [g.values[id(a)] for a in _flat(args) if not isinstance(a, Tensor) and id(a) in g.values]
         for v in values:
             if v.error is not None:
                 g.bind(out, Value(g, "node", out.shape, out.dtype, error=v.error))

@@ -24,7 +24,7 @@ MODULES = ["minitorch", "minitorch.nn", "minitorch.nn.functional", "minitorch.nn
            "minitorch.optim.lr_scheduler", "minitorch.utils.data", "minitorch.vision.datasets",
            "minitorch.vision.transforms", "minitorch.vision.models", "minitorch.vision.utils", "minitorch.autograd",
            "minitorch.distributed", "minitorch.train",
-           "minitorch.viz", "minitorch.cuda"]
+           "minitorch.viz", "minitorch.cuda", "minitorch.onnx", "minitorch.onnx.errors"]
 OUTPUT = ROOT / "docs" / "api.md"
 
 

@@ -40,4 +40,5 @@ def __getattr__(name: str):
         module = importlib.import_module(f".{name}", __name__)
         globals()[name] = module
         return module
-    raise AttributeError(f"module 'minitorch' has no attribute '{name}'")
+    from ._unsupported import missing
+    raise missing("", name, "module 'minitorch'")

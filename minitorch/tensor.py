@@ -15,6 +15,7 @@ import numpy as np
 from . import _backends as backends, dtypes
 from ._printing import tensor_repr
 from ._size import Size, wrap_dim
+from ._unsupported import tensor_stubs
 
 _cpu = backends.cpu
 _new = object.__new__
@@ -321,3 +322,9 @@ def _rebuild(array: np.ndarray, requires_grad: bool) -> Tensor:
     t = Tensor._wrap(array)
     t._requires_grad = requires_grad
     return t
+
+
+# PyTorch's Tensor methods minitorch lacks say so when used (not a __getattr__: a class with
+# one pays on every attribute read, found ones included).
+for _name, _stub in tensor_stubs().items():
+    setattr(Tensor, _name, _stub)

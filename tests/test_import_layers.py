@@ -15,7 +15,7 @@ PACKAGE = ROOT / "minitorch"
 # that matches its dotted name.
 LAYERS = [
     ("foundation", ["minitorch.dtypes", "minitorch._size", "minitorch.device", "minitorch._threads",
-                    "minitorch._printing"]),
+                    "minitorch._printing", "minitorch._unsupported"]),
     ("backends", ["minitorch._backends"]),
     ("tensor", ["minitorch.tensor"]),
     ("declarations", ["minitorch._declare"]),

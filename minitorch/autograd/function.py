@@ -170,9 +170,10 @@ class Function:
             if cls.tensor_inputs == 1:
                 return out
             b = args[1]
-            kind = b.__class__
-            if kind is float or kind is int or not (kind is Tensor or isinstance(b, Tensor)) \
-                    or not b._requires_grad:
+            if b.__class__ is Tensor:
+                if not b._requires_grad:
+                    return out
+            elif not isinstance(b, Tensor) or not b._requires_grad:
                 return out
         if data.dtype.kind != "f":
             return out
@@ -238,16 +239,18 @@ class Function:
     def _link(self, args: tuple, out: Tensor) -> None:
         """Make self out's grad_fn, with one (node, shape, dtype) per forward argument."""
         inputs = []
+        add = inputs.append
         for a in args:
             if a.__class__ is Tensor or isinstance(a, Tensor):
-                if a._requires_grad:
-                    node = (a._grad_fn or a._accum or a._accumulator()) if a._base is None else a._node()
-                else:
-                    node = None
                 data = a._data
-                inputs.append((node, data.shape, data.dtype))
+                if not a._requires_grad:
+                    add((None, data.shape, data.dtype))
+                elif a._base is None:
+                    add((a._grad_fn or a._accum or a._accumulator(), data.shape, data.dtype))
+                else:
+                    add((a._node(), data.shape, data.dtype))
             else:
-                inputs.append(_NOT_A_TENSOR)
+                add(_NOT_A_TENSOR)
         self._inputs = inputs
         if self._saved:
             self._versions = tuple(None if t is None else t._vbox[0] for t in self._saved)

@@ -61,7 +61,8 @@ def __getattr__(name: str):
     try:
         module = _EXPORTS[name]
     except KeyError:
-        raise AttributeError(f"module 'minitorch.nn' has no attribute '{name}'") from None
+        from .._unsupported import missing
+        raise missing("nn", name, "module 'minitorch.nn'") from None
     mod = importlib.import_module(module, __name__)
     value = mod if module.endswith("." + name) else getattr(mod, name)
     globals()[name] = value

@@ -250,8 +250,6 @@ def _convolution(fn: str, spatial: int, input, weight, bias, stride, padding, di
     if not isinstance(padding, str) and any(p < 0 for p in padding):
         raise RuntimeError("negative padding is not supported")
     if any(d <= 0 for d in dilation):
-        if n == 1:
-            raise RuntimeError(f"dilation should be greater than zero, but got {_dims(_as_engine(dilation, 1))}")
         raise RuntimeError("non-positive dilation is not supported")
     _check_groups_arg(fn, groups)
     _check_weight_dims(input, weight, n)

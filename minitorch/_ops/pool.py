@@ -254,11 +254,12 @@ def max_pool1d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, c
                return_indices: bool = False):
     """Max over (dilated) windows of the last dim. input: (N, C, L) or (C, L) -> (N, C, out),
     plus the int64 argmax positions along L with return_indices; max_pool2d of (N, C, 1, L)."""
-    _check_tensor("max_pool1d", "input", 1, input)
-    kernel = _pool1d_list("max_pool1d", "kernel_size", 2, kernel_size)
-    stride = [] if stride is None else _pool1d_list("max_pool1d", "stride", 3, stride)
-    padding = _pool1d_list("max_pool1d", "padding", 4, padding)
-    dilation = _pool1d_list("max_pool1d", "dilation", 5, dilation)
+    fn = "max_pool1d_with_indices" if return_indices else "max_pool1d"
+    _check_tensor(fn, "input", 1, input)
+    kernel = _pool1d_list(fn, "kernel_size", 2, kernel_size)
+    stride = [] if stride is None else _pool1d_list(fn, "stride", 3, stride)
+    padding = _pool1d_list(fn, "padding", 4, padding)
+    dilation = _pool1d_list(fn, "dilation", 5, dilation)
     if return_indices:  # PyTorch's path with indices checks as the 2-D pooling does
         _check_pool1d_dims("max_pool1d", input)
         kernel, padding, dilation = ([_pool1d_one("max_pool1d", n, v)] for n, v in

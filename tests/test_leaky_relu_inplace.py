@@ -74,3 +74,16 @@ def test_inplace_leaky_relu_node_is_torchs_and_refuses_a_negative_slope_in_backw
     with pytest.raises(RuntimeError) as got:
         z.sum().backward()
     assert str(got.value) == str(want.value)
+
+
+def test_inplace_leaky_relu_gradchecks_first_and_second_order():
+    from minitorch.autograd.gradcheck import gradcheck
+    x = minitorch.tensor(np.random.default_rng(3).standard_normal((4, 5)), requires_grad=True)
+    assert gradcheck(lambda x: F.leaky_relu(x * 1, 0.2, inplace=True), (x,))
+
+    def second(x):
+        with minitorch.enable_grad():
+            y = F.leaky_relu(x * 1, 0.2, inplace=True)
+            (g,) = minitorch.autograd.grad((y * y * y).sum(), (x,), create_graph=True)
+        return (g * g).sum()
+    assert gradcheck(second, (x,))

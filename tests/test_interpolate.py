@@ -155,6 +155,7 @@ _ERRORS = [
     ((1, 0, 4), dict(size=3)),
     ((1, 2, 4), dict(size=2, mode="nearest", dtype="int64")),
     ((1, 2, 4), dict(size=2, mode="linear", dtype="int64")),
+    ((1, 2, 4), dict(size=2, mode="linear", dtype="uint8")),
     ((1, 2, 4, 5), dict(size=2, mode="bicubic", dtype="int32")),
 ]
 
@@ -166,6 +167,18 @@ def test_interpolate_errors_match_torch(shape, kwargs):
     x = _arr(shape, "float32").astype(kwargs.pop("dtype", "float32"))
     raises_like(lambda: F.interpolate(minitorch.tensor(x), **kwargs),
                 lambda: torch.nn.functional.interpolate(torch.tensor(x), **kwargs))
+
+
+@requires_torch
+@pytest.mark.parametrize("mode", ["nearest", "nearest-exact"])
+def test_nearest_modes_take_uint8_images_like_torch(mode):
+    x = np.arange(60, dtype=np.uint8).reshape(1, 3, 4, 5)
+    got = F.interpolate(minitorch.tensor(x), size=(7, 3), mode=mode)
+    want = torch.nn.functional.interpolate(torch.tensor(x), size=(7, 3), mode=mode)
+    assert str(got.dtype) == str(want.dtype) == "torch.uint8"
+    np.testing.assert_array_equal(got.numpy(), want.numpy())
+    with pytest.raises(NotImplementedError, match="uint8"):
+        F.interpolate(minitorch.tensor(x), size=(7, 3), mode="bilinear")
 
 
 def test_an_empty_batch_interpolates_to_an_empty_batch():

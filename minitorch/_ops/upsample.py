@@ -14,10 +14,12 @@ import warnings
 
 import numpy as np
 
+from .. import dtypes
 from .._declare import functional
 from ..tensor import Tensor
 from . import _resample
 from .adaptive_pool import adaptive_avg_pool1d, adaptive_avg_pool2d
+from .conv import _dims
 
 _NODES = {}
 
@@ -109,7 +111,8 @@ def _check_sizes(in_sizes, out_sizes) -> None:
     names = _AXES[-len(in_sizes):]
     got_in = ", ".join(f"{n}: {s}" for n, s in zip(names, in_sizes))
     got_out = ", ".join(f"{n}: {s}" for n, s in zip(names, out_sizes))
-    raise RuntimeError(f"Input and output sizes should be greater than 0, but got input ({got_in}) "
+    joint = " and" if len(in_sizes) == 1 else ""  # (PyTorch's 1-D wording)
+    raise RuntimeError(f"Input and output sizes should be greater than 0, but got input ({got_in}){joint} "
                        f"output ({got_out})")
 
 
@@ -124,9 +127,18 @@ def _upsample(input: Tensor, kind: str, output_size, scale_factors, align_corner
     else:
         out_sizes, scales = tuple(int(s) for s in output_size), (None,) * n
     _check_sizes(in_sizes, out_sizes)
-    if kind != "nearest" and kind != "nearest-exact" and not input.dtype.is_floating_point:
-        name = {"linear": f"upsample_{('linear', 'bilinear', 'trilinear')[n - 1]}{n}d", "cubic": "upsample_bicubic2d"}
-        raise NotImplementedError(f"\"{name[kind]}_out_frame\" not implemented for '{input.dtype.legacy_name}'")
+    if any(s == 0 for s in input.shape[1:]):
+        raise RuntimeError(f"Non-empty {n + 2}D data tensor expected but got a tensor with sizes "
+                           f"{_dims(input.shape)}")
+    nearest = kind in ("nearest", "nearest-exact")
+    if not input.dtype.is_floating_point and not (nearest and input.dtype is dtypes.uint8):
+        if input.dtype is dtypes.uint8 and n == 2:  # PyTorch rounds through int16 weights here
+            mode = "bicubic" if kind == "cubic" else "bilinear"
+            raise NotImplementedError(f"interpolate(): uint8 input in mode '{mode}' is not implemented in "
+                                      "minitorch; convert it to float first")
+        name = "nearest" if nearest else kind
+        raise NotImplementedError(f"\"compute_indices_weights_{name}\" not implemented for "
+                                  f"'{input.dtype.legacy_name}'")
     dt = input.dtype.np.type if input.dtype.is_floating_point else np.float32
     plan = []
     for i in range(n):

@@ -4,6 +4,6 @@ Importing this package declares them all: the Tensor methods and operators are b
 and ``FUNCTIONS`` / ``FUNCTIONAL`` hold the ``minitorch.*`` and ``nn.functional.*``
 functions, which those namespaces export.
 """
-from . import (activation, adaptive_pool, arith, attention, batchnorm, compare, conv, device,  # noqa: F401
-               dropout, index, inplace, loss, matmul, meta, nn, normalization, pool, reduce, shape,
-               triangular, unary)
+from . import (activation, adaptive_pool, arith, attention, batchnorm, compare, conv, conv_transpose,  # noqa: F401
+               device, dropout, index, inplace, instance_norm, loss, matmul, meta, nn, normalization, padding, pool, reduce, shape,
+               triangular, unary, upsample)

@@ -81,15 +81,26 @@ def _spatial_dims(g, x, out_shape, n):
 
 
 @converts(conv.ConvolutionBackward0)
-def _conv(g, x, weight, bias, stride, padding, dilation, groups, out_sizes, *, out, ctx):
-    """N-d convolution (weight: (O, C/groups, *kernel))."""
+def _conv(g, x, weight, bias, params, transposed, out_shape, *, out, ctx):
+    """N-d convolution (weight: (O, C/groups, *kernel)) or, transposed, ConvTranspose (weight:
+    (C, O/groups, *kernel)). params is 2-D (a 1-D convolution has a unit height)."""
     xv, wv = g.value(x), g.value(weight)
     n = len(wv.shape) - 2
-    kernel = wv.shape[2:]
-    pads = _pads(xv.shape[-n:], kernel, stride, padding, dilation, out_sizes)
+    kernel = list(wv.shape[2:])
+    stride, padding, dilation = (list(v)[-n:] for v in (params.stride, params.padding, params.dilation))
     inputs = [xv.name, wv.name] + ([g.value(bias).name] if bias is not None else [])
-    name = g.op("Conv", *inputs, kernel_shape=list(kernel), strides=list(stride), pads=pads,
-                dilations=list(dilation), group=int(groups), hint="conv")
+    out_sizes = list(out_shape)[-n:]
+    if transposed:
+        # out = s (in - 1) + d (k - 1) + 1 - 2p + output_padding
+        extra = [o - (s * (i - 1) + d * (k - 1) + 1 - 2 * p)
+                 for o, i, s, d, k, p in zip(out_sizes, xv.shape[-n:], stride, dilation, kernel, padding)]
+        name = g.op("ConvTranspose", *inputs, kernel_shape=kernel, strides=stride,
+                    pads=padding + padding, dilations=dilation, output_padding=extra,
+                    group=int(params.groups), hint="conv_transpose")
+    else:
+        pads = _pads(xv.shape[-n:], kernel, stride, padding, dilation, out_sizes)
+        name = g.op("Conv", *inputs, kernel_shape=kernel, strides=stride, pads=pads,
+                    dilations=dilation, group=int(params.groups), hint="conv")
     return name, _spatial_dims(g, xv, out.shape, n)
 
 

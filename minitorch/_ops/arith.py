@@ -56,9 +56,26 @@ def _no_bool_sub(a: Tensor, b) -> None:
 
 
 def _save_operands(ctx, inputs, output) -> None:
-    """setup_context of the binary ops whose backward reads both operands (b may be a number)."""
+    """setup_context of div (b may be a number). As PyTorch, a is kept only for b's gradient,
+    so changing a in place afterwards is no error when b needs no gradient."""
     a, b = inputs
-    ctx.save_for_backward(a, b if isinstance(b, Tensor) else None)
+    if isinstance(b, Tensor):
+        ctx.save_for_backward(a if b._requires_grad else None, b)
+    else:
+        ctx.save_for_backward(None, None)
+    ctx.scalar = b
+    ctx.a_needs_grad = a._requires_grad
+
+
+def _save_factors(ctx, inputs, output) -> None:
+    """setup_context of mul (b may be a number): each factor is kept only for the other's
+    gradient, as PyTorch does (``g = grad + p * wd`` and then ``p.mul_(2)`` is no error when
+    wd needs no gradient)."""
+    a, b = inputs
+    if isinstance(b, Tensor):
+        ctx.save_for_backward(a if b._requires_grad else None, b if a._requires_grad else None)
+    else:
+        ctx.save_for_backward(None, None)
     ctx.scalar = b
 
 
@@ -111,7 +128,7 @@ class RsubBackward1(Function):
 
 class MulBackward0(Function):
     tensor_inputs = 2
-    setup_context = staticmethod(_save_operands)
+    setup_context = staticmethod(_save_factors)
 
     @staticmethod
     def forward(a, b):
@@ -120,9 +137,9 @@ class MulBackward0(Function):
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        if b is None:
+        if not isinstance(ctx.scalar, Tensor):
             return grad * ctx.scalar, None
-        return grad * b, grad * a
+        return (grad * b if b is not None else None), (grad * a if a is not None else None)
 
 
 class DivBackward0(Function):
@@ -146,7 +163,7 @@ class DivBackward0(Function):
             return grad / ctx.scalar, None
         # PyTorch's div_tensor_other_backward: -grad * ((a / b) / b), which overflows, underflows
         # and makes NaN where PyTorch does (-grad * a / (b * b) does not always).
-        return (grad / b if a._requires_grad else None), (-grad * (a / b / b) if b._requires_grad else None)
+        return (grad / b if ctx.a_needs_grad else None), (-grad * (a / b / b) if a is not None else None)
 
 
 class NotImplemented(Function):  # noqa: A001 - PyTorch's node name for ops without a derivative

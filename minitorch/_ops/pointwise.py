@@ -69,7 +69,10 @@ class AddcmulBackward0(Function):
 
     @staticmethod
     def forward(ctx, input, tensor1, tensor2, value, dtype):
-        ctx.save_for_backward(tensor1, tensor2)
+        # each factor is kept only for the other's gradient (PyTorch's choice, which lets an
+        # optimizer update its state in place when only the parameter needs a gradient)
+        ctx.save_for_backward(tensor1 if tensor2.requires_grad else None,
+                              tensor2 if tensor1.requires_grad else None)
         ctx.value = value
         be = input._backend
         scaled = be.binary("mul", tensor1._data, value, dtype) if value != 1 else tensor1._data
@@ -80,8 +83,8 @@ class AddcmulBackward0(Function):
     def backward(ctx, grad):
         t1, t2 = ctx.saved_tensors
         v = ctx.value
-        g1 = grad * (t2 * v) if t1.requires_grad else None
-        g2 = grad * (t1 * v) if t2.requires_grad else None
+        g1 = grad * (t2 * v) if t2 is not None else None
+        g2 = grad * (t1 * v) if t1 is not None else None
         return grad, g1, g2, None, None
 
 
@@ -91,7 +94,9 @@ class AddcdivBackward0(Function):
 
     @staticmethod
     def forward(ctx, input, tensor1, tensor2, value, dtype):
-        ctx.save_for_backward(tensor1, tensor2)
+        ctx.needs = (tensor1.requires_grad, tensor2.requires_grad)
+        ctx.save_for_backward(tensor1 if tensor2.requires_grad else None,
+                              tensor2 if tensor1.requires_grad or tensor2.requires_grad else None)
         ctx.value = value
         be = input._backend
         scaled = be.binary("mul", tensor1._data, value, dtype) if value != 1 else tensor1._data
@@ -102,8 +107,8 @@ class AddcdivBackward0(Function):
     def backward(ctx, grad):
         t1, t2 = ctx.saved_tensors
         v = ctx.value
-        g1 = grad * (v / t2) if t1.requires_grad else None
-        g2 = -grad * v * t1 / (t2 * t2) if t2.requires_grad else None
+        g1 = grad * (v / t2) if ctx.needs[0] else None
+        g2 = -grad * v * t1 / (t2 * t2) if ctx.needs[1] else None
         return grad, g1, g2, None, None
 
 
@@ -130,7 +135,9 @@ class LerpBackward1(Function):
 
     @staticmethod
     def forward(ctx, input, end, weight, dtype):
-        ctx.save_for_backward(input, end, weight)
+        ctx.needs = (input.requires_grad, end.requires_grad, weight.requires_grad)
+        ctx.save_for_backward(input if weight.requires_grad else None, end if weight.requires_grad else None,
+                              weight if input.requires_grad or end.requires_grad else None)
         be = input._backend
         w = weight._data
         diff = be.binary("sub", end._data, input._data, dtype)
@@ -143,9 +150,9 @@ class LerpBackward1(Function):
     @staticmethod
     def backward(ctx, grad):
         input, end, w = ctx.saved_tensors
-        g_in = grad * (1 - w) if input.requires_grad else None
-        g_end = grad * w if end.requires_grad else None
-        g_w = grad * (end - input) if w.requires_grad else None
+        g_in = grad * (1 - w) if ctx.needs[0] else None
+        g_end = grad * w if ctx.needs[1] else None
+        g_w = grad * (end - input) if ctx.needs[2] else None
         return g_in, g_end, g_w, None
 
 

@@ -15,6 +15,9 @@ class Adagrad(Optimizer):
     (filled with ``initial_accumulator_value``).
     """
 
+    # The step is Tensor ops, so PyTorch's other implementations' options all work here.
+    _unsupported_options = ()
+
     def __init__(self, params, lr: float = 1e-2, lr_decay: float = 0, weight_decay: float = 0,
                  initial_accumulator_value: float = 0, eps: float = 1e-10, foreach: bool | None = None, *,
                  maximize: bool = False, differentiable: bool = False, fused: bool | None = None) -> None:

@@ -15,6 +15,9 @@ class Adamax(Optimizer):
     State per parameter: ``step``, ``exp_avg`` (m) and ``exp_inf`` (u).
     """
 
+    # The step is Tensor ops, so PyTorch's other implementations' options all work here.
+    _unsupported_options = ()
+
     def __init__(self, params, lr: float = 2e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0, foreach: bool | None = None, *,
                  maximize: bool = False, differentiable: bool = False, capturable: bool = False) -> None:

@@ -1,7 +1,8 @@
 """Averaged stochastic gradient descent, as torch.optim.ASGD."""
 from __future__ import annotations
 
-from .._creation import tensor, zeros_like
+from .._creation import full_like, tensor, zeros_like
+from .._ops.arith import div
 from .optimizer import Optimizer
 from ._steps import check_capturable, check_lr, increment, scalar_state, steps_to_tensors, use_grad_for_differentiable, value
 
@@ -13,6 +14,9 @@ class ASGD(Optimizer):
     eta = lr / (1 + lambd lr t)^alpha;  mu = 1 / max(1, t - t0).
     State per parameter: ``step``, ``eta``, ``mu`` (0-d tensors) and ``ax``, the average.
     """
+
+    # The step is Tensor ops, so PyTorch's other implementations' options all work here.
+    _unsupported_options = ()
 
     def __init__(self, params, lr: float = 1e-2, lambd: float = 1e-4, alpha: float = 0.75,
                  t0: float = 1e6, weight_decay: float = 0, foreach: bool | None = None,
@@ -54,6 +58,9 @@ class ASGD(Optimizer):
                 if group["capturable"]:
                     check_capturable("params, mus, etas, and state_steps", p, mu, eta, state["step"])
                 step = increment(state["step"])
+                if group["foreach"]:
+                    _foreach_form(p, grad, ax, mu, eta, state["step"], lr, lambd, alpha, t0, weight_decay)
+                    continue
                 if weight_decay != 0:
                     grad = grad.add(p, alpha=weight_decay)
                 eta_value = eta.item()
@@ -67,3 +74,16 @@ class ASGD(Optimizer):
                 eta.copy_(tensor(lr / ((1 + lambd * lr * step) ** alpha)))
                 mu.copy_(tensor(1 / max(1, step - t0)))
         return loss
+
+
+def _foreach_form(p, grad, ax, mu, eta, step_t, lr, lambd, alpha, t0, weight_decay) -> None:
+    """PyTorch's multi-tensor ASGD (foreach=True), which groups the same update differently:
+    param -= eta (g + lambd param), ax += mu (param - ax) always, and the new eta computed in
+    the step counter's precision."""
+    intermediate = grad.add(p, alpha=weight_decay) if weight_decay != 0 else grad
+    intermediate = intermediate.add(p, alpha=lambd)
+    p.addcmul_(intermediate, eta, value=-1)
+    ax.addcmul_(p.sub(ax), mu)
+    base = (step_t * (lambd * lr) + 1) ** alpha
+    eta.copy_(div(full_like(base, lr), base))
+    mu.copy_(tensor(1 / max(1, step_t.item() - t0)))

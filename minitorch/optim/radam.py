@@ -17,6 +17,9 @@ class RAdam(Optimizer):
     State per parameter: ``step``, ``exp_avg`` (m) and ``exp_avg_sq`` (v).
     """
 
+    # The step is Tensor ops, so PyTorch's other implementations' options all work here.
+    _unsupported_options = ()
+
     def __init__(self, params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0, decoupled_weight_decay: bool = False, *,
                  foreach: bool | None = None, maximize: bool = False, capturable: bool = False,

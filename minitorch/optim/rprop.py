@@ -14,6 +14,9 @@ class Rprop(Optimizer):
     State per parameter: ``step``, ``prev`` (the last gradient used) and ``step_size``.
     """
 
+    # The step is Tensor ops, so PyTorch's other implementations' options all work here.
+    _unsupported_options = ()
+
     def __init__(self, params, lr: float = 1e-2, etas: tuple[float, float] = (0.5, 1.2),
                  step_sizes: tuple[float, float] = (1e-6, 50), *, capturable: bool = False,
                  foreach: bool | None = None, maximize: bool = False, differentiable: bool = False) -> None:

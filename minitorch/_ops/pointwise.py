@@ -181,7 +181,7 @@ def addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value=1) -> Tens
     dtype = _operands("addcdiv", input, tensor1, tensor2)
     if not tensor1.dtype.is_floating_point and not tensor2.dtype.is_floating_point:
         raise RuntimeError(
-            "Integer division with addcdiv is no longer supported, and in a future release addcdiv will "
+            "Integer division with addcdiv is no longer supported, and in a future  release addcdiv will "
             "perform a true division of tensor1 and tensor2. The historic addcdiv behavior can be "
             "implemented as (input + value * torch.trunc(tensor1 / tensor2)).to(input.dtype) for integer "
             "inputs and as (input + value * tensor1 / tensor2) for float inputs. The future addcdiv "
@@ -199,7 +199,10 @@ def lerp(input: Tensor, end: Tensor, weight) -> Tensor:
         _same_dtype(input, weight, "weight")
         return LerpBackward1.apply(input, end, weight, dtype)
     if not isinstance(weight, NUMBER):
-        raise TypeError(f"lerp(): argument 'weight' must be Number or Tensor, not {type(weight).__name__}")
+        raise TypeError(
+            f"lerp() received an invalid combination of arguments - got (Tensor, Tensor, {type(weight).__name__}), "
+            "but expected one of:\n * (Tensor input, Tensor end, Tensor weight, *, Tensor out = None)\n"
+            " * (Tensor input, Tensor end, Number weight, *, Tensor out = None)\n")
     dtype = _operands("lerp", input, end)
     _same_dtype(input, end, "end")
     return LerpBackward0.apply(input, end, weight, dtype)

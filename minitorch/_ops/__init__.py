@@ -5,5 +5,5 @@ and ``FUNCTIONS`` / ``FUNCTIONAL`` hold the ``minitorch.*`` and ``nn.functional.
 functions, which those namespaces export.
 """
 from . import (activation, adaptive_pool, arith, attention, batchnorm, compare, conv, device,  # noqa: F401
-               dropout, index, inplace, loss, matmul, meta, nn, normalization, pointwise, pool, reduce,
-               shape, triangular, unary)
+               distance, dropout, index, inplace, loss, loss_margin, loss_regression, matmul, meta, nn,
+               normalization, pointwise, pool, reduce, shape, triangular, unary)

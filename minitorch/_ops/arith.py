@@ -15,7 +15,8 @@ from .._declare import op
 from ..dtypes import FROM_NP as _FROM_NP
 from ..autograd.function import Function
 from ..tensor import Tensor
-from ._common import NUMBER, binary_dtype, broadcast_error, check_number, same_device, scalar_tensor
+from ._common import (NUMBER, binary_dtype, broadcast_error, broadcast_shapes, check_number, same_device,
+                      scalar_tensor)
 from .inplace import inplace_binary
 
 
@@ -356,6 +357,7 @@ class WhereBackward0(Function):
         try:
             return a._backend.where(condition._data, a._data, b._data, dtype)
         except ValueError:
+            broadcast_shapes(condition.shape, a.shape, b.shape)  # PyTorch's error, operands in order
             raise broadcast_error(a.shape, b.shape) from None
 
     @staticmethod

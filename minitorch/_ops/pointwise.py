@@ -14,7 +14,7 @@ from .. import dtypes
 from .._declare import op
 from ..autograd.function import Function
 from ..tensor import Tensor
-from ._common import NUMBER, broadcast_error, broadcast_shapes, check_tensor, same_device
+from ._common import NUMBER, broadcast_shapes, check_tensor, same_device
 
 
 def _result_dtype(tensors) -> dtypes.dtype:
@@ -32,17 +32,6 @@ def _promote_all(types):
     for t in types:
         result = t if result is None else dtypes.promote_types(result, t)
     return result
-
-
-def _broadcast(*tensors: Tensor) -> tuple:
-    """The shape the tensors broadcast to, or PyTorch's error naming the first mismatch."""
-    shape: tuple = ()
-    for t in tensors:
-        try:
-            shape = broadcast_shapes(shape, t.shape)
-        except RuntimeError:
-            raise broadcast_error(shape, t.shape) from None
-    return shape
 
 
 def _value(name: str, value, dtype: dtypes.dtype):
@@ -163,7 +152,7 @@ def _operands(name: str, input, *others) -> dtypes.dtype:
         arg = ("tensor1", "tensor2")[position - 2] if name != "lerp" else ("end", "weight")[position - 2]
         check_tensor(t, name, arg, position)
         same_device(input, t)
-    _broadcast(input, *others)
+    broadcast_shapes(input.shape, *(t.shape for t in others))  # PyTorch's error where they do not
     return _result_dtype((input,) + others)
 
 

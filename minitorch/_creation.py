@@ -29,8 +29,9 @@ def _check_dtype(dtype) -> None:
         raise TypeError(f"dtype must be a minitorch dtype (e.g. minitorch.float32), not {dtype!r}")
 
 
-def _infer_array(data) -> np.ndarray:
-    """Nested lists / scalars / tensors as a NumPy array with PyTorch's inferred dtype."""
+def _infer_array(data, exact: bool = False) -> np.ndarray:
+    """Nested lists / scalars / tensors as a NumPy array with PyTorch's inferred dtype (exact:
+    Python floats stay float64, for a caller that converts them to a dtype of its own once)."""
     if isinstance(data, Tensor):
         return data.detach().numpy().copy()
     if isinstance(data, (np.ndarray, np.generic)):
@@ -51,6 +52,8 @@ def _infer_array(data) -> np.ndarray:
         raise ValueError(_ragged_message(data) or str(e)) from None
     kind = arr.dtype.kind
     if kind == "f":
+        if exact:
+            return arr
         has_np64 = _has_numpy_float64(data)
         return arr.astype(np.float64 if has_np64 else dtypes.get_default_dtype().np)
     if kind in "iu":
@@ -105,7 +108,7 @@ def _ragged_message(data) -> str | None:
 def tensor(data, *, dtype=None, device=None, requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
     """A new tensor holding a copy of data (nested lists, numbers, NumPy arrays or tensors)."""
     _check_dtype(dtype)
-    arr = _infer_array(data)
+    arr = _infer_array(data, exact=dtype is not None)  # 0.9 as float64 is 0.9, not float32's 0.9
     if dtype is not None:
         arr = arr.astype(dtype.np, copy=False)
     return _finish(arr, device, requires_grad)

@@ -5,5 +5,6 @@ and ``FUNCTIONS`` / ``FUNCTIONAL`` hold the ``minitorch.*`` and ``nn.functional.
 functions, which those namespaces export.
 """
 from . import (activation, adaptive_pool, arith, attention, batchnorm, compare, conv, conv_transpose,  # noqa: F401
-               device, dropout, index, inplace, instance_norm, loss, matmul, meta, nn, normalization, padding, pool, reduce, shape,
-               triangular, unary, upsample)
+               device, distance, dropout, index, inplace, instance_norm, loss, loss_margin, loss_regression,
+               matmul, meta, nn, normalization, padding, pointwise, pool, reduce, shape, triangular, unary,
+               upsample)

@@ -75,6 +75,11 @@ _EXPORTS = {
     "MSELoss": ".modules.loss", "L1Loss": ".modules.loss", "NLLLoss": ".modules.loss",
     "CrossEntropyLoss": ".modules.loss", "BCELoss": ".modules.loss",
     "BCEWithLogitsLoss": ".modules.loss",
+    **dict.fromkeys(["SmoothL1Loss", "HuberLoss", "KLDivLoss", "PoissonNLLLoss", "GaussianNLLLoss",
+                     "SoftMarginLoss", "MarginRankingLoss", "HingeEmbeddingLoss", "CosineEmbeddingLoss",
+                     "TripletMarginLoss", "TripletMarginWithDistanceLoss", "MultiMarginLoss",
+                     "MultiLabelSoftMarginLoss"], ".modules.loss"),
+    "CosineSimilarity": ".modules.distance", "PairwiseDistance": ".modules.distance",
     # submodules
     "functional": ".functional", "init": ".init", "parallel": ".parallel",
     "utils": ".utils",

@@ -56,6 +56,10 @@ class Optimizer:
     options a group does not set itself.
     """
 
+    # Options of PyTorch's other implementations this optimizer refuses when set (see
+    # _UNSUPPORTED_OPTIONS); an optimizer whose step is written in Tensor ops sets ().
+    _unsupported_options: tuple = _UNSUPPORTED_OPTIONS
+
     def __init__(self, params, defaults: dict[str, Any]) -> None:
         self.defaults = defaults
         if isinstance(params, Tensor):
@@ -124,7 +128,7 @@ class Optimizer:
                 raise ValueError("parameter group didn't specify a value of required optimization "
                                  f"parameter {name}")
             param_group.setdefault(name, default)
-        for name in _UNSUPPORTED_OPTIONS:
+        for name in self._unsupported_options:
             if param_group.get(name):
                 raise NotImplementedError(
                     f"{type(self).__name__}({name}={param_group[name]!r}) is not supported: minitorch "

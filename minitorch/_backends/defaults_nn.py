@@ -216,6 +216,12 @@ class NnDefaults:
         return (self.concatenate([dr, dz, dn], 1, dt), self.concatenate([dr, dz, mul(dn, r)], 1, dt),
                 mul(dh, z))
 
+    # ----- views ---------------------------------------------------------------------------
+    def diagonal(self, a, offset: int, dim1: int, dim2: int):
+        """A view of a's diagonal over dims dim1, dim2 (shifted by offset), as the last dim of
+        the other dims; None when the device cannot describe it (the op then copies)."""
+        return None
+
     # ----- sorting, selection, scans and counting (host: selection.py) ---------------------
     def _host_pair(self, pair):
         return self.from_numpy(pair[0]), self.from_numpy(pair[1])

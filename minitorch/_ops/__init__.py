@@ -6,4 +6,5 @@ functions, which those namespaces export.
 """
 from . import (activation, adaptive_pool, arith, attention, batchnorm, compare, conv, device,  # noqa: F401
                dropout, index, inplace, loss, matmul, meta, nn, normalization, pool, reduce, shape,
-               triangular, unary, info, settings, sorting, scan, index_ops, scatter, diag, rearrange, einsum)
+               triangular, unary)
+from . import diag, einsum, index_ops, info, python_map, rearrange, scan, scatter, settings, sorting  # noqa: F401

@@ -9,13 +9,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import dtypes
+from .. import _layouts, dtypes
 from .._declare import FUNCTIONS, function, method, op, tensor_property
 from ..tensor import Tensor
 from . import _common
 
 
 # ----- device and layout predicates (properties, as in PyTorch) ------------------------------
+@tensor_property
+def layout(self) -> _layouts.layout:
+    """The tensor's storage layout: ``torch.strided`` (dense, with strides) for every tensor."""
+    return _layouts.strided
+
+
 @tensor_property
 def is_cpu(self) -> bool:
     """Is ``True`` if the Tensor is stored on the CPU, ``False`` otherwise."""
@@ -193,5 +199,9 @@ class iinfo:  # noqa: N801 - PyTorch's name
     __str__ = __repr__
 
 
-# Classes, not functions: the declarations take functions, so they join minitorch's namespace here.
-FUNCTIONS.update(finfo=finfo, iinfo=iinfo)
+# Classes and constants, not functions: the declarations take functions, so they join
+# minitorch's namespace here.
+FUNCTIONS.update(finfo=finfo, iinfo=iinfo, memory_format=_layouts.memory_format, layout=_layouts.layout,
+                 contiguous_format=_layouts.contiguous_format, preserve_format=_layouts.preserve_format,
+                 channels_last=_layouts.channels_last, channels_last_3d=_layouts.channels_last_3d,
+                 strided=_layouts.strided)

@@ -9,7 +9,7 @@ to the position it was selected from.
 from __future__ import annotations
 
 from .. import dtypes
-from .._declare import op
+from .._declare import _into_out, op
 from ..autograd.function import Function
 from ..tensor import Tensor
 from ._common import check_tensor, wrap_dim
@@ -70,11 +70,25 @@ def _pair(a: Tensor, raw) -> tuple:
     return raw[0], Tensor._wrap(raw[1], be)
 
 
+def _into(name: str, out, result):
+    """result (a (values, indices) named tuple) written into out=(values, indices), with the
+    rules of every out= (resize warning, no autograd), as the same named tuple of out's tensors."""
+    if out is None:
+        return result
+    if not isinstance(out, (tuple, list)) or len(out) != 2:
+        raise TypeError(f"{name}(): argument 'out' must be tuple of Tensors, not {type(out).__name__}")
+    values = _into_out(name, out[0], lambda: result[0], (), {})
+    indices = _into_out(name, out[1], lambda: result[1], (), {})
+    return type(result)(values, indices)
+
+
 @op
-def sort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False):
+def sort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False, out=None):
     """The named tuple (values, indices) of input sorted along dim (ascending unless
     descending; NaN above every number). stable keeps equal elements in their order;
     otherwise ties come out as PyTorch's CPU sort leaves them."""
+    if out is not None:
+        return _into("sort", out, sort(input, dim, descending, stable=stable))
     a = input
     d = wrap_dim(dim, a.dim())
     if a.dim() and a.numel() and a.stride(d) == 0:
@@ -101,9 +115,12 @@ def msort(input: Tensor) -> Tensor:
 
 
 @op
-def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):  # noqa: A002
+def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True, *,  # noqa: A002
+         out=None):
     """The named tuple (values, indices) of the k largest elements along dim (smallest with
     largest=False), largest first when sorted."""
+    if out is not None:
+        return _into("topk", out, topk(input, k, dim, largest, sorted))
     a = input
     d = wrap_dim(dim, a.dim())
     n = a.shape[d] if a.dim() else 1
@@ -116,8 +133,10 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
 
 
 @op
-def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False):
+def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False, *, out=None):
     """The named tuple (values, indices) of the k-th smallest element (k from 1) along dim."""
+    if out is not None:
+        return _into("kthvalue", out, kthvalue(input, k, dim, keepdim))
     a = input
     d = wrap_dim(dim, a.dim())
     if a.dtype is dtypes.bool:

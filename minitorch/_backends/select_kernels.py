@@ -278,3 +278,19 @@ def kthvalue_rows(keys, k, out):
             if j >= k:
                 hi = j - 1
         out[r] = ix[k]
+
+
+@njit(cache=True)
+def scan_rows(src, out, acc, product):
+    """out[r, j] = src[r, 0] + ... + src[r, j] (or their product), accumulated in acc's dtype
+    (float64 for float32 data, as ATen's CPU scan) and rounded to out's dtype at each store.
+    O(rows * n), one pass."""
+    rows, n = src.shape
+    for r in range(rows):
+        a = acc[0]
+        for j in range(n):
+            if product:
+                a = a * src[r, j]
+            else:
+                a = a + src[r, j]
+            out[r, j] = a

@@ -85,6 +85,7 @@ def kthvalue(a: np.ndarray, k: int, dim: int):
     return np.squeeze(_values(a, dim, indices), dim), np.squeeze(indices, dim)
 
 
+_KERNEL_DTYPES = (np.dtype(np.float32), np.dtype(np.float64), np.dtype(np.int64))
 # Accumulation dtypes of ATen's CPU scans: float16 in float32, float32 in float64.
 _ACC = {np.dtype(np.float16): np.float32, np.dtype(np.float32): np.float64, np.dtype(np.float64): np.float64}
 
@@ -95,8 +96,15 @@ def cumulative(op: str, a: np.ndarray, dim: int, dtype: np.dtype) -> np.ndarray:
     ufunc = np.add if op == "sum" else np.multiply
     if a.ndim == 0:
         return a.astype(dtype)
-    acc = _ACC.get(np.dtype(dtype), dtype)
-    return np.ascontiguousarray(ufunc.accumulate(a.astype(acc), axis=dim).astype(dtype))
+    acc = np.dtype(_ACC.get(np.dtype(dtype), dtype))
+    if (dim == a.ndim - 1 or dim == -1) and a.flags.c_contiguous and a.size and a.dtype == dtype \
+            and a.dtype in _KERNEL_DTYPES:
+        # the common case (a vector, or rows): one pass of a numba kernel
+        rows = a.reshape(-1, a.shape[-1])
+        out = np.empty(rows.shape, dtype)
+        select_kernels.scan_rows(rows, out, np.full(1, 1 if op == "prod" else 0, acc), op == "prod")
+        return out.reshape(a.shape)
+    return np.ascontiguousarray(ufunc.accumulate(a, axis=dim, dtype=acc).astype(dtype, copy=False))
 
 
 def unique(a: np.ndarray, return_inverse: bool, return_counts: bool, dim):
@@ -106,17 +114,21 @@ def unique(a: np.ndarray, return_inverse: bool, return_counts: bool, dim):
         values, inverse, counts = np.unique(a, axis=dim, return_inverse=True, return_counts=True)
         return np.ascontiguousarray(values), inverse.reshape(-1).astype(np.int64), counts.astype(np.int64)
     flat = a.reshape(-1)
-    order = np.argsort(flat, kind="stable")
-    ordered = flat[order]
+    # A stable order where it shows: -0. and 0. are one value, represented by the first.
+    stable = "stable" if a.dtype.kind == "f" else None
+    order = np.argsort(flat, kind=stable) if return_inverse else None
+    ordered = flat[order] if return_inverse else np.sort(flat, kind=stable)
     first = np.ones(flat.size, bool)
     if flat.size:
         first[1:] = ordered[1:] != ordered[:-1]  # NaN != NaN: each NaN its own value
     values = ordered[first]
-    group = np.cumsum(first) - 1
-    inverse = np.empty(flat.size, np.int64)
-    inverse[order] = group
-    counts = np.bincount(group, minlength=values.size).astype(np.int64) if flat.size else np.zeros(0, np.int64)
-    return values, inverse.reshape(a.shape), counts
+    counts = np.diff(np.append(np.flatnonzero(first), flat.size)).astype(np.int64)
+    inverse = np.zeros(a.shape, np.int64)
+    if return_inverse:
+        inverse = np.empty(flat.size, np.int64)
+        inverse[order] = np.cumsum(first) - 1
+        inverse = inverse.reshape(a.shape)
+    return values, inverse, counts
 
 
 def unique_consecutive(a: np.ndarray, dim):

@@ -46,15 +46,17 @@ def _out_of_range(index: Tensor, size: int, allow_negative: bool):
     if index.numel() == 0:
         return None
     low = -size if allow_negative else 0
-    bad = (index < low) | (index >= size)
-    if not bool(bad.any()):
+    if int(index.min()) >= low and int(index.max()) < size:
         return None
+    bad = (index < low) | (index >= size)
     return int(index[bad][0].item())
 
 
 def _wrapped(index: Tensor, size: int) -> Tensor:
     """Negative indices counted from the end."""
-    return index + size * (index < 0).to(index.dtype) if index.numel() else index
+    if index.numel() == 0 or int(index.min()) >= 0:
+        return index
+    return index + size * (index < 0).to(index.dtype)
 
 
 # ----- index_select ---------------------------------------------------------------------------

@@ -43,6 +43,9 @@ CASES = {
     "scatter_reduce_amax": "x.scatter_reduce(1, I([[0, 0], [1, 1], [2, 2]]), s.repeat(2, 1)[:3, :2], 'amax')",
     "scatter_reduce_amin": "x.scatter_reduce(0, I([[0, 1, 2, 0]]), s[:1], 'amin', include_self=False)",
     "scatter_reduce_prod": "x.scatter_reduce(1, I([[0, 0], [1, 1], [2, 2]]), s.repeat(2, 1)[:3, :2], 'prod')",
+    "index_put": "x.index_put((I([0, 2]), I([1, 3])), s[0, :2])",
+    "index_put_select_first": "x.index_put((I(1), I([0, 2])), s[1, :2])",
+    "index_put_accumulate": "x.index_put((I([0, 0]),), s, accumulate=True)",
     "repeat_interleave_int": "x.repeat_interleave(2, dim=1)",
     "repeat_interleave_flat": "x.repeat_interleave(2)",
     "repeat_interleave_tensor": "x.repeat_interleave(I([1, 0, 2]), dim=0)",
@@ -102,6 +105,10 @@ def test_values_match_numpy():
     scattered = x.copy()
     np.put_along_axis(scattered, index, 9.0, axis=0)
     np.testing.assert_array_equal(m.scatter(0, minitorch.tensor(index), 9.0).numpy(), scattered)
+    put = x.copy()
+    np.add.at(put, ([0, 0, 2],), 1.0)
+    np.testing.assert_array_equal(m.index_put((minitorch.tensor([0, 0, 2]),), minitorch.ones(4), accumulate=True).numpy(),
+                                  put)
     masked = x.copy()
     masked[x > 0] = np.arange((x > 0).sum())
     np.testing.assert_array_equal(m.masked_scatter(m > 0, minitorch.arange(12.0)).numpy(), masked)
@@ -179,6 +186,8 @@ ERRORS = [
     "x.scatter(1, I([[0, 1]]), lib.zeros(1, 1))", "x.scatter(1, I([[0]]), 2.0, reduce='mean')",
     "x.scatter_reduce(1, I([[0, 0]]), lib.ones(1, 2), 'bad')", "x.repeat_interleave(I([1, 2]), dim=0)",
     "x.repeat_interleave(I([1, -2, 0]), dim=0)", "x.repeat_interleave(-1)",
+    "x.index_put((I([0]),), lib.tensor([1.0, 2, 3]))", "x.index_put(I([0]), lib.ones(4))",
+    "x.index_put((I([0]),), lib.ones(4, dtype=lib.float64))",
 ]
 
 

@@ -95,6 +95,11 @@ def test_values_match_numpy():
     np.testing.assert_allclose(minitorch.einsum("ij,kj->ik", m, m).numpy(), np.einsum("ij,kj->ik", x, x), rtol=1e-5)
     np.testing.assert_allclose(minitorch.einsum("bij,bjk->bik", m.view(1, 3, 4), m.t().view(1, 4, 3)).numpy(),
                                np.einsum("bij,bjk->bik", x[None], x.T[None]), rtol=1e-5)
+    for fn, np_fn in ((minitorch.tril_indices, np.tril_indices), (minitorch.triu_indices, np.triu_indices)):
+        for n, k, m_ in ((3, 0, 3), (3, -1, 4), (4, 1, 3), (0, 0, 3)):
+            np.testing.assert_array_equal(fn(n, m_, k).numpy(), np.stack(np_fn(n, k, m_)))
+            if torch is not None:
+                np.testing.assert_array_equal(fn(n, m_, k).numpy(), getattr(torch, fn.__name__)(n, m_, k).numpy())
     grid = minitorch.meshgrid(minitorch.arange(2), minitorch.arange(3), indexing="xy")
     for mine, ref in zip(grid, np.meshgrid(np.arange(2), np.arange(3), indexing="xy")):
         np.testing.assert_array_equal(mine.numpy(), ref)

@@ -7,7 +7,7 @@ a copy.
 from __future__ import annotations
 
 from .. import dtypes
-from .._declare import op
+from .._declare import function, op
 from ..autograd.function import Function
 from ..tensor import Tensor
 from ._common import check_tensor, wrap_dim
@@ -209,3 +209,32 @@ def trace(input: Tensor) -> Tensor:
     if a.dtype is dtypes.bool:
         raise NotImplementedError("\"trace\" not implemented for 'Bool'")
     return TraceBackward0.apply(a)
+
+
+def _triangle_indices(name: str, row: int, col: int, offset: int, dtype, device, lower: bool) -> Tensor:
+    from .._creation import arange
+    from ..device import factory_device
+    if row < 0:
+        raise RuntimeError(f"row must be non-negative, got{row}")
+    if col < 0:
+        raise RuntimeError(f"col must be non-negative, got{col}")
+    device = factory_device(device)
+    rows = arange(row, device=device).view(-1, 1).expand(row, col)
+    cols = arange(col, device=device).view(1, -1).expand(row, col)
+    keep = (cols - rows <= offset) if lower else (cols - rows >= offset)
+    from .shape import stack
+    return stack([rows[keep], cols[keep]]).to(dtype)
+
+
+@function
+def tril_indices(row: int, col: int, offset: int = 0, *, dtype=dtypes.int64, device=None, layout=None) -> Tensor:
+    """The (2, N) coordinates, row-major, of the lower triangle of a row x col matrix (the
+    elements with column - row <= offset)."""
+    return _triangle_indices("tril_indices", row, col, offset, dtype, device, True)
+
+
+@function
+def triu_indices(row: int, col: int, offset: int = 0, *, dtype=dtypes.int64, device=None, layout=None) -> Tensor:
+    """The (2, N) coordinates, row-major, of the upper triangle of a row x col matrix (the
+    elements with column - row >= offset)."""
+    return _triangle_indices("triu_indices", row, col, offset, dtype, device, False)

@@ -391,3 +391,70 @@ def _repeat_counts(repeats: Tensor) -> Tensor:
     if repeats.numel() and int(repeats.min()) < 0:
         raise RuntimeError("repeats can not be negative")
     return _repeat_index(repeats.to(dtypes.int64))
+
+
+# ----- index_put --------------------------------------------------------------------------------
+class IndexPutBackward0(Function):
+    """a with values written (or added, accumulate=True) at the advanced index indices."""
+
+    tensor_inputs = None
+
+    @staticmethod
+    def forward(a, values, index, accumulate):
+        be = a._backend
+        out = be.copy(a._data)
+        (basic, advanced), _ = index
+        view = be.getitem(out, basic) if basic else out  # (ints among the indices select first)
+        if advanced is None:
+            be.copy_into(view, values._data)
+        elif accumulate:
+            be.index_put_add(view, advanced, be.expand(values._data, be.getitem(view, advanced).shape))
+        else:
+            be.setitem(view, advanced, values._data)
+        return out
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        _, values, ctx.index, ctx.accumulate = inputs
+        ctx.values_shape = values.shape
+
+    @staticmethod
+    def backward(ctx, grad):
+        grad_self = grad if ctx.accumulate else IndexPutBackward0.apply(grad, grad.new_zeros(()), ctx.index, False)
+        grad_values = grad[ctx.index[1]]
+        return grad_self, grad_values.sum_to_size(ctx.values_shape), None, None
+
+
+def _index_put_(self, indices, values, accumulate: bool = False) -> Tensor:
+    return self._inplace(index_put, indices, values, accumulate)
+
+
+@op(inplace=_index_put_)
+def index_put(input: Tensor, indices, values: Tensor, accumulate: bool = False) -> Tensor:
+    """input with values written at the tensors indices (one index tensor per leading dim, as
+    ``input[indices] = values``); accumulate=True adds instead, repeats accumulating."""
+    from .index import _check_masks, convert_index
+    if not isinstance(indices, (tuple, list)):
+        raise TypeError(f"index_put(): argument 'indices' (position 1) must be tuple of Tensors, not "
+                        f"{type(indices).__name__}")
+    if not isinstance(values, Tensor):
+        raise TypeError(f"index_put(): argument 'values' (position 2) must be Tensor, not {type(values).__name__}")
+    if values.dtype is not input.dtype:
+        raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
+                           f"{input.dtype.legacy_name} for the destination and {values.dtype.legacy_name} for the "
+                           "source.")
+    indices = tuple(indices)
+    basic, advanced, _ = convert_index(input, indices)
+    be = input._backend
+    view = be.getitem(input._data, basic) if basic else input._data
+    if advanced is not None:
+        _check_masks(view.shape, advanced)
+    target = be.getitem(view, advanced) if advanced is not None else view
+    try:
+        broadcast_shapes(values.shape, target.shape)
+        if len(values.shape) > len(target.shape):
+            raise RuntimeError
+    except RuntimeError:
+        raise RuntimeError(f"shape mismatch: value tensor of shape {list(values.shape)} cannot be broadcast to "
+                           f"indexing result of shape {list(target.shape)}") from None
+    return IndexPutBackward0.apply(input, values, ((basic, advanced), indices), bool(accumulate))

@@ -7,4 +7,4 @@ functions, which those namespaces export.
 from . import (activation, adaptive_pool, arith, attention, batchnorm, compare, conv, device,  # noqa: F401
                dropout, index, inplace, loss, matmul, meta, nn, normalization, pool, reduce, shape,
                triangular, unary)
-from . import diag, einsum, index_ops, info, python_map, rearrange, scan, scatter, settings, sorting  # noqa: F401
+from . import diag, einsum, index_ops, info, python_map, rearrange, scan, scatter, settings, sorting, take  # noqa: F401

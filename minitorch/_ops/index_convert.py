@@ -141,14 +141,20 @@ def convert_index(a: Tensor, index) -> tuple[tuple, tuple | None, str]:
     return tuple(basic), tuple(advanced), name or "AliasBackward0"
 
 
+def _is_mask(item) -> bool:
+    """Whether an advanced index item is a bool array (of any device: NumPy's or a GPU's)."""
+    dtype = getattr(item, "dtype", None)
+    return hasattr(item, "ndim") and isinstance(dtype, np.dtype) and dtype.kind == "b"
+
+
 def _check_masks(shape, advanced: tuple) -> None:
     """PyTorch's IndexError for a bool mask whose shape differs from the dims it covers of the
     (basic-indexed) tensor of the given shape."""
-    masks = [i for i, item in enumerate(advanced) if isinstance(item, np.ndarray) and item.dtype.kind == "b"]
+    masks = [i for i, item in enumerate(advanced) if _is_mask(item)]
     if not masks:
         return
-    consumed = [0 if item is Ellipsis or isinstance(item, bool) else item.ndim
-                if isinstance(item, np.ndarray) and item.dtype.kind == "b" else 1 for item in advanced]
+    consumed = [0 if item is Ellipsis or isinstance(item, bool) else item.ndim if _is_mask(item) else 1
+                for item in advanced]
     dim = 0
     for i, item in enumerate(advanced):
         if item is Ellipsis:

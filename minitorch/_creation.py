@@ -8,12 +8,13 @@ import numpy as np
 from . import _backends as backends, dtypes
 from ._declare import method
 from ._size import Size, sizes as _sizes
-from .device import as_device
+from .device import CPU, factory_device
 from .tensor import Tensor
 
 
 def _backend(device):
-    return backends.get(as_device(device))
+    """The op table of a factory function's device (None: the default device)."""
+    return backends.get(factory_device(device))
 
 
 def _finish(data, device, requires_grad: bool) -> Tensor:
@@ -119,7 +120,7 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
     _check_dtype(dtype)
     if isinstance(data, Tensor):
         return data if dtype is None else data.to(dtype)
-    if isinstance(data, np.ndarray) and as_device(device).type == "cpu":
+    if isinstance(data, np.ndarray) and factory_device(device).type == "cpu":
         dtypes.from_numpy_dtype(data.dtype)
         out = from_numpy(data)
         return out if dtype is None else out.to(dtype)
@@ -268,6 +269,7 @@ def eye(n: int, m: int | None = None, *, dtype=None, device=None, requires_grad:
 @method(name="__init__")
 def _legacy_init(self, *args, device=None) -> None:
     """Legacy constructor: ``Tensor([1, 2])`` copies data as float32, ``Tensor(2, 3)`` is uninitialised."""
+    device = CPU if device is None else device  # (PyTorch's legacy constructor ignores the default device)
     if not args:
         src = empty(0, device=device)
     elif len(args) == 1 and isinstance(args[0], Tensor) and args[0].dtype == dtypes.get_default_dtype():

@@ -126,14 +126,23 @@ class Tensor:
         return strides[wrap_dim(dim, self._data.ndim)]
 
     def is_contiguous(self, memory_format=None) -> bool:
-        """True when the elements are laid out in row-major order without gaps."""
+        """True when the elements are laid out without gaps in row-major order, or in the
+        order memory_format names (channels_last: N, H, W, C for a 4-d tensor;
+        channels_last_3d: N, D, H, W, C for a 5-d one)."""
         if self._data.size == 0:
             return True
-        expected = 1
-        for size, stride in zip(reversed(self._data.shape), reversed(self.stride())):
-            if size != 1 and stride != expected:
+        order = list(range(self._data.ndim))  # dims from the outermost to the innermost
+        name = getattr(memory_format, "name", None)
+        if name in ("channels_last", "channels_last_3d"):
+            if self._data.ndim != (4 if name == "channels_last" else 5):
                 return False
-            expected *= size
+            order = [0] + order[2:] + [1]
+        shape, strides = self._data.shape, self.stride()
+        expected = 1
+        for d in reversed(order):
+            if shape[d] != 1 and strides[d] != expected:
+                return False
+            expected *= shape[d]
         return True
 
     def data_ptr(self) -> int:

@@ -15,7 +15,8 @@ PACKAGE = ROOT / "minitorch"
 # that matches its dotted name.
 LAYERS = [
     ("foundation", ["minitorch.dtypes", "minitorch._size", "minitorch.device", "minitorch._threads",
-                    "minitorch._printing", "minitorch._unsupported"]),
+                    "minitorch._printing", "minitorch._unsupported", "minitorch._grad_enabled",
+                    "minitorch._layouts", "minitorch._flags"]),
     ("backends", ["minitorch._backends"]),
     ("tensor", ["minitorch.tensor"]),
     ("declarations", ["minitorch._declare"]),

@@ -8,3 +8,4 @@ from . import (activation, adaptive_pool, arith, attention, batchnorm, compare, 
                device, distance, dropout, index, inplace, instance_norm, loss, loss_margin, loss_regression,
                matmul, meta, nn, normalization, padding, pointwise, pool, reduce, shape, triangular, unary,
                upsample)
+from . import diag, einsum, index_ops, info, python_map, rearrange, scan, scatter, settings, sorting, take  # noqa: F401

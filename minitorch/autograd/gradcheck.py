@@ -27,7 +27,7 @@ def gradcheck(func, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: floa
     for t in diff:
         if t.dtype.name != "float64":
             import warnings
-            warnings.warn(f"Input #{inputs.index(t)} requires gradient and is not a double precision "
+            warnings.warn(f"Input #{next(j for j, x in enumerate(inputs) if x is t)} requires gradient and is not a double precision "
                           "floating point. gradcheck may fail due to precision", stacklevel=2)
     outputs = _as_tuple(func(*inputs))
     for k, out in enumerate(outputs):
@@ -62,7 +62,8 @@ def gradcheck(func, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: floa
             if not np.allclose(analytical[i], numerical, rtol=rtol, atol=atol):
                 if raise_exception:
                     raise GradcheckError(
-                        f"Jacobian mismatch for output {k} with respect to input {inputs.index(t)},\n"
+                        f"Jacobian mismatch for output {k} with respect to input "
+                        f"{next(j for j, x in enumerate(inputs) if x is t)},\n"
                         f"numerical:{numerical}\nanalytical:{analytical[i]}\n")
                 return False
     return True

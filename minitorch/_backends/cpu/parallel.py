@@ -30,32 +30,36 @@ from .kernels import _FORKED
 
 ENV = "MINITORCH_MIN_WORK_PER_THREAD"
 
-# Measured on the 2-core AMD EPYC VM (loaded by other processes; bench_threads_kernels.py,
-# serial against the twin at 2 threads): the twins of memory-bound passes (relu, the
-# bias add, batch norm's apply) never won there below 8M elements, the gathers of im2col
-# and the window loops of pooling won from about a quarter of that per thread. Values
-# are per thread: at 2 threads a kernel needs twice its minimum, at 16 sixteen times.
+# Measured on the 2-core AMD EPYC VM with 1.8 of its 2 cores busy with other work
+# (bench_threads_kernels.py --threads 2, 2026-12-04; the table is in docs/benchmarks.md,
+# "Threads"): there a wake-up of numba's threads cost 0.2-2 ms, so the twins won only on
+# large arrays. Where a crossover was seen the value is near it (rounded to a power of
+# two: bias add from 250k per thread, the batch-wide im2col from 1.1M, pooling from
+# 2.8M, relu from 2-8M); where none was (the per-image gathers, average pooling's
+# forward, batch norm, leaky ReLU) it is 2-4M like its neighbours, and GELU, bound by
+# its erf/tanh, pays from a quarter million. With these the MNIST CNN at batch 64 runs
+# serially at 2 threads, as before; a many-core machine measures its own (module doc).
 DEFAULT_MIN_WORK_PER_THREAD = {
     # elementwise passes (kernels.py, nn_kernels.py): elements
     "relu": 1 << 22,
-    "relu_backward": 1 << 22,
+    "relu_backward": 1 << 21,
     "leaky_relu": 1 << 22,
-    "gelu": 1 << 18,          # erf / tanh per element: compute-bound, pays far earlier
+    "gelu": 1 << 18,
     "dropout": 1 << 22,
     "masked_scale": 1 << 22,
     # conv gathers and scatters (conv_kernels.py): elements of the columns
     "im2col": 1 << 21,
     "im2col_batch": 1 << 21,
     "col2im": 1 << 21,
-    "col2im_batch": 1 << 21,
-    "bias_add": 1 << 22,      # batch_major_add_bias: elements of the output
+    "col2im_batch": 1 << 22,
+    "bias_add": 1 << 18,      # batch_major_add_bias: elements of the output
     # pooling: elements of the input plane stack (max), window reads (average)
     "max_pool2d": 1 << 21,
-    "max_pool2d_backward": 1 << 22,
+    "max_pool2d_backward": 1 << 21,
     "avg_pool2d": 1 << 21,
-    "avg_pool2d_backward": 1 << 21,
-    # batch norm: elements of x
-    "batch_norm": 1 << 22,
+    "avg_pool2d_backward": 1 << 20,
+    # batch norm (stats, apply, backward): elements of x
+    "batch_norm": 1 << 21,
 }
 
 MIN_WORK_PER_THREAD: dict = dict(DEFAULT_MIN_WORK_PER_THREAD)

@@ -14,8 +14,10 @@ Python between kernels, never from inside a numba parallel region (no kernel cal
 ``np.dot``), and both pools get the same count. numba's threading layer is its
 ``workqueue`` unless the user sets ``NUMBA_THREADING_LAYER`` (see ``kernels.py``): its
 threads sleep between regions, where OpenMP's (GNU ``omp``) spin on the cores the BLAS
-threads need; TBB needs the ``tbb`` package and a library path, and measured no faster
-(docs/benchmarks.md, "Threads").
+threads need (the CNN's step with every twin on, 2 threads: 66-77 samples/s with omp,
+202-261 with the workqueue); TBB (the ``tbb`` package, its library on the loader path)
+measured the same as the workqueue within the noise (174-253), so it stays a choice for
+the many-core measurement (docs/benchmarks.md, "Threads").
 
 The default count is torch's (x86 wheels, where it is MKL's): ``MKL_NUM_THREADS``, else
 ``OMP_NUM_THREADS`` (a positive integer) capped at the physical cores (unless

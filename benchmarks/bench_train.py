@@ -10,7 +10,10 @@ Each training step: zero_grad, forward, loss, backward, optimizer.step. minitorc
 run the same model code; the NumPy floor is the same math written by hand (BLAS
 products, one fused-as-NumPy-allows Adam update per parameter). Prints samples/s.
 
-    python benchmarks/bench_train.py [--threads 1,2] [--repeats 5]
+    python benchmarks/bench_train.py [--threads 1,2] [--repeats 5] [--cases c,b256] [--json raw.json]
+
+On a many-core machine: ``--threads 1,4,16`` (the environment passes through, so
+``MINITORCH_MIN_WORK_PER_THREAD`` / ``MINITORCH_BLAS`` settings can be compared).
 """
 from __future__ import annotations
 
@@ -149,7 +152,7 @@ def _numpy_step(kind, batch, np):
     return step
 
 
-def worker(threads: int, repeats: int) -> dict:
+def worker(threads: int, repeats: int, cases: str = "") -> dict:
     torch = H.setup_worker_threads(threads)
     import numpy as np
     import minitorch
@@ -157,6 +160,8 @@ def worker(threads: int, repeats: int) -> dict:
     rows = []
     with H.LoadMonitor() as load:
         for name, kind, batch in CASES:
+            if cases and f"{kind}{batch}" not in cases.split(",") and kind not in cases.split(","):
+                continue
             fns = {"minitorch": _lib_step(minitorch, kind, batch, np)}
             if kind == "i":
                 fns["numpy"] = _numpy_inference(batch, np)
@@ -179,22 +184,35 @@ def table(result: dict) -> str:
     return H.library_table("workload", "samples/s", result["rows"], lambda v: f"{v:,.0f}")
 
 
-def run(thread_counts=(1, 2), repeats: int = 5) -> str:
+def run_results(thread_counts=(1, 2), repeats: int = 5, cases: str = "") -> tuple[str, list[dict]]:
+    """The report and the raw results (one dict per thread count, for run_all.py --plot)."""
     header = "## Training steps (samples/s, higher is better; ratios > 1 mean minitorch is faster)\n"
-    return H.report_by_threads(__file__, thread_counts, repeats, 0, header, table, timeout=1200)[0]
+    extra = ["--cases", cases] if cases else []
+    return H.report_by_threads(__file__, thread_counts, repeats, 0, header, table, extra, timeout=1200)
+
+
+def run(thread_counts=(1, 2), repeats: int = 5) -> str:
+    return run_results(thread_counts, repeats)[0]
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--cases", default="", help="comma-separated workloads to run: a, b, c, i (all batch sizes) "
+                                                "or kind+batch such as b256 (default: all)")
+    ap.add_argument("--json", help="also write the raw results to this file")
     ap.add_argument("--worker", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.worker is not None:
-        print(json.dumps(worker(args.worker, args.repeats)))
+        print(json.dumps(worker(args.worker, args.repeats, args.cases)))
         return
     print(H.machine_info_markdown())
-    print(run(tuple(int(t) for t in args.threads.split(",")), args.repeats))
+    report, results = run_results(tuple(int(t) for t in args.threads.split(",")), args.repeats, args.cases)
+    print(report)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(results, f, indent=1)
 
 
 if __name__ == "__main__":

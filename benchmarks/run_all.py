@@ -6,14 +6,18 @@
     python benchmarks/run_all.py --wait-quiet 120       # on a shared machine, wait for
                                                         # other processes to go quiet first
     python benchmarks/run_all.py --update-docs          # and refresh docs/benchmarks.md
+    python benchmarks/run_all.py --plot --sections train --threads 1,4,16
+                                                        # the thread-scaling figure (docs/), training only
 
 The report starts with the machine (CPU model, cores, Python/NumPy/numba/torch
 versions, date, OpenBLAS variables as found) and the project's goals checked against
 this run, then the per-op tables (1 and 2 threads), the training-step and inference
 throughput, one epoch over MNIST with the DataLoader, and the start-up table.
 ``--update-docs`` replaces the part of docs/benchmarks.md between its
-``<!-- results:start -->`` and ``<!-- results:end -->`` markers.  The machine may be
-shared: every number is a median of several repeats (see each section).
+``<!-- results:start -->`` and ``<!-- results:end -->`` markers.  ``--plot`` draws the
+training section as samples/s against threads (minitorch, torch, the NumPy floor) into
+docs/threads-scaling-<N>cores.png (matplotlib, the optional extra ``plot``).  The machine
+may be shared: every number is a median of several repeats (see each section).
 """
 from __future__ import annotations
 
@@ -25,6 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _harness as H  # noqa: E402
+import _plot  # noqa: E402
 import bench_epoch  # noqa: E402
 import bench_ops  # noqa: E402
 import bench_startup  # noqa: E402
@@ -89,6 +94,12 @@ def main(argv=None):
     ap.add_argument("--quick", action="store_true", help="3 repeats per op, 2 runs per start-up")
     ap.add_argument("--threads", default="1,2", help="thread counts of the op tables (default 1,2)")
     ap.add_argument("--data", default="./data", help="the MNIST folder of the epoch benchmark (as the example's)")
+    ap.add_argument("--plot", nargs="?", const="", default=None, metavar="PNG",
+                    help="also draw samples/s against threads of the training section (default file: "
+                         "docs/threads-scaling-<cores>cores.png)")
+    ap.add_argument("--sections", default="ops,train,epoch,startup",
+                    help="comma-separated sections to run (default: ops,train,epoch,startup; the goals "
+                         "table needs ops and startup)")
     ap.add_argument("--wait-quiet", type=float, default=0, metavar="S",
                     help="before each section, wait up to S seconds for other processes on the "
                          "machine to go quiet (default 0: do not wait)")
@@ -99,30 +110,45 @@ def main(argv=None):
     print("# minitorch benchmarks\n\n" + machine, flush=True)
 
     threads = tuple(int(t) for t in args.threads.split(","))
-    ops_report, ops_results = bench_ops.run(threads,
-                                            repeats=3 if args.quick else 7,
-                                            wait_quiet_s=args.wait_quiet)
-    print(ops_report, flush=True)
+    sections = set(args.sections.split(","))
+    reports = [machine]
+    ops_results = startup_rows = None
+    if "ops" in sections:
+        ops_report, ops_results = bench_ops.run(threads, repeats=3 if args.quick else 7,
+                                                wait_quiet_s=args.wait_quiet)
+        print(ops_report, flush=True)
+        reports.append(ops_report)
+    if "train" in sections:
+        H.wait_for_quiet(args.wait_quiet)
+        train_report, train_results = bench_train.run_results(threads, repeats=3 if args.quick else 5)
+        print(train_report, flush=True)
+        reports.append(train_report)
+        if args.plot is not None:
+            info = H.machine_info()
+            path = args.plot or str(H.REPO_ROOT / "docs" / f"threads-scaling-{info['cores']}cores.png")
+            print(_plot.scaling_plot(train_results, path, f"{info['cpu']}, {info['cores']} cores, {info['date']}"))
+    elif args.plot is not None:
+        print("--plot draws the training section: add train to --sections.")
+    if "epoch" in sections:
+        H.wait_for_quiet(args.wait_quiet)
+        epoch_report = bench_epoch.run(threads, repeats=2 if args.quick else 3, data=args.data)
+        print(epoch_report, flush=True)
+        reports.append(epoch_report)
+    if "startup" in sections:
+        H.wait_for_quiet(args.wait_quiet)
+        startup_report, startup_rows = bench_startup.run(runs=2 if args.quick else 3)
+        print(startup_report, flush=True)
+        reports.append(startup_report)
 
-    H.wait_for_quiet(args.wait_quiet)
-    train_report = bench_train.run(threads, repeats=3 if args.quick else 5)
-    print(train_report, flush=True)
-
-    H.wait_for_quiet(args.wait_quiet)
-    epoch_report = bench_epoch.run(threads, repeats=2 if args.quick else 3, data=args.data)
-    print(epoch_report, flush=True)
-
-    H.wait_for_quiet(args.wait_quiet)
-    startup_report, startup_rows = bench_startup.run(runs=2 if args.quick else 3)
-    print(startup_report, flush=True)
-
-    goals = "## Goals, checked against this run\n\n" + goals_table(ops_results, startup_rows) + "\n"
-    print(goals)
+    if ops_results is not None and startup_rows is not None:
+        goals = "## Goals, checked against this run\n\n" + goals_table(ops_results, startup_rows) + "\n"
+        print(goals)
+        reports.insert(1, goals)
     waited = f", of which {H.WAITED_S:.0f} s waiting for quiet" if H.WAITED_S >= 1 else ""
     footer = (f"_Total benchmark time: {time.perf_counter() - t0:.0f} s{waited} "
               f"(`python benchmarks/run_all.py{' --quick' if args.quick else ''}`)._\n")
     print(footer)
-    report = "\n".join([machine, goals, ops_report, train_report, epoch_report, startup_report, footer])
+    report = "\n".join(reports + [footer])
     if args.out:
         Path(args.out).write_text("# minitorch benchmarks\n\n" + report)
     if args.update_docs:

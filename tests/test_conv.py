@@ -573,8 +573,9 @@ def test_parallel_max_pool_kernels_equal_the_serial_ones():
 
 
 def test_every_other_parallel_twin_equals_its_serial_kernel():
-    """The twins run only above kernels.PARALLEL_THRESHOLD (8M elements), which no other test
-    reaches: called directly here on small inputs, they must give the serial kernels' bits."""
+    """The twins run only above their kernels' minimum work (parallel.py), which few tests
+    reach: called directly here on small inputs, they must give the serial kernels' bits
+    (tests/test_parallel_kernels.py checks them through the op table)."""
     from minitorch._backends.cpu import conv_kernels as K
     from minitorch._backends.cpu import kernels
     rng = np.random.default_rng(1)

@@ -14,9 +14,11 @@ from ...device import CPU
 from ...dtypes import FROM_NP as _FROM_NP
 from ..base import Backend
 from . import _pool, kernels
+from .blas import matmul as _blas_matmul
 from .conv_ops import ConvOps
 from .nn_ops import NnOps
 from .optim_ops import OptimOps
+from .parallel import threads_for
 from .random_ops import RandomOps
 
 # NumPy reports inf/nan results with RuntimeWarnings; PyTorch returns them silently.
@@ -202,7 +204,7 @@ def _relu(x):
     if x.dtype.kind != "f":
         return np.maximum(x, 0, dtype=x.dtype)
     out = _pool.empty(x.shape, x.dtype)
-    kernel = kernels.relu_parallel if kernels.parallel_pays(x.size) else kernels.relu
+    kernel = kernels.relu_parallel if threads_for("relu", x.size) > 1 else kernels.relu
     kernel(kernels.flat(x), out.reshape(-1))
     return out
 
@@ -410,7 +412,7 @@ class CPUBackend(NnOps, ConvOps, OptimOps, RandomOps, Backend):
 
     def relu_backward(self, grad, x):
         out = _pool.empty(x.shape, grad.dtype)
-        kernel = kernels.relu_backward_parallel if kernels.parallel_pays(x.size) else kernels.relu_backward
+        kernel = kernels.relu_backward_parallel if threads_for("relu_backward", x.size) > 1 else kernels.relu_backward
         kernel(kernels.flat(grad), kernels.flat(x), out.reshape(-1))
         return out
 
@@ -489,12 +491,10 @@ class CPUBackend(NnOps, ConvOps, OptimOps, RandomOps, Backend):
 
     # ----- matrix products ------------------------------------------------------------
     def matmul(self, a, b):
-        """NumPy's matmul (BLAS for float32/float64) with its batch broadcasting; the
-        product of two matrices goes into a pooled buffer (large results are the
+        """NumPy's matmul with its batch broadcasting, or MKL's GEMM when chosen (blas.py);
+        the product of two matrices goes into a pooled buffer (large results are the
         training step's biggest temporaries)."""
-        if a.ndim == 2 and b.ndim == 2 and a.dtype is b.dtype and a.shape[1] == b.shape[0]:
-            return np.matmul(a, b, out=_pool.empty((a.shape[0], b.shape[1]), a.dtype))
-        return _arr(np.matmul(a, b))  # a dot product of 1-D arrays comes back as a NumPy scalar
+        return _blas_matmul(a, b)
 
     # ----- indexing -------------------------------------------------------------------
     def index_put_add(self, out, index, values) -> None:

@@ -3,11 +3,12 @@
 Convolution itself is a matrix product (see conv_ops.py); these kernels only rearrange
 pixels into columns (im2col) and add them back (col2im), which NumPy could only do with
 a Python loop per kernel offset. Arrays are C-contiguous and 4-D (N, C, H, W) or 3-D
-planes (P, H, W); sizes come in as arguments. im2col and col2im have ``_parallel``
-twins for arrays above ``kernels.PARALLEL_THRESHOLD`` elements, splitting the batch over
-threads: every thread writes its own images, so no two threads add into one element.
-The ``_batch`` kernels write/read the batch-wide layout (C*kh*kw, N*oh*ow); im2col_batch
-has a twin parallel over rows, col2im_batch runs serially (its twin measured no faster).
+planes (P, H, W); sizes come in as arguments. Most kernels have a ``_parallel`` twin
+whose outer loop (images, planes, rows or channels) is split over numba's threads, taken
+when the work gives each thread at least the kernel's minimum (``parallel.py``): every
+thread writes its own outputs, so no two threads add into one element, and a twin gives
+its serial kernel's bits. The ``_batch`` kernels write/read the batch-wide layout
+(C*kh*kw, N*oh*ow); im2col_batch's twin splits the rows, col2im_batch's the channels.
 """
 import numpy as np
 from numba import njit, prange
@@ -175,17 +176,37 @@ def col2im_batch(cols, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, out):
         _col2im_batch_channel(cols, c, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, out)
 
 
+@njit(cache=True, parallel=True)
+def col2im_batch_parallel(cols, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, out):
+    """col2im_batch with the channels split over threads (channel c's planes are written by
+    one thread only, so no two threads add into one element)."""
+    for c in prange(out.shape[1]):
+        _col2im_batch_channel(cols, c, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, out)
+
+
+@njit(cache=True)
+def _add_bias_image(prod, bias, n, out):
+    channels, length = out.shape[1], out.shape[2]
+    start = n * length
+    for o in range(channels):
+        b = bias[o]
+        for k in range(length):
+            out[n, o, k] = prod[o, start + k] + b
+
+
 @njit(cache=True)
 def batch_major_add_bias(prod, bias, out):
     """out[n, o, k] = prod[o, n*L + k] + bias[o]: the (O, N*L) product back to (N, O, L),
     with the bias added in the same pass. O(N O L)."""
-    n_, channels, length = out.shape
-    for n in range(n_):
-        for o in range(channels):
-            b = bias[o]
-            start = n * length
-            for k in range(length):
-                out[n, o, k] = prod[o, start + k] + b
+    for n in range(out.shape[0]):
+        _add_bias_image(prod, bias, n, out)
+
+
+@njit(cache=True, parallel=True)
+def batch_major_add_bias_parallel(prod, bias, out):
+    """batch_major_add_bias with the images split over threads."""
+    for n in prange(out.shape[0]):
+        _add_bias_image(prod, bias, n, out)
 
 
 # ----- max pooling ----------------------------------------------------------------------
@@ -323,44 +344,68 @@ def _avg_window(y, xx, h, w, kh, kw, sh, sw, ph, pw, count_include_pad, divisor)
 
 
 @njit(cache=True)
+def _avg_pool_plane(x, p, kh, kw, sh, sw, ph, pw, count_include_pad, divisor, out):
+    h, w = x.shape[1], x.shape[2]
+    oh, ow = out.shape[1], out.shape[2]
+    for y in range(oh):
+        for xx in range(ow):
+            y0, y1, x0, x1, factor = _avg_window(y, xx, h, w, kh, kw, sh, sw, ph, pw,
+                                                 count_include_pad, divisor)
+            if y0 >= y1 or x0 >= x1:
+                out[p, y, xx] = 0
+                continue
+            s = 0.0
+            for iy in range(y0, y1):
+                for ix in range(x0, x1):
+                    s += x[p, iy, ix]
+            out[p, y, xx] = s / factor
+
+
+@njit(cache=True)
 def avg_pool2d(x, kh, kw, sh, sw, ph, pw, count_include_pad, divisor, out):
     """out[p, y, xx] = sum of x[p] over the window / its divisor: divisor if > 0, else the
     window size with (count_include_pad) or without the padding. A window entirely in the
     padding gives 0. x: (P, H, W), sums in float64. O(P oh ow kh kw)."""
-    planes, h, w = x.shape
-    oh, ow = out.shape[1], out.shape[2]
-    for p in range(planes):
-        for y in range(oh):
-            for xx in range(ow):
-                y0, y1, x0, x1, factor = _avg_window(y, xx, h, w, kh, kw, sh, sw, ph, pw,
-                                                     count_include_pad, divisor)
-                if y0 >= y1 or x0 >= x1:
-                    out[p, y, xx] = 0
-                    continue
-                s = 0.0
-                for iy in range(y0, y1):
-                    for ix in range(x0, x1):
-                        s += x[p, iy, ix]
-                out[p, y, xx] = s / factor
+    for p in range(x.shape[0]):
+        _avg_pool_plane(x, p, kh, kw, sh, sw, ph, pw, count_include_pad, divisor, out)
+
+
+@njit(cache=True, parallel=True)
+def avg_pool2d_parallel(x, kh, kw, sh, sw, ph, pw, count_include_pad, divisor, out):
+    """avg_pool2d with the planes split over numba's threads."""
+    for p in prange(x.shape[0]):
+        _avg_pool_plane(x, p, kh, kw, sh, sw, ph, pw, count_include_pad, divisor, out)
+
+
+@njit(cache=True)
+def _avg_pool_plane_backward(grad, p, kh, kw, sh, sw, ph, pw, count_include_pad, divisor, out):
+    h, w = out.shape[1], out.shape[2]
+    oh, ow = grad.shape[1], grad.shape[2]
+    for y in range(oh):
+        for xx in range(ow):
+            y0, y1, x0, x1, factor = _avg_window(y, xx, h, w, kh, kw, sh, sw, ph, pw,
+                                                 count_include_pad, divisor)
+            if y0 >= y1 or x0 >= x1:
+                continue
+            g = grad[p, y, xx] / factor
+            for iy in range(y0, y1):
+                for ix in range(x0, x1):
+                    out[p, iy, ix] += g
 
 
 @njit(cache=True)
 def avg_pool2d_backward(grad, kh, kw, sh, sw, ph, pw, count_include_pad, divisor, out):
     """The adjoint of avg_pool2d: out[p, iy, ix] += grad[p, y, xx] / divisor over each window.
     grad: (P, oh, ow); out: (P, H, W), zero-filled. O(P oh ow kh kw)."""
-    planes, h, w = out.shape
-    oh, ow = grad.shape[1], grad.shape[2]
-    for p in range(planes):
-        for y in range(oh):
-            for xx in range(ow):
-                y0, y1, x0, x1, factor = _avg_window(y, xx, h, w, kh, kw, sh, sw, ph, pw,
-                                                     count_include_pad, divisor)
-                if y0 >= y1 or x0 >= x1:
-                    continue
-                g = grad[p, y, xx] / factor
-                for iy in range(y0, y1):
-                    for ix in range(x0, x1):
-                        out[p, iy, ix] += g
+    for p in range(out.shape[0]):
+        _avg_pool_plane_backward(grad, p, kh, kw, sh, sw, ph, pw, count_include_pad, divisor, out)
+
+
+@njit(cache=True, parallel=True)
+def avg_pool2d_backward_parallel(grad, kh, kw, sh, sw, ph, pw, count_include_pad, divisor, out):
+    """avg_pool2d_backward with the planes split over numba's threads (a plane's windows stay in it)."""
+    for p in prange(out.shape[0]):
+        _avg_pool_plane_backward(grad, p, kh, kw, sh, sw, ph, pw, count_include_pad, divisor, out)
 
 
 # ----- batch norm -----------------------------------------------------------------------
@@ -371,36 +416,89 @@ _REASSOC = {"reassoc"}
 
 
 @njit(cache=True, fastmath=_REASSOC)
+def _batch_norm_stats_channel(x, c, mean, var):
+    n_, length = x.shape[0], x.shape[2]
+    count = n_ * length
+    s = 0.0
+    for n in range(n_):
+        for k in range(length):
+            s += x[n, c, k]
+    m = s / count
+    ss = 0.0
+    for n in range(n_):
+        for k in range(length):
+            d = x[n, c, k] - m
+            ss += d * d
+    mean[c] = m
+    var[c] = ss / count
+
+
+@njit(cache=True, fastmath=_REASSOC)
 def batch_norm_stats(x, mean, var):
     """Per channel c of x: (N, C, L): mean[c] and biased var[c], two passes in float64. O(NCL)."""
-    n_, channels, length = x.shape
-    count = n_ * length
-    for c in range(channels):
-        s = 0.0
-        for n in range(n_):
-            for k in range(length):
-                s += x[n, c, k]
-        m = s / count
-        ss = 0.0
-        for n in range(n_):
-            for k in range(length):
-                d = x[n, c, k] - m
-                ss += d * d
-        mean[c] = m
-        var[c] = ss / count
+    for c in range(x.shape[1]):
+        _batch_norm_stats_channel(x, c, mean, var)
+
+
+@njit(cache=True, fastmath=_REASSOC, parallel=True)
+def batch_norm_stats_parallel(x, mean, var):
+    """batch_norm_stats with the channels split over threads (each channel summed by one thread,
+    in the same order as the serial kernel)."""
+    for c in prange(x.shape[1]):
+        _batch_norm_stats_channel(x, c, mean, var)
+
+
+@njit(cache=True)
+def _batch_norm_apply_image(x, n, scale, shift, out):
+    for c in range(x.shape[1]):
+        a = scale[c]
+        b = shift[c]
+        for k in range(x.shape[2]):
+            out[n, c, k] = x[n, c, k] * a + b
 
 
 @njit(cache=True)
 def batch_norm_apply(x, scale, shift, out):
     """out[n, c, k] = x[n, c, k] * scale[c] + shift[c] (scale = w / std, shift = b - mean * scale).
     x, out: (N, C, L). O(NCL)."""
-    n_, channels, length = x.shape
+    for n in range(x.shape[0]):
+        _batch_norm_apply_image(x, n, scale, shift, out)
+
+
+@njit(cache=True, parallel=True)
+def batch_norm_apply_parallel(x, scale, shift, out):
+    """batch_norm_apply with the images split over threads."""
+    for n in prange(x.shape[0]):
+        _batch_norm_apply_image(x, n, scale, shift, out)
+
+
+@njit(cache=True, fastmath=_REASSOC)
+def _batch_norm_backward_channel(grad, x, c, mean, invstd, weight, training, grad_input, grad_weight,
+                                 grad_bias):
+    n_, length = x.shape[0], x.shape[2]
+    count = n_ * length
+    m = mean[c]
+    sg = 0.0
+    sgx = 0.0
     for n in range(n_):
-        for c in range(channels):
-            a = scale[c]
-            b = shift[c]
+        for k in range(length):
+            g = grad[n, c, k]
+            sg += g
+            sgx += g * (x[n, c, k] - m)
+    istd = invstd[c]
+    grad_bias[c] = sg
+    grad_weight[c] = sgx * istd
+    a = istd * weight[c]
+    if training:
+        mean_g = sg / count
+        k2 = sgx * istd * istd / count
+        for n in range(n_):
             for k in range(length):
-                out[n, c, k] = x[n, c, k] * a + b
+                grad_input[n, c, k] = (grad[n, c, k] - mean_g - (x[n, c, k] - m) * k2) * a
+    else:
+        for n in range(n_):
+            for k in range(length):
+                grad_input[n, c, k] = grad[n, c, k] * a
 
 
 @njit(cache=True, fastmath=_REASSOC)
@@ -409,28 +507,14 @@ def batch_norm_backward(grad, x, mean, invstd, weight, training, grad_input, gra
     grad_bias = sum(g), grad_weight = sum(g * xhat), and grad_input =
     (g - [sum(g) + xhat sum(g xhat)] / M) * invstd * weight, the bracket only when the
     batch statistics were used (training). Sums in float64. O(NCL)."""
-    n_, channels, length = x.shape
-    count = n_ * length
-    for c in range(channels):
-        m = mean[c]
-        sg = 0.0
-        sgx = 0.0
-        for n in range(n_):
-            for k in range(length):
-                g = grad[n, c, k]
-                sg += g
-                sgx += g * (x[n, c, k] - m)
-        istd = invstd[c]
-        grad_bias[c] = sg
-        grad_weight[c] = sgx * istd
-        a = istd * weight[c]
-        if training:
-            mean_g = sg / count
-            k2 = sgx * istd * istd / count
-            for n in range(n_):
-                for k in range(length):
-                    grad_input[n, c, k] = (grad[n, c, k] - mean_g - (x[n, c, k] - m) * k2) * a
-        else:
-            for n in range(n_):
-                for k in range(length):
-                    grad_input[n, c, k] = grad[n, c, k] * a
+    for c in range(x.shape[1]):
+        _batch_norm_backward_channel(grad, x, c, mean, invstd, weight, training, grad_input, grad_weight,
+                                     grad_bias)
+
+
+@njit(cache=True, fastmath=_REASSOC, parallel=True)
+def batch_norm_backward_parallel(grad, x, mean, invstd, weight, training, grad_input, grad_weight, grad_bias):
+    """batch_norm_backward with the channels split over threads."""
+    for c in prange(x.shape[1]):
+        _batch_norm_backward_channel(grad, x, c, mean, invstd, weight, training, grad_input, grad_weight,
+                                     grad_bias)

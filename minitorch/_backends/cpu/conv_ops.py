@@ -16,7 +16,9 @@ Sizes (output size, padding) have been checked by the autograd layer.
 import numpy as np
 
 from . import _pool, conv_kernels as K, resample_kernels as R
+from .blas import matmul as _matmul
 from .kernels import parallel_pays
+from .parallel import threads_for
 
 _INT64 = np.dtype(np.int64)
 
@@ -36,7 +38,7 @@ def _im2col(x, kernel, stride, padding, dilation, out_hw) -> np.ndarray:
     """(N, C*kh*kw, oh*ow) columns of x: (N, C, H, W), one block per image (grouped conv)."""
     (kh, kw), (sh, sw), (ph, pw), (dh, dw), (oh, ow) = kernel, stride, padding, dilation, out_hw
     cols = _pool.empty((x.shape[0], x.shape[1] * kh * kw, oh * ow), x.dtype)
-    fn = K.im2col_parallel if parallel_pays(cols.size) else K.im2col
+    fn = K.im2col_parallel if threads_for("im2col", cols.size) > 1 else K.im2col
     fn(_c(x), kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, cols)
     return cols
 
@@ -45,7 +47,7 @@ def _im2col_batch(x, kernel, stride, padding, dilation, out_hw) -> np.ndarray:
     """(C*kh*kw, N*oh*ow) columns of x: (N, C, H, W), the images side by side (groups == 1)."""
     (kh, kw), (sh, sw), (ph, pw), (dh, dw), (oh, ow) = kernel, stride, padding, dilation, out_hw
     cols = _pool.empty((x.shape[1] * kh * kw, x.shape[0] * oh * ow), x.dtype)
-    fn = K.im2col_batch_parallel if parallel_pays(cols.size) else K.im2col_batch
+    fn = K.im2col_batch_parallel if threads_for("im2col_batch", cols.size) > 1 else K.im2col_batch
     fn(_c(x), kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, cols)
     return cols
 
@@ -77,10 +79,11 @@ class ConvOps:
         kernel = weight.shape[2:]
         if _batch_layout(groups, weight.shape):
             cols = _im2col_batch(x, kernel, stride, padding, dilation, out_hw)
-            prod = _c(weight).reshape(o, cols.shape[0]) @ cols
+            prod = _matmul(_c(weight).reshape(o, cols.shape[0]), cols)
             out = _pool.empty((n, o, out_hw[0], out_hw[1]), prod.dtype)
             b = np.zeros(o, prod.dtype) if bias is None else bias
-            K.batch_major_add_bias(prod, b, out.reshape(n, o, out_hw[0] * out_hw[1]))
+            fn = K.batch_major_add_bias_parallel if threads_for("bias_add", out.size) > 1 else K.batch_major_add_bias
+            fn(prod, b, out.reshape(n, o, out_hw[0] * out_hw[1]))
             return out, (cols if keep_cols else None)
         cols = _im2col(x, kernel, stride, padding, dilation, out_hw)
         length = cols.shape[2]
@@ -99,15 +102,17 @@ class ConvOps:
         (kh, kw), (sh, sw), (ph, pw), (dh, dw) = weight.shape[2:], stride, padding, dilation
         out = _pool.zeros(tuple(input_shape), grad.dtype)
         if _batch_layout(groups, weight.shape):
-            dcols = _c(weight).reshape(o, per_group).T @ _channel_major(grad)
-            # Serial even with 2 threads: col2im_batch_parallel measured no faster (0.83 vs 0.75 ms
-            # for the 64x32x13x13 layer), the adds being bound by memory, not arithmetic.
-            K.col2im_batch(dcols, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, out)
+            dcols = _matmul(_c(weight).reshape(o, per_group).T, _channel_major(grad))
+            # Split over channels: a thread per channel needs no atomics; at 2 threads on the
+            # 64x32x13x13 layer it measured no faster (0.83 vs 0.75 ms, bound by memory), so its
+            # minimum work (parallel.py) keeps that layer serial there.
+            fn = K.col2im_batch_parallel if threads_for("col2im_batch", dcols.size) > 1 else K.col2im_batch
+            fn(dcols, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, out)
             return out
         w = weight.reshape(groups, o // groups, per_group)
         dcols = np.matmul(w.transpose(0, 2, 1), _c(grad).reshape(n, groups, o // groups, oh * ow))
         dcols = dcols.reshape(n, groups * per_group, oh * ow)
-        fn = K.col2im_parallel if parallel_pays(dcols.size) else K.col2im
+        fn = K.col2im_parallel if threads_for("col2im", dcols.size) > 1 else K.col2im
         fn(dcols, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, out)
         return out
 
@@ -118,7 +123,7 @@ class ConvOps:
             if cols is None:
                 cols = _im2col_batch(x, weight_shape[2:], stride, padding, dilation, (oh, ow))
             # cols @ grad^T gives (K, O): the sum over the batch happens inside the one GEMM.
-            dw = cols @ _channel_major(grad).T
+            dw = _matmul(cols, _channel_major(grad).T)
             return _c(dw.T).reshape(weight_shape).astype(grad.dtype, copy=False)
         if cols is None:
             cols = _im2col(x, weight_shape[2:], stride, padding, dilation, (oh, ow))
@@ -136,7 +141,7 @@ class ConvOps:
         planes = _c(x).reshape(_prod(lead), h, w)
         out = _pool.empty((planes.shape[0],) + tuple(out_hw), x.dtype)
         indices = _pool.empty(out.shape, _INT64)
-        parallel = parallel_pays(x.size)
+        parallel = threads_for("max_pool2d", x.size) > 1
         (oh, ow), (sh, sw) = out_hw, stride
         if (tuple(kernel) == (2, 2) and tuple(padding) == (0, 0) and tuple(dilation) == (1, 1)
                 and oh and ow and (oh - 1) * sh + 2 <= h and (ow - 1) * sw + 2 <= w):
@@ -154,7 +159,8 @@ class ConvOps:
         h, w = input_shape[-2:]
         g = _c(grad).reshape(_prod(grad.shape[:-2]), grad.shape[-2] * grad.shape[-1])
         out = _pool.zeros((g.shape[0], h * w), grad.dtype)
-        fn = K.max_pool2d_backward_parallel if parallel_pays(out.size) else K.max_pool2d_backward
+        fn = K.max_pool2d_backward_parallel if threads_for("max_pool2d_backward", out.size) > 1 \
+            else K.max_pool2d_backward
         fn(g, _c(indices).reshape(g.shape), out)
         return out.reshape(input_shape)
 
@@ -162,8 +168,10 @@ class ConvOps:
         """Average pooling over the last two dims of x (*, H, W); divisor 0 means the window's size."""
         lead, (h, w) = x.shape[:-2], x.shape[-2:]
         out = _pool.empty((_prod(lead),) + tuple(out_hw), x.dtype)
-        K.avg_pool2d(_c(x).reshape(_prod(lead), h, w), kernel[0], kernel[1], stride[0], stride[1],
-                     padding[0], padding[1], count_include_pad, divisor, out)
+        reads = out.size * kernel[0] * kernel[1]
+        fn = K.avg_pool2d_parallel if threads_for("avg_pool2d", reads) > 1 else K.avg_pool2d
+        fn(_c(x).reshape(_prod(lead), h, w), kernel[0], kernel[1], stride[0], stride[1],
+           padding[0], padding[1], count_include_pad, divisor, out)
         return out.reshape(lead + tuple(out_hw))
 
     def avg_pool2d_backward(self, grad, input_shape, kernel, stride, padding, count_include_pad, divisor):
@@ -171,8 +179,9 @@ class ConvOps:
         h, w = input_shape[-2:]
         g = _c(grad).reshape((_prod(grad.shape[:-2]),) + grad.shape[-2:])
         out = _pool.zeros((g.shape[0], h, w), grad.dtype)
-        K.avg_pool2d_backward(g, kernel[0], kernel[1], stride[0], stride[1], padding[0], padding[1],
-                              count_include_pad, divisor, out)
+        reads = g.size * kernel[0] * kernel[1]
+        fn = K.avg_pool2d_backward_parallel if threads_for("avg_pool2d_backward", reads) > 1 else K.avg_pool2d_backward
+        fn(g, kernel[0], kernel[1], stride[0], stride[1], padding[0], padding[1], count_include_pad, divisor, out)
         return out.reshape(input_shape)
 
     # ----- padding and interpolation ---------------------------------------------------
@@ -194,7 +203,8 @@ class ConvOps:
         x3 = _c(x).reshape(x.shape[0], x.shape[1], -1)
         mean = np.empty(x.shape[1], np.float64)
         var = np.empty(x.shape[1], np.float64)
-        K.batch_norm_stats(x3, mean, var)
+        fn = K.batch_norm_stats_parallel if threads_for("batch_norm", x3.size) > 1 else K.batch_norm_stats
+        fn(x3, mean, var)
         return mean.astype(x.dtype), var.astype(x.dtype)
 
     def batch_norm_apply(self, x, mean, invstd, weight, bias):
@@ -202,8 +212,8 @@ class ConvOps:
         scale = invstd if weight is None else invstd * weight
         shift = -mean * scale if bias is None else bias - mean * scale
         out = _pool.empty(x.shape, x.dtype)
-        K.batch_norm_apply(_c(x).reshape(x.shape[0], x.shape[1], -1), scale, shift,
-                           out.reshape(x.shape[0], x.shape[1], -1))
+        fn = K.batch_norm_apply_parallel if threads_for("batch_norm", x.size) > 1 else K.batch_norm_apply
+        fn(_c(x).reshape(x.shape[0], x.shape[1], -1), scale, shift, out.reshape(x.shape[0], x.shape[1], -1))
         return out
 
     def batch_norm_backward(self, grad, x, mean, invstd, weight, training):
@@ -214,8 +224,9 @@ class ConvOps:
         grad_input = _pool.empty(x.shape, x.dtype)
         grad_weight = np.empty(c, x.dtype)
         grad_bias = np.empty(c, x.dtype)
-        K.batch_norm_backward(_c(grad).reshape(n, c, -1), _c(x).reshape(n, c, -1), mean, invstd, w,
-                              training, grad_input.reshape(n, c, -1), grad_weight, grad_bias)
+        fn = K.batch_norm_backward_parallel if threads_for("batch_norm", x.size) > 1 else K.batch_norm_backward
+        fn(_c(grad).reshape(n, c, -1), _c(x).reshape(n, c, -1), mean, invstd, w,
+           training, grad_input.reshape(n, c, -1), grad_weight, grad_bias)
         return grad_input, grad_weight, grad_bias
 
     def batch_norm_update_stats(self, running_mean, running_var, mean, var, momentum, count):

@@ -8,7 +8,7 @@ large logits cannot overflow (the row maximum is subtracted first).
 import math
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 
 @njit(cache=True)
@@ -111,32 +111,53 @@ def nll_backward(grad_per_row, target, weight, ignore_index, out):
 
 
 @njit(cache=True)
+def _gelu_value(v, tanh_approx):
+    """GELU of one float64: v * Phi(v) exactly (erf), or PyTorch's tanh approximation."""
+    if tanh_approx:
+        inner = 0.7978845608028654 * (v + 0.044715 * v * v * v)
+        return 0.5 * v * (1.0 + math.tanh(inner))
+    return 0.5 * v * (1.0 + math.erf(v * 0.7071067811865476))
+
+
+@njit(cache=True)
+def _gelu_slope(v, tanh_approx):
+    """d GELU / dv at one float64, for both forms."""
+    if tanh_approx:
+        inner = 0.7978845608028654 * (v + 0.044715 * v * v * v)
+        t = math.tanh(inner)
+        d_inner = 0.7978845608028654 * (1.0 + 3.0 * 0.044715 * v * v)
+        return 0.5 * (1.0 + t) + 0.5 * v * (1.0 - t * t) * d_inner
+    cdf = 0.5 * (1.0 + math.erf(v * 0.7071067811865476))
+    pdf = math.exp(-0.5 * v * v) * 0.3989422804014327
+    return cdf + v * pdf
+
+
+@njit(cache=True)
 def gelu(x, out, tanh_approx):
     """GELU: x * Phi(x) exactly (erf), or PyTorch's tanh approximation. O(n)."""
     for i in range(x.size):
-        v = np.float64(x[i])
-        if tanh_approx:
-            inner = 0.7978845608028654 * (v + 0.044715 * v * v * v)
-            out[i] = 0.5 * v * (1.0 + math.tanh(inner))
-        else:
-            out[i] = 0.5 * v * (1.0 + math.erf(v * 0.7071067811865476))
+        out[i] = _gelu_value(np.float64(x[i]), tanh_approx)
+
+
+@njit(cache=True, parallel=True)
+def gelu_parallel(x, out, tanh_approx):
+    """gelu over numba's threads. O(n)."""
+    for i in prange(x.size):
+        out[i] = _gelu_value(np.float64(x[i]), tanh_approx)
 
 
 @njit(cache=True)
 def gelu_backward(grad, x, out, tanh_approx):
     """d GELU / dx times grad, for both forms. O(n)."""
     for i in range(x.size):
-        v = np.float64(x[i])
-        if tanh_approx:
-            inner = 0.7978845608028654 * (v + 0.044715 * v * v * v)
-            t = math.tanh(inner)
-            d_inner = 0.7978845608028654 * (1.0 + 3.0 * 0.044715 * v * v)
-            d = 0.5 * (1.0 + t) + 0.5 * v * (1.0 - t * t) * d_inner
-        else:
-            cdf = 0.5 * (1.0 + math.erf(v * 0.7071067811865476))
-            pdf = math.exp(-0.5 * v * v) * 0.3989422804014327
-            d = cdf + v * pdf
-        out[i] = grad[i] * d
+        out[i] = grad[i] * _gelu_slope(np.float64(x[i]), tanh_approx)
+
+
+@njit(cache=True, parallel=True)
+def gelu_backward_parallel(grad, x, out, tanh_approx):
+    """gelu_backward over numba's threads. O(n)."""
+    for i in prange(x.size):
+        out[i] = grad[i] * _gelu_slope(np.float64(x[i]), tanh_approx)
 
 
 @njit(cache=True)
@@ -146,10 +167,24 @@ def leaky_relu(x, out, slope):
         out[i] = x[i] if x[i] > 0 else x[i] * slope
 
 
+@njit(cache=True, parallel=True)
+def leaky_relu_parallel(x, out, slope):
+    """leaky_relu over numba's threads. O(n)."""
+    for i in prange(x.size):
+        out[i] = x[i] if x[i] > 0 else x[i] * slope
+
+
 @njit(cache=True)
 def leaky_relu_backward(grad, x, out, slope):
     """out = grad where x > 0, else slope * grad. O(n)."""
     for i in range(x.size):
+        out[i] = grad[i] if x[i] > 0 else grad[i] * slope
+
+
+@njit(cache=True, parallel=True)
+def leaky_relu_backward_parallel(grad, x, out, slope):
+    """leaky_relu_backward over numba's threads. O(n)."""
+    for i in prange(x.size):
         out[i] = grad[i] if x[i] > 0 else grad[i] * slope
 
 
@@ -164,9 +199,27 @@ def dropout(x, uniform, keep_prob, scale, out, mask):
         out[i] = x[i] * (scale if keep else zero)  # x * 0 as torch: -0.0 and NaN survive
 
 
+@njit(cache=True, parallel=True)
+def dropout_parallel(x, uniform, keep_prob, scale, out, mask):
+    """dropout over numba's threads (the noise is drawn before, so the same mask). O(n)."""
+    zero = np.zeros(1, x.dtype)[0]
+    for i in prange(x.size):
+        keep = uniform[i] < keep_prob
+        mask[i] = keep
+        out[i] = x[i] * (scale if keep else zero)
+
+
 @njit(cache=True)
 def masked_scale(grad, mask, scale, out):
     """out = grad * scale where mask, else 0 (dropout's backward). O(n)."""
     zero = np.zeros(1, grad.dtype)[0]
     for i in range(grad.size):
+        out[i] = grad[i] * (scale if mask[i] else zero)
+
+
+@njit(cache=True, parallel=True)
+def masked_scale_parallel(grad, mask, scale, out):
+    """masked_scale over numba's threads. O(n)."""
+    zero = np.zeros(1, grad.dtype)[0]
+    for i in prange(grad.size):
         out[i] = grad[i] * (scale if mask[i] else zero)

@@ -6,6 +6,7 @@ import numpy as np
 
 from . import nn_kernels, norm_kernels, rnn_kernels
 from .kernels import flat as _flat, index_add_rows
+from .parallel import threads_for
 
 
 _KERNEL_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
@@ -76,35 +77,41 @@ class NnOps:
 
     def gelu(self, x, tanh_approx: bool):
         out = np.empty(x.shape, x.dtype)
-        nn_kernels.gelu(_flat(x), out.reshape(-1), tanh_approx)
+        fn = nn_kernels.gelu_parallel if threads_for("gelu", x.size) > 1 else nn_kernels.gelu
+        fn(_flat(x), out.reshape(-1), tanh_approx)
         return out
 
     def gelu_backward(self, grad, x, tanh_approx: bool):
         out = np.empty(x.shape, grad.dtype)
-        nn_kernels.gelu_backward(_flat(grad), _flat(x), out.reshape(-1), tanh_approx)
+        fn = nn_kernels.gelu_backward_parallel if threads_for("gelu", x.size) > 1 else nn_kernels.gelu_backward
+        fn(_flat(grad), _flat(x), out.reshape(-1), tanh_approx)
         return out
 
     def leaky_relu(self, x, slope: float):
         out = np.empty(x.shape, x.dtype)
-        nn_kernels.leaky_relu(_flat(x), out.reshape(-1), x.dtype.type(slope))
+        fn = nn_kernels.leaky_relu_parallel if threads_for("leaky_relu", x.size) > 1 else nn_kernels.leaky_relu
+        fn(_flat(x), out.reshape(-1), x.dtype.type(slope))
         return out
 
     def leaky_relu_backward(self, grad, x, slope: float):
         out = np.empty(x.shape, grad.dtype)
-        nn_kernels.leaky_relu_backward(_flat(grad), _flat(x), out.reshape(-1), grad.dtype.type(slope))
+        fn = (nn_kernels.leaky_relu_backward_parallel if threads_for("leaky_relu", x.size) > 1
+              else nn_kernels.leaky_relu_backward)
+        fn(_flat(grad), _flat(x), out.reshape(-1), grad.dtype.type(slope))
         return out
 
     def dropout(self, x, uniform, keep_prob: float, scale: float):
         """(x * mask * scale, mask) with mask = uniform < keep_prob, in one pass."""
         out = np.empty(x.shape, x.dtype)
         mask = np.empty(x.shape, np.bool_)
-        nn_kernels.dropout(_flat(x), _flat(uniform), keep_prob, x.dtype.type(scale), out.reshape(-1),
-                           mask.reshape(-1))
+        fn = nn_kernels.dropout_parallel if threads_for("dropout", x.size) > 1 else nn_kernels.dropout
+        fn(_flat(x), _flat(uniform), keep_prob, x.dtype.type(scale), out.reshape(-1), mask.reshape(-1))
         return out, mask
 
     def masked_scale(self, grad, mask, scale: float):
         out = np.empty(grad.shape, grad.dtype)
-        nn_kernels.masked_scale(_flat(grad), _flat(mask), grad.dtype.type(scale), out.reshape(-1))
+        fn = nn_kernels.masked_scale_parallel if threads_for("masked_scale", grad.size) > 1 else nn_kernels.masked_scale
+        fn(_flat(grad), _flat(mask), grad.dtype.type(scale), out.reshape(-1))
         return out
 
     def embedding_backward(self, grad, indices, num_weights: int, padding_idx: int):

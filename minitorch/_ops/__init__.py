@@ -6,4 +6,4 @@ functions, which those namespaces export.
 """
 from . import (activation, adaptive_pool, arith, attention, batchnorm, compare, conv, device,  # noqa: F401
                dropout, index, inplace, loss, matmul, meta, nn, normalization, pool, reduce, shape,
-               triangular, unary)
+               sharing, triangular, unary)

@@ -48,7 +48,7 @@ def weights_only_failure(detail: str) -> str:
 
 
 def unsupported_global(module: str, name: str) -> Refused:
-    full = f"{module}.{name}"
+    full = name if module == "builtins" else f"{module}.{name}"  # PyTorch names builtins bare
     return Refused(f"Unsupported global: GLOBAL {full} was not an allowed global by default. Please use "
                    f"`minitorch.serialization.add_safe_globals([{full}])` or the "
                    f"`minitorch.serialization.safe_globals([{full}])` context manager to allowlist this "

@@ -115,7 +115,6 @@ def _rebuild_parameter(data, requires_grad: bool, backward_hooks) -> Any:
 _GLOBALS = {
     ("collections", "OrderedDict"): OrderedDict,
     ("builtins", "set"): set,
-    ("builtins", "frozenset"): frozenset,
     ("builtins", "complex"): complex,
     ("_codecs", "encode"): _encode_bytes,
     ("torch", "Size"): Size,
@@ -155,7 +154,7 @@ class _WeightsOnlyUnpickler(pickle._Unpickler):
     def load_build(self) -> None:
         """BUILD only as torch.save uses it: attributes (``_metadata``) of a state_dict's OrderedDict,
         or the state of an object of a class add_safe_globals allowed."""
-        if type(self.stack[-1]) in _checkpoint_pickle.user_classes():
+        if len(self.stack) > 1 and type(self.stack[-2]) in _checkpoint_pickle.user_classes():
             self._classes = _checkpoint_pickle.user_classes()
             return _checkpoint_pickle._WeightsOnly.load_build(self)
         state = self.stack.pop()

@@ -189,7 +189,7 @@ def test_public_names_are_wired_into_minitorch_when_present():
     ({"state": {0: {"step": np.float64(1.0)}}}, "numpy"),
     ([1, (2, {3, 4})], None),                 # set: allowed, as in torch
     ({"data": np.zeros(2)}, "numpy"),
-    ({"f": print}, "GLOBAL builtins.print"),
+    ({"f": print}, "GLOBAL print was not"),
     (b"raw", None),                           # bytes: allowed
     ({"a": {1.5: 0}}, None),                  # any key
 ])
@@ -320,8 +320,8 @@ def test_pickle_that_calls_os_system_is_refused_without_running_it(tmp_path, mon
 
 
 @pytest.mark.parametrize("payload, refused", [
-    (pickle.dumps(eval, protocol=4), "GLOBAL builtins.eval"),            # STACK_GLOBAL
-    (b"\x80\x02cbuiltins\ngetattr\nq\x00.", "GLOBAL builtins.getattr"),
+    (pickle.dumps(eval, protocol=4), "GLOBAL eval was not"),            # STACK_GLOBAL
+    (b"\x80\x02cbuiltins\ngetattr\nq\x00.", "GLOBAL getattr was not"),
     (b"\x80\x02csubprocess\nPopen\n.", "GLOBAL subprocess.Popen"),
     (b"\x80\x02}}X\x01\x00\x00\x00xK\x01sb.", "opcode BUILD on a dict"),
     (b"\x80\x02ccollections\nOrderedDict\n)\x81.", "opcode NEWOBJ"),

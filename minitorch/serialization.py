@@ -1,8 +1,12 @@
-"""save and load: checkpoints that run no code when read.
+"""save and load: checkpoints that run no code when read, unless asked to (weights_only=False).
 
 ``minitorch.save(obj, f)`` writes (nested) dicts, OrderedDicts, lists and tuples of
 tensors and Python scalars (int, float, bool, str, None) -- a ``state_dict()`` of a
-module or an optimizer. ``f`` is a path (str or PathLike) or a binary file object.
+module or an optimizer -- without any pickle. Any other picklable object (a whole
+``nn.Module``, an optimizer, a dict holding them, a set, a NumPy array) is pickled, as
+torch.save does (``_checkpoint_pickle.py``): in minitorch's format as ``objects.pkl``
+beside the tensors' .npy records (``"version": 3``, ``"root": {"pickle": "objects.pkl"}``).
+``f`` is a path (str or PathLike) or a binary file object.
 
 Two formats, both zip archives; ``load`` tells them apart by their contents:
 
@@ -27,10 +31,13 @@ Two formats, both zip archives; ``load`` tells them apart by their contents:
   torch.save does, it writes storages, not values: tensors sharing memory share a
   storage, an expanded tensor costs the memory it uses, strides are kept.
 
-``load`` reads both, and files written by ``torch.save``; a torch file is unpickled
-with an allowlist (tensors, containers, scalars), so a file can't run code: anything
-else is refused with ``pickle.UnpicklingError``. ``weights_only`` is accepted for
-PyTorch compatibility and changes nothing: minitorch never loads arbitrary objects.
+``load`` reads both, and files written by ``torch.save``. With ``weights_only=True``
+(the default, as in PyTorch 2.6+) a pickle is read with an allowlist (tensors,
+Parameters, containers, scalars, set, complex, bytes, dtypes, Size, device, plus what
+``add_safe_globals`` allowed), so a file can't run code: anything else is refused with
+PyTorch's "Weights only load failed" ``pickle.UnpicklingError``. ``weights_only=False``
+unpickles whatever the file names -- it can run arbitrary code, so use it only for
+files you trust, as PyTorch warns for torch.load.
 A torch tensor loads as a view of its storage, as in torch: views that shared a
 storage share memory again, and an expanded tensor is a read-only stride-0 view.
 
@@ -48,9 +55,14 @@ partial one. A failed save removes its temporary file; one left by a killed proc
 is removed by the next save of the same target, once its writer is gone. A file
 object is written in place.
 
-Tensors come back as plain tensors (a saved ``Parameter`` loads as a ``Tensor`` with
-its ``requires_grad``). A tensor that appears twice in ``obj`` is stored once and
-comes back as one tensor; in minitorch's format, views are saved by value.
+In a container checkpoint (no pickle, or a torch file read with weights_only=True),
+tensors come back as plain tensors (a saved ``Parameter`` loads as a ``Tensor`` with
+its ``requires_grad``); in a pickled one, Parameters stay Parameters (a module's
+parameters must). A tensor that appears twice in ``obj`` is stored once and comes back
+as one tensor; in minitorch's format, views are saved by value. A pickled object loads
+only where its class can be imported; a whole PyTorch module or optimizer can't be
+rebuilt in minitorch (load its state_dict instead), and a minitorch module saved with
+format="torch" can't be rebuilt in PyTorch (it would be a minitorch object).
 """
 from __future__ import annotations
 
@@ -73,6 +85,8 @@ from ._checkpoint_zip import Archive, CheckpointError, Refused, read_exactly
 from .device import as_device, device
 from .tensor import Tensor
 
+__all__ = ["save", "load", "add_safe_globals", "clear_safe_globals", "get_safe_globals", "safe_globals"]
+
 _MANIFEST = "manifest.json"
 _FORMAT_VERSIONS = (1, 2, 3)  # 2: a tensor may be "expanded_from" a smaller shape; 3: objects.pkl
 _OBJECTS = "objects.pkl"
@@ -86,7 +100,7 @@ _LEGACY_TORCH_MAGIC = b"\x80\x02\x8a\x0al\xfc\x9cF\xf9 j\xa8P\x19"
 def save(obj: Any, f: str | os.PathLike | IO[bytes],
          format: str = "minitorch",  # noqa: A002 - the natural name
          _use_new_zipfile_serialization: bool = True) -> None:
-    """Write obj (dicts, lists, tuples of tensors and scalars) to a path or binary file object."""
+    """Write obj (a state_dict, a whole module, any picklable object) to a path or binary file object."""
     if format not in ("minitorch", "torch"):
         raise ValueError(f"save() format must be 'minitorch' or 'torch', got {format!r}")
     if not _use_new_zipfile_serialization:

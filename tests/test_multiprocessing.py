@@ -305,7 +305,11 @@ def test_a_forked_childs_training_steps_reach_the_parents_model():
         np.testing.assert_array_equal(ours.detach().numpy(), want.detach().numpy())
 
 
-def _run_program(path, env=None):
+def _run_program(path):
+    # one thread per process: two training processes already keep this machine's cores busy
+    # (with a thread pool each, torch's run took minutes here instead of seconds)
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+           "NUMBA_NUM_THREADS": "1"}
     out = subprocess.run([sys.executable, str(path)], cwd=ROOT, capture_output=True, text=True, timeout=900,
                          env=env)
     assert out.returncode == 0, out.stderr[-3000:]

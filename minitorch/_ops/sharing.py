@@ -72,10 +72,12 @@ def _users(tensor: Tensor, root: np.ndarray, measure: bool = False):
         return [tensor]
     users = [tensor]
     for obj in gc.get_objects():
-        # (type(), not isinstance: isinstance asks some objects for __class__, which can run code)
-        if (issubclass(type(obj), Tensor) and obj is not tensor and obj._backend is backends.cpu
-                and obj._data.__class__ is np.ndarray and _in(obj._data, root)):
-            users.append(obj)
+        # (type(), not isinstance: isinstance asks some objects for __class__, which can run code;
+        # getattr: a tensor another thread is still making may not have its slots yet)
+        if issubclass(type(obj), Tensor) and obj is not tensor and getattr(obj, "_backend", None) is backends.cpu:
+            data = getattr(obj, "_data", None)
+            if data.__class__ is np.ndarray and _in(data, root):
+                users.append(obj)
     return users
 
 

@@ -18,6 +18,7 @@ from ._creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, f
 from . import _ops  # noqa: F401 - declares every op (Tensor methods, minitorch.* functions)
 from ._declare import FUNCTIONS as _FUNCTIONS
 from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from .autograd.anomaly_mode import is_anomaly_check_nan_enabled, is_anomaly_enabled, set_anomaly_enabled
 from .random import (Generator, bernoulli, default_generator, get_rng_state, initial_seed, manual_seed,
                      multinomial, normal, rand,
                      rand_like, randint, randn, randn_like, randperm, seed, set_rng_state)
@@ -30,7 +31,7 @@ globals().update(_FUNCTIONS)  # minitorch.exp, minitorch.cat, ...: the ops' func
 
 # Loaded on first use: they pull in tqdm and the dataset code, which most programs
 # that only compute never need.
-_LAZY_SUBMODULES = ("train", "viz", "vision", "distributed", "cuda")
+_LAZY_SUBMODULES = ("train", "viz", "vision", "distributed", "cuda", "onnx", "backends", "accelerator")
 
 
 def __getattr__(name: str):
@@ -39,4 +40,5 @@ def __getattr__(name: str):
         module = importlib.import_module(f".{name}", __name__)
         globals()[name] = module
         return module
-    raise AttributeError(f"module 'minitorch' has no attribute '{name}'")
+    from ._unsupported import missing
+    raise missing("", name, "module 'minitorch'")

@@ -7,13 +7,14 @@ import numpy as np
 
 from . import _backends as backends, dtypes
 from ._declare import method
-from ._size import sizes as _sizes
-from .device import as_device
+from ._size import Size, sizes as _sizes
+from .device import CPU, factory_device
 from .tensor import Tensor
 
 
 def _backend(device):
-    return backends.get(as_device(device))
+    """The op table of a factory function's device (None: the default device)."""
+    return backends.get(factory_device(device))
 
 
 def _finish(data, device, requires_grad: bool) -> Tensor:
@@ -29,8 +30,9 @@ def _check_dtype(dtype) -> None:
         raise TypeError(f"dtype must be a minitorch dtype (e.g. minitorch.float32), not {dtype!r}")
 
 
-def _infer_array(data) -> np.ndarray:
-    """Nested lists / scalars / tensors as a NumPy array with PyTorch's inferred dtype."""
+def _infer_array(data, exact: bool = False) -> np.ndarray:
+    """Nested lists / scalars / tensors as a NumPy array with PyTorch's inferred dtype (exact:
+    Python floats stay float64, for a caller that converts them to a dtype of its own once)."""
     if isinstance(data, Tensor):
         return data.detach().numpy().copy()
     if isinstance(data, (np.ndarray, np.generic)):
@@ -51,6 +53,8 @@ def _infer_array(data) -> np.ndarray:
         raise ValueError(_ragged_message(data) or str(e)) from None
     kind = arr.dtype.kind
     if kind == "f":
+        if exact:
+            return arr
         has_np64 = _has_numpy_float64(data)
         return arr.astype(np.float64 if has_np64 else dtypes.get_default_dtype().np)
     if kind in "iu":
@@ -105,7 +109,7 @@ def _ragged_message(data) -> str | None:
 def tensor(data, *, dtype=None, device=None, requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
     """A new tensor holding a copy of data (nested lists, numbers, NumPy arrays or tensors)."""
     _check_dtype(dtype)
-    arr = _infer_array(data)
+    arr = _infer_array(data, exact=dtype is not None)  # 0.9 as float64 is 0.9, not float32's 0.9
     if dtype is not None:
         arr = arr.astype(dtype.np, copy=False)
     return _finish(arr, device, requires_grad)
@@ -116,7 +120,7 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
     _check_dtype(dtype)
     if isinstance(data, Tensor):
         return data if dtype is None else data.to(dtype)
-    if isinstance(data, np.ndarray) and as_device(device).type == "cpu":
+    if isinstance(data, np.ndarray) and factory_device(device).type == "cpu":
         dtypes.from_numpy_dtype(data.dtype)
         out = from_numpy(data)
         return out if dtype is None else out.to(dtype)
@@ -265,7 +269,12 @@ def eye(n: int, m: int | None = None, *, dtype=None, device=None, requires_grad:
 @method(name="__init__")
 def _legacy_init(self, *args, device=None) -> None:
     """Legacy constructor: ``Tensor([1, 2])`` copies data as float32, ``Tensor(2, 3)`` is uninitialised."""
-    if len(args) == 1 and not isinstance(args[0], (int, np.integer)):
+    device = CPU if device is None else device  # (PyTorch's legacy constructor ignores the default device)
+    if not args:
+        src = empty(0, device=device)
+    elif len(args) == 1 and isinstance(args[0], Tensor) and args[0].dtype == dtypes.get_default_dtype():
+        src = args[0]  # an alias, as PyTorch's
+    elif len(args) == 1 and not isinstance(args[0], (int, np.integer, Size)):
         src = tensor(args[0], dtype=dtypes.get_default_dtype(), device=device)
     else:
         src = empty(*args, device=device)

@@ -22,6 +22,8 @@ import functools
 import inspect
 import warnings
 
+from . import dtypes
+from ._grad_enabled import _enabled as _grad_enabled
 from .tensor import Tensor
 
 # minitorch.<name> and nn.functional.<name>, filled as the op modules are imported.
@@ -130,11 +132,15 @@ def _into_out(name: str, out, fn, args: tuple, kwargs: dict):
     if not isinstance(out, Tensor):
         raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(out).__name__}")
     result = fn(*args, **kwargs)
-    if result._requires_grad:  # grad mode is on and an argument requires grad
+    # grad mode is on and an argument (out itself counts) requires grad
+    if result._requires_grad or (out._requires_grad and _grad_enabled[0]):
         raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic "
                            "differentiation, but one of the arguments requires grad.")
     if result._backend is not out._backend:
         raise RuntimeError(f"Expected out tensor to have device {result.device}, but got {out.device} instead")
+    if not dtypes.can_cast(result.dtype, out.dtype):
+        raise RuntimeError(f"result type {result.dtype.legacy_name} can't be cast to the desired output type "
+                           f"{out.dtype.legacy_name}")
     if out.shape != result.shape:
         if out.numel() != 0:
             warnings.warn(

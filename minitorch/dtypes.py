@@ -140,3 +140,12 @@ def _combine_categories(higher: dtype | None, lower: dtype | None) -> dtype | No
 def result_dtype(dim_result: dtype | None, zero_result: dtype | None, wrapped_result: dtype | None) -> dtype:
     """PyTorch's result type from the three participant groups (dimensioned, 0-d, Python number)."""
     return _combine_categories(dim_result, _combine_categories(zero_result, wrapped_result))
+
+
+def can_cast(src: dtype, dst: dtype) -> bool:
+    """PyTorch's rule for writing a src result into a dst tensor: no float -> int, nothing -> bool."""
+    if src.is_floating_point and not dst.is_floating_point:
+        return False
+    if dst is bool and src is not bool:  # (the module's bool dtype)
+        return False
+    return True

@@ -18,7 +18,7 @@ from ._declare import method
 from ._size import sizes as _sizes
 from ._ops.inplace import check_inplace
 from ._backends.cpu.random_ops import MT19937
-from .device import as_device
+from .device import as_device, factory_device
 from .tensor import Tensor
 
 _cpu = backends.cpu
@@ -63,7 +63,7 @@ class Generator:
         st["state"] = g.mt
         if g.cache[0]:
             st["normal_is_valid"], st["normal_y"] = 1, g.cache[1]
-        return tensor(np.frombuffer(st.tobytes(), np.uint8).copy(), dtype=dtypes.uint8)
+        return tensor(np.frombuffer(st.tobytes(), np.uint8).copy(), dtype=dtypes.uint8, device="cpu")
 
     def set_state(self, new_state) -> "Generator":
         """Restore a state from get_state (or from torch.get_rng_state().numpy())."""
@@ -140,17 +140,23 @@ def _device_table(device):
     return _cpu if device is None else backends.get(as_device(device))
 
 
+def _factory_table(device):
+    """The op table of a factory function's device (None: the default device, as PyTorch's
+    rand, randn, randint and randperm use it; normal does not)."""
+    return backends.get(factory_device(device))
+
+
 def rand(*size, generator=None, dtype=None, device=None, requires_grad: bool = False):
     """Uniform random numbers in [0, 1)."""
     dtype = _float_dtype(dtype, "check_uniform_bounds")
-    be = _device_table(device)
+    be = _factory_table(device)
     return _finish(be.random_uniform(_shape(size), dtype, 0.0, 1.0, _state(generator)), be, requires_grad)
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad: bool = False):
     """Standard normal random numbers."""
     dtype = _float_dtype(dtype, "normal_kernel_cpu")
-    be = _device_table(device)
+    be = _factory_table(device)
     return _finish(be.random_normal(_shape(size), dtype, 0.0, 1.0, _state(generator)), be, requires_grad)
 
 
@@ -189,7 +195,7 @@ def randint(*args, size=None, low=None, high=None, generator=None, dtype=None, d
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
     dtype = dtype or dtypes.int64
     out = _cpu.random_integers(_shape((size,) if isinstance(size, int) else size), low, high, _state(generator))
-    return _finish_host(out.astype(dtype.np, copy=False), device, requires_grad)
+    return _finish_host(out.astype(dtype.np, copy=False), factory_device(device), requires_grad)
 
 
 def randperm(n: int, *, generator=None, dtype=None, device=None, requires_grad: bool = False):
@@ -198,7 +204,7 @@ def randperm(n: int, *, generator=None, dtype=None, device=None, requires_grad: 
         raise RuntimeError(f"n must be non-negative, got{n}")
     dtype = dtype or dtypes.int64
     out = _cpu.random_permutation(int(n), _state(generator))
-    return _finish_host(out.astype(dtype.np, copy=False), device, requires_grad)
+    return _finish_host(out.astype(dtype.np, copy=False), factory_device(device), requires_grad)
 
 
 def bernoulli(input, p=None, *, generator=None):

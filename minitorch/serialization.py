@@ -363,14 +363,14 @@ def _host_array(t: Tensor) -> np.ndarray:
     """t's values as a NumPy array without materialising an expanded tensor: a CPU tensor's
     own array; for another device, a host copy of the values its stride-0 dims repeat,
     expanded again on the host."""
-    if t._backend is backends.cpu:
-        return t._data
+    if t.device.type == "cpu":
+        return t.detach().numpy()
     shape = tuple(t.shape)
     broadcast = tuple(n > 1 and s == 0 for n, s in zip(shape, t.stride()))
     if not any(broadcast):
-        return t._backend.to_numpy(t._data)
+        return t.detach().cpu().numpy()
     compact = t.detach()[tuple(slice(0, 1) if b else slice(None) for b in broadcast)]
-    return np.broadcast_to(compact._backend.to_numpy(compact._data), shape)
+    return np.broadcast_to(compact.cpu().numpy(), shape)
 
 
 class _DeviceError(Exception):

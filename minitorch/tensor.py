@@ -15,6 +15,7 @@ import numpy as np
 from . import _backends as backends, dtypes
 from ._printing import tensor_repr
 from ._size import Size, wrap_dim
+from ._unsupported import tensor_stubs
 
 _cpu = backends.cpu
 _new = object.__new__
@@ -40,6 +41,18 @@ class Tensor:
         t._accum = None
         t._retains_grad = False
         t._view_version = None
+
+    @staticmethod
+    def _make_subclass(cls, data: "Tensor", require_grad: bool = False) -> "Tensor":
+        """An instance of the Tensor subclass cls over data's memory, sharing its version
+        counter, without history (as torch.Tensor._make_subclass, what nn.Parameter uses)."""
+        t = _new(cls)
+        Tensor._init_from(t, data._data, data._backend)
+        t._vbox = data._vbox
+        if require_grad and data._data.dtype.kind != "f":
+            raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
+        t._requires_grad = bool(require_grad)
+        return t
 
     @staticmethod
     def _wrap(data, backend=None) -> "Tensor":
@@ -113,14 +126,23 @@ class Tensor:
         return strides[wrap_dim(dim, self._data.ndim)]
 
     def is_contiguous(self, memory_format=None) -> bool:
-        """True when the elements are laid out in row-major order without gaps."""
+        """True when the elements are laid out without gaps in row-major order, or in the
+        order memory_format names (channels_last: N, H, W, C for a 4-d tensor;
+        channels_last_3d: N, D, H, W, C for a 5-d one)."""
         if self._data.size == 0:
             return True
-        expected = 1
-        for size, stride in zip(reversed(self._data.shape), reversed(self.stride())):
-            if size != 1 and stride != expected:
+        order = list(range(self._data.ndim))  # dims from the outermost to the innermost
+        name = getattr(memory_format, "name", None)
+        if name in ("channels_last", "channels_last_3d"):
+            if self._data.ndim != (4 if name == "channels_last" else 5):
                 return False
-            expected *= size
+            order = [0] + order[2:] + [1]
+        shape, strides = self._data.shape, self.stride()
+        expected = 1
+        for d in reversed(order):
+            if shape[d] != 1 and strides[d] != expected:
+                return False
+            expected *= shape[d]
         return True
 
     def data_ptr(self) -> int:
@@ -174,7 +196,7 @@ class Tensor:
         if self._requires_grad and not force:
             raise RuntimeError(
                 "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
-        if self._backend is not backends.cpu and not force:
+        if self._backend.device.type != "cpu" and not force:
             raise TypeError(
                 f"can't convert {self.device.type}:{self.device.index or 0} device type tensor to "
                 "numpy. Use Tensor.cpu() to copy the tensor to host memory first.")
@@ -210,6 +232,11 @@ class Tensor:
     def _owned_copy(self) -> "Tensor":
         """A copy in fresh contiguous memory (for .grad, which is accumulated into in place)."""
         return Tensor._wrap(self._backend.copy(self._data), self._backend)
+
+    def _mark_modified(self) -> None:
+        """Count an in-place write that bypassed the ops (e.g. into ``numpy()``'s memory by an
+        MPI collective), so autograd still sees the tensor as modified."""
+        self._vbox[0] += 1
 
     def _add_into(self, other: "Tensor") -> None:
         self._backend.inplace("add", self._data, other._data)
@@ -304,3 +331,9 @@ def _rebuild(array: np.ndarray, requires_grad: bool) -> Tensor:
     t = Tensor._wrap(array)
     t._requires_grad = requires_grad
     return t
+
+
+# PyTorch's Tensor methods minitorch lacks say so when used (not a __getattr__: a class with
+# one pays on every attribute read, found ones included).
+for _name, _stub in tensor_stubs().items():
+    setattr(Tensor, _name, _stub)

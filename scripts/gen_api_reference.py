@@ -24,7 +24,10 @@ MODULES = ["minitorch", "minitorch.nn", "minitorch.nn.functional", "minitorch.nn
            "minitorch.optim.lr_scheduler", "minitorch.utils.data", "minitorch.vision.datasets",
            "minitorch.vision.transforms", "minitorch.vision.models", "minitorch.vision.utils", "minitorch.autograd",
            "minitorch.distributed", "minitorch.multiprocessing", "minitorch.serialization", "minitorch.train",
-           "minitorch.viz", "minitorch.cuda"]
+           "minitorch.viz", "minitorch.cuda", "minitorch.onnx", "minitorch.onnx.errors",
+           "minitorch.accelerator", "minitorch.backends", "minitorch.backends.cudnn",
+           "minitorch.backends.cuda", "minitorch.backends.mps", "minitorch.backends.cpu",
+           "minitorch.backends.mkldnn", "minitorch.backends.openmp"]
 OUTPUT = ROOT / "docs" / "api.md"
 
 

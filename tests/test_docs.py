@@ -91,3 +91,11 @@ def test_the_op_table_in_backends_md_is_the_backend_interface():
     assert core == set(Backend.__abstractmethods__)
     assert extras == _public_methods(Backend) - core
     assert _public_methods(CPUBackend) == _public_methods(CUDABackend) == _public_methods(Backend)
+
+
+def test_design_md_shows_hardtanhs_real_declaration():
+    """The listing of docs/design.md's "Adding an op" is the source of minitorch/_ops/activation.py."""
+    text = (ROOT / "docs" / "design.md").read_text()
+    listing = text.split("## Adding an op: hardtanh", 1)[1].split("```text\n", 1)[1].split("```", 1)[0]
+    source = (ROOT / "minitorch" / "_ops" / "activation.py").read_text()
+    assert listing.strip() in source

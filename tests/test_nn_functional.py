@@ -66,6 +66,16 @@ def test_softmax_family_on_any_dim_and_non_contiguous_input(shape, dim):
     _check(lambda x: F.softmax(x.transpose(0, -1), dim), lambda x: TF.softmax(x.transpose(0, -1), dim), data)
 
 
+@pytest.mark.parametrize("shape,dim", [((2, 0), 1), ((0, 3), 1), ((2, 0, 3), 1), ((2, 0, 3), 2), ((0,), 0)])
+@pytest.mark.parametrize("fn", ["softmax", "log_softmax"])
+def test_softmax_family_on_empty_tensors_gives_empty_results_and_gradients(fn, shape, dim):
+    x = minitorch.zeros(shape, requires_grad=True)
+    out = getattr(F, fn)(x, dim)
+    assert out.shape == x.shape
+    out.sum().backward()
+    assert x.grad.shape == x.shape
+
+
 def test_log_softmax_is_stable_for_huge_logits():
     x = minitorch.tensor([[1000.0, 0.0, -1000.0], [-1e30, 1e30, 0.0]])
     out = F.log_softmax(x, 1).numpy()

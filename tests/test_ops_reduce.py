@@ -358,3 +358,45 @@ def test_sum_matches_numpy_without_torch(dtype):
     values, indices = x.max(dim=2)
     np.testing.assert_array_equal(values.numpy(), arr.max(axis=2))
     np.testing.assert_array_equal(indices.numpy(), arr.argmax(axis=2))
+
+
+# ----- norm: every p, and its gradient where elements (or the whole norm) are zero -----------
+_NORM_PS = [0, 0.3, 0.5, 1, 1.5, 2, 3, -0.5, -1.5, float("inf"), float("-inf")]
+_NORM_INPUTS = [[[1.0, 0.0, -3.0], [0.5, 2.0, 0.0]],   # zeros inside
+                [[0.0, 0.0, 0.0], [0.0, -0.0, 0.0]],    # a zero norm
+                [[1.0, -3.0, 3.0], [0.5, 2.0, -2.0]]]   # ties for the inf norms
+
+
+def _norm_value_and_grad(lib, x, p, dim):
+    a = lib.tensor(x, dtype=lib.float64, requires_grad=True)
+    out = lib.norm(a, p, dim)
+    out.sum().backward()
+    return out.detach(), a.grad
+
+
+@requires_torch
+@pytest.mark.parametrize("p", _NORM_PS)
+@pytest.mark.parametrize("x", _NORM_INPUTS)
+@pytest.mark.parametrize("dim", [None, 1])
+def test_norm_value_and_gradient_match_torch_with_zeros(p, x, dim):
+    got, got_grad = _norm_value_and_grad(minitorch, x, p, dim)
+    want, want_grad = _norm_value_and_grad(torch, x, p, dim)
+    assert_same(got, want, rtol=1e-12, atol=0)
+    if want_grad is None:  # p = 0: no gradient at all
+        assert got_grad is None
+        return
+    assert_same(got_grad, want_grad, rtol=1e-12, atol=0)
+    # the sign of each zero too (torch's formulas keep -0 where a negative element meets a 0 scale)
+    assert np.array_equal(np.signbit(got_grad.numpy()), np.signbit(want_grad.numpy()))
+
+
+@pytest.mark.parametrize("p", [0.5, 1.5, 2, 3, -1.5, float("inf"), float("-inf")])
+def test_norm_gradient_is_the_finite_difference_one(p):
+    a = minitorch.tensor([[1.0, -2.5, 3.0], [0.5, 2.0, -1.25]], dtype=minitorch.float64, requires_grad=True)
+    assert minitorch.autograd.gradcheck(lambda t: t.norm(p, dim=1), (a,))
+
+
+def test_norm_zero_counts_the_nonzero_elements():
+    x = np.array([[1.0, 0.0, -3.0], [0.0, 0.0, 2.0]])
+    got = minitorch.tensor(x).norm(0, dim=1)
+    np.testing.assert_array_equal(got.numpy(), np.count_nonzero(x, axis=1).astype(np.float32))

@@ -57,10 +57,12 @@ def _compare(name: str, rtol: float) -> str:
 
 @requires_torch
 def test_time_sequence_prediction_prints_torchs_losses():
-    # float64 LSTMCells through 99 + 20 steps and three SGD steps: equal to float64 rounding
-    ours = _compare("time_sequence_prediction.py", rtol=1e-10)
+    # float64 LSTMCells through 99 + 20 steps, trained by three L-BFGS steps (61 closure calls):
+    # L-BFGS's curvature pairs amplify float64 rounding (the BLAS's summation order) from 1e-16
+    # at the first losses to 8e-10 relative at the last (measured), so 1e-8 here.
+    ours = _compare("time_sequence_prediction.py", rtol=1e-8)
     train = [float(v) for v in re.findall(r"^loss: (\S+)", ours, flags=re.M)]
-    assert train[-1] < train[0]
+    assert len(train) > 20 and train[-1] < train[0] / 100
 
 
 @requires_torch
@@ -73,7 +75,8 @@ def test_word_language_model_prints_torchs_losses():
 def test_the_programs_run_without_torch_and_learn():
     text = _run((PROGRAMS / "time_sequence_prediction.py").read_text(), "tsp")
     train = [float(v) for v in re.findall(r"^loss: (\S+)", text, flags=re.M)]
-    assert len(train) == 3 and train[2] < train[1] < train[0]
+    test = [float(v) for v in re.findall(r"^test loss: (\S+)", text, flags=re.M)]
+    assert len(test) == 3 and test[2] < test[1] < test[0] and train[-1] < train[0] / 100
     text = _run((PROGRAMS / "word_language_model.py").read_text(), "wlm")
     first = [float(v) for v in re.findall(r"\|\s+1/ .*? loss (\S+)", text)]
     valid = [float(v) for v in re.findall(r"valid loss (\S+)", text)]

@@ -10,10 +10,27 @@ from .cpu import CPUBackend
 cpu = CPUBackend()
 
 
+# The op tables of the device types registered by new backends (register).
+_REGISTERED: dict = {}
+
+
+def register(device_type: str, table: Backend) -> None:
+    """Make ``minitorch.device(device_type)`` a device whose tensors live in table: how a new
+    backend plugs in (``x.to(device_type)``, ``zeros(..., device=device_type)``, ...)."""
+    from ..device import REGISTERED_TYPES
+    if not isinstance(table, Backend):
+        raise TypeError(f"a backend must implement minitorch._backends.base.Backend, got {type(table).__name__}")
+    REGISTERED_TYPES.add(device_type)
+    _REGISTERED[device_type] = table
+
+
 def get(device) -> "CPUBackend":
     """The op table of a device; a RuntimeError saying why when the device cannot be used."""
     if device.type == "cpu":
         return cpu
+    table = _REGISTERED.get(device.type)
+    if table is not None:
+        return table
     from .cuda import _runtime
     _runtime.load()
     index = 0 if device.index is None else device.index

@@ -9,8 +9,9 @@ fused kernel pays (the CPU and CUDA tables override nearly all of them). The def
 correct, not fast; a few (marked "host") round-trip through NumPy.
 
 The extras live in mixins by family: ``defaults_nn.py`` (softmax, losses, activations,
-dropout, embedding, layer norm), ``defaults_conv.py`` (convolution, pooling, batch norm)
-and ``defaults_optim.py`` (the fused optimizer steps). tests/test_backend_conformance.py
+dropout, embedding, layer norm), ``defaults_conv.py`` (convolution, pooling, batch norm),
+``defaults_index.py`` (sorting, selection, scans, the diagonal view) and ``defaults_optim.py``
+(the fused optimizer steps). tests/test_backend_conformance.py
 runs the core's contract against every backend, and the whole op suite against a backend
 that implements the core alone.
 
@@ -25,6 +26,7 @@ import numpy as np
 
 from ..dtypes import FROM_NP, float64 as _float64, int64 as _int64
 from .defaults_conv import ConvDefaults
+from .defaults_index import IndexDefaults
 from .defaults_nn import NnDefaults
 from .defaults_optim import OptimDefaults
 
@@ -34,7 +36,7 @@ def dtype_of(a):
     return FROM_NP[a.dtype]
 
 
-class Backend(NnDefaults, ConvDefaults, OptimDefaults, abc.ABC):
+class Backend(NnDefaults, ConvDefaults, IndexDefaults, OptimDefaults, abc.ABC):
     """An op table. Subclasses set ``name`` and ``device`` and implement the core."""
 
     name: str = ""

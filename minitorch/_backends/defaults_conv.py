@@ -1,5 +1,6 @@
 """Defaults of the conv extras of the backend interface, composed from the core (see base.py):
-conv2d and its two gradients, max and average pooling with their backwards, batch norm.
+conv2d and its two gradients, max and average pooling with their backwards, batch norm, and
+the scatter-add along an axis of the padding and interpolation backwards.
 
 A convolution is a sum over the kernel's kh * kw positions: at each, the strided slice of the
 zero-padded input that the position sees, (N, C/g, oh, ow), times that position's weights,
@@ -169,6 +170,13 @@ class ConvDefaults:
             self.setitem(dxp, region, self.binary("add", self.getitem(dxp, region), share, dt))
         ph, pw = padding
         return self.copy(self.getitem(dxp, (Ellipsis, slice(ph, ph + h), slice(pw, pw + w))))
+
+    # ----- padding and interpolation ---------------------------------------------------
+    def index_add(self, out, dim: int, index, src) -> None:
+        """In place: out[..., index[j], ...] += src[..., j, ...] along dim, repeated indices
+        accumulating (index: int64 (L,), src: out's shape with L along dim). The backward of
+        the gathers of reflection/replication padding and interpolation."""
+        self.index_put_add(out, (slice(None),) * dim + (index,), src)
 
     # ----- batch norm -------------------------------------------------------------------
     def _channel_dims(self, x):

@@ -1,6 +1,6 @@
 """Defaults of the nn extras of the backend interface, composed from the core (see base.py):
 softmax and log-softmax with their backwards, NLL, GELU, leaky ReLU, dropout, the embedding's
-backward and layer norm. Raw arrays in and out; "host" marks a NumPy round trip."""
+backward, layer norm and the recurrent layers' gate gradients. Raw arrays in and out."""
 from __future__ import annotations
 
 import math

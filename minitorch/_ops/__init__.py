@@ -4,6 +4,8 @@ Importing this package declares them all: the Tensor methods and operators are b
 and ``FUNCTIONS`` / ``FUNCTIONAL`` hold the ``minitorch.*`` and ``nn.functional.*``
 functions, which those namespaces export.
 """
-from . import (activation, adaptive_pool, arith, attention, batchnorm, compare, conv, device,  # noqa: F401
-               dropout, index, inplace, loss, matmul, meta, nn, normalization, pool, reduce, shape,
-               sharing, triangular, unary)
+from . import (activation, adaptive_pool, arith, attention, batchnorm, compare, conv, conv_transpose,  # noqa: F401
+               device, distance, dropout, index, inplace, instance_norm, loss, loss_margin, loss_regression,
+               matmul, meta, nn, normalization, padding, pointwise, pool, reduce, shape, sharing, triangular, unary,
+               upsample)
+from . import diag, einsum, index_ops, info, python_map, rearrange, scan, scatter, settings, sorting, take  # noqa: F401

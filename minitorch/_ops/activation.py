@@ -174,11 +174,46 @@ class LeakyReluBackward0(Function):
         return grad * ((a > 0) + (a <= 0) * ctx.slope), None
 
 
+_NEGATIVE_SLOPE_INPLACE = (
+    "In-place leakyReLu backward calculation is triggered with a negative slope which is not supported. This "
+    "is caused by calling in-place forward function with a negative slope, please call out-of-place version "
+    "instead. File an issue at https://github.com/pytorch/pytorch if you do require supporting in-place "
+    "leakRelu backward calculation with negative slope")
+
+
+_LEAKY_RELU_FROM_OUTPUT = kernel("leaky_relu_backward", "output", "slope")
+
+
+class LeakyReluBackward1(Function):
+    """leaky_relu_ (in place): the input is overwritten, so backward reads the result instead,
+    whose sign is the input's for a positive slope (PyTorch's node of the in-place form)."""
+
+    saves_output = True
+
+    @staticmethod
+    def forward(ctx, a, slope):
+        ctx.slope = slope
+        return a._backend.leaky_relu(a._data, slope)
+
+    @staticmethod
+    def backward(ctx, grad):
+        if ctx.slope < 0:
+            raise RuntimeError(_NEGATIVE_SLOPE_INPLACE)
+        out = ctx.saved_output
+        return grad * ((out > 0) + (out <= 0) * ctx.slope), None
+
+    @staticmethod
+    def fused(ctx, grad):
+        if ctx.slope < 0:
+            raise RuntimeError(_NEGATIVE_SLOPE_INPLACE)
+        return _LEAKY_RELU_FROM_OUTPUT(ctx, grad)
+
+
 @functional
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """x where x > 0, else negative_slope * x, elementwise (in place with inplace=True)."""
     if inplace:
-        return input._inplace(LeakyReluBackward0.apply, float(negative_slope))
+        return input._inplace(LeakyReluBackward1.apply, float(negative_slope))
     return LeakyReluBackward0.apply(input, float(negative_slope))
 
 
@@ -206,3 +241,9 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace
     if inplace:
         return input._inplace(HardtanhBackward0.apply, min_val, max_val)
     return HardtanhBackward0.apply(input, min_val, max_val)
+
+
+@functional
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:
+    """min(max(x, 0), 6) elementwise (in place with inplace=True)."""
+    return hardtanh(input, 0.0, 6.0, inplace)

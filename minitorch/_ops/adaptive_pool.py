@@ -99,8 +99,7 @@ def _windows(size: int, out: int) -> tuple:
 
 
 def _tensor(array: np.ndarray, like: Tensor, dtype=None) -> Tensor:
-    out = _creation.tensor(array, dtype=dtype)
-    return out if like.device.type == "cpu" else out.to(like.device)
+    return _creation.tensor(array, dtype=dtype, device=like.device)
 
 
 def _window_sum_matrix(size: int, out: int, like: Tensor) -> Tensor:

@@ -15,7 +15,8 @@ from .._declare import op
 from ..dtypes import FROM_NP as _FROM_NP
 from ..autograd.function import Function
 from ..tensor import Tensor
-from ._common import NUMBER, binary_dtype, broadcast_error, check_number, same_device, scalar_tensor
+from ._common import (NUMBER, binary_dtype, broadcast_error, broadcast_shapes, check_number, same_device,
+                      scalar_tensor)
 from .inplace import inplace_binary
 
 
@@ -23,7 +24,8 @@ def _binary(op: str, a: Tensor, b, dtype: dtypes.dtype | None = None):
     """The raw result of op(a, b) through a's op table, computed in dtype (PyTorch's result
     dtype when None), with PyTorch's errors for other devices and shapes that do not broadcast."""
     data = a._data
-    if b.__class__ is Tensor or isinstance(b, Tensor):
+    kind = b.__class__
+    if kind is Tensor or (kind is not float and kind is not int and isinstance(b, Tensor)):
         if b._backend is not a._backend:
             same_device(a, b)
         raw = b._data
@@ -32,7 +34,8 @@ def _binary(op: str, a: Tensor, b, dtype: dtypes.dtype | None = None):
     else:
         raw = b
         if dtype is None:
-            dtype = binary_dtype(a, b)
+            dtype = (_FROM_NP[data.dtype] if (kind is float or kind is int) and data.dtype.kind == "f"
+                     else binary_dtype(a, b))
     try:
         return a._backend.binary(op, data, raw, dtype)
     except ValueError:
@@ -56,9 +59,26 @@ def _no_bool_sub(a: Tensor, b) -> None:
 
 
 def _save_operands(ctx, inputs, output) -> None:
-    """setup_context of the binary ops whose backward reads both operands (b may be a number)."""
+    """setup_context of div (b may be a number). As PyTorch, a is kept only for b's gradient,
+    so changing a in place afterwards is no error when b needs no gradient."""
     a, b = inputs
-    ctx.save_for_backward(a, b if isinstance(b, Tensor) else None)
+    if isinstance(b, Tensor):
+        ctx.save_for_backward(a if b._requires_grad else None, b)
+    else:
+        ctx.save_for_backward(None, None)
+    ctx.scalar = b
+    ctx.a_needs_grad = a._requires_grad
+
+
+def _save_factors(ctx, inputs, output) -> None:
+    """setup_context of mul (b may be a number): each factor is kept only for the other's
+    gradient, as PyTorch does (``g = grad + p * wd`` and then ``p.mul_(2)`` is no error when
+    wd needs no gradient)."""
+    a, b = inputs
+    if isinstance(b, Tensor):
+        ctx.save_for_backward(a if b._requires_grad else None, b if a._requires_grad else None)
+    else:
+        ctx.save_for_backward(None, None)
     ctx.scalar = b
 
 
@@ -111,7 +131,7 @@ class RsubBackward1(Function):
 
 class MulBackward0(Function):
     tensor_inputs = 2
-    setup_context = staticmethod(_save_operands)
+    setup_context = staticmethod(_save_factors)
 
     @staticmethod
     def forward(a, b):
@@ -120,9 +140,9 @@ class MulBackward0(Function):
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        if b is None:
+        if not isinstance(ctx.scalar, Tensor):
             return grad * ctx.scalar, None
-        return grad * b, grad * a
+        return (grad * b if b is not None else None), (grad * a if a is not None else None)
 
 
 class DivBackward0(Function):
@@ -146,7 +166,7 @@ class DivBackward0(Function):
             return grad / ctx.scalar, None
         # PyTorch's div_tensor_other_backward: -grad * ((a / b) / b), which overflows, underflows
         # and makes NaN where PyTorch does (-grad * a / (b * b) does not always).
-        return (grad / b if a._requires_grad else None), (-grad * (a / b / b) if b._requires_grad else None)
+        return (grad / b if ctx.a_needs_grad else None), (-grad * (a / b / b) if a is not None else None)
 
 
 class NotImplemented(Function):  # noqa: A001 - PyTorch's node name for ops without a derivative
@@ -339,6 +359,7 @@ class WhereBackward0(Function):
         try:
             return a._backend.where(condition._data, a._data, b._data, dtype)
         except ValueError:
+            broadcast_shapes(condition.shape, a.shape, b.shape)  # PyTorch's error, operands in order
             raise broadcast_error(a.shape, b.shape) from None
 
     @staticmethod
@@ -514,7 +535,8 @@ _OPERAND = (Tensor,) + NUMBER
 
 def _operator(name: str, fn):
     def operator(self, other):
-        if other.__class__ is not Tensor and not isinstance(other, _OPERAND):
+        kind = other.__class__
+        if kind is not Tensor and kind is not float and kind is not int and not isinstance(other, _OPERAND):
             return builtins.NotImplemented  # (NotImplemented here is floor division's node)
         return fn(self, other)
     operator.__name__ = operator.__qualname__ = name

@@ -1,9 +1,16 @@
-"""conv2d: PyTorch's argument checks and output size, and its graph nodes (named as PyTorch
-names them). Each gradient is itself an op (``ConvolutionBackwardBackward0``), so
-``create_graph=True`` differentiates through a convolution again."""
+"""conv1d and conv2d: PyTorch's argument checks and output sizes, and the graph node of every
+convolution (ConvolutionBackward0, as PyTorch names it), the transposed ones of
+conv_transpose.py included. Each gradient is itself an op (``ConvolutionBackwardBackward0``),
+so ``create_graph=True`` differentiates through a convolution again.
+
+The backend knows 2-D convolutions only: a 1-D one runs as a 2-D one with a unit height (the
+raw arrays are reshaped inside the nodes, the tensors keep their 1-D shapes), and a transposed
+convolution is the input-gradient of the convolution it transposes (``conv2d_input_grad``).
+"""
 from __future__ import annotations
 
 import warnings
+from typing import NamedTuple
 
 from .._declare import op
 from .._size import Size
@@ -33,158 +40,166 @@ def _dims(shape) -> str:
     return "[" + ", ".join(map(str, shape)) + "]"
 
 
-# ----- conv2d -------------------------------------------------------------------------------
+def _per_channel(sizes) -> str:
+    """Spatial sizes as PyTorch's conv messages print them: (5 x 5), (7)."""
+    return "(" + " x ".join(map(str, sizes)) + ")"
+
+
+# ----- the graph nodes ----------------------------------------------------------------------
+
+class ConvParams(NamedTuple):
+    """A convolution's geometry in the 2-D backend's terms (a 1-D one with a unit height)."""
+    stride: tuple
+    padding: tuple  # (top, left): the zeros before the first row/column; 'same' may add more after
+    dilation: tuple
+    groups: int
+
+
+def _as2d(be, a):
+    """A 1-D convolution's array (N, C, L) or weight (O, C/g, k) with a unit height inserted."""
+    if a.ndim == 3:
+        return be.reshape(a, (a.shape[0], a.shape[1], 1, a.shape[2]))
+    return a
+
+
+def _shape2d(shape) -> tuple:
+    shape = tuple(shape)
+    return shape if len(shape) == 4 else (shape[0], shape[1], 1, shape[2])
+
 
 class ConvolutionBackward0(Function):
-    """out = conv2d(x, weight) + bias; x: (N, C, H, W), weight: (O, C/groups, kh, kw).
+    """out = conv(x, weight) + bias with x: (N, C, *) and weight (O, C/groups, *k), or, with
+    transposed, its transpose conv_T(x, weight) + bias with weight (C, O/groups, *k).
 
-    d/dx is the transposed convolution of grad, d/dweight the correlation of x with grad,
-    d/dbias the sum of grad over (N, oh, ow).
+    conv: d/dx is the transposed convolution of grad, d/dweight the correlation of x with grad.
+    conv_T: d/dx is the convolution of grad, d/dweight the correlation of grad with x. d/dbias
+    is the sum of grad over (N, *spatial) for both. out_shape is the output's full shape.
     """
 
     @staticmethod
-    def forward(ctx, x, weight, bias, stride, padding, dilation, groups, out_hw):
+    def forward(ctx, x, weight, bias, conv, transposed, out_shape):
         ctx.save_for_backward(x, weight)
-        ctx.conv = (stride, padding, dilation, groups)
+        ctx.conv, ctx.transposed = conv, transposed
         ctx.bias_needs_grad = bias is not None and bias._requires_grad
-        # The weight's gradient reuses the forward's im2col columns (kept only when it will be needed).
-        keep = _enabled[0] and weight._requires_grad
-        bias_data = None if bias is None else bias._data
-        out, ctx.cols = x._backend.conv2d(x._data, weight._data, bias_data, stride, padding, dilation,
-                                          groups, out_hw, keep_cols=keep)
-        return out
+        be = x._backend
+        x2, w2, out2 = _as2d(be, x._data), _as2d(be, weight._data), _shape2d(out_shape)
+        if transposed:
+            ctx.cols = None
+            out = be.conv2d_input_grad(x2, w2, out2, *conv)
+            if bias is not None:
+                be.inplace("add", out, be.reshape(bias._data, (1, out2[1], 1, 1)))
+        else:
+            # The weight's gradient reuses the forward's im2col columns (kept only when it will be needed).
+            keep = _enabled[0] and weight._requires_grad
+            bias_data = None if bias is None else bias._data
+            out, ctx.cols = be.conv2d(x2, w2, bias_data, *conv, out2[2:], keep_cols=keep)
+        return be.reshape(out, tuple(out_shape))
 
     @staticmethod
     def backward(ctx, grad):
         x, weight = ctx.saved_tensors
         cols, ctx.cols = ctx.cols, None  # free the columns; a second backward recomputes them
+        conv = ctx.conv
         grad_x = grad_w = grad_b = None
-        if x._requires_grad:
-            grad_x = ConvolutionBackwardBackward0.apply(grad, weight, "input", x.shape, *ctx.conv, None)
-        if weight._requires_grad:
-            grad_w = ConvolutionBackwardBackward0.apply(grad, x, "weight", weight.shape, *ctx.conv, cols)
+        if ctx.transposed:
+            if x._requires_grad:
+                grad_x = ConvolutionBackward0.apply(grad, weight, None, conv, False, x.shape)
+            if weight._requires_grad:
+                grad_w = ConvolutionBackwardBackward0.apply(x, grad, "weight", weight.shape, conv, None)
+        else:
+            if x._requires_grad:
+                grad_x = ConvolutionBackwardBackward0.apply(grad, weight, "input", x.shape, conv, None)
+            if weight._requires_grad:
+                grad_w = ConvolutionBackwardBackward0.apply(grad, x, "weight", weight.shape, conv, cols)
         if ctx.bias_needs_grad:
-            grad_b = grad.sum((0, 2, 3))
-        return grad_x, grad_w, grad_b, None, None, None, None, None
+            grad_b = grad.sum((0,) + tuple(range(2, grad.dim())))
+        return grad_x, grad_w, grad_b, None, None, None
 
 
 class ConvolutionBackwardBackward0(Function):
-    """One gradient of conv2d as an op: wrt="input": (grad, weight) -> d/dx, a transposed
+    """One gradient of a convolution as an op: wrt="input": (grad, weight) -> d/dx, a transposed
     convolution; wrt="weight": (grad, x) -> d/dweight. Both are linear in each argument,
-    so their own gradients are conv2d and the other one of the pair again."""
+    so their own gradients are the convolution and the other one of the pair again."""
 
     @staticmethod
-    def forward(ctx, grad, other, wrt, shape, stride, padding, dilation, groups, cols):
+    def forward(ctx, grad, other, wrt, shape, conv, cols):
         ctx.save_for_backward(grad, other)
-        ctx.wrt = wrt
-        ctx.conv = (stride, padding, dilation, groups)
+        ctx.wrt, ctx.conv = wrt, conv
         be = grad._backend
+        g2, o2 = _as2d(be, grad._data), _as2d(be, other._data)
         if wrt == "input":
-            return be.conv2d_input_grad(grad._data, other._data, shape, stride, padding, dilation, groups)
-        return be.conv2d_weight_grad(grad._data, other._data, shape, stride, padding, dilation, groups, cols)
+            out = be.conv2d_input_grad(g2, o2, _shape2d(shape), *conv)
+        else:
+            out = be.conv2d_weight_grad(g2, o2, _shape2d(shape), *conv, cols)
+        return be.reshape(out, tuple(shape))
 
     @staticmethod
     def backward(ctx, gg):
         grad, other = ctx.saved_tensors
-        out_hw = grad.shape[2:]
+        conv = ctx.conv
         d_grad = d_other = None
         if ctx.wrt == "input":
-            # <conv_T(grad, w), gg> = <grad, conv2d(gg, w)>
+            # <conv_T(grad, w), gg> = <grad, conv(gg, w)>
             if grad._requires_grad:
-                d_grad = ConvolutionBackward0.apply(gg, other, None, *ctx.conv, out_hw)
+                d_grad = ConvolutionBackward0.apply(gg, other, None, conv, False, grad.shape)
             if other._requires_grad:
-                d_other = ConvolutionBackwardBackward0.apply(grad, gg, "weight", other.shape, *ctx.conv, None)
+                d_other = ConvolutionBackwardBackward0.apply(grad, gg, "weight", other.shape, conv, None)
         else:
-            # <dweight(grad, x), gg> = <grad, conv2d(x, gg)>
+            # <dweight(grad, x), gg> = <grad, conv(x, gg)>
             if grad._requires_grad:
-                d_grad = ConvolutionBackward0.apply(other, gg, None, *ctx.conv, out_hw)
+                d_grad = ConvolutionBackward0.apply(other, gg, None, conv, False, grad.shape)
             if other._requires_grad:
-                d_other = ConvolutionBackwardBackward0.apply(grad, gg, "input", other.shape, *ctx.conv, None)
-        return d_grad, d_other, None, None, None, None, None, None, None
+                d_other = ConvolutionBackwardBackward0.apply(grad, gg, "input", other.shape, conv, None)
+        return d_grad, d_other, None, None, None, None
 
 
-# ----- conv2d -------------------------------------------------------------------------------
+# ----- argument checks (shared with conv_transpose.py) --------------------------------------
 
-def _conv_param(name: str, value, n: int) -> tuple:
-    values = _int_list("conv2d", name, value)
+def _conv_param(fn: str, name: str, value, spatial: int, n: int) -> tuple:
+    """stride/padding/dilation/output_padding as n values: an int is first repeated for the
+    function's own spatial dims (conv2d's ints are pairs before the weight is looked at), a
+    1-list is then repeated for the weight's n spatial dims."""
+    values = _int_list(fn, name, value)
+    if isinstance(value, int):
+        values = values * spatial
     if len(values) == 1:
-        values = values * 2  # conv2d's int arguments are pairs before the weight is looked at
+        values = values * n
     if len(values) != n:
         raise RuntimeError(f"expected {name} to be a single integer value or a list of {n} values to "
                            f"match the convolution dimensions, but got {name}={_dims(values)}")
     return tuple(values)
 
 
-@op(method=False, functional=True)
-def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0, dilation=1,
-           groups: int = 1) -> Tensor:
-    """2-D cross-correlation. input: (N, C, H, W) or (C, H, W); weight: (O, C/groups, kh, kw);
-    bias: (O,) -> (N, O, oh, ow) with oh = (H + 2 padding - dilation (kh - 1) - 1) // stride + 1."""
-    _check_tensor("conv2d", "input", 1, input)
-    _check_tensor("conv2d", "weight", 2, weight)
-    if bias is not None:
-        _check_tensor("conv2d", "bias", 3, bias)
-    if input.dim() not in (3, 4):
-        raise RuntimeError("Expected 3D (unbatched) or 4D (batched) input to conv2d, but got input of "
-                           f"size: {_dims(input.shape)}")
-    if input.dim() == 3:
-        return conv2d(input.unsqueeze(0), weight, bias, stride, padding, dilation, groups).squeeze(0)
-    if weight.dim() < 3:
-        raise RuntimeError("weight should have at least three dimensions")
-    n = weight.dim() - 2
-    stride = _conv_param("stride", stride, n)
-    if isinstance(padding, str):
-        if padding not in ("same", "valid"):
-            raise RuntimeError(f"Invalid padding string: '{padding}'")
-        if padding == "same" and any(s != 1 for s in stride):
-            raise RuntimeError("padding='same' is not supported for strided convolutions")
-    else:
-        padding = _conv_param("padding", padding, n)
-    dilation = _conv_param("dilation", dilation, n)
-    if any(s <= 0 for s in stride):
-        raise RuntimeError("non-positive stride is not supported")
-    if not isinstance(padding, str) and any(p < 0 for p in padding):
-        raise RuntimeError("negative padding is not supported")
-    if any(d <= 0 for d in dilation):
-        raise RuntimeError("non-positive dilation is not supported")
-    if groups <= 0:
-        raise RuntimeError("non-positive groups is not supported")
-    if n != 2:
+def _check_input_dim(fn: str, input: Tensor, spatial: int) -> None:
+    if input.dim() not in (spatial + 1, spatial + 2):
+        raise RuntimeError(f"Expected {spatial + 1}D (unbatched) or {spatial + 2}D (batched) input to {fn}, "
+                           f"but got input of size: {_dims(input.shape)}")
+
+
+def _check_weight_dims(input: Tensor, weight: Tensor, n: int) -> None:
+    if input.dim() != n + 2:
         raise RuntimeError(f"Expected {weight.dim()}-dimensional input for {weight.dim()}-dimensional weight "
-                           f"{_dims(weight.shape)}, but got 4-dimensional input of size "
+                           f"{_dims(weight.shape)}, but got {input.dim()}-dimensional input of size "
                            f"{_dims(input.shape)} instead")
-    kernel = tuple(weight.shape[2:])
-    # Padding as (top, left) offsets and the total added per dim ('same' may pad one more on the right).
-    if padding == "valid":
-        offsets, totals = (0, 0), (0, 0)
-    elif padding == "same":
-        totals = tuple(d * (k - 1) for d, k in zip(dilation, kernel))
-        offsets = tuple(t // 2 for t in totals)
-        if any(t % 2 for t in totals):
-            warnings.warn("Using padding='same' with even kernel lengths and odd dilation may require a "
-                          "zero-padded copy of the input be created", stacklevel=2)
-    else:
-        offsets, totals = padding, tuple(2 * p for p in padding)
-    out_channels = weight.shape[0]
-    if out_channels < groups:
+
+
+def _check_groups(groups: int, weight: Tensor) -> None:
+    if weight.shape[0] < groups:
         raise RuntimeError(f"Given groups={groups}, expected weight to be at least {groups} at dimension 0, "
                            f"but got weight of size {_dims(weight.shape)} instead")
-    if out_channels % groups:
+    if weight.shape[0] % groups:
         raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, "
                            f"but got weight of size [{_dims(weight.shape)}] instead")
-    if input.shape[1] != weight.shape[1] * groups:
-        raise RuntimeError(f"Given groups={groups}, weight of size {_dims(weight.shape)}, expected "
-                           f"input{_dims(input.shape)} to have {weight.shape[1] * groups} channels, but "
-                           f"got {input.shape[1]} channels instead")
-    if bias is not None and (bias.dim() != 1 or bias.shape[0] != out_channels):
-        raise RuntimeError(f"Given weight of size {_dims(weight.shape)}, expected bias to be 1-dimensional "
-                           f"with {out_channels} elements, but got bias of size {_dims(bias.shape)} instead")
-    padded = tuple(s + t for s, t in zip(input.shape[2:], totals))
-    effective = tuple(d * (k - 1) + 1 for d, k in zip(dilation, kernel))
-    if any(p < e for p, e in zip(padded, effective)):
-        raise RuntimeError(f"Calculated padded input size per channel: ({padded[0]} x {padded[1]}). "
-                           f"Kernel size: ({effective[0]} x {effective[1]}). Kernel size can't be greater "
-                           "than actual input size")
+
+
+def _check_groups_arg(fn: str, groups) -> None:
+    if isinstance(groups, bool) or not isinstance(groups, int):
+        raise TypeError(f"{fn}(): argument 'groups' must be int, not {type(groups).__name__}")
+    if groups <= 0:
+        raise RuntimeError("non-positive groups is not supported")
+
+
+def _check_dtypes(input: Tensor, weight: Tensor, bias) -> None:
     if input.dtype is not weight.dtype:
         raise RuntimeError(f"Input type (torch.{input.dtype.legacy_name}Tensor) and weight type "
                            f"(torch.{weight.dtype.legacy_name}Tensor) should be the same or input "
@@ -192,9 +207,6 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, 
     if bias is not None and bias.dtype is not input.dtype:
         raise RuntimeError(f"Input type ({input.dtype.c_name}) and bias type "
                            f"({bias.dtype.c_name}) should be the same")
-    _same_device(input, weight, bias)
-    out_hw = tuple((p - e) // s + 1 for p, e, s in zip(padded, effective, stride))
-    return ConvolutionBackward0.apply(input, weight, bias, stride, offsets, dilation, groups, out_hw)
 
 
 def _same_device(*tensors) -> None:
@@ -204,3 +216,92 @@ def _same_device(*tensors) -> None:
                            f"{devices[0]} and {next(d for d in devices if d != devices[0])}!")
 
 
+def _as_engine(values: tuple, fill: int) -> tuple:
+    """A 1-D convolution's values in the 2-D engine's terms: the unit height's value first."""
+    return tuple(values) if len(values) == 2 else (fill,) + tuple(values)
+
+
+# ----- conv1d / conv2d ----------------------------------------------------------------------
+
+def _convolution(fn: str, spatial: int, input, weight, bias, stride, padding, dilation, groups):
+    """conv1d/conv2d: PyTorch's checks in PyTorch's order, then the node."""
+    _check_tensor(fn, "input", 1, input)
+    _check_tensor(fn, "weight", 2, weight)
+    if bias is not None:
+        _check_tensor(fn, "bias", 3, bias)
+    _check_input_dim(fn, input, spatial)
+    if input.dim() == spatial + 1:
+        out = _convolution(fn, spatial, input.unsqueeze(0), weight, bias, stride, padding, dilation, groups)
+        return out.squeeze(0)
+    if weight.dim() < 3:
+        raise RuntimeError("weight should have at least three dimensions")
+    n = weight.dim() - 2
+    stride = _conv_param(fn, "stride", stride, spatial, n)
+    if isinstance(padding, str):
+        if padding not in ("same", "valid"):
+            raise RuntimeError(f"Invalid padding string: '{padding}'")
+        if padding == "same" and any(s != 1 for s in stride):
+            raise RuntimeError("padding='same' is not supported for strided convolutions")
+    else:
+        padding = _conv_param(fn, "padding", padding, spatial, n)
+    dilation = _conv_param(fn, "dilation", dilation, spatial, n)
+    if any(s <= 0 for s in stride):
+        raise RuntimeError("non-positive stride is not supported")
+    if not isinstance(padding, str) and any(p < 0 for p in padding):
+        raise RuntimeError("negative padding is not supported")
+    if any(d <= 0 for d in dilation):
+        raise RuntimeError("non-positive dilation is not supported")
+    _check_groups_arg(fn, groups)
+    _check_weight_dims(input, weight, n)
+    kernel = tuple(weight.shape[2:])
+    # Padding as offsets before the first element and the total added per dim ('same' may pad
+    # one more at the end).
+    if padding == "valid":
+        offsets, totals = (0,) * n, (0,) * n
+    elif padding == "same":
+        totals = tuple(d * (k - 1) for d, k in zip(dilation, kernel))
+        offsets = tuple(t // 2 for t in totals)
+        if any(t % 2 for t in totals):
+            warnings.warn("Using padding='same' with even kernel lengths and odd dilation may require a "
+                          "zero-padded copy of the input be created", stacklevel=3)
+    else:
+        offsets, totals = padding, tuple(2 * p for p in padding)
+    _check_groups(groups, weight)
+    if input.shape[1] != weight.shape[1] * groups:
+        raise RuntimeError(f"Given groups={groups}, weight of size {_dims(weight.shape)}, expected "
+                           f"input{_dims(input.shape)} to have {weight.shape[1] * groups} channels, but "
+                           f"got {input.shape[1]} channels instead")
+    out_channels = weight.shape[0]
+    if bias is not None and (bias.dim() != 1 or bias.shape[0] != out_channels):
+        raise RuntimeError(f"Given weight of size {_dims(weight.shape)}, expected bias to be 1-dimensional "
+                           f"with {out_channels} elements, but got bias of size {_dims(bias.shape)} instead")
+    padded = tuple(s + t for s, t in zip(input.shape[2:], totals))
+    effective = tuple(d * (k - 1) + 1 for d, k in zip(dilation, kernel))
+    if any(p < e for p, e in zip(padded, effective)):
+        raise RuntimeError(f"Calculated padded input size per channel: {_per_channel(padded)}. "
+                           f"Kernel size: {_per_channel(effective)}. Kernel size can't be greater "
+                           "than actual input size")
+    _check_dtypes(input, weight, bias)
+    _same_device(input, weight, bias)
+    out_size = tuple((p - e) // s + 1 for p, e, s in zip(padded, effective, stride))
+    conv = ConvParams(_as_engine(stride, 1), _as_engine(offsets, 0), _as_engine(dilation, 1), groups)
+    out_shape = (input.shape[0], out_channels) + out_size
+    return ConvolutionBackward0.apply(input, weight, bias, conv, False, out_shape)
+
+
+@op(method=False, functional=True, checked=False)
+def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0, dilation=1,
+           groups: int = 1) -> Tensor:
+    """1-D cross-correlation. input: (N, C, L) or (C, L); weight: (O, C/groups, k); bias: (O,)
+    -> (N, O, out) with out = (L + 2 padding - dilation (k - 1) - 1) // stride + 1; padding may
+    be 'valid' or 'same'."""
+    return _convolution("conv1d", 1, input, weight, bias, stride, padding, dilation, groups)
+
+
+@op(method=False, functional=True, checked=False)
+def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0, dilation=1,
+           groups: int = 1) -> Tensor:
+    """2-D cross-correlation. input: (N, C, H, W) or (C, H, W); weight: (O, C/groups, kh, kw);
+    bias: (O,) -> (N, O, oh, ow) with oh = (H + 2 padding - dilation (kh - 1) - 1) // stride + 1;
+    padding may be 'valid' or 'same'."""
+    return _convolution("conv2d", 2, input, weight, bias, stride, padding, dilation, groups)

@@ -6,6 +6,7 @@ input came from.
 from __future__ import annotations
 
 from .. import _backends as backends, dtypes
+from .._layouts import preserve_format
 from .._declare import method
 from ..autograd.function import Function, _legacy_type_name
 from ..device import as_device
@@ -44,7 +45,7 @@ def to(self, *args, **kwargs) -> Tensor:
     device = kwargs.pop("device", None)
     copy = kwargs.pop("copy", False)
     kwargs.pop("non_blocking", None)
-    kwargs.pop("memory_format", None)
+    memory_format = kwargs.pop("memory_format", None)
     if kwargs:
         raise TypeError(f"to() got an unexpected keyword argument '{next(iter(kwargs))}'")
     for a in args:
@@ -68,6 +69,8 @@ def to(self, *args, **kwargs) -> Tensor:
         out = to_dtype(out, dtype, copy)
     elif copy:
         out = out.clone()
+    if memory_format is not None and memory_format is not preserve_format:
+        out = out.contiguous(memory_format=memory_format)
     return out
 
 

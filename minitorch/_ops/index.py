@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import re
 
-import numpy as np
-
 from .. import dtypes
 from .._declare import method, op
 from ..autograd.function import Function
 from ..tensor import Tensor
 from ._common import broadcast_error, check_number, same_device, wrap_dim
+from .index_convert import _check_masks, convert_index
 from .inplace import _check_writable, check_inplace, commit_inplace
 from .shape import stack
 
@@ -26,72 +25,6 @@ def _index_error(e: IndexError) -> IndexError:
         return IndexError(f"The shape of the mask [{m.group(3)}] at index {m.group(1)} does not match "
                           f"the shape of the indexed tensor [{m.group(2)}] at index {m.group(1)}")
     return IndexError(msg.replace("axis", "dimension").replace("array", "tensor"))
-
-
-def convert_index(a: Tensor, index) -> tuple[tuple, tuple | None, str]:
-    """Split an index into (basic, advanced, node name).
-
-    basic holds ints, slices, None and Ellipsis and gives a view; advanced (None when
-    there are no index tensors) is then applied to that view. Applying the ints first is
-    PyTorch's rule (NumPy would broadcast an int with the index tensors instead).
-    """
-    if not isinstance(index, tuple):
-        index = (index,)
-    basic, advanced = [], []
-    has_advanced = False
-    name = None
-    for item in index:
-        if isinstance(item, Tensor) and item.dim() == 0 and item.dtype not in (dtypes.bool, dtypes.uint8) \
-                and not item.dtype.is_floating_point:
-            item = int(item.item())  # a 0-d integer tensor selects, like an int
-        if isinstance(item, Tensor):
-            same_device(a, item)
-            if item.dtype is dtypes.bool or item.dtype is dtypes.uint8:
-                arr = item._data.astype(bool, copy=False) if item.dim() else bool(item.item())
-            elif item.dtype.is_floating_point:
-                raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
-            else:
-                arr = item._data
-            basic.append(slice(None) if item.dim() else None)
-            advanced.append(arr)
-            has_advanced = True
-        elif isinstance(item, (bool, np.bool_)):
-            return (), tuple(bool(i) if isinstance(i, np.bool_) else i for i in index), "IndexBackward0"
-        elif isinstance(item, (int, np.integer)):
-            basic.append(int(item))
-            name = "SelectBackward0"
-        elif isinstance(item, slice):
-            for part in (item.start, item.stop, item.step):
-                if part is not None and not isinstance(part, (int, np.integer)) and not hasattr(part, "__index__"):
-                    raise TypeError(
-                        f"slice indices must be integers or None or have an __index__ method, got {type(part).__name__}")
-            if item.step is not None and item.step <= 0:
-                raise ValueError("step must be greater than zero")
-            if item != slice(None) or name is None:
-                name = "SliceBackward0"  # a full slice keeps the name of what came before
-            basic.append(item)
-            advanced.append(slice(None))
-        elif item is None:
-            basic.append(None)
-            advanced.append(slice(None))
-            name = "UnsqueezeBackward0"
-        elif item is Ellipsis:
-            basic.append(Ellipsis)
-            advanced.append(Ellipsis)
-        elif isinstance(item, (list, np.ndarray)):
-            arr = np.asarray(item)
-            if arr.dtype.kind == "f":
-                raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
-            basic.append(slice(None))
-            advanced.append(arr if arr.dtype.kind == "b" else arr.astype(np.int64))
-            has_advanced = True
-        else:
-            raise IndexError(
-                "only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are "
-                f"valid indices (got {type(item).__name__})")
-    if not has_advanced:
-        return tuple(basic), None, name or "AliasBackward0"
-    return tuple(basic), tuple(advanced), name or "AliasBackward0"
 
 
 def _read(be, data, basic, advanced):
@@ -200,6 +133,7 @@ def getitem(self, index) -> Tensor:
     if advanced is None:
         return _BASIC[name].apply(a, basic)
     view = a if _trivial(basic) else _BASIC[name].apply(a, basic)
+    _check_masks(view.shape, advanced)
     return IndexBackward0.apply(view, advanced)
 
 
@@ -250,6 +184,8 @@ def setitem(self, index, value) -> None:
         check_number(value, "value")
     be = a._backend
     try:
+        if advanced is not None:
+            _check_masks(be.getitem(a._data, basic).shape if basic else a._data.shape, advanced)
         target = _read(be, a._data, basic, advanced)
     except IndexError as e:
         raise _index_error(e) from None

@@ -20,17 +20,8 @@ from ..tensor import Tensor
 from ._common import binary_dtype, broadcast_shapes, check_number, same_device
 
 
-def can_cast(src: dtypes.dtype, dst: dtypes.dtype) -> bool:
-    """PyTorch's rule for writing a result into an existing tensor: no float->int, no ->bool."""
-    if src.is_floating_point and not dst.is_floating_point:
-        return False
-    if dst is dtypes.bool and src is not dtypes.bool:
-        return False
-    return True
-
-
 def check_cast(result: dtypes.dtype, a: Tensor) -> None:
-    if not can_cast(result, a.dtype):
+    if not dtypes.can_cast(result, a.dtype):
         raise RuntimeError(
             f"result type {result.legacy_name} can't be cast to the desired output type "
             f"{a.dtype.legacy_name}")

@@ -1,13 +1,13 @@
 """Questions about tensors and dtypes, as minitorch.* functions: numel, is_tensor,
-is_floating_point, broadcast_shapes, result_type, can_cast, the default dtype."""
+is_floating_point, broadcast_shapes, result_type, can_cast, the default dtype and device."""
 from __future__ import annotations
 
 from .. import dtypes
+from ..device import CPU, device, get_default, set_default
 from .._declare import function
 from .._size import Size
 from ..tensor import Tensor
 from . import _common
-from .inplace import can_cast as _can_cast
 
 
 @function
@@ -47,7 +47,7 @@ def result_type(tensor1, tensor2) -> dtypes.dtype:
 @function
 def can_cast(from_, to) -> bool:
     """Whether PyTorch allows writing a from_ result into a to tensor (no float -> int, nothing -> bool)."""
-    return _can_cast(from_, to)
+    return dtypes.can_cast(from_, to)
 
 
 @function
@@ -60,3 +60,22 @@ def get_default_dtype() -> dtypes.dtype:
 def set_default_dtype(d) -> None:
     """Set the dtype of tensors made from Python floats (float32 or float64)."""
     dtypes.set_default_dtype(d)
+
+
+@function
+def set_default_device(device) -> None:  # noqa: F811 - PyTorch's argument name
+    """Make device (None: the CPU) where factory functions (``zeros``, ``tensor``, ``randn``, ...)
+    called without ``device=`` create their tensors; ``*_like`` and ``from_numpy`` are not
+    affected. ``with minitorch.device(d):`` does the same for one block."""
+    set_default(device)
+
+
+@function
+def get_default_device() -> device:
+    """The device factory functions use when given none (a CUDA device with its index)."""
+    d = get_default()
+    if d is None:
+        return CPU
+    if d.type == "cuda" and d.index is None:
+        return device("cuda", 0)  # minitorch's current (and only) GPU
+    return d

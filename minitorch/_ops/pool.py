@@ -183,3 +183,110 @@ def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bo
     return AvgPool2DBackward0.apply(input, kernel, stride, padding, out_hw, bool(count_include_pad), divisor)
 
 
+
+
+# ----- 1-D pooling: the 2-D pooling of (N, C, 1, L) ------------------------------------------
+
+def _pool1d_list(fn: str, name: str, position: int, value) -> list:
+    """An int or a sequence of ints as a list, with PyTorch's TypeError for anything else."""
+    if isinstance(value, bool) or not isinstance(value, (int, tuple, list)):
+        raise TypeError(f"{fn}(): argument '{name}' (position {position}) must be tuple of ints, "
+                        f"not {type(value).__name__}")
+    values = [value] if isinstance(value, int) else list(value)
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+        bad = next(v for v in values if not isinstance(v, int) or isinstance(v, bool))
+        raise TypeError(f"{fn}(): argument '{name}' (position {position}) must be tuple of ints, but "
+                        f"found element of type {type(bad).__name__}")
+    return values
+
+
+def _pool1d_one(fn: str, name: str, values: list) -> int:
+    """The one value of a 1-D pooling size argument (the message of the 2-D path)."""
+    if len(values) != 1:
+        raise RuntimeError(f"{fn}() argument '{name}' should contain one int (got {len(values)})")
+    return values[0]
+
+
+def _check_pool1d_dims(fn: str, input: Tensor) -> None:
+    if input.dim() not in (2, 3):
+        raise RuntimeError(f"Expected 2 to 3 dimensions, but got {input.dim()}-dimensional tensor for "
+                           f"argument #1 'self' (while checking arguments for {fn})")
+
+
+def _max_pool1d_checked(input: Tensor, kernel: list, stride: list, padding: list, dilation: list,
+                        ceil_mode: bool) -> None:
+    """ATen's max_pool1d checks (the path without indices)."""
+    s = input.shape
+    if not ((input.dim() == 2 and s[0] != 0 and s[1] != 0) or (input.dim() == 3 and s[1] != 0 and s[2] != 0)):
+        raise RuntimeError("max_pool1d: Expected 2D or 3D (batch mode) tensor with optional 0 dim batch size "
+                           f"for input, but got:{_dims(s)}")
+    if len(kernel) != 1:
+        raise RuntimeError("max_pool1d() kernel_size must be an int, list of ints or tuple of ints of size 1 "
+                           f"but got size {len(kernel)}")
+    if len(stride) > 1:
+        raise RuntimeError("max_pool1d() stride must be None, an int, list of ints, or tuple of ints of size 1 "
+                           f"but got size {len(stride)}")
+    if len(padding) != 1:
+        raise RuntimeError("max_pool1d() padding must be an int, list of ints, or tuple of ints of size 1 but "
+                           f"got size {len(padding)}")
+    if len(dilation) != 1:
+        raise RuntimeError("max_pool1d() dilation must be an int, list of ints or tuple of ints of size 1 but "
+                           f"got size {len(dilation)}")
+    k, st, p, d = kernel[0], (stride or kernel)[0], padding[0], dilation[0]
+    if k <= 0:
+        raise RuntimeError(f"max_pool1d() kernel_size must be greater than zero, but got {k}")
+    if st <= 0:
+        raise RuntimeError(f"max_pool1d() stride must be greater than zero, but got {st}")
+    if p < 0:
+        raise RuntimeError(f"max_pool1d() padding must be non-negative, but got {p}")
+    if p > k // 2:
+        raise RuntimeError(f"max_pool1d() padding should be at most half of kernel size, but got padding={p} "
+                           f"and kernel_size={k}")
+    if d <= 0:
+        raise RuntimeError(f"max_pool1d() dilation must be greater than zero, but got {d}")
+    out = _pool_output_size(s[-1], k, p, st, d, ceil_mode)
+    if out <= 0:
+        raise RuntimeError(f"max_pool1d() Invalid computed output size: {out}")
+
+
+@op(method=False, functional=True, checked=False)
+def max_pool1d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,
+               return_indices: bool = False):
+    """Max over (dilated) windows of the last dim. input: (N, C, L) or (C, L) -> (N, C, out),
+    plus the int64 argmax positions along L with return_indices; max_pool2d of (N, C, 1, L)."""
+    fn = "max_pool1d_with_indices" if return_indices else "max_pool1d"
+    _check_tensor(fn, "input", 1, input)
+    kernel = _pool1d_list(fn, "kernel_size", 2, kernel_size)
+    stride = [] if stride is None else _pool1d_list(fn, "stride", 3, stride)
+    padding = _pool1d_list(fn, "padding", 4, padding)
+    dilation = _pool1d_list(fn, "dilation", 5, dilation)
+    if return_indices:  # PyTorch's path with indices checks as the 2-D pooling does
+        _check_pool1d_dims("max_pool1d", input)
+        kernel, padding, dilation = ([_pool1d_one("max_pool1d", n, v)] for n, v in
+                                     (("kernel_size", kernel), ("padding", padding), ("dilation", dilation)))
+        stride = [_pool1d_one("max_pool1d", "stride", stride)] if stride else []
+    else:
+        _max_pool1d_checked(input, kernel, stride, padding, dilation, ceil_mode)
+    out = max_pool2d(input.unsqueeze(-2), (1, kernel[0]), (1, (stride or kernel)[0]), (0, padding[0]),
+                     (1, dilation[0]), ceil_mode, return_indices)
+    if return_indices:
+        return out[0].squeeze(-2), out[1].squeeze(-2)
+    return out.squeeze(-2)
+
+
+@op(method=False, functional=True, checked=False)
+def avg_pool1d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+               count_include_pad: bool = True) -> Tensor:
+    """Mean over windows of the last dim. input: (N, C, L) or (C, L) -> (N, C, out); each window
+    is divided by its size counting (count_include_pad) the padding or not; avg_pool2d of
+    (N, C, 1, L)."""
+    _check_tensor("avg_pool1d", "input", 1, input)
+    kernel = _pool1d_list("avg_pool1d", "kernel_size", 2, kernel_size)
+    stride = [] if stride is None else _pool1d_list("avg_pool1d", "stride", 3, stride)
+    padding = _pool1d_list("avg_pool1d", "padding", 4, padding)
+    _check_pool1d_dims("avg_pool1d", input)
+    k = _pool1d_one("avg_pool1d", "kernel_size", kernel)
+    st = _pool1d_one("avg_pool1d", "stride", stride) if stride else k
+    p = _pool1d_one("avg_pool1d", "padding", padding)
+    out = avg_pool2d(input.unsqueeze(-2), (1, k), (1, st), (0, p), ceil_mode, count_include_pad)
+    return out.squeeze(-2)

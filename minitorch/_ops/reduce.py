@@ -107,26 +107,11 @@ class ProdBackward0(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        (a,) = ctx.saved_tensors
-        if a.dim() == 0:
-            return grad, None
-        if _count_zeros(a) == 0:
-            return grad * (ctx.saved_output / a), None
-        return _prod_safe_zeros_backward(grad, a.reshape(-1), 0).reshape(a.shape), None
+        return _prod_grad(ctx, grad, None, False), None
 
     @staticmethod
     def fused(ctx, grad):
-        # Two or more zeros: every gradient is zero; one zero: the exclusive products kernel.
-        (a,) = ctx.saved_tensors
-        if a.dim() == 0:
-            return grad, None
-        zeros = _count_zeros(a)
-        if zeros == 0:
-            return grad * (ctx.saved_output / a), None
-        if zeros > 1:
-            return _zeros(a), None
-        others = Tensor._wrap(a._backend.prod_of_others(a._backend.reshape(a._data, (-1,)), 0), a._backend)
-        return (grad * others).reshape(a.shape), None
+        return _prod_grad(ctx, grad, None, True), None
 
 
 class ProdBackward1(Function):
@@ -143,39 +128,44 @@ class ProdBackward1(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        (a,) = ctx.saved_tensors
-        result = ctx.saved_output
-        if a.dim() == 0:
-            return grad, None, None, None
-        if not ctx.keepdim:
-            grad, result = grad.unsqueeze(ctx.dim), result.unsqueeze(ctx.dim)
-        if _count_zeros(a) == 0:
-            return grad * (result / a), None, None, None
-        return _prod_safe_zeros_backward(grad, a, ctx.dim), None, None, None
+        return _prod_grad(ctx, grad, ctx.dim, False), None, None, None
 
     @staticmethod
     def fused(ctx, grad):
-        (a,) = ctx.saved_tensors
-        result = ctx.saved_output
-        if a.dim() == 0:
-            return grad, None, None, None
-        if not ctx.keepdim:
-            grad, result = grad.unsqueeze(ctx.dim), result.unsqueeze(ctx.dim)
-        if _count_zeros(a) == 0:
-            return grad * (result / a), None, None, None
-        if a.shape[ctx.dim] == 1:
-            return grad, None, None, None
-        others = Tensor._wrap(a._backend.prod_of_others(a._data, ctx.dim), a._backend)
-        return grad * others, None, None, None
+        return _prod_grad(ctx, grad, ctx.dim, True), None, None, None
+
+
+def _prod_grad(ctx, grad: Tensor, dim, fused: bool) -> Tensor:
+    """grad times d prod / d a, over dim or (dim None) over every element: grad * (result / a)
+    when a has no zero (so an inf or NaN spreads NaN, as in PyTorch), else the exclusive
+    products: the backend's prod_of_others kernel (fused) or the differentiable formula."""
+    (a,) = ctx.saved_tensors
+    result = ctx.saved_output
+    if a.dim() == 0:
+        return grad
+    zeros = _count_zeros(a)
+    if zeros == 0:
+        if dim is not None and not ctx.keepdim:
+            grad, result = grad.unsqueeze(dim), result.unsqueeze(dim)
+        return grad * (result / a)
+    if dim is None:
+        if zeros > 1:  # PyTorch's product of all: zeros, even where grad is inf
+            return a.new_zeros(a.shape)
+        return _prod_grad_with_zeros(grad, a.reshape(-1), 0, fused).reshape(a.shape)
+    return _prod_grad_with_zeros(grad if ctx.keepdim else grad.unsqueeze(dim), a, dim, fused)
+
+
+def _prod_grad_with_zeros(grad: Tensor, a: Tensor, dim: int, fused: bool) -> Tensor:
+    if not fused:
+        return _prod_safe_zeros_backward(grad, a, dim)
+    if a.shape[dim] == 1:
+        return grad.expand(a.shape)
+    return grad * Tensor._wrap(a._backend.prod_of_others(a._data, dim), a._backend)
 
 
 def _count_zeros(a: Tensor) -> int:
     be = a._backend
     return int(be.scalar(be.reduce("sum", be.compare("eq", a._data, 0, a.dtype), None, False, dtypes.int64)))
-
-
-def _zeros(a: Tensor) -> Tensor:
-    return Tensor._wrap(a._backend.zeros(a._data.shape, a.dtype), a._backend)
 
 
 def _prod_safe_zeros_backward(grad: Tensor, a: Tensor, dim: int) -> Tensor:
@@ -587,7 +577,9 @@ def any(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:  # noqa: A001
 
 
 class LinalgVectorNormBackward0(Function):
-    """(sum |a|^p)^(1/p) over dims: d/da = a |a|^(p-2) / norm^(p-1) (0 where the norm is 0)."""
+    """(sum |a|^p)^(1/p) over dims: d/da = a |a|^(p-2) / norm^(p-1) (0 where the norm is 0);
+    p = 0 counts the nonzero elements, p = +-inf is the largest / smallest |a| (the gradient
+    shared among the elements that attain it)."""
 
     saves_output = True
 
@@ -597,8 +589,10 @@ class LinalgVectorNormBackward0(Function):
         ctx.p, ctx.dims, ctx.keepdim = p, dims, keepdim
         be = a._backend
         absolute = be.unary("abs", a._data)
-        if p == float("inf"):
-            return be.reduce("amax", absolute, dims, keepdim)
+        if p == float("inf") or p == float("-inf"):
+            return be.reduce("amax" if p > 0 else "amin", absolute, dims, keepdim)
+        if p == 0:  # the number of nonzero elements
+            return be.reduce("sum", be.compare("ne", a._data, 0, a.dtype), dims, keepdim, a.dtype)
         if p == 2:
             return be.unary("sqrt", be.reduce("sum", be.binary("mul", absolute, absolute, a.dtype), dims, keepdim, a.dtype))
         if p == 1:
@@ -612,13 +606,21 @@ class LinalgVectorNormBackward0(Function):
         p, dims = ctx.p, ctx.dims
         out = _keep(ctx.saved_output, a.shape, dims, ctx.keepdim)
         g = _expand_back(grad, a.shape, dims, ctx.keepdim)
+        if p == 0:  # no gradient at all: PyTorch leaves the input's .grad None
+            return None, None, None, None
         if p == 1:
             return g * a.sign(), None, None, None
-        if p == float("inf"):
+        if p == float("inf") or p == float("-inf"):
             mask = a.abs() == out
             return g * a.sign() * mask / mask.sum(dims, keepdim=True), None, None, None
-        scale = a * a.abs() ** (p - 2) / out ** (p - 1) if p != 2 else a / out
-        return (g * scale).masked_fill(out == 0, 0), None, None, None
+        if p < 1:  # |a|^(p-1) is infinite at 0: those elements get no gradient
+            scaled = a.sign() * (a.abs() ** (p - 1)).masked_fill(a == 0, 0)
+            return scaled * g * out ** (1 - p), None, None, None
+        if p == 2:
+            return g * (a / out).masked_fill(out == 0, 0), None, None, None
+        # (the elements' factor, then the norm's, which is 0 where the norm is)
+        scaled = a.sign() * a.abs() ** (p - 1) if p < 2 else a * a.abs() ** (p - 2)
+        return scaled * (g / out ** (p - 1)).masked_fill(out == 0, 0), None, None, None
 
 
 @op(out=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from .. import dtypes
 from .._declare import function, method, op, tensor_property
+from .._layouts import contiguous_format, copy_order
 from .._size import sizes as _sizes
 from ..autograd.function import Function
 from ..tensor import Tensor
@@ -384,11 +385,17 @@ def sum_to_size(self, *size) -> Tensor:
 
 
 class CloneBackward0(Function):
+    """A copy of a, its elements laid out in the order of dims order (None: row-major)."""
+
     tensor_inputs = 1
 
     @staticmethod
-    def forward(a):
-        return a._backend.copy(a._data)
+    def forward(a, order=None):
+        be = a._backend
+        if order is None:
+            return be.copy(a._data)
+        inverse = [order.index(d) for d in range(len(order))]
+        return be.permute(be.copy(be.permute(a._data, order)), inverse)
 
     @staticmethod
     def setup_context(ctx, inputs, output):
@@ -428,14 +435,33 @@ def to_dtype(a: Tensor, dtype, copy: bool = False) -> Tensor:
 
 @op
 def clone(input: Tensor, *, memory_format=None) -> Tensor:
-    """A copy in new memory (gradients flow back to input)."""
-    return CloneBackward0.apply(input)
+    """A copy in new memory (gradients flow back to input). Its layout follows memory_format:
+    by default (preserve_format) that of input when input is dense, else row-major;
+    channels_last puts the channels innermost."""
+    return CloneBackward0.apply(input, copy_order(input.shape, input.stride(), memory_format))
 
 
 @method
 def contiguous(self, memory_format=None) -> Tensor:
-    """self when its elements are in row-major order without gaps, else a contiguous copy."""
-    return self if self.is_contiguous() else CloneBackward0.apply(self)
+    """self when its elements are in row-major order without gaps (or in the order
+    memory_format names), else such a copy."""
+    if memory_format is None or memory_format is contiguous_format:
+        return self if self.is_contiguous() else CloneBackward0.apply(self)
+    order = copy_order(self.shape, self.stride(), memory_format, "contiguous")
+    if order is not None and _strides_in_order(self, order):
+        return self
+    return CloneBackward0.apply(self, order)
+
+
+def _strides_in_order(t: Tensor, order) -> bool:
+    """Whether t's elements already lie dense in the order of dims order."""
+    expected = 1
+    strides = t.stride()
+    for d in reversed(order):
+        if t.shape[d] != 1 and strides[d] != expected:
+            return False
+        expected *= t.shape[d]
+    return True
 
 
 class CatBackward0(Function):

@@ -417,13 +417,25 @@ def clamp(input: Tensor, min=None, max=None) -> Tensor:  # noqa: A002
     return ClampBackward1.apply(input, min, max)
 
 
+class ClampMinBackward0(ClampBackward1):
+    """clamp_min(a, number) (PyTorch names its node apart from clamp's)."""
+
+
+class ClampMaxBackward0(ClampBackward1):
+    """clamp_max(a, number)."""
+
+
 @op(inplace=True, out=True)
 def clamp_min(input: Tensor, min) -> Tensor:  # noqa: A002
     """Each element at least min."""
-    return clamp(input, min=min)
+    if isinstance(min, Tensor) or min is None:
+        return clamp(input, min=min)
+    return ClampMinBackward0.apply(input, min, None)
 
 
 @op(inplace=True, out=True)
 def clamp_max(input: Tensor, max) -> Tensor:  # noqa: A002
     """Each element at most max."""
-    return clamp(input, max=max)
+    if isinstance(max, Tensor) or max is None:
+        return clamp(input, max=max)
+    return ClampMaxBackward0.apply(input, None, max)

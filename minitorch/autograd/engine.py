@@ -6,6 +6,7 @@ from sys import getrefcount as _getrefcount
 from .._declare import method
 from ..dtypes import FROM_NP
 from ..tensor import Tensor
+from .anomaly_mode import _anomaly, check_gradients
 from .function import AccumulateGrad
 from .grad_mode import _enabled
 
@@ -105,6 +106,8 @@ def run_backward(roots, grads, retain_graph: bool, create_graph: bool, capture=N
             results = node.backward(node, grad) if fused is None or create_graph else fused(node, grad)
             if not isinstance(results, tuple):
                 results = (results,)
+            if _anomaly[0]:
+                check_gradients(node, results)
             executed.append(node)
             for (nxt, shape, kind), g in zip(node._inputs, results):
                 if nxt is None:

@@ -53,7 +53,8 @@ class Function:
     is_view = False
     # Set on ops whose backward reads their own output (exp, tanh, sigmoid, ...).
     saves_output = False
-    # Set on ops whose output is on another device than their first argument.
+    # Set on ops whose output is on another device than their first argument: the op table of
+    # that device is the op's last argument.
     moves_device = False
     # The backward as one fused kernel, run by the engine instead of ``backward`` when no
     # graph of the backward pass is built: a ``kernel(...)`` declaration or a function
@@ -133,6 +134,54 @@ class Function:
     def backward(ctx, grad):
         raise NotImplementedError
 
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        if (cls.tensor_inputs in (1, 2) and cls.setup_context is not None
+                and not cls.moves_device and "apply" not in cls.__dict__):
+            cls.apply = cls._apply_leading
+
+    @classmethod
+    def _apply_leading(cls, *args):
+        """apply for the ops whose tensors needing grad can only be the leading one or two
+        arguments (unary ops, reductions, views, binary ops), and which split their context out
+        (setup_context): the same steps as apply with fewer questions, on every op's path."""
+        a0 = args[0]
+        if a0.__class__ is not Tensor and not isinstance(a0, Tensor):
+            return Function.apply.__func__(cls, *args)
+        data = cls.forward(*args)
+        out = _new(Tensor)
+        out._data = data
+        out._requires_grad = False
+        out._grad = None
+        out._grad_fn = None
+        out._base = None
+        out._backend = a0._backend
+        out._accum = None
+        out._retains_grad = False
+        if cls.is_view:
+            out._vbox = a0._vbox
+            out._base = a0 if a0._base is None else a0._base
+            out._view_version = None
+        else:
+            out._vbox = [0]
+        if not _enabled[0]:
+            return out
+        if not a0._requires_grad:
+            if cls.tensor_inputs == 1:
+                return out
+            b = args[1]
+            if b.__class__ is Tensor:
+                if not b._requires_grad:
+                    return out
+            elif not isinstance(b, Tensor) or not b._requires_grad:
+                return out
+        if data.dtype.kind != "f":
+            return out
+        ctx = _new(cls)
+        cls.setup_context(ctx, args, out)
+        ctx._link(args, out)
+        return out
+
     @classmethod
     def apply(cls, *args):
         """Run forward; when grad mode is on and an input requires grad, record the node."""
@@ -143,17 +192,33 @@ class Function:
         else:
             data = cls.forward(*args)
         a0 = args[0]
-        # The output lives where the first tensor argument does; otherwise (device moves,
-        # ops whose first argument is not a tensor) the raw array's type says where.
-        out = _wrap(data, a0._backend if a0.__class__ is Tensor and not cls.moves_device else None)
-        if cls.is_view:
-            out._vbox = a0._vbox
-            out._base = a0 if a0._base is None else a0._base
-            out._view_version = None  # set by _link when the view is recorded in the graph
+        tensor0 = a0.__class__ is Tensor or isinstance(a0, Tensor)
+        if tensor0 and not cls.moves_device:
+            # The output lives where the first tensor argument does (Tensor._wrap, inlined:
+            # this is every op's path).
+            out = _new(Tensor)
+            out._data = data
+            out._requires_grad = False
+            out._grad = None
+            out._grad_fn = None
+            out._base = None
+            out._backend = a0._backend
+            out._accum = None
+            out._retains_grad = False
+            if cls.is_view:  # shares a0's memory: its version counter and base
+                out._vbox = a0._vbox
+                out._base = a0 if a0._base is None else a0._base
+                out._view_version = None  # set by _link when the view is recorded in the graph
+            else:
+                out._vbox = [0]
+        else:
+            # A device move: on the table given as the last argument; no tensor argument:
+            # where the raw array's type says.
+            out = _wrap(data, args[-1] if cls.moves_device else None)
         if not _enabled[0]:
             return out
         # Is a node needed? Look no further than tensor_inputs arguments.
-        if not ((a0.__class__ is Tensor or isinstance(a0, Tensor)) and a0._requires_grad):
+        if not (tensor0 and a0._requires_grad):
             n = cls.tensor_inputs
             if n == 1:
                 return out
@@ -174,16 +239,18 @@ class Function:
     def _link(self, args: tuple, out: Tensor) -> None:
         """Make self out's grad_fn, with one (node, shape, dtype) per forward argument."""
         inputs = []
+        add = inputs.append
         for a in args:
             if a.__class__ is Tensor or isinstance(a, Tensor):
-                if a._requires_grad:
-                    node = (a._grad_fn or a._accum or a._accumulator()) if a._base is None else a._node()
-                else:
-                    node = None
                 data = a._data
-                inputs.append((node, data.shape, data.dtype))
+                if not a._requires_grad:
+                    add((None, data.shape, data.dtype))
+                elif a._base is None:
+                    add((a._grad_fn or a._accum or a._accumulator(), data.shape, data.dtype))
+                else:
+                    add((a._node(), data.shape, data.dtype))
             else:
-                inputs.append(_NOT_A_TENSOR)
+                add(_NOT_A_TENSOR)
         self._inputs = inputs
         if self._saved:
             self._versions = tuple(None if t is None else t._vbox[0] for t in self._saved)

@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import functools
 
-# One mutable cell read on every operation; a list is cheaper to read than a contextvar.
-_enabled = [True]
+from .._grad_enabled import _enabled  # the cell every operation reads
 
 
 def is_grad_enabled() -> bool:

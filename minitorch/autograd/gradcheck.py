@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .engine import grad as _grad
-from .grad_mode import no_grad
+from .grad_mode import enable_grad, no_grad
 
 
 class GradcheckError(RuntimeError):
@@ -27,7 +27,7 @@ def gradcheck(func, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: floa
     for t in diff:
         if t.dtype.name != "float64":
             import warnings
-            warnings.warn(f"Input #{inputs.index(t)} requires gradient and is not a double precision "
+            warnings.warn(f"Input #{next(j for j, x in enumerate(inputs) if x is t)} requires gradient and is not a double precision "
                           "floating point. gradcheck may fail due to precision", stacklevel=2)
     outputs = _as_tuple(func(*inputs))
     for k, out in enumerate(outputs):
@@ -37,32 +37,72 @@ def gradcheck(func, inputs, *, eps: float = 1e-6, atol: float = 1e-5, rtol: floa
         # Analytical Jacobian: one backward per output element.
         analytical = [np.zeros((t.numel(), n_out)) for t in diff]
         for j in range(n_out):
-            seed = np.zeros(n_out)
-            seed[j] = 1.0
-            g_out = Tensor._wrap(seed.reshape(out.shape).astype(out.dtype.np))
-            grads = _grad(out, diff, g_out, retain_graph=True, allow_unused=True)
+            g_out = out.new_zeros(n_out)
+            g_out[j] = 1.0
+            grads = _grad(out, diff, g_out.view(out.shape), retain_graph=True, allow_unused=True)
             for a, g in zip(analytical, grads):
                 if g is not None:
-                    a[:, j] = g.numpy().reshape(-1)
-        # Numerical Jacobian: perturb each input element in place.
+                    a[:, j] = _host(g)
+        # Numerical Jacobian: perturb each input element in place (on its device, through a
+        # detached alias, and without counting as a modification of the input).
         for i, t in enumerate(diff):
             numerical = np.zeros((t.numel(), n_out))
-            flat = t.detach().numpy().reshape(-1) if t.is_contiguous() else None
-            if flat is None:
-                raise ValueError("gradcheck needs contiguous inputs")
+            alias, version = t.detach(), t._vbox[0]
             for e in range(t.numel()):
-                orig = flat[e]
+                where = np.unravel_index(e, tuple(t.shape))
+                orig = alias[where].item()
                 with no_grad():
-                    flat[e] = orig + eps
-                    plus = _as_tuple(func(*inputs))[k].numpy().astype(np.float64).reshape(-1)
-                    flat[e] = orig - eps
-                    minus = _as_tuple(func(*inputs))[k].numpy().astype(np.float64).reshape(-1)
-                    flat[e] = orig
+                    alias[where] = orig + eps
+                    plus = _host(_as_tuple(func(*inputs))[k])
+                    alias[where] = orig - eps
+                    minus = _host(_as_tuple(func(*inputs))[k])
+                    alias[where] = orig
                 numerical[e] = (plus - minus) / (2 * eps)
+            t._vbox[0] = version
             if not np.allclose(analytical[i], numerical, rtol=rtol, atol=atol):
                 if raise_exception:
                     raise GradcheckError(
-                        f"Jacobian mismatch for output {k} with respect to input {inputs.index(t)},\n"
+                        f"Jacobian mismatch for output {k} with respect to input "
+                        f"{next(j for j, x in enumerate(inputs) if x is t)},\n"
                         f"numerical:{numerical}\nanalytical:{analytical[i]}\n")
                 return False
     return True
+
+
+def _host(t) -> np.ndarray:
+    """t's values as a flat float64 NumPy array, wherever t lives and whether or not it needs grad."""
+    return t.detach().cpu().numpy().astype(np.float64).reshape(-1)
+
+
+def gradgradcheck(func, inputs, grad_outputs=None, *, eps: float = 1e-6, atol: float = 1e-5,
+                  rtol: float = 1e-3, gen_non_contig_grad_outputs: bool = False,
+                  raise_exception: bool = True, **_ignored) -> bool:
+    """gradcheck of the backward itself: the gradients of func's outputs with respect to the
+    inputs, as a function of (inputs, grad_outputs), against central differences. Without
+    grad_outputs, random ones (float64 normal) are drawn."""
+    from ..tensor import Tensor
+    inputs = _as_tuple(inputs)
+    diff = [t for t in inputs if isinstance(t, Tensor) and t.requires_grad]
+    if grad_outputs is None:
+        outputs = [o for o in _as_tuple(func(*inputs)) if isinstance(o, Tensor) and o.requires_grad]
+        grad_outputs = tuple(o.new_empty(o.shape).normal_().detach().requires_grad_(True)
+                             for o in outputs)
+        if gen_non_contig_grad_outputs:
+            grad_outputs = tuple(g.detach().t().contiguous().t().requires_grad_(True) if g.dim() == 2 else g
+                                 for g in grad_outputs)
+    else:
+        grad_outputs = _as_tuple(grad_outputs)
+    n = len(inputs)
+
+    def first_derivatives(*args):
+        ins, gouts = args[:n], args[n:]
+        with enable_grad():  # gradcheck perturbs under no_grad; this must still differentiate
+            outs = [o for o in _as_tuple(func(*ins)) if isinstance(o, Tensor) and o.requires_grad]
+            wrt = [t for t in ins if isinstance(t, Tensor) and t.requires_grad]
+            grads = _grad(outs, wrt, gouts, create_graph=True, allow_unused=True)
+        return tuple(g for g in grads if g is not None)
+
+    if not diff:
+        raise ValueError("gradgradcheck expects at least one input tensor to require gradient")
+    return gradcheck(first_derivatives, tuple(inputs) + tuple(grad_outputs), eps=eps, atol=atol,
+                     rtol=rtol, raise_exception=raise_exception)

@@ -6,7 +6,7 @@ of one, so the same script also runs (and its tests pass) without any launcher::
     mpiexec -n 4 python -m mpi4py train.py     # -m mpi4py: one rank raising aborts the job
 
 Collectives work IN PLACE on CPU tensors through the buffer protocol (mpi4py's uppercase
-calls on ``t._data``; nothing is pickled). Before moving data, each collective checks with
+calls on the memory ``t.numpy()`` shows; nothing is pickled). Before moving data, each collective checks with
 one tiny all-reduce that every rank passed a tensor of the same shape and dtype, so a
 mismatch raises the same RuntimeError on every rank instead of hanging or corrupting memory.
 The process-group bookkeeping lives here; the collectives are in ``_collectives.py``.

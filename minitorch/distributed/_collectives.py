@@ -16,6 +16,8 @@ import zlib
 
 import numpy as np
 
+from .._creation import from_numpy
+from ..autograd.grad_mode import no_grad
 from ._group import _default_comm, _state
 
 
@@ -61,7 +63,7 @@ def _check_same(comm, tensor, what: str, extra: int = 0) -> None:
     """Raise on every rank unless all ranks passed a tensor of the same shape and dtype (and extra)."""
     shape = tuple(tensor.shape)
     shape_hash = zlib.crc32(repr(shape).encode()) & 0x7FFFFFFF
-    dtype_code = zlib.crc32(str(tensor._data.dtype).encode()) & 0x7FFFFFFF
+    dtype_code = zlib.crc32(str(tensor.dtype).encode()) & 0x7FFFFFFF
     mine = np.array([tensor.numel(), shape_hash, dtype_code, extra], dtype=np.int64)
     both = np.concatenate([mine, -mine])
     comm.Allreduce(_state.mpi.IN_PLACE, both, op=_state.mpi.MAX)
@@ -73,23 +75,25 @@ def _check_same(comm, tensor, what: str, extra: int = 0) -> None:
 
 
 def _contiguous(tensor) -> np.ndarray:
-    """The tensor's buffer when MPI can use it directly, else a contiguous copy."""
-    data = tensor._data
+    """The (CPU) tensor's memory when MPI can use it directly, else a contiguous copy."""
+    data = tensor.detach().numpy()
     return data if data.flags.c_contiguous else np.ascontiguousarray(data)
 
 
 def _finish(tensor, buf: np.ndarray) -> None:
     """Copy a working buffer back if it was a copy, and count the in-place write."""
-    if buf is not tensor._data:
-        tensor._data[...] = buf
-    tensor._vbox[0] += 1
+    if not np.shares_memory(buf, tensor.detach().numpy()):
+        with no_grad():
+            tensor.copy_(from_numpy(buf))
+    else:
+        tensor._mark_modified()
 
 
 def all_reduce(tensor, op: ReduceOp = ReduceOp.SUM, group=None, async_op: bool = False):
     """Combine the tensor of every rank with op; every rank ends with the result, in place."""
     comm = _default_comm(group)
     _check_tensor(tensor)
-    if op is ReduceOp.AVG and tensor._data.dtype.kind != "f":
+    if op is ReduceOp.AVG and not tensor.is_floating_point():
         raise RuntimeError(f"ReduceOp.AVG needs a floating point tensor, got {tensor.dtype}")
     mpi_op = _mpi_op(op)
     _check_same(comm, tensor, "all_reduce")
@@ -106,7 +110,7 @@ def reduce(tensor, dst: int, op: ReduceOp = ReduceOp.SUM, group=None, async_op: 
     comm = _default_comm(group)
     _check_tensor(tensor)
     _check_rank(comm, dst, "dst")
-    if op is ReduceOp.AVG and tensor._data.dtype.kind != "f":
+    if op is ReduceOp.AVG and not tensor.is_floating_point():
         raise RuntimeError(f"ReduceOp.AVG needs a floating point tensor, got {tensor.dtype}")
     mpi_op = _mpi_op(op)
     _check_same(comm, tensor, "reduce", extra=dst)
@@ -149,11 +153,11 @@ def all_gather(tensor_list: list, tensor, group=None, async_op: bool = False):
                 f"all_gather: tensor_list[{k}] has shape {list(out.shape)} and dtype {out.dtype}, "
                 f"but the input tensor has shape {list(tensor.shape)} and dtype {tensor.dtype}")
     _check_same(comm, tensor, "all_gather")
-    gathered = np.empty((size,) + tuple(tensor.shape), dtype=tensor._data.dtype)
+    gathered = np.empty((size,) + tuple(tensor.shape), dtype=tensor.dtype.np)
     comm.Allgather(_contiguous(tensor), gathered)
-    for out, part in zip(tensor_list, gathered):
-        out._data[...] = part
-        out._vbox[0] += 1
+    with no_grad():
+        for out, part in zip(tensor_list, gathered):
+            out.copy_(from_numpy(part))
     return _Work() if async_op else None
 
 

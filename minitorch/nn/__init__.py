@@ -14,6 +14,7 @@ _EXPORTS = {
     # layers
     "Linear": ".modules.linear", "Identity": ".modules.linear",
     "ReLU": ".modules.activation", "LeakyReLU": ".modules.activation",
+    "Hardtanh": ".modules.activation", "ReLU6": ".modules.activation",
     "GELU": ".modules.activation", "Sigmoid": ".modules.activation", "Tanh": ".modules.activation",
     "Softmax": ".modules.activation", "LogSoftmax": ".modules.activation",
     "Flatten": ".modules.flatten", "Unflatten": ".modules.flatten",
@@ -25,12 +26,38 @@ _EXPORTS = {
     "FeatureAlphaDropout": ".modules.dropout",
     "Embedding": ".modules.sparse",
     "Conv2d": ".modules.conv",
+    "Conv1d": ".modules.conv",
+    "ConvTranspose1d": ".modules.conv",
+    "ConvTranspose2d": ".modules.conv",
     "MaxPool2d": ".modules.pooling", "AvgPool2d": ".modules.pooling",
+    "MaxPool1d": ".modules.pooling",
+    "AvgPool1d": ".modules.pooling",
     "AdaptiveAvgPool1d": ".modules.pooling",
     "AdaptiveAvgPool2d": ".modules.pooling",
     "AdaptiveMaxPool1d": ".modules.pooling",
     "AdaptiveMaxPool2d": ".modules.pooling",
     "BatchNorm1d": ".modules.batchnorm", "BatchNorm2d": ".modules.batchnorm",
+    "InstanceNorm1d": ".modules.instancenorm",
+    "InstanceNorm2d": ".modules.instancenorm",
+    "InstanceNorm3d": ".modules.instancenorm",
+    "ConstantPad1d": ".modules.padding",
+    "ConstantPad2d": ".modules.padding",
+    "ConstantPad3d": ".modules.padding",
+    "ZeroPad1d": ".modules.padding",
+    "ZeroPad2d": ".modules.padding",
+    "ZeroPad3d": ".modules.padding",
+    "ReflectionPad1d": ".modules.padding",
+    "ReflectionPad2d": ".modules.padding",
+    "ReflectionPad3d": ".modules.padding",
+    "ReplicationPad1d": ".modules.padding",
+    "ReplicationPad2d": ".modules.padding",
+    "ReplicationPad3d": ".modules.padding",
+    "CircularPad1d": ".modules.padding",
+    "CircularPad2d": ".modules.padding",
+    "CircularPad3d": ".modules.padding",
+    "Upsample": ".modules.upsampling",
+    "UpsamplingNearest2d": ".modules.upsampling",
+    "UpsamplingBilinear2d": ".modules.upsampling",
     "LayerNorm": ".modules.normalization", "RMSNorm": ".modules.normalization", "GroupNorm": ".modules.normalization",
     "MultiheadAttention": ".modules.activation_attention",
     "Transformer": ".modules.transformer", "TransformerEncoder": ".modules.transformer",
@@ -48,6 +75,11 @@ _EXPORTS = {
     "MSELoss": ".modules.loss", "L1Loss": ".modules.loss", "NLLLoss": ".modules.loss",
     "CrossEntropyLoss": ".modules.loss", "BCELoss": ".modules.loss",
     "BCEWithLogitsLoss": ".modules.loss",
+    **dict.fromkeys(["SmoothL1Loss", "HuberLoss", "KLDivLoss", "PoissonNLLLoss", "GaussianNLLLoss",
+                     "SoftMarginLoss", "MarginRankingLoss", "HingeEmbeddingLoss", "CosineEmbeddingLoss",
+                     "TripletMarginLoss", "TripletMarginWithDistanceLoss", "MultiMarginLoss",
+                     "MultiLabelSoftMarginLoss"], ".modules.loss"),
+    "CosineSimilarity": ".modules.distance", "PairwiseDistance": ".modules.distance",
     # submodules
     "functional": ".functional", "init": ".init", "parallel": ".parallel",
     "utils": ".utils",
@@ -60,7 +92,8 @@ def __getattr__(name: str):
     try:
         module = _EXPORTS[name]
     except KeyError:
-        raise AttributeError(f"module 'minitorch.nn' has no attribute '{name}'") from None
+        from .._unsupported import missing
+        raise missing("nn", name, "module 'minitorch.nn'") from None
     mod = importlib.import_module(module, __name__)
     value = mod if module.endswith("." + name) else getattr(mod, name)
     globals()[name] = value

@@ -9,3 +9,8 @@ from .._declare import FUNCTIONAL
 
 globals().update(FUNCTIONAL)
 __all__ = sorted(FUNCTIONAL)
+
+
+def __getattr__(name: str):
+    from .._unsupported import missing
+    raise missing("nn.functional", name, "module 'minitorch.nn.functional'")

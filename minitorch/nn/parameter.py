@@ -19,14 +19,8 @@ class Parameter(Tensor):
         if data is None:
             from .._creation import empty
             data = empty(0)
-        p = object.__new__(cls)
-        Tensor._init_from(p, data._data, data._backend)
         # Like data.detach(): the same memory, the same version counter, no history.
-        p._vbox = data._vbox
-        if requires_grad and not data.is_floating_point():
-            raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
-        p._requires_grad = bool(requires_grad)
-        return p
+        return Tensor._make_subclass(cls, data, requires_grad)
 
     def __init__(self, data: Tensor | None = None, requires_grad: bool = True) -> None:
         # Everything happened in __new__; Tensor.__init__ (the legacy constructor) must not run.

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from ..tensor import Tensor
-from .optimizer import Optimizer, _increment, _step_counter, _steps_to_tensors, _to_scalar, _zeros_like
+from .._ops.optim import adadelta_step, increment, step_counter, zeros_state
+from .optimizer import Optimizer, _steps_to_tensors, _to_scalar
 
 
 class Adadelta(Optimizer):
@@ -50,13 +51,10 @@ class Adadelta(Optimizer):
                     continue
                 state = self.state[p]
                 if len(state) == 0:
-                    state["step"] = _step_counter()
-                    state["square_avg"] = _zeros_like(p)
-                    state["acc_delta"] = _zeros_like(p)
-                _increment(state["step"])
-                p._backend.adadelta_step(
-                    p._data, p.grad._data, state["square_avg"]._data, state["acc_delta"]._data,
-                    lr=lr, rho=group["rho"], eps=group["eps"],
-                    weight_decay=group["weight_decay"], maximize=group["maximize"])
-                p._vbox[0] += 1
+                    state["step"] = step_counter()
+                    state["square_avg"] = zeros_state(p)
+                    state["acc_delta"] = zeros_state(p)
+                increment(state["step"])
+                adadelta_step(p, p.grad, state["square_avg"], state["acc_delta"], lr=lr, rho=group["rho"],
+                              eps=group["eps"], weight_decay=group["weight_decay"], maximize=group["maximize"])
         return loss

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from ..tensor import Tensor
-from .optimizer import Optimizer, _increment, _step_counter, _steps_to_tensors, _to_scalar, _zeros_like
+from .._ops.optim import adam_step, increment, step_counter, zeros_state
+from .optimizer import Optimizer, _steps_to_tensors, _to_scalar
 
 
 class Adam(Optimizer):
@@ -62,20 +63,17 @@ class Adam(Optimizer):
                     continue
                 state = self.state[p]
                 if len(state) == 0:
-                    state["step"] = _step_counter()
-                    state["exp_avg"] = _zeros_like(p)
-                    state["exp_avg_sq"] = _zeros_like(p)
+                    state["step"] = step_counter()
+                    state["exp_avg"] = zeros_state(p)
+                    state["exp_avg_sq"] = zeros_state(p)
                     if amsgrad:
-                        state["max_exp_avg_sq"] = _zeros_like(p)
-                step = _increment(state["step"])
-                p._backend.adam_step(
-                    p._data, p.grad._data, state["exp_avg"]._data, state["exp_avg_sq"]._data,
-                    state["max_exp_avg_sq"]._data if amsgrad else None,
-                    step=step, lr=lr, beta1=_to_scalar(beta1), beta2=_to_scalar(beta2),
-                    eps=group["eps"], weight_decay=group["weight_decay"], amsgrad=amsgrad,
-                    maximize=group["maximize"],
-                    decoupled_weight_decay=group["decoupled_weight_decay"])
-                p._vbox[0] += 1
+                        state["max_exp_avg_sq"] = zeros_state(p)
+                step = increment(state["step"])
+                adam_step(p, p.grad, state["exp_avg"], state["exp_avg_sq"],
+                          state["max_exp_avg_sq"] if amsgrad else None,
+                          step=step, lr=lr, beta1=_to_scalar(beta1), beta2=_to_scalar(beta2),
+                          eps=group["eps"], weight_decay=group["weight_decay"], amsgrad=amsgrad,
+                          maximize=group["maximize"], decoupled_weight_decay=group["decoupled_weight_decay"])
         return loss
 
 

@@ -20,8 +20,9 @@ from weakref import ref
 from ..tensor import Tensor
 from .optimizer import Optimizer
 
-__all__ = ["LRScheduler", "LambdaLR", "StepLR", "MultiStepLR", "ExponentialLR",
-           "CosineAnnealingLR"]
+__all__ = ["LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR", "ConstantLR", "LinearLR",
+           "ExponentialLR", "SequentialLR", "CosineAnnealingLR", "ChainedScheduler", "ReduceLROnPlateau",
+           "CyclicLR", "CosineAnnealingWarmRestarts", "OneCycleLR", "PolynomialLR", "LRScheduler"]
 
 EPOCH_DEPRECATION_WARNING = (
     "The epoch parameter in `scheduler.step()` was not necessary and is being "
@@ -143,6 +144,11 @@ class LRScheduler:
         self._step_count += 1
         if epoch is not None:
             warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
+        self._update_lr(epoch)
+
+    def _update_lr(self, epoch: int | None = None) -> None:
+        """Move to the next epoch (or to epoch, by the closed form where there is one) and
+        write the learning rates of that epoch into the param groups."""
         self._get_lr_called_within_step = True
         try:
             if epoch is None:
@@ -294,3 +300,13 @@ class CosineAnnealingLR(LRScheduler):
         return [self.eta_min + (base_lr - self.eta_min)
                 * (1 + math.cos(math.pi * self.last_epoch / self.T_max)) / 2
                 for base_lr in self.base_lrs]
+
+
+# The other schedulers live in their own files (they need LRScheduler, defined above).
+from ._lr_compose import ChainedScheduler, ReduceLROnPlateau, SequentialLR  # noqa: E402
+from ._lr_cyclic import CosineAnnealingWarmRestarts, CyclicLR, OneCycleLR  # noqa: E402
+from ._lr_factor import ConstantLR, LinearLR, MultiplicativeLR, PolynomialLR  # noqa: E402
+
+for _cls in (ChainedScheduler, ReduceLROnPlateau, SequentialLR, CosineAnnealingWarmRestarts, CyclicLR, OneCycleLR,
+             ConstantLR, LinearLR, MultiplicativeLR, PolynomialLR):
+    _cls.__module__ = __name__  # the public home, as PyTorch's (pickles and reprs name it)

@@ -2,9 +2,9 @@
 
 An optimizer holds ``param_groups`` (a list of dicts: ``params`` plus that group's
 options) and ``state`` (a dict from parameter to that parameter's buffers). The update
-itself is one fused, in-place op-table call per parameter (``param._backend.adam_step``
-and friends), so an optimizer never touches NumPy and works on any backend that
-supplies those ops.
+itself is one fused, in-place step per parameter through the tensors' op table
+(``minitorch._ops.optim.adam_step`` and friends), so an optimizer never touches NumPy or a
+tensor's memory and works on every backend.
 """
 from __future__ import annotations
 
@@ -14,9 +14,7 @@ from copy import deepcopy
 from itertools import chain
 from typing import Any, Callable, Iterable
 
-import numpy as np
-
-from .. import dtypes
+from .._ops.optim import step_counter, zero_grad
 from ..autograd.grad_mode import enable_grad
 from ..tensor import Tensor
 
@@ -57,6 +55,10 @@ class Optimizer:
     each define a param group (``{'params': [...], 'lr': ...}``); ``defaults`` holds the
     options a group does not set itself.
     """
+
+    # Options of PyTorch's other implementations this optimizer refuses when set (see
+    # _UNSUPPORTED_OPTIONS); an optimizer whose step is written in Tensor ops sets ().
+    _unsupported_options: tuple = _UNSUPPORTED_OPTIONS
 
     def __init__(self, params, defaults: dict[str, Any]) -> None:
         self.defaults = defaults
@@ -126,7 +128,7 @@ class Optimizer:
                 raise ValueError("parameter group didn't specify a value of required optimization "
                                  f"parameter {name}")
             param_group.setdefault(name, default)
-        for name in _UNSUPPORTED_OPTIONS:
+        for name in self._unsupported_options:
             if param_group.get(name):
                 raise NotImplementedError(
                     f"{type(self).__name__}({name}={param_group[name]!r}) is not supported: minitorch "
@@ -151,18 +153,7 @@ class Optimizer:
     # ----- the step ---------------------------------------------------------------------
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset the gradients of all optimized tensors (to None, or to zeros in place)."""
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                if set_to_none:
-                    p.grad = None
-                else:
-                    if p.grad.grad_fn is not None:
-                        p.grad.detach_()
-                    else:
-                        p.grad.requires_grad_(False)
-                    p.grad.zero_()
+        zero_grad((p for group in self.param_groups for p in group["params"]), set_to_none)
 
     def step(self, closure: Callable[[], float] | None = None):
         """Perform a single optimization step (re-evaluating the loss with closure, if given)."""
@@ -242,37 +233,10 @@ def _cast(param: Tensor, value, key=None):
 
 
 # ----- helpers of the optimizers' steps ------------------------------------------------------
-
-def _zeros_like(p: Tensor) -> Tensor:
-    """A state buffer: zeros of p's shape and dtype on p's device, contiguous."""
-    return Tensor._wrap(p._backend.zeros(p._data.shape, p.dtype), p._backend)
-
-
-def _step_counter(value: float = 0.0) -> Tensor:
-    """The ``step`` entry of a parameter's state: a 0-d CPU tensor, float32 as in PyTorch
-    (float64 when that is the default dtype)."""
-    from .._creation import tensor
-    dtype = dtypes.float64 if dtypes.get_default_dtype() is dtypes.float64 else dtypes.float32
-    return tensor(value, dtype=dtype)
-
-
-def _increment(step: Tensor) -> float:
-    """step += 1 in place; returns the new count as a Python float."""
-    data = step._data
-    if type(data) is np.ndarray:  # the usual 0-d CPU counter: NumPy's scalar add, in its dtype
-        value = data[()] + data.dtype.type(1)
-        data[()] = value
-        step._vbox[0] += 1
-        return float(value)
-    step._backend.inplace("add", data, 1)
-    step._vbox[0] += 1
-    return step._backend.scalar(data)
-
-
 def _steps_to_tensors(optimizer: Optimizer) -> None:
     """After loading: turn ``step`` entries saved as plain numbers into step counters."""
     for group in optimizer.param_groups:
         for p in group["params"]:
             p_state = optimizer.state.get(p, {})
             if len(p_state) != 0 and "step" in p_state and not isinstance(p_state["step"], Tensor):
-                p_state["step"] = _step_counter(float(p_state["step"]))
+                p_state["step"] = step_counter(float(p_state["step"]))

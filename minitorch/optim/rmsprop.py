@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from ..tensor import Tensor
-from .optimizer import Optimizer, _increment, _step_counter, _steps_to_tensors, _to_scalar, _zeros_like
+from .._ops.optim import increment, rmsprop_step, step_counter, zeros_state
+from .optimizer import Optimizer, _steps_to_tensors, _to_scalar
 
 
 class RMSprop(Optimizer):
@@ -56,19 +57,15 @@ class RMSprop(Optimizer):
                     continue
                 state = self.state[p]
                 if len(state) == 0:
-                    state["step"] = _step_counter()
-                    state["square_avg"] = _zeros_like(p)
+                    state["step"] = step_counter()
+                    state["square_avg"] = zeros_state(p)
                     if momentum > 0:
-                        state["momentum_buffer"] = _zeros_like(p)
+                        state["momentum_buffer"] = zeros_state(p)
                     if centered:
-                        state["grad_avg"] = _zeros_like(p)
-                _increment(state["step"])
-                p._backend.rmsprop_step(
-                    p._data, p.grad._data, state["square_avg"]._data,
-                    state["grad_avg"]._data if centered else None,
-                    state["momentum_buffer"]._data if momentum > 0 else None,
-                    lr=lr, alpha=group["alpha"], eps=group["eps"],
-                    weight_decay=group["weight_decay"], momentum=momentum, centered=centered,
-                    maximize=group["maximize"])
-                p._vbox[0] += 1
+                        state["grad_avg"] = zeros_state(p)
+                increment(state["step"])
+                rmsprop_step(p, p.grad, state["square_avg"], state["grad_avg"] if centered else None,
+                             state["momentum_buffer"] if momentum > 0 else None,
+                             lr=lr, alpha=group["alpha"], eps=group["eps"], weight_decay=group["weight_decay"],
+                             momentum=momentum, centered=centered, maximize=group["maximize"])
         return loss

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 from ..tensor import Tensor
-from .optimizer import Optimizer, _to_scalar, _zeros_like
+from .._ops.optim import sgd_step, zeros_state
+from .optimizer import Optimizer, _to_scalar
 
 
 class SGD(Optimizer):
@@ -53,12 +54,9 @@ class SGD(Optimizer):
                     state = self.state[p]
                     buf = state.get("momentum_buffer")
                     if buf is None:
-                        buf = state["momentum_buffer"] = _zeros_like(p)
+                        buf = state["momentum_buffer"] = zeros_state(p)
                         first_step = True
-                p._backend.sgd_step(
-                    p._data, p.grad._data, None if buf is None else buf._data, lr=lr,
-                    momentum=momentum, dampening=group["dampening"],
-                    weight_decay=_to_scalar(group["weight_decay"]), nesterov=group["nesterov"],
-                    maximize=group["maximize"], first_step=first_step)
-                p._vbox[0] += 1
+                sgd_step(p, p.grad, buf, lr=lr, momentum=momentum, dampening=group["dampening"],
+                         weight_decay=_to_scalar(group["weight_decay"]), nesterov=group["nesterov"],
+                         maximize=group["maximize"], first_step=first_step)
         return loss

@@ -207,6 +207,12 @@ def _relu(x):
     return out
 
 
+def _erf(x):
+    out = np.empty(x.shape, x.dtype)
+    kernels.erf(kernels.flat(x), out.reshape(-1))
+    return out
+
+
 _UNARY = {
     "neg": np.negative, "abs": np.abs, "exp": np.exp, "log": np.log, "sqrt": np.sqrt,
     "rsqrt": _rsqrt, "sin": np.sin, "cos": np.cos, "tan": np.tan, "tanh": np.tanh,
@@ -215,9 +221,8 @@ _UNARY = {
     "round": _keep_int(np.round), "trunc": _keep_int(np.trunc), "logical_not": np.logical_not, "bitwise_not": np.invert,
     "square": np.square, "log2": np.log2, "log10": np.log10, "exp2": np.exp2,
     "asin": np.arcsin, "acos": np.arccos, "atan": np.arctan, "sinh": np.sinh, "cosh": np.cosh,
-    "isnan": np.isnan, "isinf": np.isinf, "isfinite": np.isfinite, "erf": None,
+    "isnan": np.isnan, "isinf": np.isinf, "isfinite": np.isfinite, "erf": _erf,
 }
-del _UNARY["erf"]
 
 # The ufuncs' own reduce: np.sum & co. add a Python layer that costs a microsecond.
 _REDUCE = {"sum": np.add.reduce, "prod": np.multiply.reduce, "amax": np.maximum.reduce,
@@ -299,6 +304,22 @@ class CPUBackend(NnOps, ConvOps, OptimOps, RandomOps, Backend):
 
     def setitem(self, a, index, value) -> None:
         a[index] = value
+
+    def diagonal(self, a, offset: int, dim1: int, dim2: int):
+        """A writable view of a's diagonal over dim1, dim2 (shifted by offset), last (NumPy's
+        own np.diagonal is read-only)."""
+        n1, n2 = a.shape[dim1], a.shape[dim2]
+        s1, s2 = a.strides[dim1], a.strides[dim2]
+        length = max(0, min(n1, n2 - offset) if offset >= 0 else min(n1 + offset, n2))
+        rest = [d for d in range(a.ndim) if d not in (dim1, dim2)]
+        shape = tuple(a.shape[d] for d in rest) + (length,)
+        strides = tuple(a.strides[d] for d in rest) + (s1 + s2,)
+        if length == 0 or a.size == 0:
+            return np.empty(shape, a.dtype)
+        start = [slice(None)] * a.ndim
+        start[dim1], start[dim2] = slice(max(-offset, 0), None), slice(max(offset, 0), None)
+        first = a[tuple(start)]
+        return np.lib.stride_tricks.as_strided(first, shape, strides, writeable=a.flags.writeable)
 
     def view_positions(self, base, view):
         """For each element of view (an array sharing base's memory), its flat row-major index

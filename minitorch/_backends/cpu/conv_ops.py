@@ -1,4 +1,5 @@
-"""The conv entries of the CPU op table (a mixin of CPUBackend): conv2d, pooling, batch norm.
+"""The conv entries of the CPU op table (a mixin of CPUBackend): conv2d, pooling, batch norm,
+the scatter-add of the padding and interpolation backwards.
 
 conv2d is im2col (numba) followed by BLAS; its gradients are the two transposed products,
 plus col2im (the adjoint of im2col) for the input. Two column layouts (``_batch_layout``):
@@ -14,7 +15,7 @@ Sizes (output size, padding) have been checked by the autograd layer.
 """
 import numpy as np
 
-from . import _pool, conv_kernels as K
+from . import _pool, conv_kernels as K, resample_kernels as R
 from .kernels import parallel_pays
 
 _INT64 = np.dtype(np.int64)
@@ -173,6 +174,18 @@ class ConvOps:
         K.avg_pool2d_backward(g, kernel[0], kernel[1], stride[0], stride[1], padding[0], padding[1],
                               count_include_pad, divisor, out)
         return out.reshape(input_shape)
+
+    # ----- padding and interpolation ---------------------------------------------------
+    def index_add(self, out, dim: int, index, src) -> None:
+        """In place: out[..., index[j], ...] += src[..., j, ...] along dim (a numba loop over
+        (lead, L, trail) views; np.add.at where out is not a plain contiguous array)."""
+        if out.flags.c_contiguous and out.dtype == src.dtype and out.dtype.kind in "fiu":
+            lead, trail = _prod(out.shape[:dim]), _prod(out.shape[dim + 1:])
+            s = _c(src).reshape(lead, src.shape[dim], trail)
+            fn = R.index_add_axis_parallel if parallel_pays(s.size) else R.index_add_axis
+            fn(out.reshape(lead, out.shape[dim], trail), _c(index).astype(np.int64, copy=False), s)
+        else:
+            np.add.at(out, (slice(None),) * dim + (index,), src)
 
     # ----- batch norm -------------------------------------------------------------------
     # x arrives as (N, C, *); the kernels see it as (N, C, L).

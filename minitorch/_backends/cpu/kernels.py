@@ -7,6 +7,7 @@ arrays, so it has one compiled specialisation per dtype, and is cached on disk.
 No kernel uses literals mixed with array values: a float64 literal would silently
 promote float32 math to float64.
 """
+import math
 import os
 
 import numba
@@ -99,6 +100,13 @@ def sigmoid_backward(grad, y, out):
     one = np.ones(1, y.dtype)[0]
     for i in range(y.size):
         out[i] = grad[i] * (one - y[i]) * y[i]
+
+
+@njit(cache=True)
+def erf(x, out):
+    """out = erf(x) elementwise (libm's erf, as PyTorch's CPU kernel calls it). O(n)."""
+    for i in range(x.size):
+        out[i] = math.erf(x[i])
 
 
 @njit(cache=True)

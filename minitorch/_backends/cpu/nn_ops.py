@@ -1,5 +1,7 @@
 """The nn entries of the CPU op table (a mixin of CPUBackend): softmax family, NLL loss,
 GELU, leaky ReLU, dropout. Raw NumPy arrays in and out; kernels in nn_kernels.py."""
+import math
+
 import numpy as np
 
 from . import nn_kernels, norm_kernels, rnn_kernels
@@ -13,9 +15,11 @@ def _rows(a: np.ndarray, dim: int) -> tuple[np.ndarray, tuple]:
     """a with dim moved last, as a C-contiguous (rows, size) array, and the moved shape."""
     if a.ndim and dim in (-1, a.ndim - 1):  # the usual case: no axis to move (np.moveaxis
         # costs ~6 µs a call, a tenth of a small MLP's log_softmax forward + backward)
-        return np.ascontiguousarray(a).reshape(-1, a.shape[-1]), a.shape
-    moved = np.moveaxis(a, dim, -1)
-    return np.ascontiguousarray(moved).reshape(-1, a.shape[dim] if a.ndim else 1), moved.shape
+        moved = a
+    else:
+        moved = np.moveaxis(a, dim, -1) if a.ndim else a.reshape(1)
+    # (rows, size) spelled out, not (-1, size): either may be 0
+    return np.ascontiguousarray(moved).reshape(math.prod(moved.shape[:-1]), moved.shape[-1]), moved.shape
 
 
 def _unrows(out: np.ndarray, moved_shape: tuple, dim: int) -> np.ndarray:

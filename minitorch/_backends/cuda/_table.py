@@ -273,6 +273,17 @@ class CUDABackend(ReduceOps, IndexOps, MatmulOps, NnOps, ConvOps, OptimOps, Back
             d += 1
         return a.view_as(tuple(shape), tuple(strides), offset)
 
+    def diagonal(self, a, offset: int, dim1: int, dim2: int):
+        """A view of a's diagonal over dim1, dim2 (shifted by offset), as the last dim."""
+        n1, n2 = a.shape[dim1], a.shape[dim2]
+        e1, e2 = a.estrides[dim1], a.estrides[dim2]
+        length = max(0, min(n1, n2 - offset) if offset >= 0 else min(n1 + offset, n2))
+        rest = [d for d in range(a.ndim) if d not in (dim1, dim2)]
+        shape = tuple(a.shape[d] for d in rest) + (length,)
+        strides = tuple(a.estrides[d] for d in rest) + (e1 + e2,)
+        start = a.offset + (offset * e2 if offset >= 0 else -offset * e1) if length else a.offset
+        return a.view_as(shape, strides, start)
+
     def _is_basic(self, index) -> bool:
         return all(i is None or i is Ellipsis or isinstance(i, (slice, int, np.integer))
                    and not isinstance(i, (bool, np.bool_)) for i in index)

@@ -8,10 +8,9 @@ from ..parameter import Parameter
 from .module import Module
 
 
-class _BatchNorm(Module):
-    """Shared by BatchNorm1d/2d: per-channel normalisation with learned weight/bias (affine) and
-    running statistics (track_running_stats) that eval mode uses instead of the batch's.
-    momentum=None makes the running stats a cumulative average over num_batches_tracked."""
+class _NormBase(Module):
+    """Shared by the batch and instance norms: num_features, eps, momentum, the learned
+    weight/bias (affine) and the running statistics buffers (track_running_stats)."""
 
     _version = 2
 
@@ -59,6 +58,16 @@ class _BatchNorm(Module):
     def _check_input_dim(self, input) -> None:
         raise NotImplementedError
 
+    def extra_repr(self) -> str:
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+                f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}")
+
+
+class _BatchNorm(_NormBase):
+    """Shared by BatchNorm1d/2d: per-channel normalisation with learned weight/bias (affine) and
+    running statistics (track_running_stats) that eval mode uses instead of the batch's.
+    momentum=None makes the running stats a cumulative average over num_batches_tracked."""
+
     def forward(self, input):
         self._check_input_dim(input)
         factor = 0.0 if self.momentum is None else self.momentum
@@ -70,10 +79,6 @@ class _BatchNorm(Module):
         track = not self.training or self.track_running_stats
         return F.batch_norm(input, self.running_mean if track else None, self.running_var if track else None,
                             self.weight, self.bias, use_batch_stats, factor, self.eps)
-
-    def extra_repr(self) -> str:
-        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-                f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}")
 
 
 class BatchNorm1d(_BatchNorm):

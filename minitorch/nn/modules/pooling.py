@@ -1,8 +1,56 @@
-"""MaxPool2d, AvgPool2d and the adaptive poolings (AdaptiveAvgPool1d/2d, AdaptiveMaxPool1d/2d)."""
+"""MaxPool1d/2d, AvgPool1d/2d and the adaptive poolings (AdaptiveAvgPool1d/2d, AdaptiveMaxPool1d/2d)."""
 from __future__ import annotations
 
 from .. import functional as F
+from .conv import _single
 from .module import Module
+
+
+class MaxPool1d(Module):
+    """Max over (dilated) kernel_size windows of the last dim. input: (N, C, L) or (C, L) ->
+    (N, C, L_out), L_out = (L + 2 padding - dilation (kernel - 1) - 1) / stride + 1, rounded down
+    (up with ceil_mode). stride defaults to kernel_size; return_indices also returns the argmax
+    positions."""
+
+    def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices: bool = False,
+                 ceil_mode: bool = False) -> None:
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.stride = stride if stride is not None else kernel_size
+        self.padding = padding
+        self.dilation = dilation
+        self.return_indices = return_indices
+        self.ceil_mode = ceil_mode
+
+    def forward(self, input):
+        return F.max_pool1d(input, self.kernel_size, self.stride, self.padding, self.dilation,
+                            ceil_mode=self.ceil_mode, return_indices=self.return_indices)
+
+    def extra_repr(self) -> str:
+        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+                f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
+
+
+class AvgPool1d(Module):
+    """Mean over kernel_size windows of the last dim. input: (N, C, L) or (C, L) -> (N, C, L_out);
+    each window is divided by its size with (count_include_pad) or without the zero padding.
+    stride defaults to kernel_size. The sizes are kept as 1-tuples, as PyTorch keeps them."""
+
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+                 count_include_pad: bool = True) -> None:
+        super().__init__()
+        self.kernel_size = _single(kernel_size)
+        self.stride = _single(stride if stride is not None else kernel_size)
+        self.padding = _single(padding)
+        self.ceil_mode = ceil_mode
+        self.count_include_pad = count_include_pad
+
+    def forward(self, input):
+        return F.avg_pool1d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                            self.count_include_pad)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
 class MaxPool2d(Module):

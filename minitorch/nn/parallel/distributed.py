@@ -6,8 +6,10 @@ gradients are grouped into buckets of at most ``bucket_cap_mb`` MiB, in reverse 
 order (roughly the order backward produces their gradients). A hook on each parameter
 (``p.register_hook``) marks it ready; when a bucket's parameters are all ready, their gradients
 are copied into one flat buffer, all-reduced in place with one MPI call and divided by the
-world size, then copied back into ``p.grad``. Buckets are reduced strictly in order, so every
-rank issues the same collectives in the same order whatever order its hooks fire in.
+world size, then copied back into ``p.grad``. The buffers are host memory: gradients of a
+module on another device travel through it, so DDP works on every backend. Buckets are
+reduced strictly in order, so every rank issues the same collectives in the same order
+whatever order its hooks fire in.
 
 A leaf's hook runs just before its gradient is accumulated into ``p.grad``; the hook that
 completes a bucket therefore folds its own incoming gradient in, sets ``p.grad`` to None and
@@ -26,8 +28,9 @@ from typing import Any, Iterator
 import numpy as np
 
 from ... import distributed as dist
+from ..._creation import from_numpy
 from ...autograd.function import AccumulateGrad
-from ...autograd.grad_mode import is_grad_enabled
+from ...autograd.grad_mode import is_grad_enabled, no_grad
 from ...tensor import Tensor
 from ..modules.module import Module
 
@@ -38,12 +41,12 @@ class _Bucket:
     def __init__(self, params: list) -> None:
         self.params = params
         self.offsets = np.cumsum([0] + [p.numel() for p in params]).tolist()
-        self.flat = np.empty(self.offsets[-1], dtype=params[0]._data.dtype)
+        self.flat = np.empty(self.offsets[-1], dtype=params[0].dtype.np)
         self.ready = 0
 
     def slot(self, k: int) -> np.ndarray:
         """The part of the flat buffer that holds params[k]'s gradient, in its shape."""
-        return self.flat[self.offsets[k]:self.offsets[k + 1]].reshape(self.params[k]._data.shape)
+        return self.flat[self.offsets[k]:self.offsets[k + 1]].reshape(tuple(self.params[k].shape))
 
 
 class DistributedDataParallel(Module):
@@ -63,11 +66,12 @@ class DistributedDataParallel(Module):
         if not any(p.requires_grad for p in params):
             raise RuntimeError("DistributedDataParallel is not needed when a module doesn't have any "
                                "parameter that requires a gradient.")
-        devices = {p.device.type for p in params}
-        if devices != {"cpu"}:
-            raise RuntimeError(f"minitorch's DistributedDataParallel (mpi backend) needs a CPU module; "
-                               f"its parameters are on {sorted(devices)}")
-        if device_ids is not None or output_device is not None:
+        devices = {p.device for p in params}
+        if len(devices) != 1:
+            raise ValueError(f"DistributedDataParallel's input module must be on a single device, found "
+                             f"{sorted(str(d) for d in devices)}")
+        on_cpu = next(iter(devices)).type == "cpu"
+        if on_cpu and (device_ids is not None or output_device is not None):
             raise ValueError(
                 "DistributedDataParallel device_ids and output_device arguments only work with "
                 f"single-device/multiple-device GPU modules, but got device_ids {device_ids}, "
@@ -88,7 +92,7 @@ class DistributedDataParallel(Module):
 
         with_buffers = [t for t in module.buffers()]
         for t in params + with_buffers:
-            dist.broadcast(t.detach(), src=0, group=process_group)
+            _broadcast(t, process_group)
 
         self._buckets = self._make_buckets([p for p in params if p.requires_grad])
         self._where = {id(p): (b, k) for b in self._buckets for k, p in enumerate(b.params)}
@@ -186,12 +190,12 @@ class DistributedDataParallel(Module):
             slot = bucket.slot(k)
             if p is incoming:
                 local_used[k] = 1
-                np.copyto(slot, grad._data)
-                if p._grad is not None:
-                    slot += p._grad._data
-            elif p._grad is not None:
+                np.copyto(slot, _host(grad))
+                if p.grad is not None:
+                    slot += _host(p.grad)
+            elif p.grad is not None:
                 local_used[k] = 1
-                np.copyto(slot, p._grad._data)
+                np.copyto(slot, _host(p.grad))
             else:
                 slot[...] = 0
         self._comm.Allreduce(MPI.IN_PLACE, bucket.flat, op=MPI.SUM)
@@ -207,17 +211,33 @@ class DistributedDataParallel(Module):
             slot = bucket.slot(k)
             if p is incoming:
                 # autograd stores this (as a copy) in p.grad right after the hook returns.
-                p._grad = None
-                replacement = Tensor._wrap(slot)
-            elif p._grad is None:
-                p._grad = Tensor._wrap(slot.copy())
+                p.grad = None
+                replacement = from_numpy(slot).to(p.device)
+            elif p.grad is None:
+                p.grad = from_numpy(slot.copy()).to(p.device)
             else:
-                np.copyto(p._grad._data, slot)
-                p._grad._vbox[0] += 1
+                with no_grad():
+                    p.grad.copy_(from_numpy(slot))
         return replacement
 
     def extra_repr(self) -> str:
         return f"world_size={self.world_size}, buckets={len(self._buckets)}"
+
+
+def _broadcast(t: Tensor, group) -> None:
+    """Rank 0's values of t into every rank's t (through host memory for a GPU tensor)."""
+    if t.device.type == "cpu":
+        dist.broadcast(t.detach(), src=0, group=group)
+        return
+    host = t.detach().cpu()
+    dist.broadcast(host, src=0, group=group)
+    with no_grad():
+        t.copy_(host)
+
+
+def _host(t: Tensor) -> np.ndarray:
+    """t's values in host memory (the tensor's own memory on the CPU)."""
+    return t.detach().cpu().numpy()
 
 
 def _leaves_reached(output) -> set:

@@ -190,7 +190,7 @@ def pack_padded_sequence(input: Tensor, lengths, batch_first: bool = False,
             for t, bs in enumerate(batch_sizes) for j in range(bs)]
     flat = input.reshape(steps * batch, *input.shape[2:])
     data = flat[_creation.tensor(rows, dtype=dtypes.int64, device=input.device)]
-    return PackedSequence(data, _creation.tensor(batch_sizes, dtype=dtypes.int64), sorted_indices, None)
+    return PackedSequence(data, _creation.tensor(batch_sizes, dtype=dtypes.int64, device="cpu"), sorted_indices, None)
 
 
 def pad_packed_sequence(sequence: PackedSequence, batch_first: bool = False, padding_value: float = 0.0,
@@ -222,7 +222,7 @@ def pad_packed_sequence(sequence: PackedSequence, batch_first: bool = False, pad
     pad = _creation.full((1, *data.shape[1:]), padding_value, dtype=data.dtype, device=data.device)
     source = cat([data, pad])
     padded = source[_creation.tensor(rows.reshape(-1), device=data.device)].reshape(*rows.shape, *data.shape[1:])
-    out_lengths = _creation.tensor([lengths[j] for j in unsorted], dtype=dtypes.int64)
+    out_lengths = _creation.tensor([lengths[j] for j in unsorted], dtype=dtypes.int64, device="cpu")
     return padded, out_lengths
 
 

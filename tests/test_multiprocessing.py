@@ -19,8 +19,12 @@ import pytest
 import minitorch
 import minitorch.multiprocessing as mp
 from minitorch import _shared_memory
+from hypothesis import given
+from hypothesis import strategies as st
+
 from tests import _mp_workers as workers
 from tests._compat import requires_torch, torch
+from tests.strategies import hsettings, tensors
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SPAWN = mp.get_context("spawn")
@@ -73,6 +77,20 @@ def test_is_shared_matches_torch_for_views_and_dtypes():
     p = minitorch.nn.Parameter(minitorch.ones(3))
     assert p.share_memory_() is p and p.is_shared() and p.requires_grad
     assert repr(p) == repr(torch.nn.Parameter(torch.ones(3)).share_memory_())
+
+
+@hsettings(max_examples=25)
+@given(drawn=tensors(dtype=st.sampled_from(["float32", "float64", "int64", "bool", "float16"]),
+                     layouts=("contiguous", "strided", "permuted", "expanded")))
+def test_share_memory_keeps_values_shape_and_strides_of_any_layout(drawn):
+    arr, t = drawn
+    strides = t.stride()
+    assert t.share_memory_() is t
+    assert t.is_shared() and t.shape == arr.shape and t.stride() == strides
+    np.testing.assert_array_equal(t.numpy(), arr)
+    address = t.data_ptr()
+    t.share_memory_()
+    assert t.data_ptr() == address
 
 
 def test_share_memory_keeps_read_only_expanded_views_read_only():

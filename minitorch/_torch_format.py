@@ -31,7 +31,7 @@ from typing import IO, Any, Callable
 
 import numpy as np
 
-from . import dtypes
+from . import _checkpoint_pickle, dtypes
 from ._checkpoint_zip import Archive, CheckpointError, Refused
 from ._size import Size
 from .device import device
@@ -56,8 +56,10 @@ def prefix(archive: Archive) -> str | None:
     return None
 
 
-def read(archive: Archive, prefix: str, make_tensor: Callable) -> Any:
+def read(archive: Archive, prefix: str, make_tensor: Callable, weights_only: bool = True) -> Any:
     """The object in a torch checkpoint; make_tensor(array, requires_grad, location) places tensors.
+
+    weights_only=False unpickles any object the file names (see _FullUnpickler).
 
     Errors are left to the caller (load), which reports anything unexpected as a corrupt file.
     """
@@ -66,8 +68,9 @@ def read(archive: Archive, prefix: str, make_tensor: Callable) -> Any:
         byteorder = archive.read(prefix + "byteorder")
         if byteorder not in (b"little", b"big"):
             raise _corrupt(f"unknown byte order {byteorder[:20]!r}")
-    unpickler = _WeightsOnlyUnpickler(io.BytesIO(archive.read(prefix + "data.pkl")), archive, prefix,
-                                      byteorder.decode(), make_tensor)
+    kind = _WeightsOnlyUnpickler if weights_only else _FullUnpickler
+    unpickler = kind(io.BytesIO(archive.read(prefix + "data.pkl")), archive, prefix, byteorder.decode(),
+                     make_tensor)
     return unpickler.load()
 
 
@@ -112,7 +115,6 @@ def _rebuild_parameter(data, requires_grad: bool, backward_hooks) -> Any:
 _GLOBALS = {
     ("collections", "OrderedDict"): OrderedDict,
     ("builtins", "set"): set,
-    ("builtins", "frozenset"): frozenset,
     ("builtins", "complex"): complex,
     ("_codecs", "encode"): _encode_bytes,
     ("torch", "Size"): Size,
@@ -150,7 +152,11 @@ class _WeightsOnlyUnpickler(pickle._Unpickler):
     """
 
     def load_build(self) -> None:
-        """BUILD only as torch.save uses it: attributes (``_metadata``) of a state_dict's OrderedDict."""
+        """BUILD only as torch.save uses it: attributes (``_metadata``) of a state_dict's OrderedDict,
+        or the state of an object of a class add_safe_globals allowed."""
+        if len(self.stack) > 1 and type(self.stack[-2]) in _checkpoint_pickle.user_classes():
+            self._classes = _checkpoint_pickle.user_classes()
+            return _checkpoint_pickle._WeightsOnly.load_build(self)
         state = self.stack.pop()
         target = self.stack[-1]
         if not (type(target) is OrderedDict and type(state) is dict and all(type(k) is str for k in state)):
@@ -162,6 +168,16 @@ class _WeightsOnlyUnpickler(pickle._Unpickler):
     dispatch = _OpcodeTable({getattr(pickle, name)[0]: pickle._Unpickler.dispatch[getattr(pickle, name)[0]]
                              for name in _ALLOWED_OPCODES})
     dispatch[pickle.BUILD[0]] = load_build
+
+    def load_newobj(self) -> None:
+        """NEWOBJ only for a class add_safe_globals allowed."""
+        if self.stack[-2] not in _checkpoint_pickle.user_classes():
+            raise Refused("weights-only load refused the pickle opcode NEWOBJ of "
+                          f"{self.stack[-2]!r:.80}: add_safe_globals did not allow it")
+        self._classes = _checkpoint_pickle.user_classes()
+        _checkpoint_pickle._WeightsOnly.load_newobj(self)
+
+    dispatch[pickle.NEWOBJ[0]] = load_newobj
 
     def __init__(self, file: IO[bytes], archive: Archive, prefix: str, byteorder: str,
                  make_tensor: Callable) -> None:
@@ -179,9 +195,10 @@ class _WeightsOnlyUnpickler(pickle._Unpickler):
         if module == "torch" and name in _UNSUPPORTED_STORAGES:
             raise CheckpointError(f"the checkpoint holds {_UNSUPPORTED_STORAGES[name]} tensors, a dtype "
                                "minitorch does not have")
-        raise Refused(
-            f"weights-only load refused the global {module}.{name}: a checkpoint may only hold "
-            "tensors, dicts, lists, tuples and scalars, and minitorch never calls other code from a file")
+        allowed = _checkpoint_pickle.user_global(module, name)
+        if allowed is None:
+            raise _checkpoint_pickle.unsupported_global(module, name)
+        return allowed
 
     def persistent_load(self, pid: Any) -> _Storage:
         """('storage', storage type, key, location, numel) -> the storage, read once per key."""
@@ -230,6 +247,32 @@ class _WeightsOnlyUnpickler(pickle._Unpickler):
             storage.array[storage_offset:], tuple(size), tuple(s * itemsize for s in stride),
             writeable=storage.array.flags.writeable and not overlapping)
         return self._make_tensor(view, requires_grad, storage.location)
+
+
+class _FullUnpickler(_WeightsOnlyUnpickler):
+    """weights_only=False: every opcode, and any global the file names is imported (it can run
+    code: for trusted files only). torch's tensor and storage names still map to minitorch's;
+    a saved Parameter loads as a Parameter, as in torch. PyTorch's own classes (a whole
+    torch.nn module, an optimizer) can't be rebuilt from minitorch objects and are refused."""
+
+    dispatch = pickle._Unpickler.dispatch
+
+    def find_class(self, module: str, name: str) -> Any:
+        module = "builtins" if module == "__builtin__" else module
+        if (module, name) == ("torch._utils", "_rebuild_parameter"):
+            return _rebuild_full_parameter
+        if (module, name) == ("torch._utils", "_rebuild_tensor_v2") or (module, name) in _GLOBALS:
+            return super().find_class(module, name)
+        if module == "torch" or module.startswith("torch."):
+            raise CheckpointError(
+                f"the checkpoint holds a PyTorch {module}.{name} object, which minitorch can't rebuild: "
+                "save its state_dict() in PyTorch and load_state_dict() it into the minitorch object")
+        return pickle._Unpickler.find_class(self, module, name)
+
+
+def _rebuild_full_parameter(data, requires_grad: bool, backward_hooks) -> Any:
+    from .nn.parameter import Parameter
+    return Parameter(data, bool(requires_grad))
 
 
 _MAX_DIMS = 64  # NumPy's limit

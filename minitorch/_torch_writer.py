@@ -9,6 +9,7 @@ as a copy of its values, its stride-0 dims kept expanded.
 """
 from __future__ import annotations
 
+import io
 import pickle
 import struct
 import sys
@@ -29,6 +30,57 @@ def write(fileobj: IO[bytes], root: Any, arrays: list) -> None:
     storages, layouts = plan_storages(arrays)
     with zipfile.ZipFile(fileobj, "w", zipfile.ZIP_STORED) as archive:
         _write_record(archive, _PREFIX + "data.pkl", _Pickler(arrays, storages, layouts).dump(root))
+        _write_record(archive, _PREFIX + "byteorder", sys.byteorder.encode())
+        for key, (storage, _) in enumerate(storages):
+            _write_record(archive, f"{_PREFIX}data/{key}", memoryview(storage.view(np.uint8)))
+        _write_record(archive, _PREFIX + "version", b"3\n")
+
+
+def write_objects(fileobj: IO[bytes], obj: Any, host_array) -> None:
+    """Write any picklable obj as torch.save would: tensors as storages (as in write), a
+    Parameter as ``torch._utils._rebuild_parameter``, every other object pickled by its own
+    class's name (so only processes that can import that class can load it)."""
+    from .nn.parameter import Parameter
+    from .tensor import Tensor
+
+    def is_tensor(value: Any) -> bool:
+        return type(value) is Tensor or type(value) is Parameter
+
+    tensors: list = []  # (pass 1 collects them, which also keeps their ids unique)
+    index: dict[int, int] = {}
+
+    class Pickler(pickle._Pickler):
+        def __init__(self, file, emit=None) -> None:
+            super().__init__(file, protocol=2)
+            self.emit = emit
+
+        def save(self, value: Any, save_persistent_id: bool = True) -> None:
+            if not is_tensor(value):
+                return super().save(value, save_persistent_id)
+            if self.emit is None:  # the first pass: list the tensors
+                if id(value) not in index:
+                    index[id(value)] = len(tensors)
+                    tensors.append(value)
+                return super().save(None)
+            memo = self.memo.get(id(value))
+            if memo is not None:
+                self.write(self.get(memo[0]))
+                return
+            opcodes = self.emit.tensor_opcodes(index[id(value)])
+            if type(value) is Parameter:
+                opcodes = (pickle.GLOBAL + b"torch._utils\n_rebuild_parameter\n" + pickle.MARK + opcodes
+                           + (pickle.NEWTRUE if value.requires_grad else pickle.NEWFALSE)
+                           + _Pickler.ORDERED_DICT + pickle.TUPLE + pickle.REDUCE)
+            self.write(opcodes)
+            self.memoize(value)
+
+    Pickler(io.BytesIO()).dump(obj)
+    arrays = [(host_array(t), t.requires_grad, str(t.device)) for t in tensors]
+    storages, layouts = plan_storages(arrays)
+    buffer = io.BytesIO()
+    Pickler(buffer, _Pickler(arrays, storages, layouts)).dump(obj)
+    with zipfile.ZipFile(fileobj, "w", zipfile.ZIP_STORED) as archive:
+        _write_record(archive, _PREFIX + "data.pkl", buffer.getvalue())
         _write_record(archive, _PREFIX + "byteorder", sys.byteorder.encode())
         for key, (storage, _) in enumerate(storages):
             _write_record(archive, f"{_PREFIX}data/{key}", memoryview(storage.view(np.uint8)))
@@ -176,10 +228,24 @@ class _Pickler:
 
     def emit_tensor(self, index: int) -> None:
         """_rebuild_tensor_v2(storage, offset, size, stride, requires_grad, OrderedDict())."""
-        out = self.out
         if index in self.memo:
-            out += pickle.LONG_BINGET + struct.pack("<I", self.memo[index])
+            self.out += pickle.LONG_BINGET + struct.pack("<I", self.memo[index])
             return
+        self.out += self.tensor_opcodes(index)
+        self.memo[index] = len(self.memo)
+        self.out += pickle.LONG_BINPUT + struct.pack("<I", self.memo[index])
+
+    def tensor_opcodes(self, index: int) -> bytes:
+        """The opcodes that rebuild tensor index (not memoized)."""
+        saved, self.out = self.out, bytearray()
+        try:
+            self._emit_tensor_body(index)
+            return bytes(self.out)
+        finally:
+            self.out = saved
+
+    def _emit_tensor_body(self, index: int) -> None:
+        out = self.out
         _, requires_grad, _ = self.arrays[index]
         key, offset, size, stride = self.layouts[index]
         storage, location = self.storages[key]
@@ -196,8 +262,6 @@ class _Pickler:
         self.emit_tuple([int(n) for n in stride])
         self.emit(requires_grad)
         out += self.ORDERED_DICT + pickle.TUPLE + pickle.REDUCE
-        self.memo[index] = len(self.memo)
-        out += pickle.LONG_BINPUT + struct.pack("<I", self.memo[index])
 
     def emit_int(self, n: int) -> None:
         out = self.out

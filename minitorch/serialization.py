@@ -1,8 +1,12 @@
-"""save and load: checkpoints that run no code when read.
+"""save and load: checkpoints that run no code when read, unless asked to (weights_only=False).
 
 ``minitorch.save(obj, f)`` writes (nested) dicts, OrderedDicts, lists and tuples of
 tensors and Python scalars (int, float, bool, str, None) -- a ``state_dict()`` of a
-module or an optimizer. ``f`` is a path (str or PathLike) or a binary file object.
+module or an optimizer -- without any pickle. Any other picklable object (a whole
+``nn.Module``, an optimizer, a dict holding them, a set, a NumPy array) is pickled, as
+torch.save does (``_checkpoint_pickle.py``): in minitorch's format as ``objects.pkl``
+beside the tensors' .npy records (``"version": 3``, ``"root": {"pickle": "objects.pkl"}``).
+``f`` is a path (str or PathLike) or a binary file object.
 
 Two formats, both zip archives; ``load`` tells them apart by their contents:
 
@@ -27,10 +31,13 @@ Two formats, both zip archives; ``load`` tells them apart by their contents:
   torch.save does, it writes storages, not values: tensors sharing memory share a
   storage, an expanded tensor costs the memory it uses, strides are kept.
 
-``load`` reads both, and files written by ``torch.save``; a torch file is unpickled
-with an allowlist (tensors, containers, scalars), so a file can't run code: anything
-else is refused with ``pickle.UnpicklingError``. ``weights_only`` is accepted for
-PyTorch compatibility and changes nothing: minitorch never loads arbitrary objects.
+``load`` reads both, and files written by ``torch.save``. With ``weights_only=True``
+(the default, as in PyTorch 2.6+) a pickle is read with an allowlist (tensors,
+Parameters, containers, scalars, set, complex, bytes, dtypes, Size, device, plus what
+``add_safe_globals`` allowed), so a file can't run code: anything else is refused with
+PyTorch's "Weights only load failed" ``pickle.UnpicklingError``. ``weights_only=False``
+unpickles whatever the file names -- it can run arbitrary code, so use it only for
+files you trust, as PyTorch warns for torch.load.
 A torch tensor loads as a view of its storage, as in torch: views that shared a
 storage share memory again, and an expanded tensor is a read-only stride-0 view.
 
@@ -48,9 +55,14 @@ partial one. A failed save removes its temporary file; one left by a killed proc
 is removed by the next save of the same target, once its writer is gone. A file
 object is written in place.
 
-Tensors come back as plain tensors (a saved ``Parameter`` loads as a ``Tensor`` with
-its ``requires_grad``). A tensor that appears twice in ``obj`` is stored once and
-comes back as one tensor; in minitorch's format, views are saved by value.
+In a container checkpoint (no pickle, or a torch file read with weights_only=True),
+tensors come back as plain tensors (a saved ``Parameter`` loads as a ``Tensor`` with
+its ``requires_grad``); in a pickled one, Parameters stay Parameters (a module's
+parameters must). A tensor that appears twice in ``obj`` is stored once and comes back
+as one tensor; in minitorch's format, views are saved by value. A pickled object loads
+only where its class can be imported; a whole PyTorch module or optimizer can't be
+rebuilt in minitorch (load its state_dict instead), and a minitorch module saved with
+format="torch" can't be rebuilt in PyTorch (it would be a minitorch object).
 """
 from __future__ import annotations
 
@@ -66,14 +78,18 @@ from typing import IO, Any, Callable
 
 import numpy as np
 
-from . import _backends as backends, _torch_format, _torch_writer, dtypes
+from . import _backends as backends, _checkpoint_pickle, _torch_format, _torch_writer, dtypes
+from ._checkpoint_pickle import add_safe_globals, clear_safe_globals, get_safe_globals, safe_globals  # noqa: F401
 from ._checkpoint_files import write_atomic
 from ._checkpoint_zip import Archive, CheckpointError, Refused, read_exactly
 from .device import as_device, device
 from .tensor import Tensor
 
+__all__ = ["save", "load", "add_safe_globals", "clear_safe_globals", "get_safe_globals", "safe_globals"]
+
 _MANIFEST = "manifest.json"
-_FORMAT_VERSIONS = (1, 2)  # 2: a tensor may be "expanded_from" a smaller shape
+_FORMAT_VERSIONS = (1, 2, 3)  # 2: a tensor may be "expanded_from" a smaller shape; 3: objects.pkl
+_OBJECTS = "objects.pkl"
 _SCALARS = (type(None), bool, int, float, str)
 _ZIP_MAGIC = b"PK\x03\x04"
 _ANONYMOUS = "the checkpoint"  # how messages name a file object without a name
@@ -84,18 +100,23 @@ _LEGACY_TORCH_MAGIC = b"\x80\x02\x8a\x0al\xfc\x9cF\xf9 j\xa8P\x19"
 def save(obj: Any, f: str | os.PathLike | IO[bytes],
          format: str = "minitorch",  # noqa: A002 - the natural name
          _use_new_zipfile_serialization: bool = True) -> None:
-    """Write obj (dicts, lists, tuples of tensors and scalars) to a path or binary file object."""
+    """Write obj (a state_dict, a whole module, any picklable object) to a path or binary file object."""
     if format not in ("minitorch", "torch"):
         raise ValueError(f"save() format must be 'minitorch' or 'torch', got {format!r}")
     if not _use_new_zipfile_serialization:
         raise ValueError("minitorch.save only writes zip archives, not the legacy torch format")
     tensors: list[Tensor] = []
-    root = _encode(obj, "obj", tensors, {}, set())
-    writer = _write_minitorch if format == "minitorch" else _torch_writer.write
+    try:
+        root = _encode(obj, "obj", tensors, {}, set())
+    except (TypeError, ValueError):  # not just tensors, containers and scalars: pickle it
+        root = None
 
     def write(fileobj: IO[bytes]) -> None:
+        if root is None:
+            _write_objects(fileobj, obj, format)
+            return
         arrays = [(_host_array(t), t.requires_grad, str(t.device)) for t in tensors]
-        writer(fileobj, root, arrays)
+        (_write_minitorch if format == "minitorch" else _torch_writer.write)(fileobj, root, arrays)
 
     if isinstance(f, (str, os.PathLike)):
         write_atomic(os.fspath(f), write)
@@ -104,7 +125,12 @@ def save(obj: Any, f: str | os.PathLike | IO[bytes],
 
 
 def load(f: str | os.PathLike | IO[bytes], map_location=None, weights_only: bool = True) -> Any:
-    """Read a checkpoint written by minitorch.save or torch.save; never runs code from the file.
+    """Read a checkpoint written by minitorch.save or torch.save.
+
+    weights_only=True (the default): only tensors, containers, scalars and the globals
+    allowed by add_safe_globals load, and no code from the file runs; anything else is
+    refused with pickle.UnpicklingError. weights_only=False unpickles whatever the file
+    holds (whole modules, optimizers): it can run arbitrary code -- only for trusted files.
 
     map_location: None (tensors go back to the device they were saved from), a device
     or device string (all tensors go there), a dict {saved: target} of device strings,
@@ -118,12 +144,12 @@ def load(f: str | os.PathLike | IO[bytes], map_location=None, weights_only: bool
         if not head.startswith(_ZIP_MAGIC):
             raise RuntimeError(_not_a_checkpoint(name, head))
         try:
-            return _read_archive(fileobj, make_tensor)
+            return _read_archive(fileobj, make_tensor, weights_only)
         except CheckpointError as e:
             message = str(e) if name == _ANONYMOUS else f"{name}: {e}"
             raise _plain(RuntimeError, message, e) from e.__cause__
         except Refused as e:
-            raise _plain(pickle.UnpicklingError, str(e), e) from None
+            raise _plain(pickle.UnpicklingError, _checkpoint_pickle.weights_only_failure(str(e)), e) from None
         except _DeviceError as e:  # from map_location or the device: not the file's fault
             raise e.error.with_traceback(e.error.__traceback__) from None
         except MemoryError as e:
@@ -133,13 +159,13 @@ def load(f: str | os.PathLike | IO[bytes], map_location=None, weights_only: bool
             raise RuntimeError(f"{name} is truncated or corrupt ({type(e).__name__}: {e})") from e
 
 
-def _read_archive(fileobj: IO[bytes], make_tensor: Callable) -> Any:
+def _read_archive(fileobj: IO[bytes], make_tensor: Callable, weights_only: bool) -> Any:
     with Archive(fileobj) as archive:
         if _MANIFEST in archive:
-            return _read_minitorch(archive, make_tensor)
+            return _read_minitorch(archive, make_tensor, weights_only)
         prefix = _torch_format.prefix(archive)
         if prefix is not None:
-            return _torch_format.read(archive, prefix, make_tensor)
+            return _torch_format.read(archive, prefix, make_tensor, weights_only)
         raise CheckpointError(f"a zip archive with no {_MANIFEST} and no data.pkl is neither a minitorch "
                               "nor a PyTorch checkpoint (or it is corrupt)")
 
@@ -208,7 +234,17 @@ def _decode(value: Any, tensors: list) -> Any:
 
 
 # ----- minitorch's format ---------------------------------------------------------------
-def _write_minitorch(fileobj: IO[bytes], root: Any, arrays: list) -> None:
+def _write_objects(fileobj: IO[bytes], obj: Any, format: str) -> None:  # noqa: A002
+    """obj pickled: minitorch's format keeps each plain tensor as a .npy record, torch's is torch.save's."""
+    if format == "torch":
+        _torch_writer.write_objects(fileobj, obj, _host_array)
+        return
+    data, tensors = _checkpoint_pickle.dump(obj, lambda value: type(value) is Tensor)
+    arrays = [(_host_array(t), t.requires_grad, str(t.device)) for t in tensors]
+    _write_minitorch(fileobj, {"pickle": _OBJECTS}, arrays, objects=data)
+
+
+def _write_minitorch(fileobj: IO[bytes], root: Any, arrays: list, objects: bytes | None = None) -> None:
     """The zip archive: manifest.json, then tensors/<i>.npy.
 
     An expanded tensor (a dim of stride 0) is stored as the values it was expanded from
@@ -229,11 +265,14 @@ def _write_minitorch(fileobj: IO[bytes], root: Any, arrays: list) -> None:
             with archive.open(entries[-1]["file"], "w", force_zip64=zip64) as out:
                 np.lib.format.write_array(out, array, allow_pickle=False)
         version = 2 if any("expanded_from" in entry for entry in entries) else 1
+        if objects is not None:
+            archive.writestr(_OBJECTS, objects)
+            version = 3
         manifest = {"format": "minitorch", "version": version, "root": root, "tensors": entries}
         archive.writestr(_MANIFEST, json.dumps(manifest, allow_nan=False))
 
 
-def _read_minitorch(archive: Archive, make_tensor: Callable) -> Any:
+def _read_minitorch(archive: Archive, make_tensor: Callable, weights_only: bool = True) -> Any:
     manifest = json.loads(archive.read(_MANIFEST))
     if not isinstance(manifest, dict) or manifest.get("format") != "minitorch":
         raise _corrupt(f"{_MANIFEST} does not describe a minitorch checkpoint")
@@ -244,7 +283,10 @@ def _read_minitorch(archive: Archive, make_tensor: Callable) -> Any:
     if not isinstance(entries, list):
         raise _corrupt("the manifest's tensor list is not a list")
     tensors = [make_tensor(*_read_entry(archive, entry)) for entry in entries]
-    return _decode(manifest.get("root"), tensors)
+    root = manifest.get("root")
+    if manifest["version"] == 3 and root == {"pickle": _OBJECTS}:
+        return _checkpoint_pickle.load(archive.read(_OBJECTS), tensors, weights_only)
+    return _decode(root, tensors)
 
 
 def _read_entry(archive: Archive, entry: Any) -> tuple[np.ndarray, bool, str]:

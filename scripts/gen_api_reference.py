@@ -23,7 +23,7 @@ MODULES = ["minitorch", "minitorch.nn", "minitorch.nn.functional", "minitorch.nn
            "minitorch.nn.utils.rnn", "minitorch.optim",
            "minitorch.optim.lr_scheduler", "minitorch.utils.data", "minitorch.vision.datasets",
            "minitorch.vision.transforms", "minitorch.vision.models", "minitorch.vision.utils", "minitorch.autograd",
-           "minitorch.distributed", "minitorch.train",
+           "minitorch.distributed", "minitorch.multiprocessing", "minitorch.serialization", "minitorch.train",
            "minitorch.viz", "minitorch.cuda", "minitorch.onnx", "minitorch.onnx.errors",
            "minitorch.accelerator", "minitorch.backends", "minitorch.backends.cudnn",
            "minitorch.backends.cuda", "minitorch.backends.mps", "minitorch.backends.cpu",
@@ -34,7 +34,10 @@ OUTPUT = ROOT / "docs" / "api.md"
 def public_names(module) -> list[str]:
     """The module's public names, sorted; submodules excluded (they are sections of their own)."""
     if hasattr(module, "__all__"):
-        names = list(module.__all__)
+        # (what __all__ re-exports from outside minitorch, e.g. the standard multiprocessing
+        # API of minitorch.multiprocessing, is documented where it is defined)
+        names = [n for n in module.__all__ if _defined_in_package(getattr(module, n, None))
+                 or not callable(getattr(module, n, None))]
     else:
         names = [n for n, v in vars(module).items() if _defined_in_package(v)]
     names = [n for n in names if not n.startswith("_")]

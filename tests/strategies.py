@@ -179,7 +179,7 @@ def scalars(kind, lo=-5, hi=5, min_abs=0):
 # layouts
 # ---------------------------------------------------------------------------
 LAYOUTS = ("contiguous", "strided", "permuted", "expanded")
-_SENTINEL = {"float32": -7777.0, "float64": -7777.0, "int32": -7777, "int64": -7777, "bool": True}
+_SENTINEL = {"float32": -7777.0, "float64": -7777.0, "float16": -7777.0, "int8": -77, "int16": -7777, "uint8": 77, "int32": -7777, "int64": -7777, "bool": True}
 
 
 def mt(arr, dtype=None):

@@ -16,7 +16,7 @@ PACKAGE = ROOT / "minitorch"
 LAYERS = [
     ("foundation", ["minitorch.dtypes", "minitorch._size", "minitorch.device", "minitorch._threads",
                     "minitorch._printing", "minitorch._unsupported", "minitorch._grad_enabled",
-                    "minitorch._layouts", "minitorch._flags"]),
+                    "minitorch._layouts", "minitorch._flags", "minitorch._shared_memory"]),
     ("backends", ["minitorch._backends"]),
     ("tensor", ["minitorch.tensor"]),
     ("declarations", ["minitorch._declare"]),
@@ -27,6 +27,9 @@ LAYERS = [
     ("nn", ["minitorch.nn"]),
     ("optim", ["minitorch.optim"]),
     ("data", ["minitorch.utils"]),
+    # Checkpoints hold whole modules (Parameters, any picklable object): above nn.
+    ("serialization", ["minitorch.serialization", "minitorch._torch_format", "minitorch._torch_writer",
+                       "minitorch._checkpoint_pickle", "minitorch._checkpoint_zip", "minitorch._checkpoint_files"]),
     ("applications", ["minitorch.vision", "minitorch.train", "minitorch.viz", "minitorch.onnx",
                       "minitorch.multiprocessing"]),
 ]

@@ -185,26 +185,33 @@ def test_public_names_are_wired_into_minitorch_when_present():
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-@pytest.mark.parametrize("obj, type_name, where", [
-    ({"state": {0: {"step": np.float64(1.0)}}}, "numpy.float64", "obj['state'][0]['step']"),
-    ([1, (2, {3, 4})], "set", "obj[1][1]"),
-    ({"data": np.zeros(2)}, "numpy.ndarray", "obj['data']"),
-    ({"f": print}, "builtin_function_or_method", "obj['f']"),
-    (b"raw", "bytes", "obj"),
+@pytest.mark.parametrize("obj, refused", [
+    ({"state": {0: {"step": np.float64(1.0)}}}, "numpy"),
+    ([1, (2, {3, 4})], None),                 # set: allowed, as in torch
+    ({"data": np.zeros(2)}, "numpy"),
+    ({"f": print}, "GLOBAL print was not"),
+    (b"raw", None),                           # bytes: allowed
+    ({"a": {1.5: 0}}, None),                  # any key
 ])
-def test_unsupported_object_raises_type_error_naming_its_type_and_place(fmt, obj, type_name, where):
-    with pytest.raises(TypeError) as info:
-        save(obj, io.BytesIO(), format=fmt)
-    assert type_name in str(info.value) and where in str(info.value)
+def test_other_objects_are_pickled_and_weights_only_refuses_what_torch_refuses(fmt, obj, refused):
+    buffer = io.BytesIO()
+    save(obj, buffer, format=fmt)
+    if refused is None:
+        assert load(io.BytesIO(buffer.getvalue())) == obj
+    else:
+        with pytest.raises(pickle.UnpicklingError, match=refused):
+            load(io.BytesIO(buffer.getvalue()))
+    loaded = load(io.BytesIO(buffer.getvalue()), weights_only=False)
+    assert pickle.dumps(loaded) == pickle.dumps(obj)
 
 
-def test_unsupported_dict_key_and_reference_cycle_are_reported():
-    with pytest.raises(TypeError, match=r"key 1\.5 of type float \(in obj\['a'\]\)"):
-        save({"a": {1.5: 0}}, io.BytesIO())
+def test_reference_cycles_are_pickled_and_a_bad_format_is_reported():
     loop = {"a": []}
     loop["a"].append(loop)
-    with pytest.raises(ValueError, match=r"cycle: obj\['a'\]\[0\] contains itself"):
-        save(loop, io.BytesIO())
+    buffer = io.BytesIO()
+    save(loop, buffer)
+    loaded = load(io.BytesIO(buffer.getvalue()))
+    assert loaded["a"][0] is loaded
     with pytest.raises(ValueError, match="format must be 'minitorch' or 'torch'"):
         save({}, io.BytesIO(), format="pickle")
 
@@ -304,19 +311,18 @@ def torch_archive(data_pkl, records=None):
     return buffer
 
 
-@pytest.mark.parametrize("weights_only", [True, False])
-def test_pickle_that_calls_os_system_is_refused_without_running_it(tmp_path, monkeypatch, weights_only):
+def test_pickle_that_calls_os_system_is_refused_without_running_it(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     archive = torch_archive(pickle.dumps({"w": _RunsShell()}, protocol=2))
-    with pytest.raises(pickle.UnpicklingError, match=rf"refused the global {os.system.__module__}\.system"):
-        load(archive, weights_only=weights_only)
+    with pytest.raises(pickle.UnpicklingError, match=rf"GLOBAL {os.system.__module__}\.system was not an allowed"):
+        load(archive)  # weights_only=True, the default
     assert not (tmp_path / "pwned").exists()
 
 
 @pytest.mark.parametrize("payload, refused", [
-    (pickle.dumps(eval, protocol=4), "global builtins.eval"),            # STACK_GLOBAL
-    (b"\x80\x02cbuiltins\ngetattr\nq\x00.", "global builtins.getattr"),
-    (b"\x80\x02csubprocess\nPopen\n.", "global subprocess.Popen"),
+    (pickle.dumps(eval, protocol=4), "GLOBAL eval was not"),            # STACK_GLOBAL
+    (b"\x80\x02cbuiltins\ngetattr\nq\x00.", "GLOBAL getattr was not"),
+    (b"\x80\x02csubprocess\nPopen\n.", "GLOBAL subprocess.Popen"),
     (b"\x80\x02}}X\x01\x00\x00\x00xK\x01sb.", "opcode BUILD on a dict"),
     (b"\x80\x02ccollections\nOrderedDict\n)\x81.", "opcode NEWOBJ"),
     (b"\x80\x02\x82\x01.", "opcode EXT1"),

@@ -528,8 +528,10 @@ class Module(StateDictMixin):
         return self._apply(lambda t: t.half() if t.is_floating_point() else t)
 
     def share_memory(self) -> "Module":
-        """For torch.multiprocessing; CPU tensors need nothing here."""
-        return self
+        """Move every parameter, buffer and existing gradient to shared memory (in place), so
+        that processes this module is sent to (minitorch.multiprocessing) update the same
+        memory, as Hogwild training needs. CUDA tensors are left as they are."""
+        return self._apply(lambda t: t.share_memory_())
 
     # ----- printing -------------------------------------------------------------------------
     def _get_name(self) -> str:

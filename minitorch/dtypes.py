@@ -52,7 +52,7 @@ uint8 = dtype("uint8", np.uint8, _INT, False, "Byte", "unsigned char")
 int8 = dtype("int8", np.int8, _INT, True, "Char", "signed char")
 int16 = dtype("int16", np.int16, _INT, True, "Short", "short")
 int32 = dtype("int32", np.int32, _INT, True, "Int", "int")
-int64 = dtype("int64", np.int64, _INT, True, "Long", "long")
+int64 = dtype("int64", np.int64, _INT, True, "Long", "long int")
 float16 = dtype("float16", np.float16, _FLOAT, True, "Half", "c10::Half")
 float32 = dtype("float32", np.float32, _FLOAT, True, "Float", "float")
 float64 = dtype("float64", np.float64, _FLOAT, True, "Double", "double")
@@ -91,8 +91,10 @@ def get_default_dtype() -> dtype:
 
 def set_default_dtype(d: dtype) -> None:
     """Set the default floating-point dtype (float32 or float64), as torch.set_default_dtype."""
-    if not isinstance(d, dtype) or not d.is_floating_point:
-        raise TypeError(f"only floating-point types are supported as the default type, got {d}")
+    if not isinstance(d, dtype):
+        raise TypeError("invalid dtype object: only floating-point types are supported as the default type")
+    if not d.is_floating_point:
+        raise TypeError("only floating-point types are supported as the default type")
     _default_float[0] = d
 
 
@@ -113,7 +115,14 @@ _PROMOTE = {(a, b): _promote_pair(a, b) for a in ALL for b in ALL}
 
 def promote_types(type1: dtype, type2: dtype) -> dtype:
     """The smallest dtype both can be converted to, as torch.promote_types."""
-    return _PROMOTE[type1, type2]
+    try:
+        return _PROMOTE[type1, type2]
+    except (KeyError, TypeError):
+        for position, (name, value) in enumerate((("type1", type1), ("type2", type2)), 1):
+            if not isinstance(value, dtype):
+                raise TypeError(f"promote_types(): argument '{name}' (position {position}) must be torch.dtype, "
+                                f"not {type(value).__name__}") from None
+        raise
 
 
 def scalar_dtype(value) -> dtype:

@@ -14,6 +14,9 @@ def get(device) -> "CPUBackend":
     """The op table of a device; a RuntimeError saying why when the device cannot be used."""
     if device.type == "cpu":
         return cpu
+    if device.type != "cuda":
+        raise RuntimeError(f"minitorch is not linked with support for {device.type} devices (it runs on "
+                           "cpu and cuda)")
     from .cuda import _runtime
     _runtime.load()
     index = 0 if device.index is None else device.index

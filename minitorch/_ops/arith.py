@@ -10,12 +10,14 @@ from __future__ import annotations
 import builtins
 import math
 
+import numpy as np
+
 from .. import dtypes
 from .._declare import op
 from ..dtypes import FROM_NP as _FROM_NP
 from ..autograd.function import Function
 from ..tensor import Tensor
-from ._common import NUMBER, binary_dtype, broadcast_error, check_number, same_device, scalar_tensor
+from ._common import NUMBER, binary_dtype, broadcast_error, broadcast_shapes, check_number, same_device, scalar_tensor
 from .inplace import inplace_binary
 
 
@@ -334,12 +336,10 @@ class WhereBackward0(Function):
     def forward(ctx, condition, a, b):
         same_device(a, b)
         same_device(a, condition)
+        broadcast_shapes(condition.shape, a.shape, b.shape)  # PyTorch's message, in its order
         dtype = binary_dtype(a, b)
         ctx.save_for_backward(condition)
-        try:
-            return a._backend.where(condition._data, a._data, b._data, dtype)
-        except ValueError:
-            raise broadcast_error(a.shape, b.shape) from None
+        return a._backend.where(condition._data, a._data, b._data, dtype)
 
     @staticmethod
     def backward(ctx, grad):
@@ -365,14 +365,28 @@ def _first(input, other, name: str) -> Tensor:
     return scalar_tensor(check_number(input, "input"), other, binary_dtype(other, input))
 
 
+def _scaled(a: Tensor, other, alpha, name: str):
+    """alpha * other for add/sub, after PyTorch's checks of alpha against the result dtype."""
+    if alpha == 1 and alpha.__class__ is int:
+        return other
+    if not isinstance(alpha, NUMBER):
+        raise TypeError(f"{name}(): argument 'alpha' must be Number, not {type(alpha).__name__}")
+    dtype = binary_dtype(a, _other(other, name))
+    if not dtype.is_floating_point and isinstance(alpha, (float, np.floating)):
+        raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
+    if dtype is not dtypes.bool and isinstance(alpha, (bool, np.bool_)):
+        raise RuntimeError("Boolean alpha only supported for Boolean results.")
+    return other * alpha
+
+
 def _add_(self, other, *, alpha=1):
     """In-place version of :meth:`add`."""
-    return inplace_binary(self, "add", add, other if alpha == 1 else other * alpha)
+    return inplace_binary(self, "add", add, _scaled(self, other, alpha, "add_"))
 
 
 def _sub_(self, other, *, alpha=1):
     """In-place version of :meth:`sub`."""
-    return inplace_binary(self, "sub", sub, other if alpha == 1 else other * alpha)
+    return inplace_binary(self, "sub", sub, _scaled(self, other, alpha, "sub_"))
 
 
 def _mul_(self, other):
@@ -396,8 +410,7 @@ def _pow_(self, exponent):
 def add(input, other, *, alpha=1) -> Tensor:
     """input + alpha * other, broadcast; either operand may be a number."""
     a = _first(input, _other(other, "add"), "add")
-    if alpha != 1:
-        other = other * alpha
+    other = _scaled(a, other, alpha, "add")
     return AddBackward0.apply(a, other) if a is input else AddBackward0.apply(other, a)
 
 
@@ -405,7 +418,7 @@ def add(input, other, *, alpha=1) -> Tensor:
 def sub(input, other, *, alpha=1) -> Tensor:
     """input - alpha * other, broadcast; either operand may be a number."""
     a = _first(input, _other(other, "sub"), "sub")
-    return SubBackward0.apply(a, other if alpha == 1 else other * alpha)
+    return SubBackward0.apply(a, _scaled(a, other, alpha, "sub"))
 
 
 @op(inplace=_mul_, out=True, checked=False, aliases=("multiply",))

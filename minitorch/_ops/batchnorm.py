@@ -104,6 +104,10 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
                     ("bias", bias)):
         if t is not None and t.numel() != channels:
             raise RuntimeError(f"{name} should contain {channels} elements not {t.numel()}")
+    if input._data.dtype.kind != "f":
+        raise NotImplementedError(f"\"batch_norm\" not implemented for '{input.dtype.legacy_name}'")
+    if any(t is not None and t.dtype is not input.dtype for t in (running_mean, running_var, weight, bias)):
+        raise RuntimeError("mixed dtype (CPU): all inputs must share same datatype.")
     if input.numel() == 0:
         return input.clone()
     return NativeBatchNormBackward0.apply(input, weight, bias, running_mean, running_var, bool(training),

@@ -146,7 +146,7 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, 
     if not isinstance(padding, str) and any(p < 0 for p in padding):
         raise RuntimeError("negative padding is not supported")
     if any(d <= 0 for d in dilation):
-        raise RuntimeError("non-positive dilation is not supported")
+        raise RuntimeError(f"dilation should be greater than zero, but got {list(dilation)}")
     if groups <= 0:
         raise RuntimeError("non-positive groups is not supported")
     if n != 2:
@@ -185,13 +185,11 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, 
         raise RuntimeError(f"Calculated padded input size per channel: ({padded[0]} x {padded[1]}). "
                            f"Kernel size: ({effective[0]} x {effective[1]}). Kernel size can't be greater "
                            "than actual input size")
-    if input.dtype is not weight.dtype:
-        raise RuntimeError(f"Input type (torch.{input.dtype.legacy_name}Tensor) and weight type "
-                           f"(torch.{weight.dtype.legacy_name}Tensor) should be the same or input "
-                           "should be a MKLDNN tensor and weight is a dense tensor")
-    if bias is not None and bias.dtype is not input.dtype:
+    if bias is not None and bias.dtype is not input.dtype:  # PyTorch compares the bias first
         raise RuntimeError(f"Input type ({input.dtype.c_name}) and bias type "
                            f"({bias.dtype.c_name}) should be the same")
+    if input.dtype is not weight.dtype:
+        raise RuntimeError(f"expected scalar type {input.dtype.legacy_name} but found {weight.dtype.legacy_name}")
     _same_device(input, weight, bias)
     out_hw = tuple((p - e) // s + 1 for p, e, s in zip(padded, effective, stride))
     return ConvolutionBackward0.apply(input, weight, bias, stride, offsets, dilation, groups, out_hw)

@@ -20,6 +20,7 @@ from .. import _creation, dtypes, random
 from .._declare import functional
 from ..autograd.function import Function, kernel
 from ..tensor import Tensor
+from ._common import bool_arg, check_tensor, number_arg
 
 class MulBackward0(Function):
     """Dropout: x * mask / (1 - p) fused in one pass (PyTorch shows this node as MulBackward0)."""
@@ -47,8 +48,9 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
 
 
 def _dropout(a: Tensor, p: float, training: bool, inplace: bool, generator=None) -> Tensor:
-    if p < 0.0 or p > 1.0:
-        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    check_tensor(a, "dropout")
+    _check_p(p)
+    training = bool_arg(training, "dropout", "train", 3)
     if not training or p == 0.0:
         return a
     if p == 1.0:
@@ -82,7 +84,8 @@ _ALPHA = 1.7580993408473766
 
 
 def _check_p(p: float) -> None:
-    if p < 0.0 or p > 1.0:
+    number_arg(p, "dropout", "p", 2, "float")
+    if not 0.0 <= p <= 1.0:  # (NaN too)
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
 
 
@@ -105,7 +108,9 @@ def _in_dtype(input: Tensor, value: float) -> float:
 
 def _dropout_impl(input: Tensor, p: float, training: bool, inplace: bool, feature: bool, alpha: bool) -> Tensor:
     """ATen's _dropout_impl: the one body behind every dropout variant."""
+    check_tensor(input, "dropout")
     _check_p(p)
+    training = bool_arg(training, "dropout", "train", 3)
     if p == 0 or not training or input.numel() == 0:
         return input
     if p == 1:

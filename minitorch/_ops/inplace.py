@@ -375,7 +375,7 @@ def fill_(self, value) -> Tensor:
 def copy_(self, src, non_blocking: bool = False) -> Tensor:
     """Copy src's values (broadcast, converted to this dtype, from any device) into this tensor."""
     if not isinstance(src, Tensor):
-        raise TypeError(f"copy_(): argument 'src' must be Tensor, not {type(src).__name__}")
+        raise TypeError(f"copy_(): argument 'other' (position 1) must be Tensor, not {type(src).__name__}")
     try:
         if broadcast_shapes(self.shape, src.shape) != tuple(self.shape):
             raise ValueError

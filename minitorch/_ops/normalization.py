@@ -63,8 +63,7 @@ def _float_input(input: Tensor, kernel: str) -> None:
 def _same_dtype_params(input: Tensor, *params) -> None:
     for p in params:
         if p is not None and p.dtype is not input.dtype:
-            raise RuntimeError(f"mixed dtype (CPU): expect parameter to have scalar type of "
-                               f"{input.dtype.legacy_name}")
+            raise RuntimeError("mixed dtype (CPU): all inputs must share same datatype.")
 
 
 @functional
@@ -75,8 +74,8 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, bi
     _check_tensor("layer_norm", "input", 1, input)
     shape = _shape_tuple("layer_norm", normalized_shape)
     _check_normalized(input, shape, weight, bias, ", ")
-    _float_input(input, "LayerNormKernelImpl")
     _same_dtype_params(input, weight, bias)
+    _float_input(input, "LayerNormKernelImpl")
     if input.numel() == 0:
         # nothing to normalise; the result keeps its links to weight and bias (zero gradients)
         out = input * 0.0 if weight is None else input * weight

@@ -385,12 +385,19 @@ def _sum_dtype(a: Tensor, dtype):
     return a.dtype if a.dtype.is_floating_point else dtypes.int64
 
 
+def _check_dtype(dtype, name: str) -> None:
+    if dtype is not None and not isinstance(dtype, dtypes.dtype):
+        raise TypeError(f"{name}(): argument 'dtype' must be torch.dtype, not {type(dtype).__name__}")
+
+
 @op(out=True)
 def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:  # noqa: A001
     """Sum over dim (an int, a tuple, or all when None), keeping reduced dims as size 1 with keepdim."""
     if dtype is None:
         kind = input._data.dtype.kind
         dtype = _FROM_NP[input._data.dtype] if kind == "f" else dtypes.int64
+    else:
+        _check_dtype(dtype, "sum")
     if dim is None:
         return SumBackward0.apply(input, dtype)
     return SumBackward1.apply(input, wrap_dims(dim, input._data.ndim), keepdim, dtype)
@@ -399,6 +406,7 @@ def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor
 @op(out=True)
 def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """Mean over dim (all when None) of a floating-point tensor."""
+    _check_dtype(dtype, "mean")
     dtype = dtype or _FROM_NP[input._data.dtype]
     if not dtype.is_floating_point:
         raise RuntimeError(
@@ -412,6 +420,7 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tenso
 @op(out=True)
 def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """Product over dim (all when None)."""
+    _check_dtype(dtype, "prod")
     dtype = _sum_dtype(input, dtype)
     if dim is None:
         return ProdBackward0.apply(input, dtype)
@@ -454,20 +463,33 @@ def std(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correc
 
 def _need_float(a: Tensor, name: str) -> None:
     if not a.dtype.is_floating_point:
-        raise RuntimeError(f"{name}(): could not infer output dtype. Input dtype must be either "
-                           f"a floating point or complex dtype. Got: {a.dtype.name}")
+        raise RuntimeError("std and var only support floating point and complex dtypes")
+
+
+def _extreme_dims(a: Tensor, dim, name: str) -> tuple:
+    """amax/amin's dims, after PyTorch's checks that no reduced dim is empty."""
+    everything = dim == () or dim is None
+    dims = wrap_dims(None if everything else dim, a.dim())
+    if a.numel() == 0:
+        if everything:
+            raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
+                               "Specify the reduction dim with the 'dim' argument.")
+        for d in dims:
+            if a.shape[d] == 0:
+                raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
+    return dims
 
 
 @op(out=True)
 def amax(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
     """The largest values over dim (all when empty), gradient shared among ties."""
-    return AmaxBackward0.apply(input, wrap_dims(dim if dim != () else None, input.dim()), keepdim)
+    return AmaxBackward0.apply(input, _extreme_dims(input, dim, "amax"), keepdim)
 
 
 @op(out=True)
 def amin(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
     """The smallest values over dim (all when empty), gradient shared among ties."""
-    return AminBackward0.apply(input, wrap_dims(dim if dim != () else None, input.dim()), keepdim)
+    return AminBackward0.apply(input, _extreme_dims(input, dim, "amin"), keepdim)
 
 
 class _ReturnType(tuple):

@@ -11,7 +11,7 @@ from .. import dtypes
 from .._declare import method, op
 from ..autograd.function import Function, kernel
 from ..tensor import Tensor
-from ._common import binary_dtype, same_device, scalar_tensor
+from ._common import NUMBER, binary_dtype, broadcast_shapes, same_device, scalar_tensor
 
 # Ops that keep an integer input's dtype; the rest compute in the default float dtype, as PyTorch.
 _KEEP_INT = {"neg", "abs", "sign", "relu", "floor", "ceil", "round", "trunc",
@@ -410,7 +410,14 @@ class ClampBackward0(Function):
 @op(inplace=True, out=True, aliases=("clip",))
 def clamp(input: Tensor, min=None, max=None) -> Tensor:  # noqa: A002
     """Each element limited to [min, max] (numbers or broadcastable tensors)."""
+    for name, bound in (("min", min), ("max", max)):
+        if bound is not None and not isinstance(bound, (Tensor,) + NUMBER):
+            raise TypeError(f"clamp(): argument '{name}' must be Tensor or Number, not {type(bound).__name__}")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
+        for bound in (min, max):
+            if isinstance(bound, Tensor):
+                same_device(input, bound)
+                broadcast_shapes(input.shape, bound.shape)
         lo = scalar_tensor(min, input) if min is not None and not isinstance(min, Tensor) else min
         hi = scalar_tensor(max, input) if max is not None and not isinstance(max, Tensor) else max
         return ClampBackward0.apply(input, lo, hi)

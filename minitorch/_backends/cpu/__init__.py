@@ -2,7 +2,8 @@
 
 Every method takes and returns raw ``np.ndarray`` values; dtypes are minitorch dtypes.
 The autograd layer has already checked shapes and dtypes, so nothing here can meet
-an input it cannot type.
+an input it cannot type; what can still fail is memory, and every method reports that as
+PyTorch does (``_alloc_errors.translate_alloc_errors``).
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import numpy as np
 
 from ...device import CPU
 from ...dtypes import FROM_NP as _FROM_NP
+from .._alloc_errors import translate_alloc_errors
 from ..base import Backend
 from . import _pool, kernels
 from .conv_ops import ConvOps
@@ -207,6 +209,12 @@ def _relu(x):
     return out
 
 
+def _erf(x):
+    out = np.empty(x.shape, x.dtype)
+    kernels.erf(kernels.flat(x), out.reshape(-1))
+    return out
+
+
 _UNARY = {
     "neg": np.negative, "abs": np.abs, "exp": np.exp, "log": np.log, "sqrt": np.sqrt,
     "rsqrt": _rsqrt, "sin": np.sin, "cos": np.cos, "tan": np.tan, "tanh": np.tanh,
@@ -215,15 +223,15 @@ _UNARY = {
     "round": _keep_int(np.round), "trunc": _keep_int(np.trunc), "logical_not": np.logical_not, "bitwise_not": np.invert,
     "square": np.square, "log2": np.log2, "log10": np.log10, "exp2": np.exp2,
     "asin": np.arcsin, "acos": np.arccos, "atan": np.arctan, "sinh": np.sinh, "cosh": np.cosh,
-    "isnan": np.isnan, "isinf": np.isinf, "isfinite": np.isfinite, "erf": None,
+    "isnan": np.isnan, "isinf": np.isinf, "isfinite": np.isfinite, "erf": _erf,
 }
-del _UNARY["erf"]
 
 # The ufuncs' own reduce: np.sum & co. add a Python layer that costs a microsecond.
 _REDUCE = {"sum": np.add.reduce, "prod": np.multiply.reduce, "amax": np.maximum.reduce,
            "amin": np.minimum.reduce, "all": np.logical_and.reduce, "any": np.logical_or.reduce}
 
 
+@translate_alloc_errors
 class CPUBackend(NnOps, ConvOps, OptimOps, RandomOps, Backend):
     """The op table of the "cpu" device: the whole interface of _backends/base.py, nearly every
     extra with a kernel of its own."""

@@ -7,6 +7,7 @@ arrays, so it has one compiled specialisation per dtype, and is cached on disk.
 No kernel uses literals mixed with array values: a float64 literal would silently
 promote float32 math to float64.
 """
+import math
 import os
 
 import numba
@@ -134,3 +135,10 @@ def index_add_rows(out, index, src):
         j = index[i]
         for k in range(src.shape[1]):
             out[j, k] += src[i, k]
+
+
+@njit(cache=True)
+def erf(x, out):
+    """out = erf(x) elementwise (libm's erf; NumPy has no ufunc for it). O(n)."""
+    for i in range(x.size):
+        out[i] = math.erf(x[i])

@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 
 from . import _backends as backends, dtypes
-from ._backends._alloc_errors import call_translating, storage_overflow
+from ._backends._table_errors import call_translating, storage_overflow
 from ._declare import method
 from ._size import sizes as _sizes
 from .device import as_device
@@ -214,6 +214,7 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad: bool = Fal
         raise TypeError(
             f"full(): argument 'fill_value' (position 2) must be Number, not {type(fill_value).__name__}")
     default = dtypes.scalar_dtype(fill_value)
+    dtypes.check_fits(fill_value, dtype or default)
     return _make(lambda be, s, d: be.full(s, fill_value, d), (size,), dtype, device, requires_grad, default,
                  fn="full")
 
@@ -274,6 +275,9 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad: b
         (("start", start), ("end", end), ("step", step)))]
     start, end, step = values
     _check_dtype(dtype, "arange")
+    for v in values:
+        if isinstance(v, int) and not -(1 << 63) <= v < (1 << 64):
+            raise dtypes.IntegerOverflowError("int too big to convert")
     if not (math.isfinite(start) and math.isfinite(end)):
         raise RuntimeError(f"unsupported range: {start:g} -> {end:g}")
     if step == 0 or math.isnan(step):

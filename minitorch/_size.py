@@ -79,6 +79,9 @@ def sizes(args, fn: str | None = None, arg: str = "size") -> tuple:
         if not _is_int(s):
             raise TypeError(f"{where} (position 1) must be tuple of ints, but found element of type "
                             f"{type(s).__name__} at pos {i}")
+        if not -(1 << 63) <= int(s) < (1 << 63):
+            raise TypeError(f"{where} failed to unpack the object at pos {i + 1} with error \"Overflow when "
+                            "unpacking long long\"")
     return tuple(int(s) for s in args)
 
 

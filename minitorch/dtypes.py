@@ -6,6 +6,7 @@ changing its imports prints the same text.
 from __future__ import annotations
 
 import builtins
+import math
 
 import numpy as np
 
@@ -149,3 +150,34 @@ def _combine_categories(higher: dtype | None, lower: dtype | None) -> dtype | No
 def result_dtype(dim_result: dtype | None, zero_result: dtype | None, wrapped_result: dtype | None) -> dtype:
     """PyTorch's result type from the three participant groups (dimensioned, 0-d, Python number)."""
     return _combine_categories(dim_result, _combine_categories(zero_result, wrapped_result))
+
+
+class IntegerOverflowError(OverflowError, RuntimeError):
+    """A Python int that no 64-bit integer holds: PyTorch's OverflowError ("int too big to
+    convert"), also a RuntimeError (one of the kinds of errors ops raise)."""
+
+
+# How PyTorch's overflow message names a dtype (the C++ type its check converts to).
+_C_TYPE = {"uint8": "uint8_t", "int8": "int8_t", "int16": "short", "int32": "int", "int64": "int64_t",
+           "float32": "float"}
+
+
+def check_fits(value, dtype: dtype) -> None:
+    """PyTorch's RuntimeError for a scalar that a tensor of dtype can't hold, where PyTorch
+    converts it checked (fill_, full, masked_fill, clamp bounds, integer powers): an integer
+    outside the type's range (an unsigned type also takes -max..-1, as two's complement), NaN
+    or inf for an integer type, a finite float beyond float32's range. (Arithmetic and
+    comparisons wrap instead: the op table's c_cast.)"""
+    name = dtype.name
+    if isinstance(value, builtins.int) and not -(1 << 63) <= value < (1 << 64):
+        raise IntegerOverflowError("int too big to convert")
+    if name not in _C_TYPE or isinstance(value, (builtins.bool, np.bool_)):
+        return
+    if dtype.is_floating_point:
+        ok = not (math.isfinite(value) and abs(value) > builtins.float(np.finfo(np.float32).max))
+    else:
+        info = np.iinfo(dtype.np)
+        lo = -builtins.int(info.max) if info.min == 0 else builtins.int(info.min)
+        ok = math.isfinite(value) and lo <= value <= builtins.int(info.max)
+    if not ok:
+        raise RuntimeError(f"value cannot be converted to type {_C_TYPE[name]} without overflow")

@@ -240,6 +240,8 @@ def randperm(n: int, *, generator=None, dtype=None, device=None, requires_grad: 
         raise TypeError(f"randperm(): argument 'n' (position 1) must be int, not {type(n).__name__}")
     _shape((n,), "randperm")
     _check_generator(generator, "randperm")
+    if dtype is not None and not isinstance(dtype, dtypes.dtype):
+        raise TypeError(f"randperm(): argument 'dtype' must be torch.dtype, not {type(dtype).__name__}")
     dtype = dtype or dtypes.int64
     out = _cpu.random_permutation(int(n), _state(generator))
     return _finish_host(out.astype(dtype.np, copy=False), device, requires_grad)

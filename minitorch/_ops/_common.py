@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import dtypes
 from .._size import wrap_dim, wrap_dims  # noqa: F401 - the ops import them from here
-from ..dtypes import promote_types, result_dtype, scalar_dtype
+from ..dtypes import check_fits, promote_types, result_dtype, scalar_dtype  # noqa: F401 - the ops import it from here
 from ..tensor import Tensor
 
 NUMBER_TYPES = (numbers.Number, np.bool_)
@@ -130,3 +130,4 @@ def float_input(input: Tensor, kernel: str) -> None:
     """PyTorch's NotImplementedError for a kernel that has no integer or bool version."""
     if input._data.dtype.kind != "f":
         raise NotImplementedError(f"\"{kernel}\" not implemented for '{input.dtype.legacy_name}'")
+

@@ -225,7 +225,10 @@ class HardtanhBackward0(Function):
     def forward(ctx, a, lo, hi):
         ctx.save_for_backward(a)
         ctx.bounds = (lo, hi)
-        return a._backend.clamp(a._data, lo, hi)
+        be = a._backend
+        if a._data.dtype.kind != "f":  # an integer input keeps its dtype: clamped as floats, then truncated
+            return be.astype(be.clamp(be.astype(a._data, dtypes.float64), float(lo), float(hi)), a.dtype)
+        return be.clamp(a._data, lo, hi)
 
     @staticmethod
     def backward(ctx, grad):

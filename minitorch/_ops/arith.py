@@ -17,7 +17,8 @@ from .._declare import op
 from ..dtypes import FROM_NP as _FROM_NP
 from ..autograd.function import Function
 from ..tensor import Tensor
-from ._common import NUMBER, binary_dtype, broadcast_error, broadcast_shapes, check_number, same_device, scalar_tensor
+from ._common import (NUMBER, binary_dtype, broadcast_error, broadcast_shapes, check_fits, check_number, same_device,
+                      scalar_tensor)
 from .inplace import inplace_binary
 
 
@@ -244,6 +245,7 @@ class PowBackward0(Function):
         dtype = binary_dtype(a, exponent)
         if not dtype.is_floating_point and exponent < 0:
             raise RuntimeError("Integers to negative integer powers are not allowed.")
+        check_fits(exponent, dtype)
         ctx.save_for_backward(a)
         ctx.exponent = exponent
         if dtype is dtypes.bool:  # x ** False is all True, x ** True is x
@@ -497,6 +499,8 @@ def _where_method(self, condition, other) -> Tensor:
 def where(condition, input=None, other=None) -> Tensor:
     """Elements of input where condition holds, else of other; ``where(condition)`` gives the
     indices of its non-zero elements (as ``nonzero(condition, as_tuple=True)``)."""
+    if not isinstance(condition, Tensor):
+        raise TypeError(f"where(): argument 'condition' (position 1) must be Tensor, not {type(condition).__name__}")
     if input is None and other is None:
         return condition.nonzero(as_tuple=True)
     if not isinstance(condition, Tensor):

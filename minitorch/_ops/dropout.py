@@ -51,6 +51,8 @@ def _dropout(a: Tensor, p: float, training: bool, inplace: bool, generator=None)
     check_tensor(a, "dropout")
     _check_p(p)
     training = bool_arg(training, "dropout", "train", 3)
+    if training and p > 0 and not a.is_floating_point():
+        raise RuntimeError(f"result type Float can't be cast to the desired output type {a.dtype.legacy_name}")
     if not training or p == 0.0:
         return a
     if p == 1.0:
@@ -111,6 +113,8 @@ def _dropout_impl(input: Tensor, p: float, training: bool, inplace: bool, featur
     check_tensor(input, "dropout")
     _check_p(p)
     training = bool_arg(training, "dropout", "train", 3)
+    if training and p > 0 and not input.is_floating_point() and input.numel():
+        raise RuntimeError(f"result type Float can't be cast to the desired output type {input.dtype.legacy_name}")
     if p == 0 or not training or input.numel() == 0:
         return input
     if p == 1:
@@ -137,6 +141,7 @@ def _dropout_impl(input: Tensor, p: float, training: bool, inplace: bool, featur
 def dropout1d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Zero whole channels with probability p, scaling the rest by 1 / (1 - p).
     input: (N, C, L) or (C, L)."""
+    check_tensor(input, "dropout1d", attribute_error=True)
     _check_p(p)
     if input.dim() not in (2, 3):
         raise RuntimeError(f"dropout1d: Expected 2D or 3D input, but received a {input.dim()}D input. Note that "
@@ -151,6 +156,7 @@ def dropout1d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
 def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Zero whole channels with probability p, scaling the rest by 1 / (1 - p). input: (N, C, H, W);
     a 3-D input is read as (N, C, L), as PyTorch still does (with its warning)."""
+    check_tensor(input, "dropout2d", attribute_error=True)
     _check_p(p)
     ndim = input.dim()
     if ndim not in (3, 4):
@@ -172,6 +178,7 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
 def dropout3d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Zero whole channels with probability p, scaling the rest by 1 / (1 - p).
     input: (N, C, D, H, W) or (C, D, H, W)."""
+    check_tensor(input, "dropout3d", attribute_error=True)
     _check_p(p)
     ndim = input.dim()
     if ndim not in (4, 5):

@@ -10,8 +10,9 @@ from .. import dtypes
 from .._declare import method, op
 from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled
+from .._backends._table_errors import call_translating
 from ..tensor import Tensor
-from ._common import NUMBER, broadcast_shapes, check_number, same_device, wrap_dim
+from ._common import NUMBER, broadcast_shapes, check_fits, check_number, same_device, wrap_dim
 from .inplace import _check_writable, check_inplace, commit_inplace
 from .shape import stack
 
@@ -436,6 +437,7 @@ def masked_fill(input: Tensor, mask: Tensor, value) -> Tensor:
         value = value.item()
     elif not isinstance(value, NUMBER):
         raise TypeError(f"masked_fill(): argument 'value' (position 2) must be Number, not {type(value).__name__}")
+    check_fits(value, a.dtype)
     broadcast_shapes(mask.shape, a.shape)  # PyTorch's error names the mask as tensor a
     return MaskedFillBackward0.apply(a, mask, value)
 
@@ -537,6 +539,8 @@ def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:
     """A tuple of at most chunks views of equal size (the last may be smaller) along dim."""
     a = input
     _int_arg(chunks, "chunk", "chunks", 1)
+    if not -(1 << 63) <= chunks < (1 << 63):
+        raise ValueError("Overflow when unpacking long long")
     if a.dim() == 0:
         raise RuntimeError("chunk expects at least a 1-dimensional tensor")
     if chunks <= 0:
@@ -544,6 +548,7 @@ def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:
     d = wrap_dim(dim, a.dim())
     size = a.shape[d]
     if size == 0:
+        call_translating(np.empty, chunks, object)  # as many views as chunks: PyTorch's bad_alloc beyond memory
         return tuple(_numbered(_narrow(a, d, 0, 0, "SplitWithSizesBackward0"), i) for i in range(chunks))
     return split(a, -(-size // chunks), d)
 

@@ -17,7 +17,7 @@ from ..autograd.engine import _sum_to
 from ..autograd.function import Function
 from ..autograd.grad_mode import _enabled, no_grad
 from ..tensor import Tensor
-from ._common import binary_dtype, broadcast_shapes, check_number, same_device
+from ._common import binary_dtype, broadcast_shapes, check_fits, check_number, same_device
 
 
 def can_cast(src: dtypes.dtype, dst: dtypes.dtype) -> bool:
@@ -361,6 +361,7 @@ def fill_(self, value) -> Tensor:
                 f"fill_ only supports 0-dimension value tensor but got tensor with {value.dim()} dimensions.")
         value = value.item()
     check_number(value, "value")
+    check_fits(value, self.dtype)
     a = self
     if check_inplace(a):
         node = ZeroBackward0 if value == 0 else FillBackward2

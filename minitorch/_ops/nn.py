@@ -112,6 +112,8 @@ def embedding(input: Tensor, weight: Tensor, padding_idx=None, max_norm=None, no
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     """int64 one-hot encoding: (*) class indices -> (*, num_classes)."""
     check_tensor(tensor, "one_hot")
+    if isinstance(num_classes, bool) or not isinstance(num_classes, int):
+        raise TypeError(f"one_hot(): argument 'num_classes' (position 2) must be int, not {type(num_classes).__name__}")
     if tensor.dtype is not dtypes.int64:
         raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
     if num_classes == -1:
@@ -125,4 +127,4 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
 @functional(name="flatten")
 def _f_flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """Dims start_dim..end_dim of input folded into one."""
-    return input.flatten(start_dim, end_dim)
+    return check_tensor(input, "flatten").flatten(start_dim, end_dim)

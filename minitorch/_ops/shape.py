@@ -11,7 +11,7 @@ from .._declare import function, method, op, tensor_property
 from .._size import sizes as _sizes
 from ..autograd.function import Function
 from ..tensor import Tensor
-from ._common import wrap_dim
+from ._common import check_tensor, wrap_dim
 
 
 def infer_shape(shape, numel: int) -> tuple:
@@ -90,7 +90,7 @@ def view(self, *shape) -> Tensor:
 @method
 def view_as(self, other) -> Tensor:
     """A view with other's shape."""
-    return ViewBackward0.apply(self, infer_shape(other.shape, self.numel()))
+    return ViewBackward0.apply(self, infer_shape(check_tensor(other, "view_as", "other").shape, self.numel()))
 
 
 @op
@@ -105,7 +105,7 @@ def reshape(input: Tensor, *shape) -> Tensor:
 @method
 def reshape_as(self, other) -> Tensor:
     """self reshaped to other's shape."""
-    return reshape(self, other.shape)
+    return reshape(self, check_tensor(other, "reshape_as", "other").shape)
 
 
 @op
@@ -378,7 +378,7 @@ def expand(self, *sizes) -> Tensor:
 @method
 def expand_as(self, other) -> Tensor:
     """A view expanded to other's shape."""
-    return expand(self, other.shape)
+    return expand(self, check_tensor(other, "expand_as", "other").shape)
 
 
 @op
@@ -634,4 +634,6 @@ def flip(input: Tensor, *dims) -> Tensor:
     if len(set(dims)) != len(dims):
         repeated = next(d for i, d in enumerate(dims) if d in dims[:i])
         raise RuntimeError(f"dim {repeated} appears multiple times in the list of dims")
+    if a.dim() == 0:
+        return a.clone()
     return FlipBackward0.apply(a, dims)

@@ -54,23 +54,45 @@ def wrap_dims(dim, ndim: int) -> tuple:
     if isinstance(dim, (int, np.integer)) and not isinstance(dim, bool):
         d = wrap_dim(dim, ndim)
         return (d,) if ndim else ()
+    if not isinstance(dim, (tuple, list)):
+        raise TypeError(f"dim must be an int or a tuple of ints, got {type(dim).__name__}")
     dims = tuple(wrap_dim(d, ndim) for d in dim)
     if not dims and ndim:
         return tuple(range(ndim))  # an empty dim list reduces everything, as in PyTorch
     if len(set(dims)) != len(dims):
-        raise RuntimeError(f"dim {dims} appears multiple times in the list of dims")
+        repeated = next(d for i, d in enumerate(dims) if d in dims[:i])
+        raise RuntimeError(f"dim {repeated} appears multiple times in the list of dims")
     if ndim == 0:
         return ()
     return tuple(sorted(dims))
 
 
-def sizes(args) -> tuple:
-    """Sizes given as varargs (2, 3) or one sequence ((2, 3) / [2, 3] / Size)."""
-    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+def sizes(args, fn: str | None = None, arg: str = "size") -> tuple:
+    """Sizes given as varargs (2, 3) or one sequence ((2, 3) / [2, 3] / Size), as ints; a
+    TypeError worded as PyTorch's (naming the function fn) for anything else."""
+    where = f"{fn}(): argument '{arg}'" if fn else f"argument '{arg}'"
+    if len(args) == 1 and not _is_int(args[0]):
+        if not isinstance(args[0], (tuple, list)):
+            raise TypeError(f"{where} (position 1) must be tuple of ints, not {type(args[0]).__name__}")
         args = tuple(args[0])
-    for s in args:
-        if not isinstance(s, (int, np.integer)) or isinstance(s, bool):
-            if hasattr(s, "__index__"):
-                continue
-            raise TypeError(f"size must be a tuple of ints, but got an element of type {type(s).__name__}")
+    for i, s in enumerate(args):
+        if not _is_int(s):
+            raise TypeError(f"{where} (position 1) must be tuple of ints, but found element of type "
+                            f"{type(s).__name__} at pos {i}")
+        if not -(1 << 63) <= int(s) < (1 << 63):
+            raise TypeError(f"{where} failed to unpack the object at pos {i + 1} with error \"Overflow when "
+                            "unpacking long long\"")
     return tuple(int(s) for s in args)
+
+
+def _is_int(s) -> bool:
+    """An int, a NumPy integer or a one-element integer tensor (anything with __index__), not a bool."""
+    if isinstance(s, bool):
+        return False
+    if isinstance(s, (int, np.integer)):
+        return True
+    try:
+        s.__index__()
+    except (AttributeError, TypeError):
+        return False
+    return True

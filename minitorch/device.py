@@ -2,10 +2,17 @@
 and the default device of the factory functions (``set_default_device``, ``with device("cuda"):``)."""
 from __future__ import annotations
 
+import re
 import threading
 
 # Device types beyond "cpu" and "cuda": those a new backend registered (_backends.register).
 REGISTERED_TYPES: set = set()
+
+# The device types PyTorch's parser knows (in the order its message lists them): a script may
+# name any of them (torch.device("mps") is a valid object); minitorch runs on cpu and cuda.
+DEVICE_TYPES = ("cpu", "cuda", "ipu", "xpu", "mkldnn", "opengl", "opencl", "ideep", "hip", "ve", "fpga",
+                "maia", "xla", "lazy", "vulkan", "mps", "meta", "hpu", "mtia", "privateuseone")
+_DEVICE_STRING = re.compile(r"([a-zA-Z_]+)(?::([1-9]\d*|0))?")
 
 
 class device:
@@ -13,21 +20,24 @@ class device:
 
     __slots__ = ("type", "index")
 
-    def __init__(self, type: "str | device", index: int | None = None) -> None:  # noqa: A002
+    def __init__(self, type: "str | device | int", index: int | None = None) -> None:  # noqa: A002
         if isinstance(type, device):
             self.type, self.index = type.type, type.index
             return
+        if isinstance(type, int) and not isinstance(type, bool) and index is None:
+            type, index = "cuda", type  # a bare index names a GPU, as in PyTorch
         if not isinstance(type, str):
             raise TypeError(f"device() received an invalid combination of arguments - got ({type!r})")
-        name, _, idx = type.partition(":")
-        if name not in ("cpu", "cuda") and name not in REGISTERED_TYPES:
-            raise RuntimeError(
-                f"Expected one of cpu, cuda device type at start of device string: {type}"
-            )
-        if idx:
-            if index is not None or not idx.isdigit():
-                raise RuntimeError(f"Invalid device string: '{type}'")
-            index = int(idx)
+        if index is not None and (not isinstance(index, int) or isinstance(index, bool)):
+            raise TypeError(f"device(): argument 'index' (position 2) must be int, not {_type_name(index)}")
+        name, idx = _parse(type)
+        if idx is not None:
+            if index is not None:
+                raise RuntimeError("type (string) must not include an index because index was passed "
+                                   f"explicitly: {type}")
+            index = idx
+        if index is not None and index < 0:
+            raise RuntimeError("Device index must not be negative")
         self.type, self.index = name, index
 
     def __repr__(self) -> str:
@@ -56,6 +66,24 @@ class device:
         _state().stack.pop()
 
 
+def _type_name(value) -> str:
+    return type(value).__name__
+
+
+def _parse(text: str) -> tuple[str, int | None]:
+    """(type, index or None) of a device string, with PyTorch's errors."""
+    if not text:
+        raise RuntimeError("Device string must not be empty")
+    match = _DEVICE_STRING.fullmatch(text)
+    if match is None:
+        raise RuntimeError(f"Invalid device string: '{text}'")
+    name, idx = match.groups()
+    if name not in DEVICE_TYPES and name not in REGISTERED_TYPES:
+        raise RuntimeError(f"Expected one of {', '.join(DEVICE_TYPES)} device type at start of device "
+                           f"string: {text}")
+    return name, None if idx is None else int(idx)
+
+
 CPU = device("cpu")
 
 
@@ -65,9 +93,9 @@ def as_device(d) -> device:
         return CPU
     if isinstance(d, device):
         return d
-    if isinstance(d, int) and not isinstance(d, bool):
-        return device("cuda", d)
-    return device(d)
+    if isinstance(d, (str, int)) and not isinstance(d, bool):
+        return device(d)
+    raise TypeError(f"argument 'device' must be torch.device, not {_type_name(d)}")
 
 
 # The default device is per thread, as PyTorch's (its device context lives in thread-local

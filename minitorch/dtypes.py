@@ -6,6 +6,7 @@ changing its imports prints the same text.
 from __future__ import annotations
 
 import builtins
+import math
 
 import numpy as np
 
@@ -52,7 +53,7 @@ uint8 = dtype("uint8", np.uint8, _INT, False, "Byte", "unsigned char")
 int8 = dtype("int8", np.int8, _INT, True, "Char", "signed char")
 int16 = dtype("int16", np.int16, _INT, True, "Short", "short")
 int32 = dtype("int32", np.int32, _INT, True, "Int", "int")
-int64 = dtype("int64", np.int64, _INT, True, "Long", "long")
+int64 = dtype("int64", np.int64, _INT, True, "Long", "long int")
 float16 = dtype("float16", np.float16, _FLOAT, True, "Half", "c10::Half")
 float32 = dtype("float32", np.float32, _FLOAT, True, "Float", "float")
 float64 = dtype("float64", np.float64, _FLOAT, True, "Double", "double")
@@ -91,8 +92,10 @@ def get_default_dtype() -> dtype:
 
 def set_default_dtype(d: dtype) -> None:
     """Set the default floating-point dtype (float32 or float64), as torch.set_default_dtype."""
-    if not isinstance(d, dtype) or not d.is_floating_point:
-        raise TypeError(f"only floating-point types are supported as the default type, got {d}")
+    if not isinstance(d, dtype):
+        raise TypeError("invalid dtype object: only floating-point types are supported as the default type")
+    if not d.is_floating_point:
+        raise TypeError("only floating-point types are supported as the default type")
     _default_float[0] = d
 
 
@@ -113,7 +116,14 @@ _PROMOTE = {(a, b): _promote_pair(a, b) for a in ALL for b in ALL}
 
 def promote_types(type1: dtype, type2: dtype) -> dtype:
     """The smallest dtype both can be converted to, as torch.promote_types."""
-    return _PROMOTE[type1, type2]
+    try:
+        return _PROMOTE[type1, type2]
+    except (KeyError, TypeError):
+        for position, (name, value) in enumerate((("type1", type1), ("type2", type2)), 1):
+            if not isinstance(value, dtype):
+                raise TypeError(f"promote_types(): argument '{name}' (position {position}) must be torch.dtype, "
+                                f"not {type(value).__name__}") from None
+        raise
 
 
 def scalar_dtype(value) -> dtype:
@@ -149,3 +159,32 @@ def can_cast(src: dtype, dst: dtype) -> bool:
     if dst is bool and src is not bool:  # (the module's bool dtype)
         return False
     return True
+class IntegerOverflowError(OverflowError, RuntimeError):
+    """A Python int that no 64-bit integer holds: PyTorch's OverflowError ("int too big to
+    convert"), also a RuntimeError (one of the kinds of errors ops raise)."""
+
+
+# How PyTorch's overflow message names a dtype (the C++ type its check converts to).
+_C_TYPE = {"uint8": "uint8_t", "int8": "int8_t", "int16": "short", "int32": "int", "int64": "int64_t",
+           "float32": "float"}
+
+
+def check_fits(value, dtype: dtype) -> None:
+    """PyTorch's RuntimeError for a scalar that a tensor of dtype can't hold, where PyTorch
+    converts it checked (fill_, full, masked_fill, clamp bounds, integer powers): an integer
+    outside the type's range (an unsigned type also takes -max..-1, as two's complement), NaN
+    or inf for an integer type, a finite float beyond float32's range. (Arithmetic and
+    comparisons wrap instead: the op table's c_cast.)"""
+    name = dtype.name
+    if isinstance(value, builtins.int) and not -(1 << 63) <= value < (1 << 64):
+        raise IntegerOverflowError("int too big to convert")
+    if name not in _C_TYPE or isinstance(value, (builtins.bool, np.bool_)):
+        return
+    if dtype.is_floating_point:
+        ok = not (math.isfinite(value) and abs(value) > builtins.float(np.finfo(np.float32).max))
+    else:
+        info = np.iinfo(dtype.np)
+        lo = -builtins.int(info.max) if info.min == 0 else builtins.int(info.min)
+        ok = math.isfinite(value) and lo <= value <= builtins.int(info.max)
+    if not ok:
+        raise RuntimeError(f"value cannot be converted to type {_C_TYPE[name]} without overflow")

@@ -97,6 +97,27 @@ _ANONYMOUS = "the checkpoint"  # how messages name a file object without a name
 _LEGACY_TORCH_MAGIC = b"\x80\x02\x8a\x0al\xfc\x9cF\xf9 j\xa8P\x19"
 
 
+# PyTorch's checkpoints are pickles, so torch.save/load report a file or an object they can't
+# handle with pickle's exceptions (and EOFError for an empty file). minitorch's messages say
+# more; its exceptions are of both kinds, so that `except RuntimeError` and the
+# `except pickle.UnpicklingError` of a script ported from PyTorch both catch them.
+class NotACheckpointError(RuntimeError, pickle.UnpicklingError):
+    """The file is no zip archive: not a checkpoint of minitorch or of PyTorch >= 1.6."""
+
+
+class EmptyCheckpointError(RuntimeError, EOFError):
+    """The file is empty."""
+
+
+class UnsupportedObjectError(TypeError, pickle.PicklingError):
+    """save was given an object a checkpoint can't hold (a function, a module, ...)."""
+
+
+class _NotAFile(TypeError, AttributeError):
+    """load was given something that is neither a path nor a file object (PyTorch's
+    AttributeError, from calling its missing seek)."""
+
+
 def save(obj: Any, f: str | os.PathLike | IO[bytes],
          format: str = "minitorch",  # noqa: A002 - the natural name
          _use_new_zipfile_serialization: bool = True) -> None:
@@ -119,9 +140,15 @@ def save(obj: Any, f: str | os.PathLike | IO[bytes],
         (_write_minitorch if format == "minitorch" else _torch_writer.write)(fileobj, root, arrays)
 
     if isinstance(f, (str, os.PathLike)):
+        parent = os.path.dirname(os.fspath(f))
+        if parent and not os.path.isdir(parent):
+            raise RuntimeError(f"Parent directory {parent} does not exist.")
         write_atomic(os.fspath(f), write)
-    else:
+    elif hasattr(f, "write"):
         write(f)
+    else:
+        raise _NotAFile(f"expected 'f' to be string, path, or a file-like object with a 'write' attribute, "
+                        f"not {_type_name(f)}")
 
 
 def load(f: str | os.PathLike | IO[bytes], map_location=None, weights_only: bool = True) -> Any:
@@ -142,7 +169,7 @@ def load(f: str | os.PathLike | IO[bytes], map_location=None, weights_only: bool
         head = fileobj.read(16)
         fileobj.seek(-len(head), io.SEEK_CUR)
         if not head.startswith(_ZIP_MAGIC):
-            raise RuntimeError(_not_a_checkpoint(name, head))
+            raise (NotACheckpointError if head else EmptyCheckpointError)(_not_a_checkpoint(name, head))
         try:
             return _read_archive(fileobj, make_tensor, weights_only)
         except CheckpointError as e:
@@ -189,7 +216,7 @@ def _encode(obj: Any, path: str, tensors: list, memo: dict, active: set) -> Any:
     if kind in _SCALARS:
         return obj
     if kind not in (dict, OrderedDict, list, tuple):
-        raise TypeError(
+        raise UnsupportedObjectError(
             f"minitorch.save can't save an object of type {_type_name(obj)} (at {path}): a checkpoint "
             "holds tensors, dicts and OrderedDicts with str or int keys, lists, tuples, and "
             "int, float, bool, str or None")
@@ -342,7 +369,7 @@ def _open_for_reading(f: str | os.PathLike | IO[bytes]):
             yield fileobj, repr(os.fspath(f))
         return
     if not hasattr(f, "read"):
-        raise TypeError(f"load() expected a path or a binary file object, got {_type_name(f)}")
+        raise _NotAFile(f"load() expected a path or a binary file object, got {_type_name(f)}")
     if not (hasattr(f, "seekable") and f.seekable()):
         f = io.BytesIO(f.read())
     name = getattr(f, "name", None)

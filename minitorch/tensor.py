@@ -10,12 +10,20 @@ autograd API by ``minitorch/autograd/`` (``backward``, ``register_hook``,
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from . import _backends as backends, dtypes
 from ._printing import tensor_repr
 from ._size import Size, wrap_dim
 from ._unsupported import tensor_stubs
+
+_NON_LEAF_GRAD = (
+    "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute won't be "
+    "populated during autograd.backward(). If you indeed want the .grad field to be populated for a non-leaf "
+    "Tensor, use .retain_grad() on the non-leaf Tensor. If you access the non-leaf Tensor by mistake, make sure "
+    "you access the leaf Tensor instead. See github.com/pytorch/pytorch/pull/30531 for more information.")
 
 _cpu = backends.cpu
 _new = object.__new__
@@ -267,8 +275,12 @@ class Tensor:
 
     @property
     def grad(self):
-        """The gradient accumulated by backward (None until then)."""
-        return self._grad
+        """The gradient accumulated by backward (None until then; a non-leaf keeps one only
+        after retain_grad(), and reading it otherwise warns, as in PyTorch)."""
+        g = self._grad
+        if g is None and self._grad_fn is not None and not self._retains_grad:
+            warnings.warn(_NON_LEAF_GRAD, UserWarning, stacklevel=2)
+        return g
 
     @grad.setter
     def grad(self, value) -> None:

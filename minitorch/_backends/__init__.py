@@ -31,6 +31,9 @@ def get(device) -> "CPUBackend":
     table = _REGISTERED.get(device.type)
     if table is not None:
         return table
+    if device.type != "cuda":
+        raise RuntimeError(f"minitorch is not linked with support for {device.type} devices (it runs on "
+                           "cpu and cuda, and on the device types a backend registered)")
     from .cuda import _runtime
     _runtime.load()
     index = 0 if device.index is None else device.index

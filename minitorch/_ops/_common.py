@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import dtypes
 from .._size import wrap_dim, wrap_dims  # noqa: F401 - the ops import them from here
-from ..dtypes import promote_types, result_dtype, scalar_dtype
+from ..dtypes import check_fits, promote_types, result_dtype, scalar_dtype  # noqa: F401 - the ops import it from here
 from ..tensor import Tensor
 
 NUMBER_TYPES = (numbers.Number, np.bool_)
@@ -92,8 +92,42 @@ def scalar_tensor(value, like: Tensor, dtype=None) -> Tensor:
     return Tensor._wrap(like._backend.full((), value, dtype), like._backend)
 
 
-def check_tensor(x, name: str, arg: str = "input", position: int = 1) -> Tensor:
-    """x, or PyTorch's TypeError for a function given something else than a tensor."""
+class NotATensorError(TypeError, AttributeError):
+    """A tensor argument that is not a tensor, where PyTorch's function is Python code that
+    calls a method of it and so raises AttributeError ("'list' object has no attribute
+    'size'"): minitorch says what is wrong, as an exception of both kinds."""
+
+
+def check_tensor(x, name: str, arg: str = "input", position: int = 1, attribute_error: bool = False) -> Tensor:
+    """x, or PyTorch's TypeError for a function given something else than a tensor
+    (attribute_error: a NotATensorError, where PyTorch raises AttributeError)."""
     if not isinstance(x, Tensor):
-        raise TypeError(f"{name}(): argument '{arg}' (position {position}) must be Tensor, not {type(x).__name__}")
+        error = NotATensorError if attribute_error else TypeError
+        raise error(f"{name}(): argument '{arg}' (position {position}) must be Tensor, not {type(x).__name__}")
     return x
+
+
+def number_arg(value, fn: str, arg: str, position: int | None = None, kind: str = "Number"):
+    """value (a Python or NumPy number, or a one-element tensor's value), or PyTorch's TypeError
+    for an argument of fn that must be a number (kind: how PyTorch names the type, "float" ...)."""
+    if isinstance(value, Tensor) and value.numel() == 1:
+        return value.item()
+    if not isinstance(value, NUMBER):
+        where = f" (position {position})" if position is not None else ""
+        raise TypeError(f"{fn}(): argument '{arg}'{where} must be {kind}, not {type(value).__name__}")
+    return value
+
+
+def bool_arg(value, fn: str, arg: str, position: int | None = None) -> bool:
+    """value as a bool, or PyTorch's TypeError for a flag of fn given something else."""
+    if not isinstance(value, (bool, np.bool_)):
+        where = f" (position {position})" if position is not None else ""
+        raise TypeError(f"{fn}(): argument '{arg}'{where} must be bool, not {type(value).__name__}")
+    return bool(value)
+
+
+def float_input(input: Tensor, kernel: str) -> None:
+    """PyTorch's NotImplementedError for a kernel that has no integer or bool version."""
+    if input._data.dtype.kind != "f":
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{input.dtype.legacy_name}'")
+

@@ -3,11 +3,13 @@ the nn.functional forms of relu, sigmoid and tanh (the ops themselves are in una
 from __future__ import annotations
 
 import math
+import warnings
 
+from .. import dtypes
 from .._declare import functional, op
 from ..autograd.function import Function, kernel
 from ..tensor import Tensor
-from ._common import wrap_dim
+from ._common import check_tensor, float_input, number_arg, wrap_dim
 from .unary import _Unary, unary
 
 
@@ -46,66 +48,94 @@ class SoftmaxBackward0(Function):
         return y * (grad - (grad * y).sum(ctx.dim, keepdim=True)), None
 
 
-def _softmax_input(a: Tensor, dim, dtype) -> tuple[Tensor, int]:
+def _softmax_input(a: Tensor, dim, dtype, name: str) -> tuple[Tensor, int]:
     if dim is None:
-        # PyTorch's legacy implicit dim: 0 for 0-, 1- and 3-d input, else 1.
+        # PyTorch's legacy implicit dim (nn.functional only): 0 for 0-, 1- and 3-d input, else 1.
         dim = 0 if a.dim() in (0, 1, 3) else 1
     d = wrap_dim(dim, a.dim())  # PyTorch checks the dim before the dtype
     if dtype is not None:
+        if not isinstance(dtype, dtypes.dtype):
+            raise TypeError(f"{name}(): argument 'dtype' must be torch.dtype, not {type(dtype).__name__}")
         a = a.to(dtype)
-    elif not a.dtype.is_floating_point:
+    if not a.dtype.is_floating_point:
         raise NotImplementedError(
-            f"\"softmax_lastdim_kernel_impl\" not implemented for '{a.dtype.legacy_name}'")
+            f"\"{name}_lastdim_kernel_impl\" not implemented for '{a.dtype.legacy_name}'")
     return a, d
 
 
-@op
-def log_softmax(input: Tensor, dim=None, dtype=None) -> Tensor:
-    """input - log(sum(exp(input))) along dim, in one fused pass (any shape)."""
-    a, d = _softmax_input(input, dim, dtype)
+def _required_dim(dim, name: str) -> None:
+    if dim is None:
+        raise TypeError(f'{name}() missing 1 required positional arguments: "dim"')
+
+
+def _implicit_dim(dim, name: str, stacklevel: int) -> None:
+    if dim is None:
+        warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call to include "
+                      "dim=X as an argument.", UserWarning, stacklevel=stacklevel)
+
+
+def _log_softmax(input: Tensor, dim, dtype) -> Tensor:
+    a, d = _softmax_input(check_tensor(input, "log_softmax", attribute_error=True), dim, dtype, "log_softmax")
     if a.dim() == 0:  # one element: log_softmax is 0
         return LogSoftmaxBackward0.apply(a.unsqueeze(0), 0).squeeze(0)
     return LogSoftmaxBackward0.apply(a, d)
 
 
-@op
-def softmax(input: Tensor, dim=None, dtype=None) -> Tensor:
-    """exp(input) / sum(exp(input)) along dim, computed stably (any shape)."""
-    a, d = _softmax_input(input, dim, dtype)
+def _softmax(input: Tensor, dim, dtype) -> Tensor:
+    a, d = _softmax_input(check_tensor(input, "softmax", attribute_error=True), dim, dtype, "softmax")
     if a.dim() == 0:  # one element: softmax is 1
         return SoftmaxBackward0.apply(a.unsqueeze(0), 0).squeeze(0)
     return SoftmaxBackward0.apply(a, d)
 
 
+@op
+def log_softmax(input: Tensor, dim=None, dtype=None) -> Tensor:
+    """input - log(sum(exp(input))) along dim, in one fused pass (any shape)."""
+    _required_dim(dim, "log_softmax")
+    return _log_softmax(input, dim, dtype)
+
+
+@op
+def softmax(input: Tensor, dim=None, dtype=None) -> Tensor:
+    """exp(input) / sum(exp(input)) along dim, computed stably (any shape)."""
+    _required_dim(dim, "softmax")
+    return _softmax(input, dim, dtype)
+
+
 @functional(name="softmax")
 def _f_softmax(input: Tensor, dim=None, _stacklevel: int = 3, dtype=None) -> Tensor:
-    """exp(x) / sum(exp(x)) along dim, computed stably."""
-    return softmax(input, dim, dtype)
+    """exp(x) / sum(exp(x)) along dim, computed stably (without dim: PyTorch's legacy
+    implicit choice, with its deprecation warning)."""
+    _implicit_dim(dim, "softmax", _stacklevel)
+    return _softmax(input, dim, dtype)
 
 
 @functional(name="log_softmax")
 def _f_log_softmax(input: Tensor, dim=None, _stacklevel: int = 3, dtype=None) -> Tensor:
-    """x - log(sum(exp(x))) along dim, computed stably in one fused pass."""
-    return log_softmax(input, dim, dtype)
+    """x - log(sum(exp(x))) along dim, computed stably in one fused pass (without dim: PyTorch's
+    legacy implicit choice, with its deprecation warning)."""
+    _implicit_dim(dim, "log_softmax", _stacklevel)
+    return _log_softmax(input, dim, dtype)
 
 
 # ----- relu, sigmoid, tanh as nn.functional has them -----------------------------------------
 @functional(name="relu")
 def _f_relu(input: Tensor, inplace: bool = False) -> Tensor:
     """max(x, 0) elementwise (in place with inplace=True)."""
+    check_tensor(input, "relu")
     return input.relu_() if inplace else input.relu()
 
 
 @functional(name="sigmoid")
 def _f_sigmoid(input: Tensor) -> Tensor:
     """1 / (1 + exp(-x)) elementwise."""
-    return input.sigmoid()
+    return check_tensor(input, "sigmoid", attribute_error=True).sigmoid()
 
 
 @functional(name="tanh")
 def _f_tanh(input: Tensor) -> Tensor:
     """Hyperbolic tangent elementwise."""
-    return input.tanh()
+    return check_tensor(input, "tanh", attribute_error=True).tanh()
 
 
 # ----- erf and gelu ------------------------------------------------------------------------------
@@ -151,6 +181,9 @@ class GeluBackward0(Function):
 @functional
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     """x * Phi(x) elementwise (approximate='tanh': PyTorch's tanh formula)."""
+    check_tensor(input, "gelu")
+    if not isinstance(approximate, str):
+        raise TypeError(f"gelu(): argument 'approximate' must be str, not {type(approximate).__name__}")
     if approximate not in ("none", "tanh"):
         raise RuntimeError("approximate argument must be either none or tanh.")
     return GeluBackward0.apply(input, approximate)
@@ -212,6 +245,9 @@ class LeakyReluBackward1(Function):
 @functional
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """x where x > 0, else negative_slope * x, elementwise (in place with inplace=True)."""
+    check_tensor(input, "leaky_relu")
+    negative_slope = number_arg(negative_slope, "leaky_relu", "negative_slope", 2)
+    float_input(input, "leaky_relu_cpu")
     if inplace:
         return input._inplace(LeakyReluBackward1.apply, float(negative_slope))
     return LeakyReluBackward0.apply(input, float(negative_slope))
@@ -224,7 +260,10 @@ class HardtanhBackward0(Function):
     def forward(ctx, a, lo, hi):
         ctx.save_for_backward(a)
         ctx.bounds = (lo, hi)
-        return a._backend.clamp(a._data, lo, hi)
+        be = a._backend
+        if a._data.dtype.kind != "f":  # an integer input keeps its dtype: clamped as floats, then truncated
+            return be.astype(be.clamp(be.astype(a._data, dtypes.float64), float(lo), float(hi)), a.dtype)
+        return be.clamp(a._data, lo, hi)
 
     @staticmethod
     def backward(ctx, grad):
@@ -236,6 +275,9 @@ class HardtanhBackward0(Function):
 @functional
 def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
     """x clipped to [min_val, max_val] elementwise (in place with inplace=True)."""
+    check_tensor(input, "hardtanh")
+    min_val = number_arg(min_val, "hardtanh", "min_val", 2)
+    max_val = number_arg(max_val, "hardtanh", "max_val", 3)
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
     if inplace:

@@ -20,6 +20,7 @@ import functools
 import numpy as np
 
 from .. import _creation, dtypes
+from .._backends._table_errors import call_translating
 from .._declare import functional
 from ..tensor import Tensor
 from . import pool as _pool
@@ -89,8 +90,9 @@ def _output_size_1d(fn: str, output_size) -> int:
 def _windows(size: int, out: int) -> tuple:
     """(index (out, k), valid (out, k)) of each output cell's input positions, k = the longest
     window; a shorter window repeats its last position, marked invalid."""
-    starts = np.array([(i * size) // out for i in range(out)], dtype=np.int64)
-    ends = np.array([-(-((i + 1) * size) // out) for i in range(out)], dtype=np.int64)
+    cells = call_translating(np.arange, out, dtype=np.int64)  # (an output no memory holds fails here)
+    starts = (cells * size) // out if out else cells
+    ends = -(-((cells + 1) * size) // out) if out else cells
     k = int((ends - starts).max()) if out else 1
     offsets = np.arange(k, dtype=np.int64)
     index = np.minimum(starts[:, None] + offsets, ends[:, None] - 1) if out else np.zeros((0, k), np.int64)

@@ -10,12 +10,14 @@ from __future__ import annotations
 import builtins
 import math
 
+import numpy as np
+
 from .. import dtypes
 from .._declare import op
 from ..dtypes import FROM_NP as _FROM_NP
 from ..autograd.function import Function
 from ..tensor import Tensor
-from ._common import (NUMBER, binary_dtype, broadcast_error, broadcast_shapes, check_number, same_device,
+from ._common import (NUMBER, binary_dtype, broadcast_error, broadcast_shapes, check_fits, check_number, same_device,
                       scalar_tensor)
 from .inplace import inplace_binary
 
@@ -262,6 +264,7 @@ class PowBackward0(Function):
         dtype = binary_dtype(a, exponent)
         if not dtype.is_floating_point and exponent < 0:
             raise RuntimeError("Integers to negative integer powers are not allowed.")
+        check_fits(exponent, dtype)
         ctx.save_for_backward(a)
         ctx.exponent = exponent
         if dtype is dtypes.bool:  # x ** False is all True, x ** True is x
@@ -354,13 +357,10 @@ class WhereBackward0(Function):
     def forward(ctx, condition, a, b):
         same_device(a, b)
         same_device(a, condition)
+        broadcast_shapes(condition.shape, a.shape, b.shape)  # PyTorch's message, in its order
         dtype = binary_dtype(a, b)
         ctx.save_for_backward(condition)
-        try:
-            return a._backend.where(condition._data, a._data, b._data, dtype)
-        except ValueError:
-            broadcast_shapes(condition.shape, a.shape, b.shape)  # PyTorch's error, operands in order
-            raise broadcast_error(a.shape, b.shape) from None
+        return a._backend.where(condition._data, a._data, b._data, dtype)
 
     @staticmethod
     def backward(ctx, grad):
@@ -386,14 +386,28 @@ def _first(input, other, name: str) -> Tensor:
     return scalar_tensor(check_number(input, "input"), other, binary_dtype(other, input))
 
 
+def _scaled(a: Tensor, other, alpha, name: str):
+    """alpha * other for add/sub, after PyTorch's checks of alpha against the result dtype."""
+    if alpha == 1 and alpha.__class__ is int:
+        return other
+    if not isinstance(alpha, NUMBER):
+        raise TypeError(f"{name}(): argument 'alpha' must be Number, not {type(alpha).__name__}")
+    dtype = binary_dtype(a, _other(other, name))
+    if not dtype.is_floating_point and isinstance(alpha, (float, np.floating)):
+        raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
+    if dtype is not dtypes.bool and isinstance(alpha, (bool, np.bool_)):
+        raise RuntimeError("Boolean alpha only supported for Boolean results.")
+    return other * alpha
+
+
 def _add_(self, other, *, alpha=1):
     """In-place version of :meth:`add`."""
-    return inplace_binary(self, "add", add, other if alpha == 1 else other * alpha)
+    return inplace_binary(self, "add", add, _scaled(self, other, alpha, "add_"))
 
 
 def _sub_(self, other, *, alpha=1):
     """In-place version of :meth:`sub`."""
-    return inplace_binary(self, "sub", sub, other if alpha == 1 else other * alpha)
+    return inplace_binary(self, "sub", sub, _scaled(self, other, alpha, "sub_"))
 
 
 def _mul_(self, other):
@@ -417,8 +431,7 @@ def _pow_(self, exponent):
 def add(input, other, *, alpha=1) -> Tensor:
     """input + alpha * other, broadcast; either operand may be a number."""
     a = _first(input, _other(other, "add"), "add")
-    if alpha != 1:
-        other = other * alpha
+    other = _scaled(a, other, alpha, "add")
     return AddBackward0.apply(a, other) if a is input else AddBackward0.apply(other, a)
 
 
@@ -426,7 +439,7 @@ def add(input, other, *, alpha=1) -> Tensor:
 def sub(input, other, *, alpha=1) -> Tensor:
     """input - alpha * other, broadcast; either operand may be a number."""
     a = _first(input, _other(other, "sub"), "sub")
-    return SubBackward0.apply(a, other if alpha == 1 else other * alpha)
+    return SubBackward0.apply(a, _scaled(a, other, alpha, "sub"))
 
 
 @op(inplace=_mul_, out=True, checked=False, aliases=("multiply",))
@@ -505,6 +518,8 @@ def _where_method(self, condition, other) -> Tensor:
 def where(condition, input=None, other=None) -> Tensor:
     """Elements of input where condition holds, else of other; ``where(condition)`` gives the
     indices of its non-zero elements (as ``nonzero(condition, as_tuple=True)``)."""
+    if not isinstance(condition, Tensor):
+        raise TypeError(f"where(): argument 'condition' (position 1) must be Tensor, not {type(condition).__name__}")
     if input is None and other is None:
         return condition.nonzero(as_tuple=True)
     if not isinstance(condition, Tensor):

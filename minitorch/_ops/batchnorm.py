@@ -86,6 +86,10 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     running stats, when given, are updated in place with momentum and the unbiased var) or by
     running_mean/running_var (eval), then scale by weight: (C,) and shift by bias: (C,)."""
     _check_tensor("batch_norm", "input", 1, input)
+    for position, (name, t) in enumerate((("running_mean", running_mean), ("running_var", running_var),
+                                          ("weight", weight), ("bias", bias)), 2):
+        if t is not None:
+            _check_tensor("batch_norm", name, position, t)
     if training:
         size = input.shape
         count = size[0] if len(size) else 1
@@ -104,6 +108,10 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
                     ("bias", bias)):
         if t is not None and t.numel() != channels:
             raise RuntimeError(f"{name} should contain {channels} elements not {t.numel()}")
+    if input._data.dtype.kind != "f":
+        raise NotImplementedError(f"\"batch_norm\" not implemented for '{input.dtype.legacy_name}'")
+    if any(t is not None and t.dtype is not input.dtype for t in (running_mean, running_var, weight, bias)):
+        raise RuntimeError("mixed dtype (CPU): all inputs must share same datatype.")
     if input.numel() == 0:
         return input.clone()
     return NativeBatchNormBackward0.apply(input, weight, bias, running_mean, running_var, bool(training),

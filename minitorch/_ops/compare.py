@@ -8,7 +8,7 @@ import numpy as np
 from .. import dtypes
 from .._declare import method, op
 from ..tensor import Tensor
-from ._common import NUMBER, binary_dtype, broadcast_error, same_device
+from ._common import NUMBER, binary_dtype, broadcast_error, broadcast_shapes, same_device
 
 _OPERAND = (Tensor,) + NUMBER
 
@@ -47,16 +47,41 @@ for _args in (("eq", "==", "__eq__"), ("ne", "!=", "__ne__"), ("lt", "<", "__lt_
 Tensor.__hash__ = object.__hash__  # (defining __eq__ would otherwise make tensors unhashable)
 
 
+def _tensor_other(other, name: str) -> Tensor:
+    if not isinstance(other, Tensor):
+        raise TypeError(f"{name}(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
+    return other
+
+
 @op
 def equal(input: Tensor, other: Tensor) -> bool:
     """True when other has input's shape and values."""
+    _tensor_other(other, "equal")
+    same_device(input, other)
     return input.shape == other.shape and bool((input == other).all())
+
+
+def _check_close_args(input: Tensor, other, rtol, atol, name: str) -> None:
+    """PyTorch's checks of isclose/allclose: a tensor of input's dtype and a broadcastable
+    shape, and non-negative tolerances."""
+    _tensor_other(other, name)
+    same_device(input, other)
+    for arg, value in (("rtol", rtol), ("atol", atol)):
+        if not isinstance(value, NUMBER):
+            raise TypeError(f"{name}(): argument '{arg}' must be float, not {type(value).__name__}")
+    if input.dtype is not other.dtype:
+        raise RuntimeError(f"{input.dtype.legacy_name} did not match {other.dtype.legacy_name}")
+    for arg, value in (("rtol", rtol), ("atol", atol)):
+        if value < 0:
+            raise RuntimeError(f"{arg} must be greater than or equal to zero, but got {value:g}")
+    broadcast_shapes(input.shape, other.shape)
 
 
 @op
 def allclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08,
              equal_nan: bool = False) -> bool:
     """True when |input - other| <= atol + rtol * |other| everywhere."""
+    _check_close_args(input, other, rtol, atol, "allclose")
     a, b = input._backend.to_numpy(input._data), other._backend.to_numpy(other._data)
     return bool(np.allclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
@@ -65,16 +90,26 @@ def allclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e
 def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08,
             equal_nan: bool = False) -> Tensor:
     """A bool tensor of |input - other| <= atol + rtol * |other|."""
+    _check_close_args(input, other, rtol, atol, "isclose")
     a, b = input._backend.to_numpy(input._data), other._backend.to_numpy(other._data)
     close = np.isclose(a, b, rtol=rtol, atol=atol, equal_nan=equal_nan)
     return Tensor._wrap(input._backend.from_numpy(np.asarray(close)), input._backend)
+
+
+@method(name="__contains__")
+def _contains(self, element) -> bool:
+    """element in self: whether some element of self equals it (a number or a tensor)."""
+    if not isinstance(element, _OPERAND):
+        raise RuntimeError("Tensor.__contains__ only supports Tensor or scalar, but you passed in a "
+                           f"{type(element)}.")
+    return bool((self == element).any())
 
 
 def _logical(a: Tensor, other, name: str) -> Tensor:
     """A bitwise op of integer or bool operands (PyTorch's TypeError for floats)."""
     dtype = binary_dtype(a, other)
     if dtype.is_floating_point:
-        raise TypeError(f"{name} is only supported for integer and bool tensors, got {dtype}")
+        raise NotImplementedError(f"\"{name}_cpu\" not implemented for '{dtype.legacy_name}'")
     same_device(a, other)
     raw = other._data if isinstance(other, Tensor) else other
     try:
@@ -108,6 +143,7 @@ _bitwise("bitwise_xor", "^", ("__xor__", "__rxor__"))
 
 def _logical_op(name: str, doc: str) -> None:
     def fn(input: Tensor, other: Tensor) -> Tensor:
+        _tensor_other(other, name)
         same_device(input, other)
         be = input._backend
         try:

@@ -20,6 +20,7 @@ from .. import _creation, dtypes, random
 from .._declare import functional
 from ..autograd.function import Function, kernel
 from ..tensor import Tensor
+from ._common import bool_arg, check_tensor, number_arg
 
 class MulBackward0(Function):
     """Dropout: x * mask / (1 - p) fused in one pass (PyTorch shows this node as MulBackward0)."""
@@ -47,8 +48,11 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
 
 
 def _dropout(a: Tensor, p: float, training: bool, inplace: bool, generator=None) -> Tensor:
-    if p < 0.0 or p > 1.0:
-        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    check_tensor(a, "dropout")
+    _check_p(p)
+    training = bool_arg(training, "dropout", "train", 3)
+    if training and p > 0 and not a.is_floating_point():
+        raise RuntimeError(f"result type Float can't be cast to the desired output type {a.dtype.legacy_name}")
     if not training or p == 0.0:
         return a
     if p == 1.0:
@@ -82,7 +86,8 @@ _ALPHA = 1.7580993408473766
 
 
 def _check_p(p: float) -> None:
-    if p < 0.0 or p > 1.0:
+    number_arg(p, "dropout", "p", 2, "float")
+    if not 0.0 <= p <= 1.0:  # (NaN too)
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
 
 
@@ -105,7 +110,11 @@ def _in_dtype(input: Tensor, value: float) -> float:
 
 def _dropout_impl(input: Tensor, p: float, training: bool, inplace: bool, feature: bool, alpha: bool) -> Tensor:
     """ATen's _dropout_impl: the one body behind every dropout variant."""
+    check_tensor(input, "dropout")
     _check_p(p)
+    training = bool_arg(training, "dropout", "train", 3)
+    if training and p > 0 and not input.is_floating_point() and input.numel():
+        raise RuntimeError(f"result type Float can't be cast to the desired output type {input.dtype.legacy_name}")
     if p == 0 or not training or input.numel() == 0:
         return input
     if p == 1:
@@ -132,6 +141,7 @@ def _dropout_impl(input: Tensor, p: float, training: bool, inplace: bool, featur
 def dropout1d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Zero whole channels with probability p, scaling the rest by 1 / (1 - p).
     input: (N, C, L) or (C, L)."""
+    check_tensor(input, "dropout1d", attribute_error=True)
     _check_p(p)
     if input.dim() not in (2, 3):
         raise RuntimeError(f"dropout1d: Expected 2D or 3D input, but received a {input.dim()}D input. Note that "
@@ -146,6 +156,7 @@ def dropout1d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
 def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Zero whole channels with probability p, scaling the rest by 1 / (1 - p). input: (N, C, H, W);
     a 3-D input is read as (N, C, L), as PyTorch still does (with its warning)."""
+    check_tensor(input, "dropout2d", attribute_error=True)
     _check_p(p)
     ndim = input.dim()
     if ndim not in (3, 4):
@@ -167,6 +178,7 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True, inplace: boo
 def dropout3d(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
     """Zero whole channels with probability p, scaling the rest by 1 / (1 - p).
     input: (N, C, D, H, W) or (C, D, H, W)."""
+    check_tensor(input, "dropout3d", attribute_error=True)
     _check_p(p)
     ndim = input.dim()
     if ndim not in (4, 5):

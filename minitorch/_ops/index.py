@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+
 from .. import dtypes
 from .._declare import method, op
 from ..autograd.function import Function
+from ..autograd.grad_mode import is_grad_enabled
+from .._backends._table_errors import call_translating
 from ..tensor import Tensor
-from ._common import broadcast_error, check_number, same_device, wrap_dim
+from ._common import NUMBER, broadcast_shapes, check_fits, same_device, wrap_dim
 from .index_convert import _check_masks, convert_index
 from .inplace import _check_writable, check_inplace, commit_inplace
 from .shape import stack
@@ -24,6 +28,11 @@ def _index_error(e: IndexError) -> IndexError:
     if m:
         return IndexError(f"The shape of the mask [{m.group(3)}] at index {m.group(1)} does not match "
                           f"the shape of the indexed tensor [{m.group(2)}] at index {m.group(1)}")
+    m = re.match(r"shape mismatch: indexing arrays could not be broadcast together with shapes (.*)", msg)
+    if m:
+        shapes = [f"[{s.strip('(),').replace(',', ', ').replace('  ', ' ')}]" for s in m.group(1).split()]
+        return IndexError(f"shape mismatch: indexing tensors could not be broadcast together with shapes "
+                          f"{', '.join(shapes)}")
     return IndexError(msg.replace("axis", "dimension").replace("array", "tensor"))
 
 
@@ -167,10 +176,31 @@ class CopySlices(Function):
 
 
 def _setitem_error(target_shape, value) -> RuntimeError:
+    """PyTorch's error for a value that does not broadcast to the indexed region (its expand's)."""
     vshape = list(value.shape) if isinstance(value, Tensor) else []
+    target = list(target_shape)
+    for i in range(1, len(vshape) + 1):
+        have = vshape[-i]
+        want = target[-i] if i <= len(target) else 1
+        if have != want and have != 1:
+            return RuntimeError(
+                f"The expanded size of the tensor ({want}) must match the existing size ({have}) at "
+                f"non-singleton dimension {len(target) - i}.  Target sizes: {target}.  Tensor sizes: {vshape}")
     return RuntimeError(
         f"shape mismatch: value tensor of shape {vshape} cannot be broadcast to indexing result "
-        f"of shape {list(target_shape)}")
+        f"of shape {target}")
+
+
+def _strip_leading_ones(value: Tensor, target_shape) -> Tensor:
+    """value without the leading size-1 dims it has beyond the indexed region's (PyTorch
+    accepts x[0] = t of shape [1, n] for a row of n); an error when the extra dims are not 1."""
+    extra = value.dim() - len(target_shape)
+    if any(s != 1 for s in value.shape[:extra]):
+        raise RuntimeError(
+            f"expand({value.type()}{{{list(value.shape)}}}, size={list(target_shape)}): the number of sizes "
+            f"provided ({len(target_shape)}) must be greater or equal to the number of dimensions in the "
+            f"tensor ({value.dim()})")
+    return value.reshape(value.shape[extra:])
 
 
 @method(name="__setitem__")
@@ -180,8 +210,8 @@ def setitem(self, index, value) -> None:
     basic, advanced, _ = convert_index(a, index)
     if isinstance(value, Tensor):
         same_device(a, value)
-    else:
-        check_number(value, "value")
+    elif not isinstance(value, NUMBER):
+        raise TypeError(f"can't assign a {type(value).__name__} to a {a.type()}")
     be = a._backend
     try:
         if advanced is not None:
@@ -189,6 +219,11 @@ def setitem(self, index, value) -> None:
         target = _read(be, a._data, basic, advanced)
     except IndexError as e:
         raise _index_error(e) from None
+    if isinstance(value, Tensor) and value.dim() > target.ndim:
+        value = _strip_leading_ones(value, target.shape)
+    if advanced is None and a._requires_grad and a._grad_fn is None and is_grad_enabled():
+        # PyTorch writes a basic index through a view of a (an index tensor, through a itself)
+        raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
     if check_inplace(a, value):
         try:
             out = CopySlices.apply(a, value, (basic, advanced))
@@ -238,24 +273,48 @@ class ScatterAddBackward0(Function):
         return grad, None, None, grad.gather(ctx.dim, ctx.index)
 
 
-def _check_index_tensor(a: Tensor, dim: int, index: Tensor, name: str) -> int:
-    if not isinstance(index, Tensor) or index.dtype is not dtypes.int64:
-        got = index.dtype if isinstance(index, Tensor) else type(index).__name__
-        raise RuntimeError(f"{name}(): Expected dtype int64 for index, got {got}")
+def _check_index_tensor(a: Tensor, dim: int, index: Tensor, name: str, src: Tensor | None = None):
+    """(dim wrapped, index as int64) after PyTorch's checks of gather's and scatter's index:
+    integer dtype, as many dims as input, no larger than input (and src) outside dim, and
+    every value in [0, size) along dim (no negative indices, unlike a[...])."""
+    if not isinstance(index, Tensor):
+        raise TypeError(f"{name}(): argument 'index' (position 2) must be Tensor, not {type(index).__name__}")
+    if index.dtype not in (dtypes.int64, dtypes.int32):
+        raise RuntimeError(f"{'gather' if name == 'gather' else 'scatter'}(): Expected dtype int32/int64 for index")
+    same_device(a, index)
     d = wrap_dim(dim, a.dim())
-    if index.dim() != a.dim() and a.dim() > 0:
+    if index.dim() != a.dim() and a.dim() > 0 and index.numel():
         raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
-    return d
+    if index.numel() and a.dim():
+        too_big = any(i != d and index.shape[i] > a.shape[i] for i in range(a.dim()))
+        if src is not None:
+            if src.dim() != index.dim():
+                raise RuntimeError("Index tensor must have the same number of dimensions as src tensor")
+            too_big = too_big or any(index.shape[i] > src.shape[i] for i in range(a.dim()))
+            if too_big:
+                raise RuntimeError(f"Expected index {list(index.shape)} to be no larger than self "
+                                   f"{list(a.shape)} apart from dimension {d} and to be no larger size than src "
+                                   f"{list(src.shape)}")
+        elif too_big:
+            raise RuntimeError(f"Size does not match at dimension {next(i for i in range(a.dim()) if i != d and index.shape[i] > a.shape[i])} "
+                               f"expected index {list(index.shape)} to be no larger than self {list(a.shape)} "
+                               f"apart from dimension {d}")
+    n = a.shape[d] if a.dim() else 1
+    if index.numel():
+        values = index._backend.to_numpy(index._data)
+        bad = values[(values < 0) | (values >= n)]
+        if bad.size:
+            raise RuntimeError(f"index {int(bad.reshape(-1)[0])} is out of bounds for dimension {d} with size {n}")
+    if index.dtype is not dtypes.int64:
+        index = index.long()
+    return d, index
 
 
 @op(out=True)
 def gather(input: Tensor, dim: int, index: Tensor) -> Tensor:
     """out[i][j] = input[index[i][j]][j] along dim (index: int64, same number of dims)."""
     a = input
-    d = _check_index_tensor(a, dim, index, "gather")
-    n = a.shape[d] if a.dim() else 1
-    if index.numel() and (int(index._data.max()) >= n or int(index._data.min()) < -n):
-        raise RuntimeError(f"index {int(index._data.max())} is out of bounds for dimension {d} with size {n}")
+    d, index = _check_index_tensor(a, dim, index, "gather")
     return GatherBackward0.apply(a, d, index)
 
 
@@ -263,9 +322,12 @@ def gather(input: Tensor, dim: int, index: Tensor) -> Tensor:
 def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
     """input with src added at index along dim; repeated indices accumulate."""
     a = input
-    d = _check_index_tensor(a, dim, index, "scatter_add")
+    if not isinstance(src, Tensor):
+        raise TypeError(f"scatter_add(): argument 'src' (position 3) must be Tensor, not {type(src).__name__}")
     if src.dtype is not a.dtype:
         raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
+    same_device(a, src)
+    d, index = _check_index_tensor(a, dim, index, "scatter_add", src)
     return ScatterAddBackward0.apply(a, d, index, src)
 
 
@@ -285,31 +347,59 @@ class MaskedFillBackward0(Function):
 def masked_fill(input: Tensor, mask: Tensor, value) -> Tensor:
     """input with value wherever the bool mask (broadcast to input's shape) is True."""
     a = input
-    if not isinstance(mask, Tensor) or mask.dtype is not dtypes.bool:
-        got = mask.dtype if isinstance(mask, Tensor) else type(mask).__name__
-        raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype {got}")
+    if not isinstance(mask, Tensor):
+        raise TypeError(f"masked_fill(): argument 'mask' (position 1) must be Tensor, not {type(mask).__name__}")
+    if mask.dtype is not dtypes.bool:
+        raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype {mask.dtype.c_name}")
+    same_device(a, mask)
     if isinstance(value, Tensor):
         if value.dim() != 0:
             raise RuntimeError(
                 f"masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
                 f"{value.dim()} dimension(s).")
         value = value.item()
-    try:
-        return MaskedFillBackward0.apply(a, mask, value)
-    except ValueError:
-        raise broadcast_error(a.shape, mask.shape) from None
+    elif not isinstance(value, NUMBER):
+        raise TypeError(f"masked_fill(): argument 'value' (position 2) must be Number, not {type(value).__name__}")
+    check_fits(value, a.dtype)
+    broadcast_shapes(mask.shape, a.shape)  # PyTorch's error names the mask as tensor a
+    return MaskedFillBackward0.apply(a, mask, value)
 
 
 @op
 def narrow(input: Tensor, dim: int, start: int, length: int) -> Tensor:
     """A view of length elements along dim, from start."""
+    if input.dim() == 0:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
+    start = start.item() if isinstance(start, Tensor) and start.numel() == 1 else start
+    for name, value, position in (("start", start, 2), ("length", length, 3)):
+        _int_arg(value, "narrow", name, position)
+    d = wrap_dim(dim, input.dim())
+    size = input.shape[d]
+    if not -size <= start <= size:
+        raise IndexError(f"start out of range (expected to be in range of [{-size}, {size}], but got {start})")
+    if length < 0:
+        raise RuntimeError("narrow(): length must be non-negative.")
     return _narrow(input, dim, int(start), int(length))
+
+
+def _int_arg(value, fn: str, arg: str, position: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{fn}(): argument '{arg}' (position {position}) must be int, not {type(value).__name__}")
+    return int(value)
 
 
 @op
 def select(input: Tensor, dim: int, index: int) -> Tensor:
     """The slice at index along dim, that dim removed (a view)."""
+    if input.dim() == 0:
+        raise IndexError("select() cannot be applied to a 0-dim tensor.")
     d = wrap_dim(dim, input.dim())
+    index = index.item() if isinstance(index, Tensor) and index.numel() == 1 else index
+    _int_arg(index, "select", "index", 2)
+    size = input.shape[d]
+    if not -size <= index < size:
+        raise IndexError(f"select(): index {index} out of range for tensor of size {list(input.shape)} at "
+                         f"dimension {d}")
     return getitem(input, (slice(None),) * d + (index,))
 
 
@@ -328,15 +418,25 @@ def _narrow(a: Tensor, dim: int, start: int, length: int, name: str = "SliceBack
 def split(tensor: Tensor, split_size_or_sections, dim: int = 0) -> tuple:
     """A tuple of views along dim: pieces of split_size_or_sections (an int, or a list of sizes)."""
     a = tensor
+    if a.dim() == 0:
+        raise RuntimeError("split expects at least a 1-dimensional tensor")
     d = wrap_dim(dim, a.dim())
     size = a.shape[d]
-    if isinstance(split_size_or_sections, int):
-        step = split_size_or_sections
-        if step <= 0 and size > 0:
+    if isinstance(split_size_or_sections, (int, np.integer)) and not isinstance(split_size_or_sections, bool):
+        step = split_size_or_sections = int(split_size_or_sections)
+        if step < 0:
+            raise RuntimeError(f"split expects split_size be non-negative, but got split_size={step}")
+        if step == 0 and size > 0:
             raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension size of {size}")
         sections = [min(step, size - s) for s in range(0, size, step)] if size else [0]
     else:
-        sections = list(split_size_or_sections)
+        if not isinstance(split_size_or_sections, (list, tuple)):
+            raise TypeError("split_with_sizes(): argument 'split_sizes' (position 2) must be tuple of ints, not "
+                            f"{type(split_size_or_sections).__name__}")
+        sections = [_int_arg(n, "split_with_sizes", "split_sizes", 2) for n in split_size_or_sections]
+        if any(n < 0 for n in sections):
+            raise RuntimeError("split_with_sizes expects split_sizes have only non-negative entries, but got "
+                               f"split_sizes={sections}")
         if sum(sections) != size:
             raise RuntimeError(
                 f"split_with_sizes expects split_sizes to sum exactly to {size} (input tensor's size at "
@@ -361,11 +461,17 @@ def _numbered(t: Tensor, output_nr: int) -> Tensor:
 def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:
     """A tuple of at most chunks views of equal size (the last may be smaller) along dim."""
     a = input
+    _int_arg(chunks, "chunk", "chunks", 1)
+    if not -(1 << 63) <= chunks < (1 << 63):
+        raise ValueError("Overflow when unpacking long long")
+    if a.dim() == 0:
+        raise RuntimeError("chunk expects at least a 1-dimensional tensor")
     if chunks <= 0:
         raise RuntimeError("chunk expects `chunks` to be greater than 0, got: " + str(chunks))
     d = wrap_dim(dim, a.dim())
     size = a.shape[d]
     if size == 0:
+        call_translating(np.empty, chunks, object)  # as many views as chunks: PyTorch's bad_alloc beyond memory
         return tuple(_numbered(_narrow(a, d, 0, 0, "SplitWithSizesBackward0"), i) for i in range(chunks))
     return split(a, -(-size // chunks), d)
 
@@ -373,6 +479,8 @@ def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple:
 @op
 def unbind(input: Tensor, dim: int = 0) -> tuple:
     """A tuple of the slices along dim, that dim removed."""
+    if input.dim() == 0:
+        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
     d = wrap_dim(dim, input.dim())
     return tuple(_numbered(UnbindBackward0.apply(input, (slice(None),) * d + (i,)), i)
                  for i in range(input.shape[d]))
@@ -381,10 +489,14 @@ def unbind(input: Tensor, dim: int = 0) -> tuple:
 @op
 def nonzero(input: Tensor, *, as_tuple: bool = False):
     """Indices of the non-zero elements: an (n, ndim) int64 tensor, or one tensor per dim."""
+    if not isinstance(as_tuple, (bool, np.bool_)):
+        raise TypeError(f"nonzero(): argument 'as_tuple' must be bool, not {type(as_tuple).__name__}")
     be = input._backend
+    if input.dim() == 0:  # one row of no coordinates when it is non-zero (as_tuple: as a 1-element tensor)
+        if as_tuple:
+            return nonzero(input.reshape(1), as_tuple=True)
+        return Tensor._wrap(be.zeros((int(bool(input.item())), 0), dtypes.int64), be)
     parts = [Tensor._wrap(be.astype(i, dtypes.int64), be) for i in be.nonzero(input._data)]
     if as_tuple:
         return tuple(parts)
-    if not parts:
-        return Tensor._wrap(be.zeros((int(bool(input.item())) if input.numel() == 1 else 0, 0), dtypes.int64), be)
     return stack(parts, 1)

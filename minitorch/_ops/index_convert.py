@@ -66,6 +66,10 @@ def _index_array(item) -> np.ndarray:
         arr = _infer_array(list(item))
     if arr.dtype.kind == "b":
         return arr
+    if arr.dtype.kind in "USO":
+        bad = next((x for x in arr.reshape(-1) if not isinstance(x, (int, float, bool, np.number, np.bool_))),
+                   arr.dtype)
+        raise TypeError(f"new(): invalid data type '{type(bad).__name__}'")
     if arr.dtype.kind not in "iuf":
         raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
     return arr.astype(np.int64)
@@ -80,6 +84,13 @@ def convert_index(a: Tensor, index) -> tuple[tuple, tuple | None, str]:
     (lists, ranges, tuples inside the index, NumPy arrays) are index tensors.
     """
     index = _index_items(index)
+    if a._data.ndim == 0:
+        for item in index:
+            if isinstance(item, (int, np.integer)) and not isinstance(item, (bool, np.bool_)):
+                raise IndexError("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
+                                 "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number")
+            if isinstance(item, slice):
+                raise IndexError("slice() cannot be applied to a 0-dim tensor.")
     basic, advanced = [], []
     has_advanced = False
     name = None
@@ -119,7 +130,9 @@ def convert_index(a: Tensor, index) -> tuple[tuple, tuple | None, str]:
                 if part is not None and not isinstance(part, (int, np.integer)) and not hasattr(part, "__index__"):
                     raise TypeError(
                         f"slice indices must be integers or None or have an __index__ method, got {type(part).__name__}")
-            if item.step is not None and item.step <= 0:
+            if item.step is not None and item.step == 0:
+                raise ValueError("slice step cannot be zero")
+            if item.step is not None and item.step < 0:
                 raise ValueError("step must be greater than zero")
             if item != slice(None) or name is None:
                 name = "SliceBackward0"  # a full slice keeps the name of what came before
@@ -133,7 +146,9 @@ def convert_index(a: Tensor, index) -> tuple[tuple, tuple | None, str]:
             basic.append(Ellipsis)
             advanced.append(Ellipsis)
         else:
-            raise IndexError(
+            # (PyTorch reads a str as a sequence of indices, hence its TypeError)
+            error = TypeError if isinstance(item, (str, bytes)) else IndexError
+            raise error(
                 "only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are "
                 f"valid indices (got {type(item).__name__})")
     if not has_advanced:

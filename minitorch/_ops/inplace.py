@@ -17,7 +17,7 @@ from ..autograd.engine import _sum_to
 from ..autograd.function import Function
 from ..autograd.grad_mode import _enabled, no_grad
 from ..tensor import Tensor
-from ._common import binary_dtype, broadcast_shapes, check_number, same_device
+from ._common import binary_dtype, broadcast_shapes, check_fits, check_number, same_device
 
 
 def check_cast(result: dtypes.dtype, a: Tensor) -> None:
@@ -352,6 +352,7 @@ def fill_(self, value) -> Tensor:
                 f"fill_ only supports 0-dimension value tensor but got tensor with {value.dim()} dimensions.")
         value = value.item()
     check_number(value, "value")
+    check_fits(value, self.dtype)
     a = self
     if check_inplace(a):
         node = ZeroBackward0 if value == 0 else FillBackward2
@@ -366,7 +367,7 @@ def fill_(self, value) -> Tensor:
 def copy_(self, src, non_blocking: bool = False) -> Tensor:
     """Copy src's values (broadcast, converted to this dtype, from any device) into this tensor."""
     if not isinstance(src, Tensor):
-        raise TypeError(f"copy_(): argument 'src' must be Tensor, not {type(src).__name__}")
+        raise TypeError(f"copy_(): argument 'other' (position 1) must be Tensor, not {type(src).__name__}")
     try:
         if broadcast_shapes(self.shape, src.shape) != tuple(self.shape):
             raise ValueError

@@ -9,7 +9,7 @@ from .._declare import functional
 from ..autograd.function import Function
 from ..autograd.grad_mode import no_grad
 from ..tensor import Tensor
-from ._common import broadcast_shapes, same_device
+from ._common import broadcast_shapes, check_tensor, float_input, number_arg, same_device
 
 
 class NllLossBackward0(Function):
@@ -175,6 +175,7 @@ class MseLossBackward0(Function):
 @functional
 def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
     """Mean squared error between input and target of the same shape."""
+    _check_loss_args(input, target, None, "mse_loss")
     _check_reduction(reduction)
     input, target = _same_shape(input, target, "mse_loss")
     return MseLossBackward0.apply(input, target, reduction)
@@ -183,6 +184,7 @@ def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, redu
 @functional
 def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
     """Mean absolute error between input and target of the same shape."""
+    _check_loss_args(input, target, None, "l1_loss")
     _check_reduction(reduction)
     input, target = _same_shape(input, target, "l1_loss")
     return _reduce((input - target).abs(), reduction)
@@ -193,6 +195,7 @@ def nll_loss(input: Tensor, target: Tensor, weight=None, size_average=None, igno
              reduce=None, reduction: str = "mean") -> Tensor:
     """Negative log-likelihood: input (N, C) or (N, C, d1, ...) log-probabilities, target (N,)
     or (N, d1, ...) class indices."""
+    _check_loss_args(input, target, weight, "nll_loss")
     return _nll_loss(input, target, weight, ignore_index, reduction)
 
 
@@ -201,14 +204,23 @@ def cross_entropy(input: Tensor, target: Tensor, weight=None, size_average=None,
                   reduce=None, reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
     """log_softmax over the class dim, then NLL (class-index targets) or -sum(target * logp)
     (class-probability targets of the input's shape), with optional label smoothing."""
+    _check_loss_args(input, target, weight, "cross_entropy")
     _check_reduction(reduction)
+    label_smoothing = number_arg(label_smoothing, "cross_entropy", "label_smoothing", 8, "float")
     if not 0.0 <= label_smoothing <= 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+    if input.shape == target.shape and not target.dtype.is_floating_point:
+        raise RuntimeError(
+            f"Expected floating point type for target with class probabilities, got {target.dtype.legacy_name}")
     class_dim = 0 if input.dim() == 1 else 1
     logp = input.log_softmax(class_dim)
     n_classes = input.shape[class_dim]
     w = None
     if weight is not None:
+        if weight.dim() != 1 or weight.shape[0] != n_classes:
+            raise RuntimeError(
+                f"weight tensor should be defined either for all {n_classes} classes or no classes but got "
+                f"weight tensor of shape: {list(weight.shape)}")
         shape = [1] * input.dim()
         shape[class_dim] = n_classes
         w = weight.reshape(shape)
@@ -284,15 +296,31 @@ def _bce_terms(x: Tensor, t: Tensor, w) -> Tensor:
 def binary_cross_entropy(input: Tensor, target: Tensor, weight=None, size_average=None, reduce=None,
                          reduction: str = "mean") -> Tensor:
     """BCE of probabilities input in [0, 1] against targets of the same shape."""
+    _check_loss_args(input, target, weight, "binary_cross_entropy")
     _check_reduction(reduction)
     if input.shape != target.shape:
         raise ValueError(f"Using a target size ({target.shape}) that is different to the input size "
                          f"({input.shape}) is deprecated. Please ensure they have the same size.")
-    if input.numel() and (bool((input < 0).any()) or bool((input > 1).any())):
+    if target.dtype is not input.dtype:
+        raise RuntimeError(f"Found dtype {target.dtype.legacy_name} but expected {input.dtype.legacy_name}")
+    # (written as "not inside" so that NaN fails too, as in PyTorch's check)
+    if input.numel() and not bool(((input >= 0) & (input <= 1)).all()):
         raise RuntimeError("all elements of input should be between 0 and 1")
-    if target.numel() and (bool((target < 0).any()) or bool((target > 1).any())):
+    if target.numel() and not bool(((target >= 0) & (target <= 1)).all()):
         raise RuntimeError("all elements of target should be between 0 and 1")
     return BinaryCrossEntropyBackward0.apply(input, target, weight, reduction)
+
+
+def _check_loss_args(input, target, weight, name: str) -> None:
+    """PyTorch's errors for a loss given something else than tensors (an AttributeError from
+    its Python-level losses, a TypeError from the others), and its device check."""
+    python_level = name not in ("cross_entropy", "nll_loss")
+    check_tensor(input, name, attribute_error=python_level)
+    check_tensor(target, name, "target", 2, attribute_error=python_level)
+    same_device(input, target)
+    if weight is not None:
+        check_tensor(weight, name, "weight", 3, attribute_error=python_level)
+        same_device(input, weight)
 
 
 class BinaryCrossEntropyWithLogitsBackward0(Function):
@@ -343,7 +371,14 @@ def _bce_logits_terms(x: Tensor, t: Tensor, w, pw) -> Tensor:
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight=None, size_average=None,
                                      reduce=None, reduction: str = "mean", pos_weight=None) -> Tensor:
     """sigmoid + BCE in one numerically stable expression; input and target of the same shape."""
+    _check_loss_args(input, target, weight, "binary_cross_entropy_with_logits")
+    if pos_weight is not None:
+        check_tensor(pos_weight, "binary_cross_entropy_with_logits", "pos_weight", 6)
     _check_reduction(reduction)
     if input.shape != target.shape:
         raise ValueError(f"Target size ({target.shape}) must be the same as input size ({input.shape})")
+    if not target.dtype.is_floating_point:
+        raise RuntimeError(f"result type {input.dtype.legacy_name} can't be cast to the desired output type "
+                           f"{target.dtype.legacy_name}")
+    float_input(input, "binary_cross_entropy_with_logits")
     return BinaryCrossEntropyWithLogitsBackward0.apply(input, target, weight, pos_weight, reduction)

@@ -100,7 +100,9 @@ def bmm(input: Tensor, mat2: Tensor) -> Tensor:
         raise RuntimeError(
             f"Expected size for first two dimensions of batch2 tensor to be: "
             f"[{a.shape[0]}, {a.shape[2]}] but got: [{b.shape[0]}, {b.shape[1]}].")
-    _same_dtype(a, b, "scalar type")
+    same_device(a, b)
+    if a.dtype is not b.dtype:
+        raise RuntimeError(f"expected scalar type {a.dtype.legacy_name} but found {b.dtype.legacy_name}")
     return BmmBackward0.apply(a, b)
 
 
@@ -122,7 +124,10 @@ def dot(input: Tensor, tensor: Tensor) -> Tensor:
         raise RuntimeError(
             f"inconsistent tensor size, expected tensor [{a.shape[0]}] and src [{b.shape[0]}] to have "
             f"the same number of elements, but got {a.shape[0]} and {b.shape[0]} elements respectively")
-    _same_dtype(a, b, "both vectors")
+    same_device(a, b)
+    if a.dtype is not b.dtype:
+        raise RuntimeError(f"dot : expected both vectors to have same dtype, but found {a.dtype.legacy_name} and "
+                           f"{b.dtype.legacy_name}")
     return DotBackward0.apply(a, b)
 
 
@@ -194,11 +199,11 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
     b2 = b.unsqueeze(-1) if db == 1 else b
     n, k = a2.shape[-2], a2.shape[-1]
     k2, m = b2.shape[-2], b2.shape[-1]
-    if k != k2:
-        raise RuntimeError(
-            f"Expected size for first two dimensions of batch2 tensor to be: [{1}, {k}] but got: [{1}, {k2}].")
     batch = broadcast_shapes(a2.shape[:-2], b2.shape[:-2])
     nb = _prod(batch)
+    if k != k2:
+        raise RuntimeError(
+            f"Expected size for first two dimensions of batch2 tensor to be: [{nb}, {k}] but got: [{nb}, {k2}].")
     a3 = a2.expand(batch + (n, k)).reshape(nb, n, k)
     b3 = b2.expand(batch + (k, m)).reshape(nb, k, m)
     out_shape = batch + ((n,) if da > 1 else ()) + ((m,) if db > 1 else ())
@@ -208,7 +213,11 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
 @op(out=True)
 def outer(input: Tensor, vec2: Tensor) -> Tensor:
     """(n,) x (m,) -> (n, m): input[i] * vec2[j]."""
-    return input.unsqueeze(1) * _tensor(vec2, "outer", "vec2").unsqueeze(0)
+    _tensor(vec2, "outer", "vec2")
+    for name, v in (("self", input), ("vec2", vec2)):
+        if v.dim() != 1:
+            raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {v.dim()}-D")
+    return input.unsqueeze(1) * vec2.unsqueeze(0)
 
 
 @method(name="__matmul__")

@@ -7,7 +7,7 @@ from .._creation import arange
 from .._declare import functional
 from ..autograd.function import Function, kernel
 from ..tensor import Tensor
-from ._common import same_device
+from ._common import check_tensor, same_device
 from .index import IndexAccumulate
 
 
@@ -33,9 +33,20 @@ class AddmmBackward0(Function):
 @functional
 def linear(input: Tensor, weight: Tensor, bias=None) -> Tensor:
     """input (*, in_features) @ weight^T (out_features, in_features) + bias (out_features)."""
+    check_tensor(input, "linear")
+    check_tensor(weight, "linear", "weight", 2)
+    if bias is not None:
+        check_tensor(bias, "linear", "bias", 3)
+    if weight.dim() > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {weight.dim()}D")
     if input.dim() == 0 or weight.dim() not in (1, 2):
         raise RuntimeError(f"both arguments to linear need to be at least 1D, but they are "
                            f"{input.dim()}D and {weight.dim()}D")
+    if input.dtype is not weight.dtype or (bias is not None and bias.dtype is not weight.dtype):
+        same_device(input, weight)
+        other = bias if input.dtype is weight.dtype else input
+        raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {other.dtype.legacy_name} and "
+                           f"{weight.dtype.legacy_name}")
     if input.shape[-1] != weight.shape[-1]:
         rows = input.numel() // input.shape[-1] if input.shape[-1] else 0
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{input.shape[-1]} and "
@@ -78,10 +89,15 @@ class EmbeddingBackward0(Function):
 def embedding(input: Tensor, weight: Tensor, padding_idx=None, max_norm=None, norm_type=2.0,
               scale_grad_by_freq=False, sparse=False) -> Tensor:
     """weight[input]: input any shape of int64/int32 indices, weight (num_embeddings, dim)."""
-    if not isinstance(input, Tensor) or input.dtype not in (dtypes.int64, dtypes.int32):
-        got = input.dtype if isinstance(input, Tensor) else type(input).__name__
+    check_tensor(input, "embedding", "indices", 2)
+    check_tensor(weight, "embedding", "weight", 1)
+    if weight.dim() != 2:
+        raise RuntimeError("'weight' must be 2-D")
+    if input.dtype not in (dtypes.int64, dtypes.int32):
         raise RuntimeError(f"Expected tensor for argument #1 'indices' to have one of the following scalar "
-                           f"types: Long, Int; but got {got} instead (while checking arguments for embedding)")
+                           f"types: Long, Int; but got {input.type()} instead (while checking arguments for "
+                           "embedding)")
+    same_device(weight, input)
     if max_norm is not None or scale_grad_by_freq or sparse:
         raise NotImplementedError("embedding: max_norm, scale_grad_by_freq and sparse are not supported")
     n = weight.shape[0]
@@ -95,6 +111,9 @@ def embedding(input: Tensor, weight: Tensor, padding_idx=None, max_norm=None, no
 @functional
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     """int64 one-hot encoding: (*) class indices -> (*, num_classes)."""
+    check_tensor(tensor, "one_hot")
+    if isinstance(num_classes, bool) or not isinstance(num_classes, int):
+        raise TypeError(f"one_hot(): argument 'num_classes' (position 2) must be int, not {type(num_classes).__name__}")
     if tensor.dtype is not dtypes.int64:
         raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
     if num_classes == -1:
@@ -108,4 +127,4 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
 @functional(name="flatten")
 def _f_flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """Dims start_dim..end_dim of input folded into one."""
-    return input.flatten(start_dim, end_dim)
+    return check_tensor(input, "flatten").flatten(start_dim, end_dim)

@@ -45,7 +45,9 @@ def _check_normalized(input: Tensor, shape: tuple, weight, bias, star: str) -> N
     if len(shape) == 0:
         raise RuntimeError("Expected normalized_shape to be at least 1-dimensional, i.e., containing at "
                            "least one element, but got normalized_shape = []")
-    for name, t in (("weight", weight), ("bias", bias)):
+    for position, (name, t) in enumerate((("weight", weight), ("bias", bias)), 3):
+        if t is not None:
+            _check_tensor("layer_norm", name, position, t)
         if t is not None and tuple(t.shape) != shape:
             raise RuntimeError(f"Expected {name} to be of same shape as normalized_shape, but got {name} of "
                                f"shape {_dims(t.shape)} and normalized_shape = {_dims(shape)}")
@@ -63,8 +65,7 @@ def _float_input(input: Tensor, kernel: str) -> None:
 def _same_dtype_params(input: Tensor, *params) -> None:
     for p in params:
         if p is not None and p.dtype is not input.dtype:
-            raise RuntimeError(f"mixed dtype (CPU): expect parameter to have scalar type of "
-                               f"{input.dtype.legacy_name}")
+            raise RuntimeError("mixed dtype (CPU): all inputs must share same datatype.")
 
 
 @functional
@@ -75,8 +76,8 @@ def layer_norm(input: Tensor, normalized_shape, weight: Tensor | None = None, bi
     _check_tensor("layer_norm", "input", 1, input)
     shape = _shape_tuple("layer_norm", normalized_shape)
     _check_normalized(input, shape, weight, bias, ", ")
-    _float_input(input, "LayerNormKernelImpl")
     _same_dtype_params(input, weight, bias)
+    _float_input(input, "LayerNormKernelImpl")
     if input.numel() == 0:
         # nothing to normalise; the result keeps its links to weight and bias (zero gradients)
         out = input * 0.0 if weight is None else input * weight
@@ -105,9 +106,17 @@ def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bia
     """Normalise each group of C/num_groups channels of input (N, C, *) over its channels and spatial
     positions, then scale and shift per channel by weight (C,) and bias (C,)."""
     _check_tensor("group_norm", "input", 1, input)
+    if isinstance(num_groups, bool) or not isinstance(num_groups, int):
+        raise TypeError(f"group_norm(): argument 'num_groups' (position 2) must be int, not {type(num_groups).__name__}")
+    for position, (name, t) in enumerate((("weight", weight), ("bias", bias)), 3):
+        if t is not None:
+            _check_tensor("group_norm", name, position, t)
     if input.dim() < 2:
         raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received {input.dim()}")
     n, c = input.shape[0], input.shape[1]
+    if num_groups <= 0:  # (PyTorch divides by it first: a ZeroDivisionError there)
+        raise RuntimeError(f"Expected number of channels in input to be divisible by num_groups, but got "
+                           f"input of shape {_dims(input.shape)} and num_groups={num_groups}")
     # PyTorch's _verify_batch_size on [N * C / G, G, *spatial]: one value per group is refused
     size = [n * c // num_groups, num_groups] + list(input.shape[2:])
     count = size[0]

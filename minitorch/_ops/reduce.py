@@ -4,12 +4,14 @@ from __future__ import annotations
 import builtins
 import warnings
 
+import numpy as np
+
 from .. import dtypes
 from .._declare import op
 from ..dtypes import FROM_NP as _FROM_NP
 from ..autograd.function import Function
 from ..tensor import Tensor
-from ._common import wrap_dim, wrap_dims
+from ._common import bool_arg, wrap_dim, wrap_dims
 
 
 def _expand_back(grad: Tensor, shape, dims, keepdim: bool) -> Tensor:
@@ -375,12 +377,21 @@ def _sum_dtype(a: Tensor, dtype):
     return a.dtype if a.dtype.is_floating_point else dtypes.int64
 
 
+def _check_dtype(dtype, name: str) -> None:
+    if dtype is not None and not isinstance(dtype, dtypes.dtype):
+        raise TypeError(f"{name}(): argument 'dtype' must be torch.dtype, not {type(dtype).__name__}")
+
+
 @op(out=True)
 def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:  # noqa: A001
     """Sum over dim (an int, a tuple, or all when None), keeping reduced dims as size 1 with keepdim."""
+    if keepdim.__class__ is not bool:
+        keepdim = bool_arg(keepdim, "sum", "keepdim", 2)
     if dtype is None:
         kind = input._data.dtype.kind
         dtype = _FROM_NP[input._data.dtype] if kind == "f" else dtypes.int64
+    else:
+        _check_dtype(dtype, "sum")
     if dim is None:
         return SumBackward0.apply(input, dtype)
     return SumBackward1.apply(input, wrap_dims(dim, input._data.ndim), keepdim, dtype)
@@ -389,6 +400,9 @@ def sum(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor
 @op(out=True)
 def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """Mean over dim (all when None) of a floating-point tensor."""
+    if keepdim.__class__ is not bool:
+        keepdim = bool_arg(keepdim, "mean", "keepdim", 2)
+    _check_dtype(dtype, "mean")
     dtype = dtype or _FROM_NP[input._data.dtype]
     if not dtype.is_floating_point:
         raise RuntimeError(
@@ -402,6 +416,9 @@ def mean(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tenso
 @op(out=True)
 def prod(input: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """Product over dim (all when None)."""
+    if keepdim.__class__ is not bool:
+        keepdim = bool_arg(keepdim, "prod", "keepdim", 2)
+    _check_dtype(dtype, "prod")
     dtype = _sum_dtype(input, dtype)
     if dim is None:
         return ProdBackward0.apply(input, dtype)
@@ -423,6 +440,8 @@ def _warn_dof(name: str, a: Tensor, dims, correction) -> None:
 @op(out=True)
 def var(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
     """Variance over dim with Bessel's correction by default (correction=1)."""
+    if keepdim.__class__ is not bool:
+        keepdim = bool_arg(keepdim, "var", "keepdim", 3)
     if isinstance(dim, bool):
         dim, unbiased = None, dim
     _need_float(input, "var")
@@ -434,6 +453,8 @@ def var(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correc
 @op(out=True)
 def std(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
     """Standard deviation over dim with Bessel's correction by default (correction=1)."""
+    if keepdim.__class__ is not bool:
+        keepdim = bool_arg(keepdim, "std", "keepdim", 3)
     if isinstance(dim, bool):
         dim, unbiased = None, dim
     _need_float(input, "std")
@@ -444,20 +465,37 @@ def std(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correc
 
 def _need_float(a: Tensor, name: str) -> None:
     if not a.dtype.is_floating_point:
-        raise RuntimeError(f"{name}(): could not infer output dtype. Input dtype must be either "
-                           f"a floating point or complex dtype. Got: {a.dtype.name}")
+        raise RuntimeError("std and var only support floating point and complex dtypes")
+
+
+def _extreme_dims(a: Tensor, dim, name: str) -> tuple:
+    """amax/amin's dims, after PyTorch's checks that no reduced dim is empty."""
+    everything = dim is None or (isinstance(dim, tuple) and dim == ())
+    dims = wrap_dims(None if everything else dim, a.dim())
+    if a.numel() == 0:
+        if everything:
+            raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
+                               "Specify the reduction dim with the 'dim' argument.")
+        for d in dims:
+            if a.shape[d] == 0:
+                raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
+    return dims
 
 
 @op(out=True)
 def amax(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
     """The largest values over dim (all when empty), gradient shared among ties."""
-    return AmaxBackward0.apply(input, wrap_dims(dim if dim != () else None, input.dim()), keepdim)
+    if keepdim.__class__ is not bool:
+        keepdim = bool_arg(keepdim, "amax", "keepdim", 2)
+    return AmaxBackward0.apply(input, _extreme_dims(input, dim, "amax"), keepdim)
 
 
 @op(out=True)
 def amin(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
     """The smallest values over dim (all when empty), gradient shared among ties."""
-    return AminBackward0.apply(input, wrap_dims(dim if dim != () else None, input.dim()), keepdim)
+    if keepdim.__class__ is not bool:
+        keepdim = bool_arg(keepdim, "amin", "keepdim", 2)
+    return AminBackward0.apply(input, _extreme_dims(input, dim, "amin"), keepdim)
 
 
 class _ReturnType(tuple):
@@ -505,6 +543,8 @@ def _extreme_dim(a: Tensor, dim, keepdim: bool, which: str):
 @op
 def max(input: Tensor, dim=None, keepdim: bool = False):  # noqa: A001
     """The largest element; with dim, the named tuple (values, indices) along dim; with a tensor, maximum."""
+    if keepdim.__class__ is not bool:
+        keepdim = bool_arg(keepdim, "max", "keepdim", 2)
     if dim is None:
         return MaxBackward1.apply(input)
     if isinstance(dim, Tensor):
@@ -515,6 +555,8 @@ def max(input: Tensor, dim=None, keepdim: bool = False):  # noqa: A001
 @op
 def min(input: Tensor, dim=None, keepdim: bool = False):  # noqa: A001
     """The smallest element; with dim, the named tuple (values, indices) along dim; with a tensor, minimum."""
+    if keepdim.__class__ is not bool:
+        keepdim = bool_arg(keepdim, "min", "keepdim", 2)
     if dim is None:
         return MinBackward1.apply(input)
     if isinstance(dim, Tensor):
@@ -525,12 +567,16 @@ def min(input: Tensor, dim=None, keepdim: bool = False):  # noqa: A001
 @op(out=True)
 def argmax(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     """int64 index of the largest element (of the flattened input when dim is None)."""
+    if keepdim.__class__ is not bool:
+        keepdim = bool_arg(keepdim, "argmax", "keepdim", 2)
     return _arg_extreme(input, dim, keepdim, "argmax")
 
 
 @op(out=True)
 def argmin(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     """int64 index of the smallest element (of the flattened input when dim is None)."""
+    if keepdim.__class__ is not bool:
+        keepdim = bool_arg(keepdim, "argmin", "keepdim", 2)
     return _arg_extreme(input, dim, keepdim, "argmin")
 
 
@@ -555,6 +601,8 @@ def _arg_extreme(a: Tensor, dim, keepdim: bool, op: str) -> Tensor:
 @op(out=True)
 def logsumexp(input: Tensor, dim, keepdim: bool = False) -> Tensor:
     """log(sum(exp(input))) over dim, computed stably."""
+    if keepdim.__class__ is not bool:
+        keepdim = bool_arg(keepdim, "logsumexp", "keepdim", 2)
     return LogsumexpBackward0.apply(input, wrap_dims(dim, input.dim()), keepdim)
 
 
@@ -567,12 +615,16 @@ def _truth(a: Tensor, name: str, dim, keepdim: bool) -> Tensor:
 @op(out=True)
 def all(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:  # noqa: A001
     """True where every element (over dim, or all) is non-zero."""
+    if keepdim.__class__ is not bool:
+        keepdim = bool_arg(keepdim, "all", "keepdim", 2)
     return _truth(input, "all", dim, keepdim)
 
 
 @op(out=True)
 def any(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:  # noqa: A001
     """True where some element (over dim, or all) is non-zero."""
+    if keepdim.__class__ is not bool:
+        keepdim = bool_arg(keepdim, "any", "keepdim", 2)
     return _truth(input, "any", dim, keepdim)
 
 
@@ -626,6 +678,8 @@ class LinalgVectorNormBackward0(Function):
 @op(out=True)
 def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False) -> Tensor:
     """The vector p-norm (2 by default) over dim, or over all elements."""
+    if keepdim.__class__ is not bool:
+        keepdim = bool_arg(keepdim, "norm", "keepdim", 3)
     a = input
     if not a.dtype.is_floating_point:
         raise RuntimeError(
@@ -633,5 +687,16 @@ def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False) -> Tensor:
     if p == "fro" or p is None:
         p = 2
     if isinstance(p, str):
-        raise RuntimeError(f"norm: unsupported p {p!r}")
-    return LinalgVectorNormBackward0.apply(a, float(p) if p != 2 and p != 1 else p, wrap_dims(dim, a.dim()), keepdim)
+        raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported.")
+    if not isinstance(p, (int, float, np.integer, np.floating)):
+        raise TypeError(f"norm(): argument 'p' must be Number, not {type(p).__name__}")
+    dims = wrap_dims(dim, a.dim())
+    if abs(p) == float("inf") and a.numel() == 0:
+        if dim is None:
+            raise RuntimeError("linalg.vector_norm cannot compute the inf norm on an empty tensor because the "
+                               "operation does not have an identity")
+        empty = next((d for d in dims if a.shape[d] == 0), None)
+        if empty is not None:
+            raise RuntimeError(f"linalg.vector_norm cannot compute the inf norm on the dimension {empty}because "
+                               "this dimension is empty and the operation does not have an identity")
+    return LinalgVectorNormBackward0.apply(a, float(p) if p != 2 and p != 1 else p, dims, keepdim)

@@ -12,7 +12,7 @@ from .._layouts import contiguous_format, copy_order
 from .._size import sizes as _sizes
 from ..autograd.function import Function
 from ..tensor import Tensor
-from ._common import wrap_dim
+from ._common import check_tensor, wrap_dim
 
 
 def infer_shape(shape, numel: int) -> tuple:
@@ -21,14 +21,17 @@ def infer_shape(shape, numel: int) -> tuple:
     unknown = [i for i, s in enumerate(shape) if s == -1]
     if len(unknown) > 1:
         raise RuntimeError("only one dimension can be inferred")
+    spec = "[" + ", ".join(map(str, shape)) + "]"
     known = 1
-    for s in shape:
+    for i, s in enumerate(shape):
         if s < -1:
-            raise RuntimeError(f"invalid shape dimension {s}")
+            raise RuntimeError(f"invalid shape dimension {s} at index {i} of shape {spec}")
         if s != -1:
             known *= s
-    spec = "[" + ", ".join(map(str, shape)) + "]"
     if unknown:
+        if known == 0 and numel == 0:
+            raise RuntimeError(f"cannot reshape tensor of 0 elements into shape {spec} because the unspecified "
+                               "dimension size -1 can be any value and is ambiguous")
         if known == 0 or numel % known:
             raise RuntimeError(f"shape '{spec}' is invalid for input of size {numel}")
         i = unknown[0]
@@ -82,19 +85,19 @@ def view(self, *shape) -> Tensor:
     """A view with a new shape (one dim may be -1); RuntimeError when the layout needs a copy."""
     if len(shape) == 1 and isinstance(shape[0], dtypes.dtype):
         raise NotImplementedError("view(dtype) is not supported; use .to(dtype)")
-    return ViewBackward0.apply(self, infer_shape(_sizes(shape), self.numel()))
+    return ViewBackward0.apply(self, infer_shape(_sizes(shape, "view"), self.numel()))
 
 
 @method
 def view_as(self, other) -> Tensor:
     """A view with other's shape."""
-    return ViewBackward0.apply(self, infer_shape(other.shape, self.numel()))
+    return ViewBackward0.apply(self, infer_shape(check_tensor(other, "view_as", "other").shape, self.numel()))
 
 
 @op
 def reshape(input: Tensor, *shape) -> Tensor:
     """input with a new shape (a view when the layout allows, else a copy); one dim may be -1."""
-    shape = infer_shape(_sizes(shape), input.numel())
+    shape = infer_shape(_sizes(shape, "reshape", "shape"), input.numel())
     if input._backend.view(input._data, shape) is not None:
         return ViewBackward0.apply(input, shape)
     return UnsafeViewBackward0.apply(input, shape)
@@ -103,7 +106,7 @@ def reshape(input: Tensor, *shape) -> Tensor:
 @method
 def reshape_as(self, other) -> Tensor:
     """self reshaped to other's shape."""
-    return reshape(self, other.shape)
+    return reshape(self, check_tensor(other, "reshape_as", "other").shape)
 
 
 @op
@@ -130,7 +133,18 @@ def unflatten(input: Tensor, dim: int, sizes) -> Tensor:
     """Dim dim split into sizes (one may be -1)."""
     d = wrap_dim(dim, input.dim())
     shape = tuple(input.shape)
-    return view(input, shape[:d] + tuple(sizes) + shape[d + 1:])
+    sizes = _sizes((sizes,), "unflatten", "sizes")
+    if len(sizes) == 0:
+        raise RuntimeError("unflatten: sizes must be non-empty")
+    if sizes.count(-1) > 1:
+        raise RuntimeError("only one dimension can be inferred")
+    product = 1
+    for s in sizes:
+        product *= s if s != -1 else 1
+    if (-1 not in sizes and product != shape[d]) or (-1 in sizes and (product == 0 or shape[d] % product)):
+        raise RuntimeError(f"unflatten: Provided sizes {list(sizes)} don't multiply up to the size of dim {dim} "
+                           f"({shape[d]}) in the input tensor")
+    return view(input, shape[:d] + sizes + shape[d + 1:])
 
 
 class PermuteBackward0(Function):
@@ -159,7 +173,7 @@ def permute(input: Tensor, *dims) -> Tensor:
     if not dims:
         raise TypeError('permute() missing 1 required positional arguments: "dims"')
     a = input
-    dims = _sizes(dims)
+    dims = _sizes(dims, "permute", "dims")
     n = a.dim()
     if len(dims) != n:
         raise RuntimeError(
@@ -247,6 +261,9 @@ def movedim(input: Tensor, source, destination) -> Tensor:
     if len(src) != len(dst):
         raise RuntimeError(f"movedim: Invalid source or destination dims: source ({list(src)} dims) "
                            f"should contain the same number of dims as destination ({list(dst)} dims)")
+    for name, dims in (("source", src), ("destination", dst)):
+        if len(set(dims)) != len(dims):
+            raise RuntimeError(f"movedim: repeated dim in `{name}` ({list(dims)})")
     order = [d for d in range(n) if d not in src]
     for d, s in sorted(zip(dst, src)):
         order.insert(d, s)
@@ -329,39 +346,40 @@ def expand(self, *sizes) -> Tensor:
     if not sizes:
         raise TypeError('expand() missing 1 required positional arguments: "size"')
     a = self
-    sizes = _sizes(sizes)
+    sizes = _sizes(sizes, "expand")
     shape = tuple(a.shape)
     if len(sizes) < len(shape):
         raise RuntimeError(
-            f"expand(torch.FloatTensor{{[{', '.join(map(str, shape))}]}}, size=[{', '.join(map(str, sizes))}]): "
+            f"expand({a.type()}{{[{', '.join(map(str, shape))}]}}, size=[{', '.join(map(str, sizes))}]): "
             f"the number of sizes provided ({len(sizes)}) must be greater or equal to the number of "
             f"dimensions in the tensor ({len(shape)})")
     lead = len(sizes) - len(shape)
-    out = []
-    for i, s in enumerate(sizes):
+    out = list(sizes)
+    for i in reversed(range(len(sizes))):  # PyTorch checks from the last dim
+        s = sizes[i]
         if i < lead:
             if s < 0:
                 raise RuntimeError(
                     f"The expanded size of the tensor ({s}) isn't allowed in a leading, "
                     f"non-existing dimension {i}")
-            out.append(s)
             continue
         have = shape[i - lead]
         if s == -1:
-            s = have
+            out[i] = have
         elif have != s and have != 1:
             raise RuntimeError(
                 f"The expanded size of the tensor ({s}) must match the existing size ({have}) at "
                 f"non-singleton dimension {i}.  Target sizes: [{', '.join(map(str, sizes))}].  "
                 f"Tensor sizes: [{', '.join(map(str, shape))}]")
-        out.append(s)
+        elif s < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(sizes)}")
     return ExpandBackward0.apply(a, tuple(out))
 
 
 @method
 def expand_as(self, other) -> Tensor:
     """A view expanded to other's shape."""
-    return expand(self, other.shape)
+    return expand(self, check_tensor(other, "expand_as", "other").shape)
 
 
 @op
@@ -374,9 +392,12 @@ def broadcast_to(input: Tensor, size) -> Tensor:
 def sum_to_size(self, *size) -> Tensor:
     """Sum a broadcast tensor down to size (the reverse of expand)."""
     a = self
-    shape = _sizes(size)
+    shape = _sizes(size, "sum_to_size")
     if tuple(a.shape) == shape:
         return a
+    lead = a.dim() - len(shape)
+    if lead < 0 or any(s != n and s != 1 for s, n in zip(shape, a.shape[lead:])):
+        raise RuntimeError(f"size {{{list(shape)}}} is not expandable to size {{{list(a.shape)}}}.")
     lead = a.dim() - len(shape)
     dims = tuple(range(lead)) + tuple(
         lead + i for i, s in enumerate(shape) if s == 1 and a.shape[lead + i] != 1)
@@ -495,6 +516,8 @@ def _check_list(tensors, name: str) -> tuple[list, bool]:
     if isinstance(tensors, Tensor) or not isinstance(tensors, (list, tuple)):
         raise TypeError(f"{name}(): argument 'tensors' must be tuple of Tensors, not {type(tensors).__name__}")
     if not tensors:
+        if name == "stack":
+            raise RuntimeError("stack expects a non-empty TensorList")
         raise ValueError(f"torch.{name}(): expected a non-empty list of Tensors")
     first = tensors[0]
     if not isinstance(first, Tensor):
@@ -605,12 +628,14 @@ class RepeatBackward0(Function):
 def repeat(self, *sizes) -> Tensor:
     """Tile the tensor sizes[i] times along each dim."""
     a = self
-    reps = _sizes(sizes)
+    reps = _sizes(sizes, "repeat", "repeats")
     if len(reps) < a.dim():
         raise RuntimeError(
             "Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor")
+    shape = (1,) * (len(reps) - a.dim()) + tuple(a.shape)
+    out = [s * r for s, r in zip(shape, reps)]
     if any(r < 0 for r in reps):
-        raise RuntimeError(f"Trying to create tensor with negative dimension {min(reps)}: {list(reps)}")
+        raise RuntimeError(f"Trying to create tensor with negative dimension {min(out)}: {out}")
     return RepeatBackward0.apply(a, reps)
 
 
@@ -631,7 +656,10 @@ class FlipBackward0(Function):
 def flip(input: Tensor, *dims) -> Tensor:
     """A copy with the order of elements reversed along dims."""
     a = input
-    dims = tuple(wrap_dim(d, a.dim()) for d in _sizes(dims))
+    dims = tuple(wrap_dim(d, a.dim()) for d in _sizes(dims, "flip", "dims"))
     if len(set(dims)) != len(dims):
-        raise RuntimeError(f"dims has duplicates, original flip dims size={len(dims)}, but unique flip dims size={len(set(dims))}")
+        repeated = next(d for i, d in enumerate(dims) if d in dims[:i])
+        raise RuntimeError(f"dim {repeated} appears multiple times in the list of dims")
+    if a.dim() == 0:
+        return a.clone()
     return FlipBackward0.apply(a, dims)

@@ -7,11 +7,13 @@ set, is the one-pass kernel the engine runs instead when no graph of the backwar
 """
 from __future__ import annotations
 
+import numpy as np
+
 from .. import dtypes
 from .._declare import method, op
 from ..autograd.function import Function, kernel
 from ..tensor import Tensor
-from ._common import binary_dtype, same_device, scalar_tensor
+from ._common import NUMBER, binary_dtype, broadcast_shapes, check_fits, same_device, scalar_tensor
 
 # Ops that keep an integer input's dtype; the rest compute in the default float dtype, as PyTorch.
 _KEEP_INT = {"neg", "abs", "sign", "relu", "floor", "ceil", "round", "trunc",
@@ -352,10 +354,10 @@ class ClampBackward1(Function):
             raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
         ctx.save_for_backward(a)
         ctx.bounds = (lo, hi)
-        dtype = a.dtype
+        dtype = a.dtype  # PyTorch's result type of (a, min, max): a float bound makes it float, an int one int64 of bool
         for bound in (lo, hi):
-            if bound is not None and isinstance(bound, float) and not dtype.is_floating_point:
-                dtype = dtypes.get_default_dtype()
+            if bound is not None:
+                dtype = dtypes.promote_types(dtype, binary_dtype(a, bound))
         data = a._data if dtype is a.dtype else a._backend.astype(a._data, dtype)
         return a._backend.clamp(data, lo, hi)
 
@@ -410,10 +412,20 @@ class ClampBackward0(Function):
 @op(inplace=True, out=True, aliases=("clip",))
 def clamp(input: Tensor, min=None, max=None) -> Tensor:  # noqa: A002
     """Each element limited to [min, max] (numbers or broadcastable tensors)."""
+    for name, bound in (("min", min), ("max", max)):
+        if bound is not None and not isinstance(bound, (Tensor,) + NUMBER):
+            raise TypeError(f"clamp(): argument '{name}' must be Tensor or Number, not {type(bound).__name__}")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
+        bounds = [b for b in (min, max) if isinstance(b, Tensor)]
+        for bound in bounds:
+            same_device(input, bound)
+        broadcast_shapes(input.shape, *(b.shape for b in bounds))
         lo = scalar_tensor(min, input) if min is not None and not isinstance(min, Tensor) else min
         hi = scalar_tensor(max, input) if max is not None and not isinstance(max, Tensor) else max
         return ClampBackward0.apply(input, lo, hi)
+    for bound in (min, max):
+        if bound is not None and not (isinstance(bound, (float, np.floating)) and not input.dtype.is_floating_point):
+            check_fits(bound, input.dtype)
     return ClampBackward1.apply(input, min, max)
 
 

@@ -67,6 +67,18 @@ def _accumulate(node: AccumulateGrad, grad, create_graph: bool, sole: bool = Fal
         leaf._grad._add_into(grad)
 
 
+def _hook_result(hook, grad, replaced):
+    """What a tensor hook returned, checked as PyTorch checks it: a tensor of grad's shape and dtype."""
+    if not isinstance(replaced, Tensor):
+        raise TypeError(f"expected Variable, but hook returned '{type(replaced).__name__}'")
+    name = getattr(hook, "__name__", type(hook).__name__)
+    if replaced.shape != grad.shape:
+        raise RuntimeError(f"hook '{name}' has changed the size of value")
+    if replaced.dtype is not grad.dtype:
+        raise RuntimeError(f"hook '{name}' has changed the type of value (was {grad.type()} got {replaced.type()})")
+    return replaced
+
+
 def run_backward(roots, grads, retain_graph: bool, create_graph: bool, capture=None) -> dict:
     """Propagate grads (one Tensor per root node) to every leaf, or only to capture's nodes.
 
@@ -90,7 +102,7 @@ def run_backward(roots, grads, retain_graph: bool, create_graph: bool, capture=N
                 for hook in tuple(node._hooks):
                     replaced = hook(grad)
                     if replaced is not None:
-                        grad = replaced
+                        grad = _hook_result(hook, grad, replaced)
             if capture is not None and node in capture:
                 captured[node] = grad
             if type(node) is AccumulateGrad:
@@ -215,6 +227,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     single_output = isinstance(outputs, Tensor)
     outputs = (outputs,) if single_output else tuple(outputs)
     inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
+    for i in inputs:
+        if not isinstance(i, Tensor):
+            raise RuntimeError(f"all inputs have to be Tensors or GradientEdges, but got {type(i).__name__}")
     if grad_outputs is None:
         grad_outputs = (None,) * len(outputs)
     elif isinstance(grad_outputs, Tensor):

@@ -19,6 +19,9 @@ class Parameter(Tensor):
         if data is None:
             from .._creation import empty
             data = empty(0)
+        if not isinstance(data, Tensor):
+            from .._ops._common import NotATensorError  # PyTorch's AttributeError, from calling data.detach()
+            raise NotATensorError(f"Parameter(): argument 'data' must be Tensor, not {type(data).__name__}")
         # Like data.detach(): the same memory, the same version counter, no history.
         return Tensor._make_subclass(cls, data, requires_grad)
 

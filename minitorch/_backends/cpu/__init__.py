@@ -2,7 +2,8 @@
 
 Every method takes and returns raw ``np.ndarray`` values; dtypes are minitorch dtypes.
 The autograd layer has already checked shapes and dtypes, so nothing here can meet
-an input it cannot type.
+an input it cannot type; what can still fail is memory, and every method reports that as
+PyTorch does (``_table_errors.torch_errors``).
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import numpy as np
 
 from ...device import CPU
 from ...dtypes import FROM_NP as _FROM_NP
+from .._table_errors import IntegerOverflowError, torch_errors
 from ..base import Backend
 from . import _pool, kernels
 from .blas import matmul as _blas_matmul
@@ -73,7 +75,9 @@ def _int_pow(a, b):
 
 
 def _sign(x):
-    """-1, 0 or 1; PyTorch's sign of NaN is 0 (NumPy's is NaN)."""
+    """-1, 0 or 1; PyTorch's sign of NaN is 0 (NumPy's is NaN), of a bool itself."""
+    if x.dtype.kind == "b":
+        return x.copy()
     out = _arr(np.sign(x))
     if out.dtype.kind == "f":
         out[np.isnan(out)] = 0
@@ -140,6 +144,29 @@ def _minmax(op: str, a, b, dtype):
     out = _arr(fn(a, b) if same else fn(a, b, dtype=dtype, casting="unsafe"))
     np.copyto(out, a, where=(a == b), casting="unsafe")
     return out
+
+
+def c_cast(value, np_dtype):
+    """A Python int operand as PyTorch converts it to an integer tensor's dtype: the C cast,
+    which wraps (uint8 - 1 is uint8 - 255); an int no 64-bit integer holds is torch's
+    OverflowError. Called while handling an OverflowError, which it re-raises when value
+    is no Python int to cast."""
+    if value.__class__ is not int or np_dtype.kind not in "iub":
+        raise  # noqa: PLE0704 - the OverflowError being handled: not one of a Python int operand
+    return wrapped(value, np_dtype)
+
+
+def wrapped(value: int, np_dtype):
+    """value C-cast to an integer dtype (wrapping); torch's OverflowError past 64 bits."""
+    if not -(1 << 63) <= value < (1 << 64):
+        raise IntegerOverflowError("int too big to convert")
+    return np.array(value & 0xFFFF_FFFF_FFFF_FFFF, np.uint64).astype(np_dtype)[()]
+
+
+# The range of each integer dtype: a Python int outside it is wrapped before a comparison,
+# as PyTorch compares it (uint8 == 263 is uint8 == 7; NumPy would compare the values).
+_INT_RANGE = {np.dtype(t): (int(np.iinfo(t).min), int(np.iinfo(t).max))
+              for t in (np.uint8, np.int8, np.int16, np.int32, np.int64)}
 
 
 def _element_offsets(shape, strides, start: int, size: int) -> np.ndarray:
@@ -231,6 +258,7 @@ _REDUCE = {"sum": np.add.reduce, "prod": np.multiply.reduce, "amax": np.maximum.
            "amin": np.minimum.reduce, "all": np.logical_and.reduce, "any": np.logical_or.reduce}
 
 
+@torch_errors
 class CPUBackend(NnOps, ConvOps, OptimOps, RandomOps, Backend):
     """The op table of the "cpu" device: the whole interface of _backends/base.py, nearly every
     extra with a kernel of its own."""
@@ -246,7 +274,10 @@ class CPUBackend(NnOps, ConvOps, OptimOps, RandomOps, Backend):
         return np.zeros(shape, dtype.np)
 
     def full(self, shape, value, dtype):
-        return np.full(shape, value, dtype.np)
+        try:
+            return np.full(shape, value, dtype.np)
+        except OverflowError:
+            return np.full(shape, c_cast(value, dtype.np), dtype.np)
 
     def from_numpy(self, array: np.ndarray) -> np.ndarray:
         return array
@@ -278,7 +309,10 @@ class CPUBackend(NnOps, ConvOps, OptimOps, RandomOps, Backend):
         np.copyto(dst, src, casting="unsafe")
 
     def fill(self, dst, value) -> None:
-        dst.fill(value)
+        try:
+            dst.fill(value)
+        except OverflowError:
+            dst.fill(c_cast(value, dst.dtype))
 
     # ----- views (share memory) -------------------------------------------------------
     def view(self, a, shape):
@@ -351,55 +385,75 @@ class CPUBackend(NnOps, ConvOps, OptimOps, RandomOps, Backend):
     # ----- elementwise ----------------------------------------------------------------
     def binary(self, op: str, a, b, dtype):
         """op(a, b) with NumPy broadcasting, computed in (and returning) dtype; b may be a Python number."""
-        fn = _PLAIN.get(op)
-        npd = dtype.np
-        if fn is not None and a.dtype is npd and (b.__class__ is not np.ndarray or b.dtype is npd):
-            out = fn(a, b)  # the common case: one ufunc call, no conversion
-            return out if out.__class__ is np.ndarray else np.asarray(out)
-        fn = _BINARY[op]
-        if op in _FIRST_ON_TIES and dtype.np.kind == "f":
-            return _minmax(op, a, b, dtype.np)
-        if op == "pow" and dtype.np.kind == "i":
-            return _arr(_int_pow(a.astype(dtype.np, copy=False), b).astype(dtype.np, copy=False))
-        if op == "pow" and b.__class__ is not np.ndarray and dtype.np.kind == "f":
-            special = _SPECIAL_POW.get(b)
-            if special is not None:
-                return _arr(special(a.astype(dtype.np, copy=False)))
-        if a.dtype is dtype.np and (b.__class__ is not np.ndarray or b.dtype is dtype.np):
-            return _arr(fn(a, b))
-        return _arr(fn(a, b, dtype=dtype.np, casting="unsafe"))
+        try:
+            fn = _PLAIN.get(op)
+            npd = dtype.np
+            if fn is not None and a.dtype is npd and (b.__class__ is not np.ndarray or b.dtype is npd):
+                out = fn(a, b)  # the common case: one ufunc call, no conversion
+                return out if out.__class__ is np.ndarray else np.asarray(out)
+            fn = _BINARY[op]
+            if op in _FIRST_ON_TIES and dtype.np.kind == "f":
+                return _minmax(op, a, b, dtype.np)
+            if op == "pow" and dtype.np.kind == "i":
+                return _arr(_int_pow(a.astype(dtype.np, copy=False), b).astype(dtype.np, copy=False))
+            if op == "pow" and b.__class__ is not np.ndarray and dtype.np.kind == "f":
+                special = _SPECIAL_POW.get(b)
+                if special is not None:
+                    return _arr(special(a.astype(dtype.np, copy=False)))
+            if a.dtype is dtype.np and (b.__class__ is not np.ndarray or b.dtype is dtype.np):
+                return _arr(fn(a, b))
+            return _arr(fn(a, b, dtype=dtype.np, casting="unsafe"))
+        except OverflowError:  # a Python int the dtype can't hold: PyTorch casts it, C-style
+            return self.binary(op, a, c_cast(b, dtype.np), dtype)
 
     def rbinary(self, op: str, scalar, b, dtype):
         """op(scalar, b) for a Python-number left operand."""
-        fn = _BINARY[op]
-        if op == "pow" and dtype.np.kind == "i":
-            return _arr(_int_pow(np.asarray(scalar, dtype.np), b).astype(dtype.np, copy=False))
-        if b.dtype == dtype.np:
-            return _arr(fn(scalar, b))
-        return _arr(fn(scalar, b, dtype=dtype.np, casting="unsafe"))
+        try:
+            fn = _BINARY[op]
+            if op == "pow" and dtype.np.kind == "i":
+                return _arr(_int_pow(np.asarray(scalar, dtype.np), b).astype(dtype.np, copy=False))
+            if b.dtype == dtype.np:
+                return _arr(fn(scalar, b))
+            return _arr(fn(scalar, b, dtype=dtype.np, casting="unsafe"))
+        except OverflowError:
+            return self.rbinary(op, c_cast(scalar, dtype.np), b, dtype)
 
     def compare(self, op: str, a, b, dtype):
         """A bool array of op(a, b), both compared as dtype."""
-        fn = _BINARY[op]
-        if a.dtype == dtype.np and (not isinstance(b, np.ndarray) or b.dtype == dtype.np):
-            return _arr(fn(a, b))
-        if not isinstance(b, np.ndarray):
-            b = np.asarray(b, dtype.np)
-        return _arr(fn(a.astype(dtype.np, copy=False), b.astype(dtype.np, copy=False)))
+        try:
+            fn = _BINARY[op]
+            if b.__class__ is int and dtype.np in _INT_RANGE:
+                lo, hi = _INT_RANGE[dtype.np]
+                if not lo <= b <= hi:
+                    b = wrapped(b, dtype.np)
+            if a.dtype == dtype.np and (not isinstance(b, np.ndarray) or b.dtype == dtype.np):
+                return _arr(fn(a, b))
+            if not isinstance(b, np.ndarray):
+                b = np.asarray(b, dtype.np)
+            return _arr(fn(a.astype(dtype.np, copy=False), b.astype(dtype.np, copy=False)))
+        except OverflowError:
+            return self.compare(op, a, c_cast(b, dtype.np), dtype)
 
     def inplace(self, op: str, a, b) -> None:
         """a = op(a, b) in place, computed in a's dtype."""
-        if a.dtype.kind == "f" and (op in _FIRST_ON_TIES or (
-                op == "pow" and b.__class__ is not np.ndarray and b in _SPECIAL_POW)):
-            np.copyto(a, self.binary(op, a, b, _FROM_NP[a.dtype]), casting="unsafe")
-            return
-        _BINARY[op](a, b, out=a, casting="unsafe")
+        try:
+            if a.dtype.kind == "f" and (op in _FIRST_ON_TIES or (
+                    op == "pow" and b.__class__ is not np.ndarray and b in _SPECIAL_POW)):
+                np.copyto(a, self.binary(op, a, b, _FROM_NP[a.dtype]), casting="unsafe")
+                return
+            _BINARY[op](a, b, out=a, casting="unsafe")
+        except OverflowError:
+            self.inplace(op, a, c_cast(b, a.dtype))
 
     def unary(self, op: str, a):
         return _arr(_UNARY[op](a))
 
     def clamp(self, a, lo, hi):
         # min(max(a, lo), hi) keeping a on ties (-0. stays -0. at a bound of 0.), as PyTorch.
+        lo, hi = (b.item() if isinstance(b, np.generic) else b for b in (lo, hi))  # numbers, as Python's
+        if a.dtype in _INT_RANGE:  # integer bounds wrap to the dtype (uint8 clamp(min=-255) is min=1)
+            lo, hi = (wrapped(b, a.dtype) if b.__class__ is int and not _INT_RANGE[a.dtype][0] <= b <= _INT_RANGE[a.dtype][1]
+                      else b for b in (lo, hi))
         out = a
         if lo is not None:
             out = _minmax("maximum", out, lo, a.dtype) if a.dtype.kind == "f" else np.maximum(out, lo, dtype=a.dtype)
@@ -408,7 +462,14 @@ class CPUBackend(NnOps, ConvOps, OptimOps, RandomOps, Backend):
         return out.copy() if out is a else _arr(out)
 
     def where(self, cond, a, b, dtype):
-        return _arr(np.where(cond, a, b).astype(dtype.np, copy=False))
+        try:
+            return _arr(np.where(cond, a, b).astype(dtype.np, copy=False))
+        except OverflowError:
+            if a.__class__ is int:
+                a = c_cast(a, dtype.np)
+            if b.__class__ is int:
+                b = c_cast(b, dtype.np)
+            return _arr(np.where(cond, a, b).astype(dtype.np, copy=False))
 
     def relu_backward(self, grad, x):
         out = _pool.empty(x.shape, grad.dtype)

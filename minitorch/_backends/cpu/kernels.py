@@ -142,3 +142,10 @@ def index_add_rows(out, index, src):
         j = index[i]
         for k in range(src.shape[1]):
             out[j, k] += src[i, k]
+
+
+@njit(cache=True)
+def erf(x, out):
+    """out = erf(x) elementwise (libm's erf; NumPy has no ufunc for it). O(n)."""
+    for i in range(x.size):
+        out[i] = math.erf(x[i])

@@ -35,7 +35,7 @@ class MT19937:
         """Reset the state from seed (its low 32 bits seed MT19937, as in torch)."""
         seed = int(seed)
         if seed < -0x8000_0000_0000_0000 or seed > 0xFFFF_FFFF_FFFF_FFFF:
-            raise RuntimeError("Overflow when unpacking long")
+            raise ValueError("Overflow when unpacking long long")
         self.seed = seed & 0xFFFF_FFFF_FFFF_FFFF
         _k.seed_mt(self.mt, self.pos, self.seed & 0xFFFF_FFFF)
         self.cache[:] = 0.0

@@ -29,9 +29,6 @@ class Linear(Module):
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True, device=None, dtype=None) -> None:
         super().__init__()
-        for name, value in (("in_features", in_features), ("out_features", out_features)):
-            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
         self.in_features = in_features
         self.out_features = out_features
         self.weight = Parameter(_creation.empty(out_features, in_features, device=device, dtype=dtype))

@@ -97,6 +97,23 @@ def test_the_example_rejects_a_missing_gpu_clearly(tmp_path):
     assert "--device cuda" in out.stderr and "not available" in out.stderr
 
 
+def test_plot_without_matplotlib_says_what_to_install_in_one_line_before_training(tmp_path):
+    hide = tmp_path / "hide"
+    hide.mkdir()
+    (hide / "matplotlib.py").write_text("raise ImportError(\"No module named 'matplotlib'\")\n")
+    out = subprocess.run(
+        [sys.executable, os.path.join(ROOT, "examples", "mnist", "train.py"), "--plot", "curves.png",
+         "--data", str(tmp_path / "no-data")],
+        capture_output=True, text=True, timeout=120, cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(hide), ROOT])})
+    assert out.returncode == 1
+    assert out.stderr.strip().splitlines() == [
+        "error: --plot curves.png needs matplotlib, which is not installed: "
+        "pip install \".[plot]\" in minitorch's folder (or pip install matplotlib)"]
+    assert out.stdout == ""  # nothing was loaded or trained first
+    assert not (tmp_path / "no-data").exists()
+
+
 def test_a_transform_returning_the_wrong_type_fails_at_collate_naming_the_type(tmp_path):
     _write_small_mnist(str(tmp_path))
     data = datasets.MNIST(str(tmp_path), transform=lambda image: object())

@@ -1,7 +1,9 @@
 """The unmodified PyTorch MNIST pipeline (MNIST + ToTensor/Normalize + DataLoader) takes a
 whole-batch path with results identical to the per-sample path; and the example trains."""
 import importlib.metadata
+import json
 import os
+import re
 import subprocess
 import sys
 
@@ -79,6 +81,11 @@ def test_the_example_trains_one_epoch_on_real_mnist_above_an_accuracy_floor(tmp_
     assert out.returncode == 0, out.stderr[-2000:]
     accuracy = float(out.stdout.rsplit("test accuracy", 1)[1].split("%")[0]) / 100
     assert accuracy >= 0.93, out.stdout
+    # the same first epoch as the run the quickstart shows (seed 1), but for its time
+    with open(os.path.join(ROOT, "docs", "numbers.json")) as record:
+        documented = json.load(record)["mnist_run"]["value"]
+    epoch_1 = re.compile(r"^(epoch 1: .*%)  \([0-9.]+ s\)$", re.M)
+    assert epoch_1.search(out.stdout)[1] == epoch_1.search(documented)[1]
     predicted = subprocess.run(
         [sys.executable, os.path.join(ROOT, "examples", "mnist", "predict.py"), str(tmp_path / "mnist.mt"),
          "--data", str(tmp_path), "--count", "5"],

@@ -149,13 +149,18 @@ def _fork_workers(shards: list, bar) -> None:
             os.waitpid(pid, 0)
 
 
+def notice(kernel_count: int, workers: int) -> str:
+    """The first-run line: what is happening, that it happens once, and an estimate."""
+    seconds = max(1, round(kernel_count * _SECONDS_PER_KERNEL / workers))
+    return NOTICE.format(seconds=seconds)
+
+
 def precompile(entries: list) -> None:
     """Compile ``entries`` now: in forked child processes when this machine has several
     cores (they write numba's cache; this process loads from it at each kernel's first
     call), else here. Kernels a child failed to compile compile here, at their first call."""
     workers = _workers(len(entries)) if hasattr(os, "fork") else 1
-    seconds = max(1, round(len(entries) * _SECONDS_PER_KERNEL / workers))
-    print(NOTICE.format(seconds=seconds), file=sys.stderr, flush=True)
+    print(notice(len(entries), workers), file=sys.stderr, flush=True)
     with _progress(len(entries)) as bar:
         if workers > 1:
             _fork_workers([entries[i::workers] for i in range(workers)], bar)

@@ -1,4 +1,8 @@
-"""Optional torch for differential tests: tests that compare with PyTorch skip cleanly without it."""
+"""Optional torch for differential tests: tests that compare with PyTorch skip cleanly without it.
+
+MINITORCH_TESTS_WITHOUT_TORCH=1 hides an installed torch (see conftest.py), to see what
+the suite checks on a machine without it.
+"""
 import pytest
 
 try:

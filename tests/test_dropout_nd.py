@@ -5,7 +5,9 @@ The noise is PyTorch's: bernoulli_(1 - p) on an (N, C, 1, ..) tensor (or the inp
 for alpha dropout), so the same seed must give the same output, bit for bit, as torch.
 Without torch the tests rebuild that noise from minitorch's own bernoulli_ (itself checked
 against torch's generator in test_random.py)."""
+import importlib.util
 import math
+import os
 import warnings
 
 import numpy as np
@@ -31,12 +33,49 @@ def _quiet(fn, *args, **kwargs):
         return fn(*args, **kwargs)
 
 
-@requires_torch
+def _oracle():
+    """tests/reference/torch_cpu_rng.py: torch's CPU generator in NumPy."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "reference", "torch_cpu_rng.py")
+    spec = importlib.util.spec_from_file_location("torch_cpu_rng", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _channel_dropout_reference(x, p, batched, seed):
+    """torch's feature dropout from its definition and the NumPy oracle of its generator:
+    noise (N, C, 1, ...) = bernoulli(1 - p) (a float64 uniform < 1 - p per channel), then
+    noise / (1 - p) in x's dtype, and x * noise. Returns (output, noise, the next rand(3))."""
+    ref = _oracle()
+    ref.manual_seed(seed)
+    xb = x if batched else x[None]
+    channels = xb.shape[0] * xb.shape[1]
+    keep = ref._uniform_f64(ref._gen, channels) < 1 - p
+    noise = keep.astype(x.dtype) / x.dtype.type(1 - p)
+    noise = noise.reshape(xb.shape[:2] + (1,) * (xb.ndim - 2))
+    out = xb * noise
+    noise = np.broadcast_to(noise, xb.shape)
+    return (out if batched else out[0]), (noise if batched else noise[0]), ref.rand(3)
+
+
 @pytest.mark.parametrize("fn, shape", FEATURE)
 @pytest.mark.parametrize("p", PS)
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_channel_dropout_draws_torchs_mask_from_the_same_seed(fn, shape, p, dtype):
     x = _input(shape, dtype)
+    if torch is None:  # against torch's definition and the NumPy oracle of its generator
+        # torch takes a 3-D input to dropout2d as a batch (N, C, L), with a warning
+        batched = len(shape) == {"dropout1d": 3, "dropout2d": 4, "dropout3d": 5}[fn] or fn == "dropout2d"
+        want, noise, following = _channel_dropout_reference(x, p, batched, seed=7)
+        minitorch.manual_seed(7)
+        mx = minitorch.tensor(x, requires_grad=True)
+        got = _quiet(getattr(F, fn), mx, p)
+        np.testing.assert_array_equal(got.detach().numpy(), want)
+        g = _input(shape, dtype, seed=1)
+        got.backward(minitorch.tensor(g))
+        np.testing.assert_array_equal(mx.grad.numpy(), g * noise)
+        np.testing.assert_array_equal(minitorch.rand(3).numpy(), following)
+        return
     torch.manual_seed(7)
     tx = torch.tensor(x, requires_grad=True)
     expected = _quiet(getattr(torch.nn.functional, fn), tx, p)

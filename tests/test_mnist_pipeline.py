@@ -1,7 +1,9 @@
 """The unmodified PyTorch MNIST pipeline (MNIST + ToTensor/Normalize + DataLoader) takes a
 whole-batch path with results identical to the per-sample path; and the example trains."""
 import importlib.metadata
+import json
 import os
+import re
 import subprocess
 import sys
 
@@ -79,6 +81,11 @@ def test_the_example_trains_one_epoch_on_real_mnist_above_an_accuracy_floor(tmp_
     assert out.returncode == 0, out.stderr[-2000:]
     accuracy = float(out.stdout.rsplit("test accuracy", 1)[1].split("%")[0]) / 100
     assert accuracy >= 0.93, out.stdout
+    # the same first epoch as the run the quickstart shows (seed 1), but for its time
+    with open(os.path.join(ROOT, "docs", "numbers.json")) as record:
+        documented = json.load(record)["mnist_run"]["value"]
+    epoch_1 = re.compile(r"^(epoch 1: .*%)  \([0-9.]+ s\)$", re.M)
+    assert epoch_1.search(out.stdout)[1] == epoch_1.search(documented)[1]
     predicted = subprocess.run(
         [sys.executable, os.path.join(ROOT, "examples", "mnist", "predict.py"), str(tmp_path / "mnist.mt"),
          "--data", str(tmp_path), "--count", "5"],
@@ -95,6 +102,23 @@ def test_the_example_rejects_a_missing_gpu_clearly(tmp_path):
         env={**os.environ, "PYTHONPATH": ROOT, "NUMBA_ENABLE_CUDASIM": "0"})  # this machine has no GPU
     assert out.returncode != 0
     assert "--device cuda" in out.stderr and "not available" in out.stderr
+
+
+def test_plot_without_matplotlib_says_what_to_install_in_one_line_before_training(tmp_path):
+    hide = tmp_path / "hide"
+    hide.mkdir()
+    (hide / "matplotlib.py").write_text("raise ImportError(\"No module named 'matplotlib'\")\n")
+    out = subprocess.run(
+        [sys.executable, os.path.join(ROOT, "examples", "mnist", "train.py"), "--plot", "curves.png",
+         "--data", str(tmp_path / "no-data")],
+        capture_output=True, text=True, timeout=120, cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(hide), ROOT])})
+    assert out.returncode == 1
+    assert out.stderr.strip().splitlines() == [
+        "error: --plot curves.png needs matplotlib, which is not installed: "
+        "pip install \".[plot]\" in minitorch's folder (or pip install matplotlib)"]
+    assert out.stdout == ""  # nothing was loaded or trained first
+    assert not (tmp_path / "no-data").exists()
 
 
 def test_a_transform_returning_the_wrong_type_fails_at_collate_naming_the_type(tmp_path):

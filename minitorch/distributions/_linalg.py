@@ -64,7 +64,8 @@ class LinalgCholeskyBackward0(Function):
         lower = tensor(ctx.l_host, device=grad.device)
         phi = (lower.mT @ grad.tril()).tril()
         phi = phi - 0.5 * phi.diagonal(dim1=-2, dim2=-1).diag_embed()
-        s = solve_triangular(lower.mT, solve_triangular(lower, phi.mT, upper=False).mT, upper=True)
+        phi_l_inv = solve_triangular(lower.mT, phi.mT, upper=True).mT  # Phi L^-1
+        s = solve_triangular(lower.mT, phi_l_inv, upper=True)
         return 0.5 * (s + s.mT)
 
 

@@ -2,8 +2,11 @@
 log_prob / entropy / KL values, gradients (and central differences in float64), shapes,
 reprs and validation errors; without torch, against NumPy formulas, the NumPy oracle of
 torch's CPU generator (tests/reference/torch_cpu_rng.py) and finite differences."""
+import contextlib
 import importlib.util
+import io
 import math
+import re
 import warnings
 from pathlib import Path
 
@@ -467,3 +470,37 @@ def test_validate_args_false_and_the_default_switch():
 def test_sample_n_warns_as_deprecated():
     with pytest.warns(FutureWarning, match=r"Use `sample\(\(n,\)\)` instead"):
         assert md.Normal(0.0, 1.0).sample_n(3).shape == (3,)
+
+
+# ----- a real program: REINFORCE (pytorch/examples), ported by its imports --------------------
+PROGRAMS = Path(__file__).resolve().parent / "programs"
+
+
+def _run_program(source: str, name: str) -> str:
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(source, name, "exec"), {"__name__": "__main__"})
+    return out.getvalue()
+
+
+def _numbers(text: str) -> list:
+    return [float(v) for v in re.findall(r"-?\d+\.\d+", text)]
+
+
+@requires_torch
+def test_reinforce_program_prints_torchs_rewards_and_losses():
+    source = (PROGRAMS / "reinforce.py").read_text()
+    torch_source = re.sub(r"^(import|from) minitorch\b", r"\1 torch", source, flags=re.M)
+    changed = [a for a, b in zip(source.splitlines(), torch_source.splitlines()) if a != b]
+    assert changed and all(re.match(r"(import|from) minitorch", line) for line in changed)
+    ours, theirs = _run_program(source, "reinforce.py"), _run_program(torch_source, "reinforce.py")
+    # the same episodes (every sampled action and dropout mask agree), the same losses to float32 rounding
+    assert re.sub(r"loss \S+", "", ours) == re.sub(r"loss \S+", "", theirs)
+    assert len(ours.splitlines()) == 6
+    np.testing.assert_allclose(_numbers(ours), _numbers(theirs), rtol=1e-4, atol=1e-5)
+
+
+def test_reinforce_program_learns_to_walk_right():
+    out = _run_program((PROGRAMS / "reinforce.py").read_text(), "reinforce.py")
+    averages = [float(v) for v in re.findall(r"Average reward: (\S+)", out)]
+    assert len(averages) == 6 and averages[-1] > averages[0] + 0.2

@@ -84,7 +84,7 @@ def _not_positive_definite(host: np.ndarray) -> LinAlgError:
 def cholesky(a: Tensor) -> Tensor:
     """The lower Cholesky factor L of a (*, n, n): a = L L^T."""
     if a.dim() < 2:
-        raise RuntimeError(f"linalg.cholesky: The input tensor A must have at least 2 dimensions.")
+        raise RuntimeError("linalg.cholesky: The input tensor A must have at least 2 dimensions.")
     if a.shape[-1] != a.shape[-2]:
         raise RuntimeError(f"linalg.cholesky: A must be batches of square matrices, but they are "
                            f"{a.shape[-2]} by {a.shape[-1]} matrices")

@@ -346,6 +346,41 @@ def test_register_kl_picks_the_most_specific_pair_and_warns_when_ambiguous():
     assert any("Ambiguous kl_divergence(MyNormal, MyNormal)" in str(w.message) for w in caught)
 
 
+class _Exponential(md.ExponentialFamily):
+    """rate * exp(-rate x): natural parameter -rate, log normaliser -log(-theta); no KL registered."""
+
+    arg_constraints = {}
+
+    def __init__(self, rate):
+        self.rate = rate
+        super().__init__(rate.shape)
+
+    @property
+    def _natural_params(self):
+        return (-self.rate,)
+
+    def _log_normalizer(self, x):
+        return -(-x).log()
+
+    _mean_carrier_measure = 0
+
+
+def test_exponential_family_entropy_and_kl_are_the_bregman_divergences_of_the_log_normaliser():
+    rate_p, rate_q = np.float64([0.5, 2.0]), np.float64([1.0, 3.0])
+    p, q = _Exponential(minitorch.tensor(rate_p)), _Exponential(minitorch.tensor(rate_q))
+    np.testing.assert_allclose(_np(p.entropy()), 1 - np.log(rate_p), rtol=1e-12)
+    expected = np.log(rate_p / rate_q) + rate_q / rate_p - 1
+    np.testing.assert_allclose(_np(md.kl_divergence(p, q)), expected, rtol=1e-12)
+    # the closed forms of Normal and Bernoulli agree with the generic ones
+    n1 = md.Normal(minitorch.tensor([0.0, 1.0], dtype=minitorch.float64), 2.0)
+    n2 = md.Normal(minitorch.tensor([1.0, -1.0], dtype=minitorch.float64), 0.5)
+    np.testing.assert_allclose(_np(md.ExponentialFamily.entropy(n1)), _np(n1.entropy()), rtol=1e-12)
+    np.testing.assert_allclose(_np(md.kl.__dict__["_kl_expfamily_expfamily"](n1, n2)),
+                               _np(md.kl_divergence(n1, n2)), rtol=1e-12)
+    b = md.Bernoulli(probs=minitorch.tensor([0.2, 0.7], dtype=minitorch.float64))
+    np.testing.assert_allclose(_np(md.ExponentialFamily.entropy(b)), _np(b.entropy()), rtol=1e-12)
+
+
 # ----- shapes, expand, repr ---------------------------------------------------------------------
 SHAPES = {
     "categorical": lambda L, D: D.Categorical(probs=_t(np.ones((4, 2, 3)), L)),
@@ -418,6 +453,7 @@ ERRORS = {
     "mvn_1d_matrix": lambda L, D: D.MultivariateNormal(_t([0.0], L), covariance_matrix=_t([1.0], L)),
     "independent_too_many_dims": lambda L, D: D.Independent(D.Normal(0.0, 1.0), 1),
     "independent_enumerate": lambda L, D: D.Independent(D.Bernoulli(_t([0.5, 0.5], L)), 1).enumerate_support(),
+    "kl_across_exponential_families": lambda L, D: D.kl_divergence(D.Bernoulli(0.3), D.Normal(0.0, 1.0)),
     "kl_not_registered": lambda L, D: D.kl_divergence(D.Categorical(_t([0.5, 0.5], L)), D.Normal(0.0, 1.0)),
     "kl_mvn_event_shapes": lambda L, D: D.kl_divergence(D.MultivariateNormal(_t([0.0, 0.0], L), scale_tril=_t(np.eye(2), L)),
                                                         D.MultivariateNormal(_t([0.0], L), scale_tril=_t([[1.0]], L))),

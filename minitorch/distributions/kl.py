@@ -15,6 +15,7 @@ from ._linalg import solve_triangular
 from .bernoulli import Bernoulli
 from .categorical import Categorical, OneHotCategorical
 from .distribution import Distribution
+from .exp_family import ExponentialFamily
 from .independent import Independent
 from .multivariate_normal import MultivariateNormal, _batch_mahalanobis, _batch_shape
 from .normal import Normal, Uniform
@@ -92,6 +93,23 @@ def _softplus(x: Tensor) -> Tensor:
 
 
 _INF = float("inf")
+
+
+@register_kl(ExponentialFamily, ExponentialFamily)
+def _kl_expfamily_expfamily(p, q):
+    """The Bregman divergence of the log normaliser, between members of one family."""
+    from ..autograd import grad
+    if type(p) is not type(q):
+        raise NotImplementedError("The cross KL-divergence between different exponential families cannot"
+                                  "                             be computed using Bregman divergences")
+    p_nparams = [theta.detach().requires_grad_() for theta in p._natural_params]
+    q_nparams = q._natural_params
+    log_normalizer = p._log_normalizer(*p_nparams)
+    gradients = grad(log_normalizer.sum(), p_nparams, create_graph=True)
+    result = q._log_normalizer(*q_nparams) - log_normalizer
+    for p_theta, q_theta, g in zip(p_nparams, q_nparams, gradients):
+        result = result - _sum_rightmost((q_theta - p_theta) * g, len(q.event_shape))
+    return result
 
 
 @register_kl(Bernoulli, Bernoulli)

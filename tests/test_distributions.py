@@ -419,6 +419,27 @@ def test_sample_shape_prepends_to_batch_and_event_shape():
     assert md.Categorical(logits=minitorch.zeros(4, 3)).sample(minitorch.Size([7])).shape == (7, 4)
 
 
+def test_mvn_graph_nodes_are_named_as_torchs():
+    cov = minitorch.tensor(COV, requires_grad=True)
+    d = md.MultivariateNormal(minitorch.zeros(3), covariance_matrix=cov)
+    assert d._unbroadcasted_scale_tril.grad_fn.name() == "LinalgCholeskyExBackward0"
+    assert d.log_prob(minitorch.zeros(3)).grad_fn is not None
+    assert "LinalgSolveTriangularBackward0" in _graph_names(d.log_prob(minitorch.zeros(3)).grad_fn)
+
+
+def _graph_names(root) -> set:
+    """The names of every node of the graph below root."""
+    names, seen, stack = set(), set(), [root]
+    while stack:
+        node = stack.pop()
+        if node is None or id(node) in seen:
+            continue
+        seen.add(id(node))
+        names.add(node.name())
+        stack.extend(child for child, _ in node.next_functions)
+    return names
+
+
 def test_lazy_parameterisation_is_computed_once_from_the_given_one():
     d = md.Categorical(logits=minitorch.tensor([0.0, math.log(3.0)]))
     assert "probs" not in d.__dict__

@@ -12,6 +12,8 @@ import numpy as np
 
 from ..autograd.function import Function
 from ..tensor import Tensor
+from .._creation import tensor
+from .._ops._common import broadcast_shapes
 
 
 class LinAlgError(RuntimeError):
@@ -35,7 +37,6 @@ def _first_bad_minor(a: np.ndarray) -> int:
 def cholesky_info(a: Tensor) -> Tensor:
     """Per matrix of a (*, n, n): 0 where the Cholesky factorisation succeeds, else the order of
     the first leading minor that is not positive-definite (int32, as torch's cholesky_ex().info)."""
-    from .._creation import tensor
     host = _host(a)
     try:  # the usual case: every matrix factors, in one batched LAPACK call
         np.linalg.cholesky(host)
@@ -46,7 +47,7 @@ def cholesky_info(a: Tensor) -> Tensor:
     return tensor(info, device=a.device)
 
 
-class LinalgCholeskyBackward0(Function):
+class LinalgCholeskyExBackward0(Function):
     """L = cholesky(A), A (*, n, n) symmetric positive-definite (its lower triangle is read)."""
 
     @staticmethod
@@ -64,7 +65,6 @@ class LinalgCholeskyBackward0(Function):
     @staticmethod
     def backward(ctx, grad):
         # dA = 1/2 (S + S^T), S = L^-T Phi(L^T dL) L^-1, Phi: the lower triangle with its diagonal halved
-        from .._creation import tensor
         lower = tensor(ctx.l_host, device=grad.device)
         phi = (lower.mT @ grad.tril()).tril()
         phi = phi - 0.5 * phi.diagonal(dim1=-2, dim2=-1).diag_embed()
@@ -92,7 +92,7 @@ def cholesky(a: Tensor) -> Tensor:
     if a.shape[-1] != a.shape[-2]:
         raise RuntimeError(f"linalg.cholesky: A must be batches of square matrices, but they are "
                            f"{a.shape[-2]} by {a.shape[-1]} matrices")
-    return LinalgCholeskyBackward0.apply(a)
+    return LinalgCholeskyExBackward0.apply(a)
 
 
 def _substitute(a: np.ndarray, b: np.ndarray, upper: bool) -> np.ndarray:
@@ -121,7 +121,6 @@ class LinalgSolveTriangularBackward0(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        from .._creation import tensor
         (a,) = ctx.saved_tensors
         x = tensor(ctx.x_host, device=grad.device)
         grad_b = solve_triangular(a.mT, grad, upper=not ctx.upper)
@@ -133,7 +132,6 @@ class LinalgSolveTriangularBackward0(Function):
 def solve_triangular(a: Tensor, b: Tensor, *, upper: bool) -> Tensor:
     """X with a X = b: a (*, n, n) lower (upper=False) or upper triangular, b (*, n, k); the batch
     dims broadcast. Only a's triangle is read, as torch.linalg.solve_triangular."""
-    from .._ops._common import broadcast_shapes
     if a.shape[-1] != a.shape[-2] or b.dim() < 2 or b.shape[-2] != a.shape[-1]:
         raise RuntimeError(f"linalg.solve_triangular: Incompatible shapes of A and B for the equation AX = B "
                            f"({a.shape[-2]}x{a.shape[-1]} and {b.shape[-2]}x{b.shape[-1]})")

@@ -3,8 +3,12 @@ from __future__ import annotations
 
 import numbers
 
-from .._size import Size
+from .. import arange
+from ..autograd.grad_mode import no_grad
+from ..random import bernoulli
 from ..tensor import Tensor
+from .._ops.loss import binary_cross_entropy_with_logits
+from .._size import Size
 from . import constraints
 from .distribution import Distribution
 from .exp_family import ExponentialFamily
@@ -73,25 +77,20 @@ class Bernoulli(ExponentialFamily):
 
     def sample(self, sample_shape=Size()) -> Tensor:
         """torch's draws: bernoulli of probs expanded to sample_shape + batch_shape."""
-        from ..autograd.grad_mode import no_grad
-        from ..random import bernoulli
         shape = self._extended_shape(sample_shape)
         with no_grad():
             return bernoulli(self.probs.expand(shape))
 
     def log_prob(self, value: Tensor) -> Tensor:
-        from ..nn.functional import binary_cross_entropy_with_logits
         if self._validate_args:
             self._validate_sample(value)
         logits, value = broadcast_all(self.logits, value)
         return -binary_cross_entropy_with_logits(logits, value, reduction="none")
 
     def entropy(self) -> Tensor:
-        from ..nn.functional import binary_cross_entropy_with_logits
         return binary_cross_entropy_with_logits(self.logits, self.probs, reduction="none")
 
     def enumerate_support(self, expand: bool = True) -> Tensor:
-        from .. import arange
         values = arange(2, dtype=self._param.dtype, device=self._param.device)
         values = values.view((-1,) + (1,) * len(self._batch_shape))
         if expand:

@@ -1,8 +1,13 @@
 """Categorical and OneHotCategorical: one of K classes, from probs (normalised) or logits."""
 from __future__ import annotations
 
-from .._size import Size
+from .. import arange, eye, finfo, int64
+from ..random import multinomial
 from ..tensor import Tensor
+from .._creation import full
+from .._ops.nn import one_hot
+from .._ops._common import broadcast_shapes
+from .._size import Size
 from . import constraints
 from .distribution import Distribution
 from .utils import lazy_property, logits_to_probs, probs_to_logits
@@ -78,12 +83,10 @@ class Categorical(Distribution):
         return self._nan()
 
     def _nan(self) -> Tensor:
-        from .._creation import full
         return full(self._extended_shape(), float("nan"), dtype=self.probs.dtype, device=self.probs.device)
 
     def sample(self, sample_shape=Size()) -> Tensor:
         """Class indices (int64): torch's draws, multinomial with replacement of each row."""
-        from ..random import multinomial
         sample_shape = Size(sample_shape)
         probs_2d = self.probs.reshape(-1, self._num_events)
         samples_2d = multinomial(probs_2d, sample_shape.numel(), True).T
@@ -99,12 +102,10 @@ class Categorical(Distribution):
         return log_pmf.gather(-1, value).squeeze(-1)
 
     def entropy(self) -> Tensor:
-        from .. import finfo
         logits = self.logits.clamp(min=finfo(self.logits.dtype).min)
         return -(logits * self.probs).sum(-1)
 
     def enumerate_support(self, expand: bool = True) -> Tensor:
-        from .. import arange, int64
         values = arange(self._num_events, dtype=int64, device=self._param.device)
         values = values.view((-1,) + (1,) * len(self._batch_shape))
         if expand:
@@ -113,7 +114,6 @@ class Categorical(Distribution):
 
 
 def _broadcast(a, b) -> tuple:
-    from .._ops._common import broadcast_shapes
     return tuple(broadcast_shapes(tuple(a), tuple(b)))
 
 
@@ -156,7 +156,6 @@ class OneHotCategorical(Distribution):
 
     @property
     def mode(self) -> Tensor:
-        from ..nn.functional import one_hot
         probs = self._categorical.probs
         return one_hot(probs.argmax(dim=-1), num_classes=probs.shape[-1]).to(probs)
 
@@ -169,7 +168,6 @@ class OneHotCategorical(Distribution):
         return self._categorical.param_shape
 
     def sample(self, sample_shape=Size()) -> Tensor:
-        from ..nn.functional import one_hot
         indices = self._categorical.sample(Size(sample_shape))
         return one_hot(indices, self._categorical._num_events).to(self._categorical.probs)
 
@@ -182,7 +180,6 @@ class OneHotCategorical(Distribution):
         return self._categorical.entropy()
 
     def enumerate_support(self, expand: bool = True) -> Tensor:
-        from .. import eye
         n = self.event_shape[0]
         values = eye(n, dtype=self._param.dtype, device=self._param.device)
         values = values.view((n,) + (1,) * len(self.batch_shape) + (n,))

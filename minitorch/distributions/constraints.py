@@ -6,6 +6,7 @@ A constraint's ``check(value)`` returns a bool tensor of value's shape without i
 """
 from __future__ import annotations
 
+from .. import dtypes, full, isclose
 from ._linalg import cholesky_info
 
 __all__ = ["Constraint", "boolean", "dependent", "dependent_property", "greater_than", "greater_than_eq",
@@ -223,8 +224,7 @@ class _Square(Constraint):
     event_dim = 2
 
     def check(self, value):
-        from .. import full
-        return full(tuple(value.shape[:-2]), value.shape[-2] == value.shape[-1], dtype=_bool(), device=value.device)
+        return full(tuple(value.shape[:-2]), value.shape[-2] == value.shape[-1], dtype=dtypes.bool, device=value.device)
 
 
 class _Symmetric(_Square):
@@ -232,7 +232,6 @@ class _Symmetric(_Square):
         square = super().check(value)
         if not square.all():
             return square
-        from .. import isclose
         return isclose(value, value.mT, atol=1e-6).all(-2).all(-1)
 
 
@@ -244,11 +243,6 @@ class _PositiveDefinite(_Symmetric):
         if not symmetric_.all():
             return symmetric_
         return cholesky_info(value).eq(0)
-
-
-def _bool():
-    from .. import dtypes
-    return dtypes.bool
 
 
 dependent = _Dependent()

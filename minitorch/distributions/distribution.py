@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import warnings
 
-from .._size import Size
 from ..autograd.grad_mode import no_grad
 from ..tensor import Tensor
+from .._size import Size
 from . import constraints
 from .utils import lazy_property
 

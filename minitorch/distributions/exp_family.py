@@ -6,6 +6,7 @@ gradient by autograd), as torch computes them for families without a closed form
 """
 from __future__ import annotations
 
+from ..autograd import grad
 from ..tensor import Tensor
 from .distribution import Distribution
 
@@ -29,7 +30,6 @@ class ExponentialFamily(Distribution):
 
     def entropy(self) -> Tensor:
         """F(theta) - <theta, grad F(theta)> - E[k(x)]."""
-        from ..autograd import grad
         nparams = [p.detach().requires_grad_() for p in self._natural_params]
         log_normalizer = self._log_normalizer(*nparams)
         gradients = grad(log_normalizer.sum(), nparams, create_graph=True)

@@ -1,8 +1,8 @@
 """Independent: reinterpret some of a distribution's batch dims as event dims."""
 from __future__ import annotations
 
-from .._size import Size
 from ..tensor import Tensor
+from .._size import Size
 from . import constraints
 from .distribution import Distribution
 from .utils import _sum_rightmost

@@ -10,8 +10,10 @@ import math
 import warnings
 from functools import total_ordering
 
+from .. import where
+from ..autograd import grad
 from ..tensor import Tensor
-from ._linalg import solve_triangular
+from .._creation import full_like
 from .bernoulli import Bernoulli
 from .categorical import Categorical, OneHotCategorical
 from .distribution import Distribution
@@ -20,6 +22,7 @@ from .independent import Independent
 from .multivariate_normal import MultivariateNormal, _batch_mahalanobis, _batch_shape
 from .normal import Normal, Uniform
 from .utils import _sum_rightmost
+from ._linalg import solve_triangular
 
 __all__ = ["kl_divergence", "register_kl"]
 
@@ -88,7 +91,6 @@ def kl_divergence(p: Distribution, q: Distribution) -> Tensor:
 
 def _softplus(x: Tensor) -> Tensor:
     """log(1 + e^x) as torch's softplus (beta 1, threshold 20)."""
-    from .. import where
     return where(x > 20, x, x.exp().log1p())
 
 
@@ -98,7 +100,6 @@ _INF = float("inf")
 @register_kl(ExponentialFamily, ExponentialFamily)
 def _kl_expfamily_expfamily(p, q):
     """The Bregman divergence of the log normaliser, between members of one family."""
-    from ..autograd import grad
     if type(p) is not type(q):
         raise NotImplementedError("The cross KL-divergence between different exponential families cannot"
                                   "                             be computed using Bregman divergences")
@@ -148,7 +149,6 @@ def _kl_uniform_uniform(p, q):
 
 @register_kl(Normal, Uniform)
 def _kl_normal_uniform(p, q):
-    from .._creation import full_like
     return full_like(p.loc, _INF)  # a Normal has mass outside any interval
 
 

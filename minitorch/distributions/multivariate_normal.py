@@ -3,18 +3,19 @@ from __future__ import annotations
 
 import math
 
-from .._size import Size
+from .. import eye
 from ..tensor import Tensor
+from .._ops._common import broadcast_shapes
+from .._size import Size
 from . import constraints
-from ._linalg import cholesky, solve_triangular
 from .distribution import Distribution
 from .utils import _standard_normal, lazy_property
+from ._linalg import cholesky, solve_triangular
 
 __all__ = ["MultivariateNormal"]
 
 
 def _batch_shape(*shapes) -> Size:
-    from .._ops._common import broadcast_shapes
     return Size(tuple(broadcast_shapes(*(tuple(s) for s in shapes))))
 
 
@@ -32,7 +33,6 @@ def _batch_mahalanobis(bL: Tensor, bx: Tensor) -> Tensor:
 def _precision_to_scale_tril(precision: Tensor) -> Tensor:
     """The lower Cholesky factor of precision^-1, through the Cholesky factor of the flipped
     precision (as torch: no explicit inverse)."""
-    from .. import eye
     lf = cholesky(precision.flip((-2, -1)))
     l_inv = lf.flip((-2, -1)).transpose(-2, -1)
     identity = eye(precision.shape[-1], dtype=precision.dtype, device=precision.device)
@@ -98,7 +98,6 @@ class MultivariateNormal(Distribution):
 
     @lazy_property
     def precision_matrix(self) -> Tensor:
-        from .. import eye
         lower = self._unbroadcasted_scale_tril
         identity = eye(lower.shape[-1], dtype=lower.dtype, device=lower.device)
         l_inv = solve_triangular(lower, identity, upper=False)

@@ -4,8 +4,10 @@ from __future__ import annotations
 import math
 import numbers
 
-from .._size import Size
+from ..autograd.grad_mode import no_grad
+from ..random import normal, rand
 from ..tensor import Tensor
+from .._size import Size
 from . import constraints
 from .distribution import Distribution
 from .exp_family import ExponentialFamily
@@ -54,8 +56,6 @@ class Normal(ExponentialFamily):
 
     def sample(self, sample_shape=Size()) -> Tensor:
         """torch's draws: normal(loc, scale) expanded to sample_shape + batch_shape."""
-        from ..autograd.grad_mode import no_grad
-        from ..random import normal
         shape = self._extended_shape(sample_shape)
         with no_grad():
             return normal(self.loc.expand(shape), self.scale.expand(shape))
@@ -132,7 +132,6 @@ class Uniform(Distribution):
 
     def rsample(self, sample_shape=Size()) -> Tensor:
         """low + u * (high - low), u ~ U[0, 1) drawn by rand."""
-        from ..random import rand
         u = rand(self._extended_shape(sample_shape), dtype=self.low.dtype, device=self.low.device)
         return self.low + u * (self.high - self.low)
 

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import numbers
 
-from .. import dtypes
+from .. import dtypes, finfo
 from ..autograd.grad_mode import enable_grad
 from ..tensor import Tensor
+from .._creation import empty, tensor
+from .._ops._common import broadcast_shapes
 
 __all__ = ["broadcast_all", "clamp_probs", "lazy_property", "logits_to_probs", "probs_to_logits"]
 
@@ -18,8 +20,6 @@ def broadcast_all(*values) -> tuple:
     if not all(isinstance(v, (Tensor, numbers.Number)) for v in values):
         raise ValueError("Input arguments must all be instances of Number, torch.Tensor or objects "
                          "implementing __torch_function__.")
-    from .._creation import tensor
-    from .._ops._common import broadcast_shapes
     like = next((v for v in values if isinstance(v, Tensor)), None)
     options = ({"dtype": dtypes.get_default_dtype()} if like is None
                else {"dtype": like.dtype, "device": like.device})
@@ -30,7 +30,6 @@ def broadcast_all(*values) -> tuple:
 
 def _standard_normal(shape, dtype, device) -> Tensor:
     """N(0, 1) draws as torch makes them: ``empty(shape).normal_()``."""
-    from .._creation import empty
     return empty(shape, dtype=dtype, device=device).normal_()
 
 
@@ -50,7 +49,6 @@ def logits_to_probs(logits: Tensor, is_binary: bool = False) -> Tensor:
 
 def clamp_probs(probs: Tensor) -> Tensor:
     """probs clamped into [eps, 1 - eps] of their dtype."""
-    from .. import finfo
     eps = finfo(probs.dtype).eps
     return probs.clamp(min=eps, max=1 - eps)
 

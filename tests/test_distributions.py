@@ -149,6 +149,8 @@ VALUES = {
     "normal_log_prob": lambda L, D: D.Normal(_t([0.0, 1.0], L), _t([1.0, 2.0], L)).log_prob(_t([[0.5, -1.0]], L)),
     "normal_entropy": lambda L, D: D.Normal(_t([0.0, 1.0], L), _t([1.0, 2.0], L)).entropy(),
     "normal_cdf": lambda L, D: D.Normal(_t([0.0, 1.0], L), _t([1.0, 2.0], L)).cdf(_t([0.5, -1.0], L)),
+    "normal_icdf": lambda L, D: D.Normal(_t([0.0, 1.0], L), _t([1.0, 2.0], L)).icdf(_t([[0.025, 0.5], [0.999, 1e-6]], L)),
+    "normal_icdf_ends": lambda L, D: D.Normal(0.0, 1.0).icdf(_t([0.0, 1.0, 1.5], L)),
     "normal_variance": lambda L, D: D.Normal(_t([0.0, 1.0], L), _t([1.5, 2.0], L)).variance,
     "normal_perplexity": lambda L, D: D.Normal(0.0, 2.0).perplexity(),
     "uniform_log_prob": lambda L, D: D.Uniform(_t([0.0, 1.0], L), _t([1.0, 3.0], L)).log_prob(_t([0.5, 2.0], L)),
@@ -187,6 +189,13 @@ def test_normal_log_prob_and_entropy_match_the_formula():
     expected = -((x - loc) ** 2) / (2 * scale ** 2) - np.log(scale) - 0.5 * np.log(2 * np.pi)
     np.testing.assert_allclose(_np(d.log_prob(minitorch.tensor(x))), expected, rtol=1e-12)
     np.testing.assert_allclose(_np(d.entropy()), 0.5 + 0.5 * np.log(2 * np.pi) + np.log(scale), rtol=1e-12)
+
+
+def test_normal_icdf_inverts_cdf():
+    d = md.Normal(minitorch.tensor([0.5], dtype=minitorch.float64), 2.0)
+    q = minitorch.tensor(np.linspace(0.001, 0.999, 101), dtype=minitorch.float64).unsqueeze(-1)
+    np.testing.assert_allclose(_np(d.cdf(d.icdf(q))), _np(q), rtol=1e-12)
+    assert _np(d.icdf(minitorch.tensor([0.5], dtype=minitorch.float64)))[0] == pytest.approx(0.5, abs=1e-15)
 
 
 def test_categorical_log_prob_and_entropy_match_the_formula():
@@ -238,6 +247,7 @@ GRADCHECKS = {
     "normal_rsample": (_seeded_rsample(lambda loc, scale: md.Normal(loc, scale)), [[0.0, 1.0], [1.0, 2.0]]),
     "normal_log_prob": (lambda loc, scale: md.Normal(loc, scale).log_prob(_f64([0.5, -1.0], False)),
                         [[0.0, 1.0], [1.0, 2.0]]),
+    "normal_icdf": (lambda loc, scale, q: md.Normal(loc, scale).icdf(q), [[0.0, 1.0], [1.0, 2.0], [0.1, 0.97]]),
     "uniform_rsample": (_seeded_rsample(lambda low, high: md.Uniform(low, high)), [[0.0, 1.0], [1.0, 3.0]]),
     "categorical_log_prob_logits": (lambda logits: md.Categorical(logits=logits).log_prob(minitorch.tensor([2, 0])),
                                     [np.log(P) + 0.3]),

@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 import numbers
 
+from .. import where
 from ..autograd.grad_mode import no_grad
 from ..random import normal, rand
 from ..tensor import Tensor
@@ -76,6 +77,10 @@ class Normal(ExponentialFamily):
             self._validate_sample(value)
         return 0.5 * (1 + ((value - self.loc) * self.scale.reciprocal() / math.sqrt(2)).erf())
 
+    def icdf(self, value: Tensor) -> Tensor:
+        """The quantile function: loc + scale * sqrt(2) * erfinv(2 value - 1)."""
+        return self.loc + self.scale * _erfinv(2 * value - 1) * math.sqrt(2)
+
     def entropy(self) -> Tensor:
         return 0.5 + 0.5 * math.log(2 * math.pi) + self.scale.log()
 
@@ -85,6 +90,28 @@ class Normal(ExponentialFamily):
 
     def _log_normalizer(self, x: Tensor, y: Tensor) -> Tensor:
         return -0.25 * x.pow(2) / y + 0.5 * (-math.pi / y).log()
+
+
+# Giles, "Approximating the erfinv function" (GPU Computing Gems, 2010): single-precision
+# polynomials in w = -log(1 - x^2), for w < 5 (in w - 2.5) and beyond (in sqrt(w) - 3).
+_ERFINV_CENTRAL = (2.81022636e-08, 3.43273939e-07, -3.5233877e-06, -4.39150654e-06, 0.00021858087,
+                   -0.00125372503, -0.00417768164, 0.246640727, 1.50140941)
+_ERFINV_TAIL = (-0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773,
+                -0.0076224613, 0.00943887047, 1.00167406, 2.83297682)
+
+
+def _erfinv(y: Tensor) -> Tensor:
+    """The inverse of erf on [-1, 1] (NaN outside, +-inf at +-1), differentiable: Giles'
+    approximation, then two Newton steps on erf(x) = y (to the dtype's precision)."""
+    w = -((1 - y) * (1 + y)).log()
+    central, tail = w - 2.5, w.clamp(min=5).sqrt() - 3
+    p_central, p_tail = central * 0 + _ERFINV_CENTRAL[0], tail * 0 + _ERFINV_TAIL[0]
+    for a, b in zip(_ERFINV_CENTRAL[1:], _ERFINV_TAIL[1:]):
+        p_central, p_tail = a + p_central * central, b + p_tail * tail
+    x = where(w < 5, p_central, p_tail) * y
+    for _ in range(2):
+        x = x - (x.erf() - y) / (2 / math.sqrt(math.pi) * (-x * x).exp())
+    return x.masked_fill(y == 1, math.inf).masked_fill(y == -1, -math.inf)
 
 
 class Uniform(Distribution):

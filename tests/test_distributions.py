@@ -226,6 +226,25 @@ def test_normal_log_prob_of_non_contiguous_values(rows, cols, data):
     np.testing.assert_allclose(_np(d.log_prob(value)), expected, rtol=1e-12, atol=1e-12)
 
 
+@given(st.integers(1, 4), st.lists(st.integers(1, 3), max_size=2), st.integers(0, 2**31 - 1))
+@hsettings(max_examples=25)
+def test_cholesky_and_triangular_solve_match_numpy_on_non_contiguous_batches(n, batch, seed):
+    from minitorch.distributions._linalg import cholesky, solve_triangular
+    rng = np.random.default_rng(seed)
+    m = rng.standard_normal(tuple(batch) + (n, n))
+    spd = m @ np.swapaxes(m, -1, -2) + n * np.eye(n)
+    a = minitorch.tensor(np.ascontiguousarray(np.swapaxes(spd, -1, -2))).mT  # a transposed view
+    assert not a.is_contiguous() or n == 1
+    lower = cholesky(a)
+    np.testing.assert_allclose(_np(lower), np.linalg.cholesky(spd), rtol=1e-10, atol=1e-12)
+    b = rng.standard_normal((n, 2))
+    x = solve_triangular(lower, minitorch.tensor(b), upper=False)
+    np.testing.assert_allclose(_np(x), np.linalg.solve(np.linalg.cholesky(spd), b), rtol=1e-9, atol=1e-10)
+    x_up = solve_triangular(lower.mT, minitorch.tensor(b), upper=True)
+    np.testing.assert_allclose(_np(x_up), np.linalg.solve(np.swapaxes(np.linalg.cholesky(spd), -1, -2), b),
+                               rtol=1e-9, atol=1e-10)
+
+
 # ----- gradients ----------------------------------------------------------------------------------
 def _f64(x, grad=True):
     return minitorch.tensor(np.asarray(x, np.float64), requires_grad=grad)

@@ -52,6 +52,7 @@ SAMPLES = {
     "categorical_logits_2x3": (lambda L, D: D.Categorical(logits=_t(np.log(P) * 2, L)), lambda d: d.sample((2, 3))),
     "categorical_unnormalised": (lambda L, D: D.Categorical(probs=_t([1.0, 2.0, 7.0], L)), lambda d: d.sample((40,))),
     "one_hot_categorical": (lambda L, D: D.OneHotCategorical(probs=_t(P, L)), lambda d: d.sample((3,))),
+    "one_hot_straight_through": (lambda L, D: D.OneHotCategoricalStraightThrough(logits=_t(P, L)), lambda d: d.rsample((3,))),
     "bernoulli": (lambda L, D: D.Bernoulli(probs=_t([0.2, 0.7, 0.5], L)), lambda d: d.sample((4,))),
     "bernoulli_logits": (lambda L, D: D.Bernoulli(logits=_t([-1.0, 2.0], L)), lambda d: d.sample((3,))),
     "normal_sample": (lambda L, D: D.Normal(_t([0.0, 1.0], L), _t([1.0, 2.0], L)), lambda d: d.sample((3,))),
@@ -310,6 +311,19 @@ def test_gradients_match_torch(name):
         globals_["minitorch"], globals_["md"] = saved
     for m, t in zip(m_params, t_params):
         np.testing.assert_allclose(_np(m.grad), t.grad.numpy(), rtol=1e-9, atol=1e-10)
+
+
+def test_straight_through_rsample_is_a_one_hot_draw_with_the_gradient_of_probs():
+    weights = minitorch.tensor(np.arange(6.0).reshape(2, 3))
+    logits = minitorch.tensor(np.log(P).astype(np.float64), requires_grad=True)
+    d = md.OneHotCategoricalStraightThrough(logits=logits)
+    minitorch.manual_seed(2)
+    draw = d.rsample()
+    assert set(_np(draw).ravel()) <= {0.0, 1.0} and (_np(draw).sum(-1) == 1).all()
+    (draw * weights).sum().backward()
+    logits_again = minitorch.tensor(np.log(P).astype(np.float64), requires_grad=True)
+    (logits_again.softmax(-1) * weights).sum().backward()
+    np.testing.assert_allclose(_np(logits.grad), _np(logits_again.grad), rtol=1e-12)
 
 
 # ----- KL divergence --------------------------------------------------------------------------

@@ -11,6 +11,7 @@ _EXPORTS = {
     "Module": ".modules.module",
     "Sequential": ".modules.container", "ModuleList": ".modules.container",
     "ModuleDict": ".modules.container",
+    "ParameterList": ".modules.container_params", "ParameterDict": ".modules.container_params",
     # layers
     "Linear": ".modules.linear", "Identity": ".modules.linear",
     "ReLU": ".modules.activation", "LeakyReLU": ".modules.activation",

@@ -105,6 +105,8 @@ def _type(self, dtype=None) -> Tensor:
         if dtype not in _LEGACY_TYPES:
             raise ValueError(f"invalid type: '{dtype}'")
         dtype = _LEGACY_TYPES[dtype]
+    elif isinstance(dtype, type) and isinstance(getattr(dtype, "dtype", None), dtypes.dtype):
+        dtype = dtype.dtype  # a legacy type class: minitorch.FloatTensor
     return to(self, dtype)
 
 

@@ -14,6 +14,10 @@ _EXPORTS = {
     "ParameterList": ".modules.container_params", "ParameterDict": ".modules.container_params",
     # layers
     "Linear": ".modules.linear", "Identity": ".modules.linear",
+    "Bilinear": ".modules.bilinear",
+    "Fold": ".modules.fold", "Unfold": ".modules.fold",
+    "PixelShuffle": ".modules.pixelshuffle", "PixelUnshuffle": ".modules.pixelshuffle",
+    "ChannelShuffle": ".modules.pixelshuffle",
     "ReLU": ".modules.activation", "LeakyReLU": ".modules.activation",
     "Hardtanh": ".modules.activation", "ReLU6": ".modules.activation",
     "GELU": ".modules.activation", "Sigmoid": ".modules.activation", "Tanh": ".modules.activation",

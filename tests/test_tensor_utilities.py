@@ -197,6 +197,17 @@ def test_integer_and_edge_results_match_torch(call):
 
 
 @requires_torch
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("bins,low,high", [(100, -3, 3), (7, -1.1, 2.3), (13, 0, 0), (1000, -0.3, 0.3)])
+def test_histc_bins_every_value_as_torch(dtype, bins, low, high):
+    data = RNG.standard_normal(200_000).astype(dtype)  # many values land next to a bin edge
+    mine = minitorch.histc(minitorch.tensor(data), bins, low, high)
+    theirs = torch.histc(torch.tensor(data), bins, low, high)
+    assert str(mine.dtype) == str(theirs.dtype)
+    np.testing.assert_array_equal(mine.numpy(), theirs.numpy())
+
+
+@requires_torch
 def test_return_types_print_as_torch():
     x = [[1.0, 5.0], [3.0, 4.0]]
     assert repr(minitorch.aminmax(minitorch.tensor(x), dim=0)) == repr(torch.aminmax(torch.tensor(x), dim=0))
@@ -235,6 +246,8 @@ def test_return_types_print_as_torch():
     lambda L: L.block_diag(L.ones(2, 2, 2)),
     lambda L: L.histc(L.tensor([1.0]), bins=0),
     lambda L: L.histc(L.tensor([1.0]), bins=4, min=3, max=1),
+    lambda L: L.histc(L.tensor([1.0, float("inf")]), bins=4),
+    lambda L: L.histc(L.tensor([1.0]), bins=4, min=0, max=float("inf")),
     lambda L: L.searchsorted(L.tensor([[1, 3], [2, 4]]), L.tensor([3, 6, 9])),
     lambda L: L.searchsorted(L.tensor([1, 3]), L.tensor([3]), side="mid"),
     lambda L: L.searchsorted(L.tensor([1, 3]), L.tensor([3]), side="left", right=True),

@@ -2,6 +2,8 @@
 var_mean, aminmax."""
 from __future__ import annotations
 
+import math
+
 from .. import dtypes
 from .._declare import function, op
 from ..tensor import Tensor
@@ -88,13 +90,17 @@ def histc(input: Tensor, bins: int = 100, min=0, max=0) -> Tensor:
         raise RuntimeError("torch.histc: max must be larger than min")
     if lo == hi and data.numel():
         lo, hi = data.min().item(), data.max().item()
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        raise RuntimeError(f"torch.histc: range of [{lo:g}, {hi:g}] is not finite")
     if lo == hi:
         lo, hi = lo - 1, hi + 1
-    from .._creation import linspace
-    edges = linspace(lo, hi, bins + 1, dtype=input.dtype, device=input.device)
-    lo, hi = edges[0].item(), edges[-1].item()  # as the dtype holds them
+    # The bounds and their span as the dtype holds them; each value's bin is
+    # trunc((x - lo) * bins / span) in the dtype's arithmetic (PyTorch's histc: no search of the edges).
+    bounds = data.new_tensor([lo, hi])
+    lo, hi = bounds[0].item(), bounds[1].item()
+    span = (bounds[1] - bounds[0]).item()
     inside = data[(data >= lo) & (data <= hi)]
-    position = (searchsorted(edges, inside, right=True) - 1).clamp(max=bins - 1)
+    position = inside.sub(lo).mul(bins).div(span).floor().long().clamp(max=bins - 1)
     return position.bincount(minlength=bins).to(input.dtype)
 
 

@@ -185,6 +185,8 @@ def test_scans_and_counts_match_numpy():
     lambda L: L.cartesian_prod(L.tensor([1, 2])),
     lambda L: L.atleast_1d(L.tensor(1.0), L.tensor([2.0])),
     lambda L: L.kron(L.tensor([[1, 2], [3, 4]]), L.tensor([1, 10])),
+    lambda L: L.addr(L.ones(2, 2, dtype=L.float64), L.tensor([1.0, 2.0]), L.tensor([3.0, 4.0])),
+    lambda L: L.addmm(L.tensor([[1, 2]]), L.tensor([[1, 2], [3, 4]]), L.tensor([[5, 6], [7, 8]]), beta=2),
 ])
 def test_integer_and_edge_results_match_torch(call):
     def as_list(r):
@@ -223,6 +225,10 @@ def test_return_types_print_as_torch():
     lambda L: L.addr(L.randn(2, 3), L.randn(2, 1), L.randn(3)),
     lambda L: L.addbmm(L.randn(2, 5), L.randn(4, 2, 3), L.randn(3, 3, 5)),
     lambda L: L.addbmm(L.randn(2, 5), L.randn(4, 2, 3), L.randn(4, 4, 5)),
+    lambda L: L.addmm(L.ones(2, 2), L.ones(2, 2, dtype=L.float64), L.ones(2, 2)),
+    lambda L: L.addmm(L.ones(2, 2, dtype=L.float64), L.ones(2, 2), L.ones(2, 2)),
+    lambda L: L.addmv(L.ones(2), L.ones(2, 2, dtype=L.float64), L.ones(2)),
+    lambda L: L.addbmm(L.ones(2, 2, dtype=L.float64), L.ones(1, 2, 2), L.ones(1, 2, 2)),
     lambda L: L.cross(L.randn(2, 4), L.randn(2, 4), dim=1),
     lambda L: L.cdist(L.randn(3, 4), L.randn(2, 5)),
     lambda L: L.cdist(L.randn(4), L.randn(2, 4)),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import warnings
 
+from .. import dtypes
 from .._declare import function, op
 from ..autograd.function import Function
 from ..autograd.grad_mode import no_grad
@@ -135,12 +136,14 @@ class AddbmmBackward0(_AddProduct):
         return a.transpose(1, 2).bmm(grad.unsqueeze(0).expand(a.shape[0], *grad.shape))
 
 
-def _check_dtypes(fn: str, *tensors: Tensor) -> None:
-    first = tensors[0].dtype
-    for t in tensors[1:]:
-        if t.dtype is not first:
-            raise RuntimeError(f"{fn}: expected all inputs to have the same dtype, but got "
-                               f"{first.c_name} and {t.dtype.c_name}")
+def _check_matrix_dtypes(input: Tensor, a: Tensor, b: Tensor) -> None:
+    """addmm's and addbmm's dtype rule: the two products' operands first, then input."""
+    if a.dtype is not b.dtype:
+        raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {a.dtype.legacy_name} and "
+                           f"{b.dtype.legacy_name}")
+    if input.dtype is not b.dtype:
+        raise RuntimeError(f"self and mat2 must have the same dtype, but got {input.dtype.legacy_name} and "
+                           f"{b.dtype.legacy_name}")
 
 
 def _checked_args(fn: str, names: tuple, tensors: tuple) -> None:
@@ -157,7 +160,7 @@ def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta=1, alpha=1) -> Tens
             raise RuntimeError(f"{name} must be a matrix, got {m.dim()}-D tensor")
     if mat1.shape[1] != mat2.shape[0]:
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({_x(mat1.shape)} and {_x(mat2.shape)})")
-    _check_dtypes("addmm", input, mat1, mat2)
+    _check_matrix_dtypes(input, mat1, mat2)
     input.expand(mat1.shape[0], mat2.shape[1])  # PyTorch's message when input does not broadcast
     return AddmmBackward0.apply(input, mat1, mat2, beta, alpha)
 
@@ -171,7 +174,9 @@ def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta=1, alpha=1) -> Tensor
     if mat.shape[1] != vec.shape[0] or (input.dim() == 1 and input.shape[0] not in (1, mat.shape[0])):
         got = "(" + _x(input.shape) + ")" if input.dim() else "()"
         raise RuntimeError(f"size mismatch, got input {got}, mat ({_x(mat.shape)}), vec ({vec.shape[0]})")
-    _check_dtypes("addmv", input, mat, vec)
+    if not (input.dtype is mat.dtype is vec.dtype):
+        raise RuntimeError(f"addmv input tensors must have the same dtype, but got {input.dtype.legacy_name}, "
+                           f"{mat.dtype.legacy_name}, and {vec.dtype.legacy_name}")
     return AddmvBackward0.apply(input, mat, vec, beta, alpha)
 
 
@@ -182,8 +187,10 @@ def addr(input: Tensor, vec1: Tensor, vec2: Tensor, *, beta=1, alpha=1) -> Tenso
     for name, v in (("vec1", vec1), ("vec2", vec2)):
         if v.dim() != 1:
             raise RuntimeError(f"addr: Expected 1-D argument {name}, but got {v.dim()}-D")
-    _check_dtypes("addr", input, vec1, vec2)
     input.expand(vec1.shape[0], vec2.shape[0])
+    # addr promotes its operands (unlike addmm)
+    dtype = dtypes.promote_types(dtypes.promote_types(input.dtype, vec1.dtype), vec2.dtype)
+    input, vec1, vec2 = input.to(dtype), vec1.to(dtype), vec2.to(dtype)
     return AddrBackward0.apply(input, vec1, vec2, beta, alpha)
 
 
@@ -201,7 +208,7 @@ def addbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta=1, alpha=1) ->
     if batch1.shape[2] != batch2.shape[1]:
         raise RuntimeError(f"Incompatible matrix sizes for bmm ({_x(batch1.shape[1:])} and "
                            f"{_x(batch2.shape[1:])})")
-    _check_dtypes("addbmm", input, batch1, batch2)
+    _check_matrix_dtypes(input, batch1, batch2)
     input.expand(batch1.shape[1], batch2.shape[2])
     return AddbmmBackward0.apply(input, batch1, batch2, beta, alpha)
 

@@ -8,14 +8,14 @@ import warnings
 import numpy as np
 
 from .. import dtypes
-from .._declare import function, functional, op
+from .._declare import FUNCTIONS, function, functional, op
 from ..autograd.function import Function
 from ..autograd.grad_mode import no_grad
 from ..tensor import Tensor
 from ._common import bool_arg, check_tensor, float_input, number_arg, wrap_dim
 from .activation import _implicit_dim, _softmax
 from .activation_smooth import _Pointwise
-from .arith import div, where
+from .arith import where
 from .shape import cat
 
 
@@ -128,7 +128,12 @@ def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12, o
     denom = input.norm(p, dim, keepdim=True).clamp_min(eps).expand_as(input)
     if out is None:
         return input / denom
-    return div(input, denom, out=out)
+    return _div_into(input, denom, out=out)
+
+
+def _div_into(input: Tensor, other: Tensor, out: Tensor) -> Tensor:
+    """minitorch.div with out= (the declared function form)."""
+    return FUNCTIONS["div"](input, other, out=out)
 
 
 @functional
@@ -245,7 +250,9 @@ class RreluWithNoiseBackward0(Function):
             negative = be.compare("le", a._data, 0, a.dtype)
             count = int(be.scalar(be.reduce("sum", be.astype(negative, dtypes.int64), None, False)))
             noise = be.full(a._data.shape, 1, a.dtype)
-            draws = be.random_uniform((count,), dtypes.float64, float(lower), float(upper))
+            # PyTorch holds the bounds in the input's dtype, then draws float64 uniforms between them
+            low, high = (float(np.asarray(v, a._data.dtype)) for v in (lower, upper))
+            draws = be.random_uniform((count,), dtypes.float64, low, high)
             be.setitem(noise, (negative,), be.astype(draws, a.dtype))
             ctx.noise = Tensor._wrap(noise, be)
             return (x * ctx.noise)._data

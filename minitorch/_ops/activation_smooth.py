@@ -284,6 +284,10 @@ def hardswish(input: Tensor, inplace: bool = False) -> Tensor:
     return activation(HardswishBackward0, "hardswish", input, inplace=inplace)
 
 
+# PyTorch's kernel multiplies by 1/6 rounded to float32, in every dtype
+_ONE_SIXTH = float(np.float32(1.0) / np.float32(6.0))
+
+
 class HardsigmoidBackward0(_Pointwise):
     """min(max(x + 3, 0), 6) / 6."""
 
@@ -293,7 +297,7 @@ class HardsigmoidBackward0(_Pointwise):
 
     @staticmethod
     def derivative(x, grad):
-        return where((x > -3) & (x < 3), grad * (1 / 6), 0.0)
+        return where((x > -3) & (x < 3), grad * _ONE_SIXTH, 0.0)
 
 
 @functional

@@ -212,3 +212,10 @@ class NnDefaults:
         dz = mul(mul(mul(dh, self.binary("sub", h_prev, n, dt)), z), one_minus(z))
         return (self.concatenate([dr, dz, dn], 1, dt), self.concatenate([dr, dz, mul(dn, r)], 1, dt),
                 mul(dh, z))
+
+    # ----- special functions (host: special_kernels.py) -------------------------------------
+    def special(self, op: str, a, n: int = 0):
+        """The special function op ("lgamma", "digamma", "polygamma" of order n, "erfinv", "i0",
+        "i1") of float array a elementwise, in a's dtype (host)."""
+        from . import special_kernels
+        return self.from_numpy(special_kernels.apply(op, self.to_numpy(a), n))

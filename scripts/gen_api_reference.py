@@ -109,9 +109,12 @@ def api_markdown() -> str:
 def _tensor_section() -> list[str]:
     """Tensor's public methods and properties (those defined by minitorch, not by object)."""
     from minitorch import Tensor
+    from minitorch._unsupported import _Stub
     lines = ["## `minitorch.Tensor` methods and properties", ""]
     for name in sorted((n for n in dir(Tensor) if not n.startswith("_")), key=lambda n: (n.lower(), n)):
         attr = inspect.getattr_static(Tensor, name)
+        if isinstance(attr, _Stub):  # an unsupported name (porting-from-pytorch.md lists them)
+            continue
         if isinstance(attr, property):
             lines.append(f"- **`{name}`** (property) - {first_paragraph(attr) or '*no docstring*'}")
         elif callable(getattr(Tensor, name)):

@@ -407,3 +407,27 @@ def test_bad_input_raises_torchs_error(k):
         with pytest.raises(error) as caught_t:
             call(torch.nn.functional, torch)
         assert message in str(caught_t.value)
+
+
+# ----- the CPU's one-pass kernels ----------------------------------------------------------------
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name,params", [("silu", ()), ("mish", ()), ("softplus", (2.0, 5.0)),
+                                         ("elu", (1.5, 1.2, 0.8))])
+def test_one_pass_kernels_equal_the_composed_backend_defaults(name, params, dtype):
+    from minitorch._backends.cpu import activation_kernels as K
+    from minitorch._backends.cpu import nn_ops  # noqa: F401
+    from minitorch._backends import cpu
+    from minitorch._backends.defaults_nn import NnDefaults
+    x = np.concatenate([_EDGES.ravel(), [np.nan, np.inf, -np.inf, 88.0, -88.0]]).astype(dtype)
+    g = np.linspace(-2, 2, x.size).astype(dtype)
+    typed = tuple(dtype(p) for p in params)
+    out = np.empty_like(x)
+    getattr(K, name)(x, out, *typed)
+    expected = getattr(NnDefaults, name)(cpu, x, *params)
+    tol = 1e-6 if dtype == np.float32 else 1e-13
+    np.testing.assert_allclose(out, expected, rtol=tol, atol=tol)
+    for extra in ((False, True) if name == "elu" else (None,)):
+        tail = () if extra is None else (extra,)
+        getattr(K, name + "_backward")(g, x, out, *typed, *tail)
+        expected = getattr(NnDefaults, name + "_backward")(cpu, g, x, *params, *tail)
+        np.testing.assert_allclose(out, expected, rtol=tol, atol=tol)

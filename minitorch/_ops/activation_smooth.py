@@ -1,17 +1,18 @@
 """Smooth activations with their own node: silu, mish, softplus, logsigmoid, elu (and selu,
 celu), hardswish, hardsigmoid.
 
-Each is a ``_Pointwise`` node named as PyTorch names it: ``formula`` is the forward as PyTorch's
-CPU kernel computes it, written in Tensor ops and run without recording a graph (so it runs on
-every device), and ``backward`` is PyTorch's derivative formula in Tensor ops (so
-``create_graph=True`` differentiates it again).
+Each is a node named as PyTorch names it. silu, mish, softplus and elu run the backend's
+one-pass extras of the same names (their fused backwards too); the others are ``_Pointwise``
+nodes whose ``formula`` is the forward as PyTorch's CPU kernel computes it, written in Tensor
+ops and run without recording a graph (so it runs on every device). ``backward`` is always
+PyTorch's derivative in Tensor ops, so ``create_graph=True`` differentiates it again.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from .._declare import function, functional
-from ..autograd.function import Function
+from ..autograd.function import Function, kernel
 from ..autograd.grad_mode import no_grad
 from ..tensor import Tensor
 from .arith import where
@@ -65,9 +66,11 @@ def activation(node, name: str, input: Tensor, *params, inplace: bool = False, k
 class SiluBackward0(_Pointwise):
     """x * sigmoid(x), computed as x / (1 + exp(-x))."""
 
-    @staticmethod
-    def formula(x):
-        return x / ((-x).exp() + 1)
+    fused = kernel("silu_backward", "saved")
+
+    @classmethod
+    def forward(cls, a):
+        return a._backend.silu(a._data)
 
     @staticmethod
     def derivative(x, grad):
@@ -84,9 +87,11 @@ def silu(input: Tensor, inplace: bool = False) -> Tensor:
 class MishBackward0(_Pointwise):
     """x * tanh(softplus(x))."""
 
-    @staticmethod
-    def formula(x):
-        return x * x.exp().log1p().tanh()
+    fused = kernel("mish_backward", "saved")
+
+    @classmethod
+    def forward(cls, a):
+        return a._backend.mish(a._data)
 
     @staticmethod
     def derivative(x, grad):
@@ -105,10 +110,15 @@ def mish(input: Tensor, inplace: bool = False) -> Tensor:
 class SoftplusBackward0(_Pointwise):
     """log(1 + exp(beta * x)) / beta, or x itself where beta * x > threshold."""
 
+    @classmethod
+    def forward(cls, a, beta, threshold):
+        return a._backend.softplus(a._data, beta, threshold)
+
     @staticmethod
-    def formula(x, beta, threshold):
-        bx = x * beta
-        return where(bx > threshold, x, bx.exp().log1p() / beta)
+    def fused(ctx, grad):
+        x = ctx.saved_tensors[0]
+        be = grad._backend
+        return Tensor._wrap(be.softplus_backward(grad._data, x._data, *ctx.params), be), None, None
 
     @staticmethod
     def derivative(x, grad, beta, threshold):
@@ -163,21 +173,33 @@ def _elu_coefficients(x: Tensor, alpha, scale, input_scale) -> tuple:
     return negcoef, in_dtype(scale, x), in_dtype(input_scale, x)
 
 
-def _elu_forward(x, alpha, scale, input_scale):
-    negcoef, poscoef, negiptcoef = _elu_coefficients(x, alpha, scale, input_scale)
-    return where(x <= 0, (x * negiptcoef).expm1() * negcoef, x * poscoef)
-
-
 def _elu_derivative(x, grad, alpha, scale, input_scale):
     negcoef, poscoef, negiptcoef = _elu_coefficients(x, alpha, scale, input_scale)
     return where(x <= 0, grad * negiptcoef * negcoef * (x * negiptcoef).exp(), grad * poscoef)
 
 
+def _elu_forward(a: Tensor, alpha, scale, input_scale):
+    return a._backend.elu(a._data, *_elu_coefficients(a, alpha, scale, input_scale))
+
+
+def _elu_fused(ctx, grad, x: Tensor, is_result: bool):
+    be = grad._backend
+    coefficients = _elu_coefficients(x, *ctx.params)
+    return (Tensor._wrap(be.elu_backward(grad._data, x._data, *coefficients, is_result), be), None, None, None)
+
+
 class EluBackward0(_Pointwise):
     """scale * x where x > 0, else scale * alpha * (exp(input_scale * x) - 1)."""
 
-    formula = staticmethod(_elu_forward)
     derivative = staticmethod(_elu_derivative)
+
+    @classmethod
+    def forward(cls, a, alpha, scale, input_scale):
+        return _elu_forward(a, alpha, scale, input_scale)
+
+    @staticmethod
+    def fused(ctx, grad):
+        return _elu_fused(ctx, grad, ctx.saved_tensors[0], False)
 
 
 class CeluBackward0(EluBackward0):
@@ -198,8 +220,13 @@ class EluBackward1(Function):
     @staticmethod
     def forward(ctx, a, alpha, scale, input_scale):
         ctx.params = (alpha, scale, input_scale)
-        with no_grad():
-            return _elu_forward(Tensor._wrap(a._data, a._backend), alpha, scale, input_scale)._data
+        return _elu_forward(a, alpha, scale, input_scale)
+
+    @staticmethod
+    def fused(ctx, grad):
+        if ctx.params[0] < 0:
+            raise RuntimeError(_ELU_NEGATIVE_INPLACE)
+        return _elu_fused(ctx, grad, ctx.saved_output, True)
 
     @staticmethod
     def backward(ctx, grad):

@@ -415,7 +415,6 @@ def test_bad_input_raises_torchs_error(k):
                                          ("elu", (1.5, 1.2, 0.8))])
 def test_one_pass_kernels_equal_the_composed_backend_defaults(name, params, dtype):
     from minitorch._backends.cpu import activation_kernels as K
-    from minitorch._backends.cpu import nn_ops  # noqa: F401
     from minitorch._backends import cpu
     from minitorch._backends.defaults_nn import NnDefaults
     x = np.concatenate([_EDGES.ravel(), [np.nan, np.inf, -np.inf, 88.0, -88.0]]).astype(dtype)

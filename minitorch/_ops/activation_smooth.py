@@ -39,13 +39,9 @@ class _Pointwise(Function):
         raise NotImplementedError
 
     @classmethod
-    def grads(cls, ctx, grad: Tensor) -> tuple:
-        """backward's result: the input's gradient and None for each number parameter."""
-        return (cls.derivative(ctx.saved_tensors[0], grad, *ctx.params),) + (None,) * len(ctx.params)
-
-    @classmethod
     def backward(cls, ctx, grad):
-        return cls.grads(ctx, grad)
+        """derivative(x, grad, *params) for the input, None for each number parameter."""
+        return (cls.derivative(ctx.saved_tensors[0], grad, *ctx.params),) + (None,) * len(ctx.params)
 
 
 def in_dtype(value: float, like: Tensor) -> float:
@@ -53,10 +49,10 @@ def in_dtype(value: float, like: Tensor) -> float:
     return float(np.asarray(value, like._data.dtype))
 
 
-def activation(node, name: str, input: Tensor, *params, inplace: bool = False, kernel: str | None = None):
+def activation(node, name: str, input: Tensor, *params, inplace: bool = False):
     """input checked, then node applied to it (in place with inplace=True)."""
     check_tensor(input, name)
-    float_input(input, kernel or f"{name}_cpu")
+    float_input(input, f"{name}_cpu")
     if bool_arg(inplace, name, "inplace"):
         return input._inplace(node.apply, *params)
     return node.apply(input, *params)
@@ -245,10 +241,9 @@ class CeluBackward1(EluBackward1):
 def _elu(name: str, input: Tensor, alpha, scale, input_scale, inplace: bool, nodes) -> Tensor:
     check_tensor(input, name)
     float_input(input, "elu_cpu")
-    node = nodes[1] if bool_arg(inplace, name, "inplace") else nodes[0]
-    if node is nodes[1]:
-        return input._inplace(node.apply, alpha, scale, input_scale)
-    return node.apply(input, alpha, scale, input_scale)
+    if bool_arg(inplace, name, "inplace"):
+        return input._inplace(nodes[1].apply, alpha, scale, input_scale)
+    return nodes[0].apply(input, alpha, scale, input_scale)
 
 
 @functional

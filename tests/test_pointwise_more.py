@@ -302,3 +302,25 @@ def test_special_functions_run_on_a_backend_made_of_the_core_alone():
         ya.sum().backward()
         yb.sum().backward()
         np.testing.assert_allclose(b.grad.cpu().numpy(), a.grad.numpy(), rtol=1e-12)
+
+
+def test_the_inplace_functions_of_the_torch_namespace_modify_their_argument():
+    for name, args in (("nan_to_num_", ()), ("sinc_", ()), ("deg2rad_", ()), ("rad2deg_", ()), ("logit_", ()),
+                       ("i0_", ()), ("xlogy_", (2.0,))):
+        x = minitorch.tensor(_PROB)
+        expected = getattr(minitorch, name[:-1])(x, *args)
+        assert getattr(minitorch, name)(x, *args) is x
+        np.testing.assert_array_equal(x.numpy(), expected.numpy())
+
+
+@requires_torch
+def test_every_form_torch_has_of_these_names_exists():
+    names = ("silu elu softplus mish prelu selu celu hardswish hardsigmoid logsigmoid softsign glu threshold "
+             "tanhshrink softshrink hardshrink rrelu softmin normalize gumbel_softmax lgamma digamma polygamma "
+             "erfinv logaddexp logaddexp2 hypot nan_to_num float_power fmod copysign sinc deg2rad rad2deg "
+             "heaviside signbit logit xlogy i0").split()
+    pairs = ((torch, minitorch), (torch.Tensor, minitorch.Tensor), (torch.nn.functional, minitorch.nn.functional))
+    for name in names:
+        for theirs, ours in pairs:
+            for form in (name, name + "_"):
+                assert hasattr(theirs, form) == hasattr(ours, form), (ours.__name__, form)

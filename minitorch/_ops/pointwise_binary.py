@@ -14,7 +14,7 @@ from ..tensor import Tensor
 from ._common import NUMBER, binary_dtype, broadcast_shapes, check_tensor, same_device
 from .activation_smooth import _Pointwise
 from .arith import maximum, minimum, where
-from .special_math import signbit
+from .special_math import signbit, torch_inplace
 
 
 class _Pointwise2(Function):
@@ -328,3 +328,6 @@ def xlogy(input, other) -> Tensor:
         return XlogyBackward0.apply(x, y)
     return XlogyBackward2.apply(x, float(y))
 
+
+
+torch_inplace("xlogy_")

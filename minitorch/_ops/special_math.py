@@ -286,3 +286,17 @@ def signbit(input: Tensor) -> Tensor:
     if not input.dtype.is_floating_point:
         return negative
     return negative | ((input == 0) & (input.reciprocal() < 0))
+
+
+# ----- the in-place forms PyTorch also has as functions (torch.sinc_(x) is x.sinc_()) ----------
+def torch_inplace(name: str) -> None:
+    """Declare minitorch.<name> (an in-place method's name) as that method of its first argument."""
+    def fn(input: Tensor, *args, **kwargs) -> Tensor:
+        return getattr(check_tensor(input, name), name)(*args, **kwargs)
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"In-place version of :func:`{name[:-1]}`."
+    function(fn)
+
+
+for _name in ("nan_to_num_", "sinc_", "deg2rad_", "rad2deg_", "logit_", "i0_"):
+    torch_inplace(_name)

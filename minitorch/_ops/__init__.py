@@ -11,3 +11,4 @@ from . import (activation, adaptive_pool, arith, attention, batchnorm, compare, 
 from . import diag, einsum, index_ops, info, python_map, rearrange, scan, scatter, settings, sorting, take  # noqa: F401
 from . import (combine, creation_more, cross_cdist, cumulative, fold, legacy_types, pixel, products,  # noqa: F401
                statistics)
+from . import activation_shrink, activation_smooth, pointwise_binary, special_math  # noqa: F401

@@ -23,7 +23,7 @@ MODULES = ["minitorch", "minitorch.nn", "minitorch.nn.functional", "minitorch.nn
            "minitorch.nn.utils.rnn", "minitorch.optim",
            "minitorch.optim.lr_scheduler", "minitorch.utils.data", "minitorch.vision.datasets",
            "minitorch.vision.transforms", "minitorch.vision.models", "minitorch.vision.utils", "minitorch.autograd",
-           "minitorch.distributions",
+           "minitorch.distributions", "minitorch.special",
            "minitorch.distributed", "minitorch.multiprocessing", "minitorch.serialization", "minitorch.train",
            "minitorch.viz", "minitorch.cuda", "minitorch.onnx", "minitorch.onnx.errors",
            "minitorch.accelerator", "minitorch.backends", "minitorch.backends.cudnn",

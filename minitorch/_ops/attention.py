@@ -14,10 +14,10 @@ from .._declare import functional
 from ..tensor import Tensor
 from .activation import _f_softmax as _softmax
 from .dropout import dropout as _dropout
+from .joins import cat
 from .matmul import baddbmm
 from .meta import broadcast_shapes
 from .nn import linear as _linear
-from .shape import cat
 from .triangular import tril
 
 

@@ -15,7 +15,7 @@ from ..tensor import Tensor
 from ._common import NUMBER, broadcast_shapes, check_fits, same_device, wrap_dim
 from .index_convert import _check_masks, convert_index
 from .inplace import _check_writable, check_inplace, commit_inplace
-from .shape import stack
+from .joins import stack
 
 
 def _index_error(e: IndexError) -> IndexError:

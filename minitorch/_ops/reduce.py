@@ -184,7 +184,7 @@ def _prod_safe_zeros_backward(grad: Tensor, a: Tensor, dim: int) -> Tensor:
     for k in range(1, n):
         left.append(left[-1] * a.narrow(dim, k - 1, 1))
         right.append(right[-1] * a.narrow(dim, n - k, 1))
-    from .shape import cat
+    from .joins import cat
     return grad * (cat(left, dim) * cat(right[::-1], dim))
 
 

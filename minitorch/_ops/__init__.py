@@ -4,8 +4,9 @@ Importing this package declares them all: the Tensor methods and operators are b
 and ``FUNCTIONS`` / ``FUNCTIONAL`` hold the ``minitorch.*`` and ``nn.functional.*``
 functions, which those namespaces export.
 """
-from . import (activation, adaptive_pool, arith, attention, batchnorm, compare, conv, conv_transpose,  # noqa: F401
-               device, distance, dropout, gather, index, inplace, instance_norm, joins, loss, loss_margin,
-               loss_regression, matmul, meta, minmax, nn, normalization, norms, operators, padding, permute,
-               pointwise, pool, power, reduce, shape, sharing, slicing, triangular, unary, upsample, where)
+from . import (activation, adaptive_pool, arith, attention, batchnorm, clamp, compare, conv,  # noqa: F401
+               conv_transpose, device, distance, dropout, gather, index, inplace, instance_norm, joins,
+               loss, loss_margin, loss_regression, matmul, meta, minmax, nn, normalization, norms,
+               operators, padding, permute, pointwise, pool, power, reduce, shape, sharing, slicing,
+               triangular, unary, upsample, where)
 from . import diag, einsum, index_ops, info, python_map, rearrange, scan, scatter, settings, sorting, take  # noqa: F401

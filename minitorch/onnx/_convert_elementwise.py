@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from .._ops import activation, arith, dropout, power, unary, where
+from .._ops import activation, arith, clamp, dropout, power, unary, where
 from .._ops._common import binary_dtype
 from ._registry import converts
 from .errors import UnsupportedOperatorError
@@ -166,13 +166,13 @@ def _register_unary() -> None:
 _register_unary()
 
 
-@converts(unary.ClampBackward1)
+@converts(clamp.ClampBackward1)
 def _clamp(g, a, lo, hi, *, out, ctx):
     x = g.operand(a, out.dtype)
     return g.op("Clip", x, "" if lo is None else g.scalar(lo, out.dtype), "" if hi is None else g.scalar(hi, out.dtype))
 
 
-@converts(unary.ClampBackward0)
+@converts(clamp.ClampBackward0)
 def _clamp_tensors(g, a, lo, hi, *, out, ctx):
     x = g.operand(a, out.dtype)
     if lo is not None:

@@ -10,7 +10,6 @@ from ..tensor import Tensor
 from ._common import NUMBER, binary_dtype, broadcast_shapes, check_fits, same_device, scalar_tensor
 
 
-# ----- clamp ---------------------------------------------------------------------------------
 class ClampBackward1(Function):
     """clamp(a, min, max) with number bounds: the gradient passes where min <= a <= max."""
 

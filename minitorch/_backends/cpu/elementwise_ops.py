@@ -176,7 +176,6 @@ _UNARY = {
 
 
 class ElementwiseOps:
-    # ----- elementwise ----------------------------------------------------------------
     def binary(self, op: str, a, b, dtype):
         """op(a, b) with NumPy broadcasting, computed in (and returning) dtype; b may be a Python number."""
         try:

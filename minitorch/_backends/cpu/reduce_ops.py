@@ -39,7 +39,6 @@ def _signed_zero_of_ties(a, dims, out, last: bool):
 
 
 class ReduceOps:
-    # ----- reductions -----------------------------------------------------------------
     def reduce(self, op: str, a, dims: tuple, keepdim: bool, dtype=None, last_on_ties: bool = False):
         """op over the axes dims (a tuple), keeping them as size 1 when keepdim.
 

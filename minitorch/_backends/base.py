@@ -95,7 +95,7 @@ class Backend(NnDefaults, ConvDefaults, IndexDefaults, OptimDefaults, abc.ABC):
     def unary(self, op: str, a):
         """The elementwise function op ("neg", "abs", "exp", "log", "sqrt", "rsqrt", "sin",
         "cos", "tanh", "sigmoid", "relu", "sign", "erf", "floor", "isnan", ...; the list is
-        the CPU table's _UNARY) of a, in a's dtype (bool for the predicates)."""
+        the CPU table's _UNARY, cpu/elementwise_ops.py) of a, in a's dtype (bool for the predicates)."""
 
     @abc.abstractmethod
     def binary(self, op: str, a, b, dtype):

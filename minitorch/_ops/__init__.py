@@ -4,10 +4,11 @@ Importing this package declares them all: the Tensor methods and operators are b
 and ``FUNCTIONS`` / ``FUNCTIONAL`` hold the ``minitorch.*`` and ``nn.functional.*``
 functions, which those namespaces export.
 """
-from . import (activation, adaptive_pool, arith, attention, batchnorm, compare, conv, conv_transpose,  # noqa: F401
-               device, distance, dropout, index, inplace, instance_norm, loss, loss_margin, loss_regression,
-               matmul, meta, nn, normalization, padding, pointwise, pool, reduce, shape, sharing, triangular, unary,
-               upsample)
+from . import (activation, adaptive_pool, arith, attention, batchnorm, clamp, compare, conv,  # noqa: F401
+               conv_transpose, device, distance, dropout, gather, index, inplace, instance_norm, joins,
+               loss, loss_margin, loss_regression, matmul, meta, minmax, multihead_attention, nn,
+               normalization, norms, operators, padding, permute, pointwise, pool, power, reduce, shape,
+               sharing, slicing, triangular, unary, upsample, where)
 from . import diag, einsum, index_ops, info, python_map, rearrange, scan, scatter, settings, sorting, take  # noqa: F401
 from . import (combine, creation_more, cross_cdist, cumulative, fold, legacy_types, pixel, products,  # noqa: F401
                statistics)

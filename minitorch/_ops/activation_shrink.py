@@ -15,8 +15,8 @@ from ..tensor import Tensor
 from ._common import bool_arg, check_tensor, float_input, number_arg, wrap_dim
 from .activation import _implicit_dim, _softmax
 from .activation_smooth import _Pointwise
-from .arith import where
-from .shape import cat
+from .where import where
+from .joins import cat
 
 
 # ----- threshold, softshrink, hardshrink ---------------------------------------------------------

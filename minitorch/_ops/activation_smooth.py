@@ -15,7 +15,7 @@ from .._declare import function, functional
 from ..autograd.function import Function, kernel
 from ..autograd.grad_mode import no_grad
 from ..tensor import Tensor
-from .arith import where
+from .where import where
 from ._common import bool_arg, check_tensor, float_input, number_arg
 
 

@@ -1,14 +1,12 @@
-"""Elementwise arithmetic with broadcasting: + - * / // % ** maximum minimum where.
+"""Elementwise arithmetic with broadcasting: add, sub, mul, div, floor_divide, remainder.
 
 Each Function's backward states the local derivative next to its forward; the engine
 sums each gradient back to its input's shape (un-broadcasting). The declarations at the
-end make them the Tensor methods and operators, the ``minitorch.*`` functions and the
-in-place forms.
+end make them the Tensor methods, the ``minitorch.*`` functions and the in-place forms;
+the operators are bound in operators.py, pow and square are in power.py, maximum,
+minimum and where in where.py.
 """
 from __future__ import annotations
-
-import builtins
-import math
 
 import numpy as np
 
@@ -17,8 +15,7 @@ from .._declare import op
 from ..dtypes import FROM_NP as _FROM_NP
 from ..autograd.function import Function
 from ..tensor import Tensor
-from ._common import (NUMBER, binary_dtype, broadcast_error, broadcast_shapes, check_fits, check_number, same_device,
-                      scalar_tensor)
+from ._common import NUMBER, binary_dtype, broadcast_error, check_number, same_device, scalar_tensor
 from .inplace import inplace_binary
 
 
@@ -256,119 +253,12 @@ class RemainderBackward1(Function):
         return grad, -grad * (a // b).detach()
 
 
-class PowBackward0(Function):
-    """a ** scalar exponent: d/da = e * a^(e-1)."""
-
-    @staticmethod
-    def forward(ctx, a, exponent):
-        dtype = binary_dtype(a, exponent)
-        if not dtype.is_floating_point and exponent < 0:
-            raise RuntimeError("Integers to negative integer powers are not allowed.")
-        check_fits(exponent, dtype)
-        ctx.save_for_backward(a)
-        ctx.exponent = exponent
-        if dtype is dtypes.bool:  # x ** False is all True, x ** True is x
-            be = a._backend
-            return be.full(a._data.shape, True, dtype) if not exponent else be.copy(a._data)
-        return _binary("pow", a, exponent, dtype)
-
-    @staticmethod
-    def backward(ctx, grad):
-        (a,) = ctx.saved_tensors
-        e = ctx.exponent
-        if e == 0:  # zeros, not grad * 0: an infinite incoming gradient stays 0 (as PyTorch)
-            return Tensor._wrap(grad._backend.zeros(grad._data.shape, grad.dtype), grad._backend), None
-        # PyTorch's grad * (e * a.pow(e - 1)), with e - 1 a float: a.pow(-0.5) is rsqrt(a), so
-        # (-0.) ** 0.5 has gradient -inf; the grouping keeps grad's inf/0 products the same.
-        return grad * (e * a ** (float(e) - 1)), None
+# ----- the declarations: methods, minitorch.* and in-place forms -----------------------------
+# The second operand: a number or a tensor (the operators in operators.py return NotImplemented
+# for anything else, so that Python tries the other operand's reflected method).
+_OPERAND = (Tensor,) + NUMBER
 
 
-class PowBackward1(Function):
-    """a ** b for tensors: d/da = b a^(b-1), d/db = a^b log(a) (0 where a == 0 and b >= 0)."""
-
-    @staticmethod
-    def forward(ctx, a, b):
-        same_device(a, b)
-        dtype = binary_dtype(a, b)
-        _no_bool(dtype, "pow")
-        ctx.save_for_backward(a, b)
-        return _binary("pow", a, b, dtype)
-
-    @staticmethod
-    def backward(ctx, grad):
-        a, b = ctx.saved_tensors
-        grad_a = grad * b * a ** (b - 1) if a._requires_grad else None
-        grad_b = None
-        if b._requires_grad:
-            grad_b = grad * (a ** b) * a.log()
-            grad_b = grad_b.masked_fill((a == 0) & (b >= 0), 0)
-        return grad_a, grad_b
-
-
-class PowBackward2(Function):
-    """scalar ** b: d/db = scalar^b log(scalar)."""
-
-    @staticmethod
-    def forward(ctx, b, base):
-        ctx.save_for_backward(b)
-        ctx.base = base
-        dtype = binary_dtype(b, base)
-        _no_bool(dtype, "pow")
-        return b._backend.rbinary("pow", base, b._data, dtype)
-
-    @staticmethod
-    def backward(ctx, grad):
-        (b,) = ctx.saved_tensors
-        base = ctx.base
-        if base == 0:
-            return (grad * 0).masked_fill(b < 0, float("-inf")), None
-        return grad * (base ** b) * math.log(base), None
-
-
-class MaximumBackward0(Function):
-    """maximum(a, b): the gradient goes to the larger input, split evenly at ties."""
-
-    op = "maximum"
-
-    @classmethod
-    def forward(cls, ctx, a, b):
-        same_device(a, b)
-        ctx.save_for_backward(a, b)
-        return _binary(cls.op, a, b, binary_dtype(a, b))
-
-    @staticmethod
-    def backward(ctx, grad):
-        # PyTorch's formula: where(a == b, grad / 2, grad), zeroed where the other input wins.
-        # A NaN input compares false both ways, so both inputs get the full gradient.
-        a, b = ctx.saved_tensors
-        shared = where(a == b, grad / 2, grad)
-        a_loses, b_loses = (a < b, a > b) if ctx.op == "maximum" else (a > b, a < b)
-        grad_a = shared.masked_fill(a_loses, 0) if a._requires_grad else None
-        grad_b = shared.masked_fill(b_loses, 0) if b._requires_grad else None
-        return grad_a, grad_b
-
-
-class MinimumBackward0(MaximumBackward0):
-    op = "minimum"
-
-
-class WhereBackward0(Function):
-    @staticmethod
-    def forward(ctx, condition, a, b):
-        same_device(a, b)
-        same_device(a, condition)
-        broadcast_shapes(condition.shape, a.shape, b.shape)  # PyTorch's message, in its order
-        dtype = binary_dtype(a, b)
-        ctx.save_for_backward(condition)
-        return a._backend.where(condition._data, a._data, b._data, dtype)
-
-    @staticmethod
-    def backward(ctx, grad):
-        (c,) = ctx.saved_tensors
-        return None, grad.masked_fill(~c, 0), grad.masked_fill(c, 0)
-
-
-# ----- the declarations: methods, operators, minitorch.* and in-place forms ------------------
 def _other(other, name: str):
     """The second operand of a named arithmetic op: a tensor or a number, else TypeError."""
     if not isinstance(other, _OPERAND):
@@ -424,11 +314,6 @@ def _div_(self, other, *, rounding_mode=None):
     return inplace_binary(self, "div", div, other)
 
 
-def _pow_(self, exponent):
-    """In-place version of :meth:`pow`."""
-    return inplace_binary(self, "pow", pow, exponent)
-
-
 @op(inplace=_add_, out=True, checked=False)
 def add(input, other, *, alpha=1) -> Tensor:
     """input + alpha * other, broadcast; either operand may be a number."""
@@ -480,103 +365,3 @@ def remainder(input, other) -> Tensor:
     if isinstance(other, Tensor):
         return RemainderBackward1.apply(a, other)
     return RemainderBackward0.apply(a, other)
-
-
-@op(inplace=_pow_, out=True, checked=False)
-def pow(input, exponent) -> Tensor:  # noqa: A001
-    """input ** exponent elementwise; either may be a number."""
-    _other(exponent, "pow")
-    if not isinstance(input, Tensor):
-        if not isinstance(exponent, Tensor):
-            raise TypeError(f"pow(): argument 'input' must be Tensor or Number, not {type(input).__name__}")
-        return PowBackward2.apply(exponent, check_number(input, "input"))
-    if isinstance(exponent, Tensor):
-        return PowBackward1.apply(input, exponent)
-    return PowBackward0.apply(input, exponent)
-
-
-@op(out=True)
-def maximum(input, other) -> Tensor:
-    """The larger of input and other elementwise, broadcast (NaN propagates)."""
-    if not isinstance(other, Tensor):
-        raise TypeError(f"maximum(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
-    return MaximumBackward0.apply(input, other)
-
-
-@op(out=True)
-def minimum(input, other) -> Tensor:
-    """The smaller of input and other elementwise, broadcast (NaN propagates)."""
-    if not isinstance(other, Tensor):
-        raise TypeError(f"minimum(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
-    return MinimumBackward0.apply(input, other)
-
-
-def _where_method(self, condition, other) -> Tensor:
-    """Elements of self where condition holds, else of other."""
-    return where(condition, self, other)
-
-
-@op(method=_where_method, checked=False)
-def where(condition, input=None, other=None) -> Tensor:
-    """Elements of input where condition holds, else of other; ``where(condition)`` gives the
-    indices of its non-zero elements (as ``nonzero(condition, as_tuple=True)``)."""
-    if not isinstance(condition, Tensor):
-        raise TypeError(f"where(): argument 'condition' (position 1) must be Tensor, not {type(condition).__name__}")
-    if input is None and other is None:
-        return condition.nonzero(as_tuple=True)
-    if not isinstance(condition, Tensor):
-        raise TypeError(f"where(): argument 'condition' (position 1) must be Tensor, not {type(condition).__name__}")
-    if condition.dtype is not dtypes.bool:
-        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor with dtype {condition.dtype.legacy_name}")
-    a, b = input, other
-    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
-        dtype = dtypes.promote_types(dtypes.scalar_dtype(check_number(a)), dtypes.scalar_dtype(check_number(b)))
-        a, b = scalar_tensor(a, condition, dtype), scalar_tensor(b, condition, dtype)
-    elif not isinstance(a, Tensor):
-        a = scalar_tensor(a, b, binary_dtype(b, check_number(a)))
-    elif not isinstance(b, Tensor):
-        b = scalar_tensor(b, a, binary_dtype(a, check_number(b)))
-    return WhereBackward0.apply(condition, a, b)
-
-
-@op
-def square(input) -> Tensor:
-    """input ** 2 elementwise."""
-    return pow(input, 2)
-
-
-# The operators: a number or a tensor on the right, NotImplemented for anything else (so
-# Python tries the other operand's reflected method).
-_OPERAND = (Tensor,) + NUMBER
-
-
-def _operator(name: str, fn):
-    def operator(self, other):
-        kind = other.__class__
-        if kind is not Tensor and kind is not float and kind is not int and not isinstance(other, _OPERAND):
-            return builtins.NotImplemented  # (NotImplemented here is floor division's node)
-        return fn(self, other)
-    operator.__name__ = operator.__qualname__ = name
-    operator.__doc__ = fn.__doc__
-    setattr(Tensor, name, operator)
-
-
-_operator("__add__", AddBackward0.apply)
-_operator("__radd__", AddBackward0.apply)
-_operator("__sub__", SubBackward0.apply)
-_operator("__rsub__", RsubBackward1.apply)
-_operator("__mul__", MulBackward0.apply)
-_operator("__rmul__", MulBackward0.apply)
-_operator("__truediv__", DivBackward0.apply)
-_operator("__rtruediv__", lambda a, b: a.reciprocal() * b)
-_operator("__floordiv__", NotImplemented.apply)
-_operator("__rfloordiv__", lambda a, b: NotImplemented.apply(scalar_tensor(b, a, binary_dtype(a, b)), a))
-_operator("__mod__", remainder)
-_operator("__rmod__", lambda a, b: RemainderBackward1.apply(scalar_tensor(b, a, binary_dtype(a, b)), a))
-_operator("__pow__", pow)
-_operator("__rpow__", lambda a, b: PowBackward2.apply(a, b))
-Tensor.__iadd__ = _add_
-Tensor.__isub__ = _sub_
-Tensor.__imul__ = _mul_
-Tensor.__itruediv__ = _div_
-Tensor.__ipow__ = _pow_

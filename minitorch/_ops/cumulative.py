@@ -5,7 +5,7 @@ from .._declare import op
 from ..autograd.function import Function
 from ..tensor import Tensor
 from ._common import wrap_dim
-from .reduce import _ReturnType
+from .minmax import _ReturnType
 
 
 class cummax_return(_ReturnType):  # noqa: N801 - torch.return_types.cummax

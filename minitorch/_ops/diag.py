@@ -222,7 +222,7 @@ def _triangle_indices(name: str, row: int, col: int, offset: int, dtype, device,
     rows = arange(row, device=device).view(-1, 1).expand(row, col)
     cols = arange(col, device=device).view(1, -1).expand(row, col)
     keep = (cols - rows <= offset) if lower else (cols - rows >= offset)
-    from .shape import stack
+    from .joins import stack
     return stack([rows[keep], cols[keep]]).to(dtype)
 
 

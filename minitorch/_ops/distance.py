@@ -7,7 +7,7 @@ from .._declare import function
 from ..autograd.grad_mode import no_grad
 from ..tensor import Tensor
 from ._common import broadcast_shapes, check_tensor, wrap_dims
-from .reduce import LinalgVectorNormBackward0
+from .norms import LinalgVectorNormBackward0
 
 
 class NormBackward1(LinalgVectorNormBackward0):

@@ -13,10 +13,10 @@ from ..autograd.function import Function
 from ..autograd.grad_mode import no_grad
 from ..tensor import Tensor
 from ._common import check_tensor
-from .arith import where
 from .distance import pairwise_distance
 from .loss import _check_reduction, _log_sigmoid, _reduce
 from .loss_regression import legacy_reduction
+from .where import where
 
 
 class SoftMarginLossBackward0(Function):

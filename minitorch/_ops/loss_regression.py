@@ -15,8 +15,8 @@ from ..autograd.function import Function
 from ..autograd.grad_mode import no_grad
 from ..tensor import Tensor
 from ._common import broadcast_shapes, check_tensor
-from .arith import where
 from .loss import _check_reduction, _reduce, l1_loss
+from .where import where
 
 
 def legacy_reduction(size_average, reduce, reduction: str) -> str:

@@ -13,7 +13,7 @@ from ..autograd.grad_mode import no_grad
 from ..tensor import Tensor
 from ._common import NUMBER, binary_dtype, broadcast_shapes, check_tensor, same_device
 from .activation_smooth import _Pointwise
-from .arith import maximum, minimum, where
+from .where import maximum, minimum, where
 from .special_math import signbit, torch_inplace
 
 

@@ -7,7 +7,7 @@ from .._declare import function, op
 from ..autograd.function import Function
 from ..tensor import Tensor
 from ._common import wrap_dim
-from .shape import flip
+from .permute import flip
 
 
 def _as_tuple(x) -> tuple:

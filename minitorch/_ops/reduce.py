@@ -1,10 +1,9 @@
-"""Reductions over dims: sum, mean, prod, var, std, max/min, amax/amin, logsumexp, norm."""
+"""Reductions over dims: sum, mean, prod, var, std, logsumexp, all/any (the extremes are in
+minmax.py, the norms in norms.py)."""
 from __future__ import annotations
 
 import builtins
 import warnings
-
-import numpy as np
 
 from .. import dtypes
 from .._declare import op
@@ -185,7 +184,7 @@ def _prod_safe_zeros_backward(grad: Tensor, a: Tensor, dim: int) -> Tensor:
     for k in range(1, n):
         left.append(left[-1] * a.narrow(dim, k - 1, 1))
         right.append(right[-1] * a.narrow(dim, n - k, 1))
-    from .shape import cat
+    from .joins import cat
     return grad * (cat(left, dim) * cat(right[::-1], dim))
 
 
@@ -234,98 +233,6 @@ def _keep(t: Tensor, shape, dims, keepdim: bool) -> Tensor:
     if keepdim or not dims or len(shape) == 0:
         return t
     return t.reshape([1 if i in dims else s for i, s in enumerate(shape)])
-
-
-class _AllExtreme(Function):
-    """max()/min() of all elements: the gradient is shared evenly among tied extremes."""
-
-    op = ""
-
-    @classmethod
-    def forward(cls, ctx, a):
-        if a.numel() == 0:
-            raise RuntimeError(
-                f"{cls.op[1:]}(): Expected reduction dim to be specified for input.numel() == 0. "
-                "Specify the reduction dim with the 'dim' argument.")
-        ctx.save_for_backward(a)
-        return a._backend.reduce(cls.op, a._data, None, False, last_on_ties=True)
-
-    @staticmethod
-    def backward(ctx, grad):
-        # PyTorch's evenly_distribute_backward: grad / count at the elements equal to the
-        # result (the NaNs when it is NaN), zero elsewhere (an infinite grad stays there).
-        (a,) = ctx.saved_tensors
-        out = ctx.saved_output
-        mask = a.isnan() if bool(out.isnan()) else (a == out)
-        from .arith import where
-        return where(mask, grad / mask.sum(), 0)
-
-
-class MaxBackward1(_AllExtreme):
-    op = "amax"
-    saves_output = True
-
-
-class MinBackward1(_AllExtreme):
-    op = "amin"
-    saves_output = True
-
-
-class AmaxBackward0(Function):
-    """amax/amin over dims: the gradient is shared evenly among ties."""
-
-    op = "amax"
-    saves_output = True
-
-    @classmethod
-    def forward(cls, ctx, a, dims, keepdim):
-        ctx.save_for_backward(a)
-        ctx.dims, ctx.keepdim = dims, keepdim
-        return a._backend.reduce(cls.op, a._data, dims, keepdim)
-
-    @staticmethod
-    def backward(ctx, grad):
-        (a,) = ctx.saved_tensors
-        out = _keep(ctx.saved_output, a.shape, ctx.dims, ctx.keepdim)
-        mask = a == out
-        count = _keep(mask.sum(ctx.dims, keepdim=True), a.shape, (), True)
-        g = _expand_back(grad, a.shape, ctx.dims, ctx.keepdim)
-        return (g / count) * mask, None, None  # PyTorch's scale_grad_by_count
-
-
-class AminBackward0(AmaxBackward0):
-    op = "amin"
-
-
-class MaxBackward0(Function):
-    """max(dim) values: the gradient goes to the index the forward chose."""
-
-    op = "argmax"
-
-    @classmethod
-    def forward(cls, ctx, a, dim, keepdim, indices):
-        ctx.shape, ctx.dim, ctx.keepdim = a.shape, dim, keepdim
-        ctx.indices = indices
-        be = a._backend
-        idx = indices._data if keepdim else be.view(indices._data, _kept_shape(a.shape, dim))
-        values = be.take_along(a._data, idx, dim)
-        return values if keepdim else be.view(values, indices._data.shape)
-
-    @staticmethod
-    def backward(ctx, grad):
-        idx = ctx.indices
-        if not ctx.keepdim and len(ctx.shape) > 0:
-            idx = idx.unsqueeze(ctx.dim)
-            grad = grad.unsqueeze(ctx.dim)
-        return grad.new_zeros(ctx.shape).scatter_add(ctx.dim, idx, grad) if len(ctx.shape) else grad, None, None, None
-
-
-class MinBackward0(MaxBackward0):
-    op = "argmin"
-
-
-def _kept_shape(shape, dim):
-    return tuple(1 if i == dim else s for i, s in enumerate(shape)) if len(shape) else ()
 
 
 class LogsumexpBackward0(Function):
@@ -468,136 +375,6 @@ def _need_float(a: Tensor, name: str) -> None:
         raise RuntimeError("std and var only support floating point and complex dtypes")
 
 
-def _extreme_dims(a: Tensor, dim, name: str) -> tuple:
-    """amax/amin's dims, after PyTorch's checks that no reduced dim is empty."""
-    everything = dim is None or (isinstance(dim, tuple) and dim == ())
-    dims = wrap_dims(None if everything else dim, a.dim())
-    if a.numel() == 0:
-        if everything:
-            raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() == 0. "
-                               "Specify the reduction dim with the 'dim' argument.")
-        for d in dims:
-            if a.shape[d] == 0:
-                raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
-    return dims
-
-
-@op(out=True)
-def amax(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
-    """The largest values over dim (all when empty), gradient shared among ties."""
-    if keepdim.__class__ is not bool:
-        keepdim = bool_arg(keepdim, "amax", "keepdim", 2)
-    return AmaxBackward0.apply(input, _extreme_dims(input, dim, "amax"), keepdim)
-
-
-@op(out=True)
-def amin(input: Tensor, dim=(), keepdim: bool = False) -> Tensor:
-    """The smallest values over dim (all when empty), gradient shared among ties."""
-    if keepdim.__class__ is not bool:
-        keepdim = bool_arg(keepdim, "amin", "keepdim", 2)
-    return AminBackward0.apply(input, _extreme_dims(input, dim, "amin"), keepdim)
-
-
-class _ReturnType(tuple):
-    """A (values, indices) pair, like torch.return_types.max."""
-
-    __slots__ = ()
-    _name = "max"
-
-    def __new__(cls, values, indices):
-        return tuple.__new__(cls, (values, indices))
-
-    @property
-    def values(self):
-        return self[0]
-
-    @property
-    def indices(self):
-        return self[1]
-
-    def __repr__(self) -> str:
-        return f"torch.return_types.{self._name}(\nvalues={self[0]!r},\nindices={self[1]!r})"
-
-
-class max_return(_ReturnType):
-    _name = "max"
-
-
-class min_return(_ReturnType):
-    _name = "min"
-
-
-def _extreme_dim(a: Tensor, dim, keepdim: bool, which: str):
-    d = wrap_dim(dim, a.dim())
-    if a.dim() and a.shape[d] == 0:
-        raise IndexError(
-            f"{which}(): Expected reduction dim {dim} to have non-zero size.")
-    op = "argmax" if which == "max" else "argmin"
-    indices = Tensor._wrap(a._backend.arg_reduce(op, a._data, d if a.dim() else None, keepdim)
-                           if a.dim() else a._backend.full((), 0, dtypes.int64), a._backend)
-    fn = MaxBackward0 if which == "max" else MinBackward0
-    values = fn.apply(a, d, keepdim, indices) if a.dim() else a.clone()
-    return (max_return if which == "max" else min_return)(values, indices)
-
-
-@op
-def max(input: Tensor, dim=None, keepdim: bool = False):  # noqa: A001
-    """The largest element; with dim, the named tuple (values, indices) along dim; with a tensor, maximum."""
-    if keepdim.__class__ is not bool:
-        keepdim = bool_arg(keepdim, "max", "keepdim", 2)
-    if dim is None:
-        return MaxBackward1.apply(input)
-    if isinstance(dim, Tensor):
-        return input.maximum(dim)
-    return _extreme_dim(input, dim, keepdim, "max")
-
-
-@op
-def min(input: Tensor, dim=None, keepdim: bool = False):  # noqa: A001
-    """The smallest element; with dim, the named tuple (values, indices) along dim; with a tensor, minimum."""
-    if keepdim.__class__ is not bool:
-        keepdim = bool_arg(keepdim, "min", "keepdim", 2)
-    if dim is None:
-        return MinBackward1.apply(input)
-    if isinstance(dim, Tensor):
-        return input.minimum(dim)
-    return _extreme_dim(input, dim, keepdim, "min")
-
-
-@op(out=True)
-def argmax(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
-    """int64 index of the largest element (of the flattened input when dim is None)."""
-    if keepdim.__class__ is not bool:
-        keepdim = bool_arg(keepdim, "argmax", "keepdim", 2)
-    return _arg_extreme(input, dim, keepdim, "argmax")
-
-
-@op(out=True)
-def argmin(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
-    """int64 index of the smallest element (of the flattened input when dim is None)."""
-    if keepdim.__class__ is not bool:
-        keepdim = bool_arg(keepdim, "argmin", "keepdim", 2)
-    return _arg_extreme(input, dim, keepdim, "argmin")
-
-
-def _arg_extreme(a: Tensor, dim, keepdim: bool, op: str) -> Tensor:
-    """argmax/argmin: over the flattened tensor when dim is None."""
-    be = a._backend
-    if dim is None and a.numel() == 0:
-        raise IndexError(f"{op}(): Expected reduction dim to be specified for input.numel() == 0.")
-    if dim is not None and a.dim() and a.shape[wrap_dim(dim, a.dim())] == 0:
-        raise IndexError(f"{op}(): Expected reduction dim {dim} to have non-zero size.")
-    if dim is None:
-        out = be.arg_reduce(op, be.reshape(a._data, (-1,)), 0, False)
-        if keepdim:
-            out = be.reshape(out, (1,) * a.dim())
-        return Tensor._wrap(out, be)
-    d = wrap_dim(dim, a.dim())
-    if a.dim() == 0:
-        return Tensor._wrap(be.full((), 0, dtypes.int64), be)
-    return Tensor._wrap(be.arg_reduce(op, a._data, d, keepdim), be)
-
-
 @op(out=True)
 def logsumexp(input: Tensor, dim, keepdim: bool = False) -> Tensor:
     """log(sum(exp(input))) over dim, computed stably."""
@@ -626,77 +403,3 @@ def any(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:  # noqa: A001
     if keepdim.__class__ is not bool:
         keepdim = bool_arg(keepdim, "any", "keepdim", 2)
     return _truth(input, "any", dim, keepdim)
-
-
-class LinalgVectorNormBackward0(Function):
-    """(sum |a|^p)^(1/p) over dims: d/da = a |a|^(p-2) / norm^(p-1) (0 where the norm is 0);
-    p = 0 counts the nonzero elements, p = +-inf is the largest / smallest |a| (the gradient
-    shared among the elements that attain it)."""
-
-    saves_output = True
-
-    @staticmethod
-    def forward(ctx, a, p, dims, keepdim):
-        ctx.save_for_backward(a)
-        ctx.p, ctx.dims, ctx.keepdim = p, dims, keepdim
-        be = a._backend
-        absolute = be.unary("abs", a._data)
-        if p == float("inf") or p == float("-inf"):
-            return be.reduce("amax" if p > 0 else "amin", absolute, dims, keepdim)
-        if p == 0:  # the number of nonzero elements
-            return be.reduce("sum", be.compare("ne", a._data, 0, a.dtype), dims, keepdim, a.dtype)
-        if p == 2:
-            return be.unary("sqrt", be.reduce("sum", be.binary("mul", absolute, absolute, a.dtype), dims, keepdim, a.dtype))
-        if p == 1:
-            return be.reduce("sum", absolute, dims, keepdim, a.dtype)
-        powered = be.binary("pow", absolute, p, a.dtype)
-        return be.binary("pow", be.reduce("sum", powered, dims, keepdim, a.dtype), 1.0 / p, a.dtype)
-
-    @staticmethod
-    def backward(ctx, grad):
-        (a,) = ctx.saved_tensors
-        p, dims = ctx.p, ctx.dims
-        out = _keep(ctx.saved_output, a.shape, dims, ctx.keepdim)
-        g = _expand_back(grad, a.shape, dims, ctx.keepdim)
-        if p == 0:  # no gradient at all: PyTorch leaves the input's .grad None
-            return None, None, None, None
-        if p == 1:
-            return g * a.sign(), None, None, None
-        if p == float("inf") or p == float("-inf"):
-            mask = a.abs() == out
-            return g * a.sign() * mask / mask.sum(dims, keepdim=True), None, None, None
-        if p < 1:  # |a|^(p-1) is infinite at 0: those elements get no gradient
-            scaled = a.sign() * (a.abs() ** (p - 1)).masked_fill(a == 0, 0)
-            return scaled * g * out ** (1 - p), None, None, None
-        if p == 2:
-            return g * (a / out).masked_fill(out == 0, 0), None, None, None
-        # (the elements' factor, then the norm's, which is 0 where the norm is)
-        scaled = a.sign() * a.abs() ** (p - 1) if p < 2 else a * a.abs() ** (p - 2)
-        return scaled * (g / out ** (p - 1)).masked_fill(out == 0, 0), None, None, None
-
-
-@op(out=True)
-def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False) -> Tensor:
-    """The vector p-norm (2 by default) over dim, or over all elements."""
-    if keepdim.__class__ is not bool:
-        keepdim = bool_arg(keepdim, "norm", "keepdim", 3)
-    a = input
-    if not a.dtype.is_floating_point:
-        raise RuntimeError(
-            f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got {a.dtype.legacy_name}")
-    if p == "fro" or p is None:
-        p = 2
-    if isinstance(p, str):
-        raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported.")
-    if not isinstance(p, (int, float, np.integer, np.floating)):
-        raise TypeError(f"norm(): argument 'p' must be Number, not {type(p).__name__}")
-    dims = wrap_dims(dim, a.dim())
-    if abs(p) == float("inf") and a.numel() == 0:
-        if dim is None:
-            raise RuntimeError("linalg.vector_norm cannot compute the inf norm on an empty tensor because the "
-                               "operation does not have an identity")
-        empty = next((d for d in dims if a.shape[d] == 0), None)
-        if empty is not None:
-            raise RuntimeError(f"linalg.vector_norm cannot compute the inf norm on the dimension {empty}because "
-                               "this dimension is empty and the operation does not have an identity")
-    return LinalgVectorNormBackward0.apply(a, float(p) if p != 2 and p != 1 else p, dims, keepdim)

@@ -32,7 +32,7 @@ from __future__ import annotations
 from ..autograd.function import Function
 from ..autograd.grad_mode import no_grad
 from ..tensor import Tensor
-from .shape import cat
+from .joins import cat
 
 MODES = ("RNN_TANH", "RNN_RELU", "LSTM", "GRU")
 

@@ -10,7 +10,7 @@ from .._declare import op
 from ..autograd.function import Function
 from ..tensor import Tensor
 from ._common import check_tensor, wrap_dim
-from .shape import cat
+from .joins import cat
 
 
 def _scan_dtype(a: Tensor, dtype):

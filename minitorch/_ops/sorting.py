@@ -13,7 +13,7 @@ from .._declare import _into_out, op
 from ..autograd.function import Function
 from ..tensor import Tensor
 from ._common import check_tensor, wrap_dim
-from .reduce import _ReturnType
+from .minmax import _ReturnType
 
 
 class sort_return(_ReturnType):  # noqa: N801 - torch.return_types.sort

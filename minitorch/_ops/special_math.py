@@ -17,7 +17,7 @@ from ..autograd.function import Function
 from ..tensor import Tensor
 from ._common import check_tensor, number_arg
 from .activation_smooth import _Pointwise
-from .arith import where
+from .where import where
 
 
 def as_float(input: Tensor) -> Tensor:

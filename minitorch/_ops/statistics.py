@@ -8,7 +8,7 @@ from .. import dtypes
 from .._declare import function, op
 from ..tensor import Tensor
 from ._common import check_tensor, is_number
-from .reduce import _ReturnType
+from .minmax import _ReturnType
 
 
 class aminmax_return(_ReturnType):  # noqa: N801 - torch.return_types.aminmax

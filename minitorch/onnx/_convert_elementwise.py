@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from .._ops import activation, arith, dropout, unary
+from .._ops import activation, arith, clamp, dropout, power, unary, where
 from .._ops._common import binary_dtype
 from ._registry import converts
 from .errors import UnsupportedOperatorError
@@ -57,8 +57,8 @@ converts(arith.AddBackward0)(_binary("Add"))
 converts(arith.SubBackward0)(_binary("Sub"))
 converts(arith.MulBackward0)(_binary("Mul"))
 converts(arith.DivBackward0)(_binary("Div"))
-converts(arith.MaximumBackward0)(_binary("Max"))
-converts(arith.MinimumBackward0)(_binary("Min"))
+converts(where.MaximumBackward0)(_binary("Max"))
+converts(where.MinimumBackward0)(_binary("Min"))
 
 
 @converts(arith.RsubBackward1)
@@ -103,19 +103,19 @@ def _remainder(g, a, b, *, out, ctx):
     return g.op("Where", wrong_sign, g.op("Add", r, nb), r)
 
 
-@converts(arith.PowBackward0, arith.PowBackward1)
+@converts(power.PowBackward0, power.PowBackward1)
 def _pow(g, a, exponent, *, out, ctx):
     return g.op("Pow", *_operands(g, out, a, exponent))
 
 
-@converts(arith.PowBackward2)
+@converts(power.PowBackward2)
 def _rpow(g, exponent, base, *, out, ctx):
     """base ** exponent with a number base."""
     ne, nb = _operands(g, out, exponent, base)
     return g.op("Pow", nb, ne)
 
 
-@converts(arith.WhereBackward0)
+@converts(where.WhereBackward0)
 def _where(g, condition, a, b, *, out, ctx):
     na, nb = _operands(g, out, a, b)
     return g.op("Where", g.operand(condition, np.bool_), na, nb)
@@ -166,13 +166,13 @@ def _register_unary() -> None:
 _register_unary()
 
 
-@converts(unary.ClampBackward1)
+@converts(clamp.ClampBackward1)
 def _clamp(g, a, lo, hi, *, out, ctx):
     x = g.operand(a, out.dtype)
     return g.op("Clip", x, "" if lo is None else g.scalar(lo, out.dtype), "" if hi is None else g.scalar(hi, out.dtype))
 
 
-@converts(unary.ClampBackward0)
+@converts(clamp.ClampBackward0)
 def _clamp_tensors(g, a, lo, hi, *, out, ctx):
     x = g.operand(a, out.dtype)
     if lo is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._ops import index
+from .._ops import gather, index
 from ._convert_shape import _named
 from ._graph import INT64_MAX
 from ._registry import converts
@@ -169,12 +169,12 @@ def _setitem(g, a, value, items, *, out, ctx):
     return g.op("Reshape", scattered, g.ints(x.shape))
 
 
-@converts(index.GatherBackward0)
+@converts(gather.GatherBackward0)
 def _gather(g, a, dim, idx, *, out, ctx):
     return g.op("GatherElements", g.value(a).name, g.operand(idx, np.int64), axis=int(dim))
 
 
-@converts(index.ScatterAddBackward0)
+@converts(gather.ScatterAddBackward0)
 def _scatter_add(g, a, dim, idx, src, *, out, ctx):
     if g.opset < 16:
         raise UnsupportedOperatorError("scatter_add", g.opset, 16)
@@ -182,7 +182,7 @@ def _scatter_add(g, a, dim, idx, src, *, out, ctx):
                 axis=int(dim), reduction="add")
 
 
-@converts(index.MaskedFillBackward0)
+@converts(gather.MaskedFillBackward0)
 def _masked_fill(g, a, mask, value, *, out, ctx):
     from ._convert_elementwise import _operands
     na, nv = _operands(g, out, a, value)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._ops import loss, reduce
+from .._ops import loss, minmax, norms, reduce
 from ._graph import Value
 from ._registry import converts
 
@@ -46,18 +46,18 @@ def _reduction(op_type):
 converts(reduce.SumBackward0, reduce.SumBackward1)(_reduction("ReduceSum"))
 converts(reduce.MeanBackward0, reduce.MeanBackward1)(_reduction("ReduceMean"))
 converts(reduce.ProdBackward0, reduce.ProdBackward1)(_reduction("ReduceProd"))
-converts(reduce.AmaxBackward0)(_reduction("ReduceMax"))
-converts(reduce.AminBackward0)(_reduction("ReduceMin"))
+converts(minmax.AmaxBackward0)(_reduction("ReduceMax"))
+converts(minmax.AminBackward0)(_reduction("ReduceMin"))
 converts(reduce.LogsumexpBackward0)(_reduction("ReduceLogSumExp"))
 
 
-@converts(reduce._AllExtreme)
+@converts(minmax._AllExtreme)
 def _max_all(g, a, *, out, ctx):
     op_type = "ReduceMax" if type(ctx).__name__ == "MaxBackward1" else "ReduceMin"
     return g.reduce(op_type, g.value(a).name, None, False), ()
 
 
-@converts(reduce.MaxBackward0)
+@converts(minmax.MaxBackward0)
 def _max_dim(g, a, dim, keepdim, indices, *, out, ctx):
     """max(dim) / min(dim): the values, and the indices bound to the index tensor."""
     x = g.value(a)
@@ -84,7 +84,7 @@ def _var(g, a, dims, correction, keepdim, *, out, ctx):
     return result, _reduced_dims(x, axes, keepdim)
 
 
-@converts(reduce.LinalgVectorNormBackward0)
+@converts(norms.LinalgVectorNormBackward0)
 def _norm(g, a, p, dims, keepdim, *, out, ctx):
     x = g.value(a)
     if p == 2:

@@ -12,7 +12,7 @@ import warnings
 
 import numpy as np
 
-from .._ops import device, inplace, shape, triangular
+from .._ops import device, inplace, joins, permute, shape, triangular
 from ._graph import INT64_MAX, product, static_dims
 from ._registry import converts
 from .errors import OnnxExporterWarning
@@ -141,19 +141,19 @@ def transpose(g, x, perm):
     return g.op("Transpose", x.name, perm=perm), tuple(x.dims[p] for p in perm)
 
 
-@converts(shape.PermuteBackward0)
+@converts(permute.PermuteBackward0)
 def _permute(g, a, dims, *, out, ctx):
     return transpose(g, g.value(a), dims)
 
 
-@converts(shape.TransposeBackward0)
+@converts(permute.TransposeBackward0)
 def _transpose(g, a, dim0, dim1, *, out, ctx):
     perm = list(range(a.dim()))
     perm[dim0], perm[dim1] = perm[dim1], perm[dim0]
     return transpose(g, g.value(a), perm)
 
 
-@converts(shape.TBackward0)
+@converts(permute.TBackward0)
 def _t(g, a, *, out, ctx):
     return transpose(g, g.value(a), list(reversed(range(a.dim()))))
 
@@ -191,7 +191,7 @@ def _to(g, a, target, *, out, ctx):
 
 
 # ----- joining and tiling -----------------------------------------------------------------------
-@converts(shape.CatBackward0)
+@converts(joins.CatBackward0)
 def _cat(g, *args, out, ctx):
     tensors, dim = args[:-2], args[-2]
     values = [g.value(t) for t in tensors]
@@ -206,7 +206,7 @@ def _cat(g, *args, out, ctx):
     return g.op("Concat", *names, axis=int(dim)), tuple(dims)
 
 
-@converts(shape.StackBackward0)
+@converts(joins.StackBackward0)
 def _stack(g, *args, out, ctx):
     tensors, dim = args[:-2], args[-2]
     names = [g.unsqueeze(g.operand(t, out.dtype), [dim]) for t in tensors]
@@ -217,7 +217,7 @@ def _stack(g, *args, out, ctx):
     return g.op("Concat", *names, axis=int(dim)), tuple(dims)
 
 
-@converts(shape.RepeatBackward0)
+@converts(joins.RepeatBackward0)
 def _repeat(g, a, reps, *, out, ctx):
     x = g.value(a)
     lead = len(reps) - len(x.shape)
@@ -225,7 +225,7 @@ def _repeat(g, a, reps, *, out, ctx):
     return g.op("Tile", name, g.ints(reps))
 
 
-@converts(shape.FlipBackward0)
+@converts(permute.FlipBackward0)
 def _flip(g, a, dims, *, out, ctx):
     x = g.value(a)
     n = len(dims)

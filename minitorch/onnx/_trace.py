@@ -85,7 +85,7 @@ class Tracer:
     def _install(self) -> None:
         import minitorch
         from .. import nn
-        from .._ops import compare, index, inplace, reduce
+        from .._ops import compare, index, inplace, minmax, reduce
         subs = _subclasses(Function)
         originals = {sub: sub.forward for sub in subs}  # all read before any is replaced
         for sub in subs:
@@ -93,7 +93,7 @@ class Tracer:
         # ops without a graph node
         self._set(compare, "_compare", self._call_hook("compare", compare._compare))
         self._set(compare, "_logical", self._call_hook("bitwise", compare._logical))
-        self._set(reduce, "_arg_extreme", self._call_hook("arg_extreme", reduce._arg_extreme))
+        self._set(minmax, "_arg_extreme", self._call_hook("arg_extreme", minmax._arg_extreme))
         self._set(reduce, "_truth", self._call_hook("truth", reduce._truth))
         for name in ("logical_and", "logical_or", "logical_xor", "logical_not", "isnan", "isinf",
                      "isfinite", "__invert__"):

@@ -8,7 +8,7 @@ are 0-d tensors here too, so they are rounded in the parameters' dtype as there.
 """
 from __future__ import annotations
 
-from .._ops.shape import cat
+from .._ops.joins import cat
 from ..autograd.grad_mode import enable_grad, no_grad
 from .optimizer import Optimizer
 from ._steps import check_lr, value

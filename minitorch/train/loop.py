@@ -22,7 +22,7 @@ from typing import Any, Iterable, Sequence
 
 from tqdm import tqdm
 
-from .._ops.shape import cat
+from .._ops.joins import cat
 from ..autograd import no_grad
 from ..nn import Module
 from ..tensor import Tensor

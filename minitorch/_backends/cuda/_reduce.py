@@ -1,7 +1,7 @@
 """CUDA reduce ops: sum/prod/amax/amin/all/any, mean, var, argmax/argmin, logsumexp,
 take_along, prod_of_others, flip, tile.
 
-The methods and their contracts are the CPU table's (_backends/cpu/__init__.py). The
+The methods and their contracts are the CPU table's (_backends/cpu/reduce_ops.py). The
 kernels, their geometry and their two shapes (block and serial) are _reduce_kernels.py;
 this module collapses an input's axes into that geometry (``_geometry``), picks the shape,
 the block size and the number of chunks (``_plan``) and launches.

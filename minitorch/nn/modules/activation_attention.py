@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ... import _creation
 from ...autograd.grad_mode import is_grad_enabled, no_grad
-from ..._ops import attention as FA
+from ..._ops import multihead_attention as FA
 from .. import init
 from ..parameter import Parameter
 from .linear import NonDynamicallyQuantizableLinear

@@ -15,7 +15,7 @@ import warnings
 import weakref
 
 from ... import _creation
-from ..._ops.shape import cat, stack
+from ..._ops.joins import cat, stack
 from ...tensor import Tensor
 from .. import functional as F
 from .. import init

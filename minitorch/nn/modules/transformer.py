@@ -9,7 +9,7 @@ import copy
 import warnings
 
 from ... import _creation
-from ..._ops import attention as FA
+from ..._ops import multihead_attention as FA
 from .. import functional as F
 from .. import init
 from ..._ops.triangular import triu

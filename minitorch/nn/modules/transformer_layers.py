@@ -1,7 +1,7 @@
 """TransformerEncoderLayer and TransformerDecoderLayer (torch.nn.modules.transformer)."""
 from __future__ import annotations
 
-from ..._ops import attention as FA
+from ..._ops import multihead_attention as FA
 from .. import functional as F
 from .activation import GELU, ReLU
 from .activation_attention import MultiheadAttention, _dead_queries, _needs_grad, _with_nan_rows

@@ -7,7 +7,7 @@ import types
 import warnings
 
 from ... import _creation
-from ..._ops.shape import stack
+from ..._ops.joins import stack
 from ...autograd.grad_mode import no_grad
 from ...tensor import Tensor
 

@@ -17,7 +17,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ... import _creation, dtypes
-from ..._ops.shape import cat
+from ..._ops.joins import cat
 from ...tensor import Tensor
 from ._sort import sort_descending
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from ... import dtypes
 from ..._creation import as_tensor, from_numpy, tensor
-from ..._ops.shape import stack
+from ..._ops.joins import stack
 from ...tensor import Tensor
 
 __all__ = ["collate", "default_collate", "default_collate_fn_map", "default_convert"]

@@ -11,6 +11,7 @@ from .._declare import method
 from ..autograd.function import Function, _legacy_type_name
 from ..device import as_device
 from ..tensor import Tensor
+from .legacy_types import tensortype
 from .shape import to_dtype
 
 
@@ -98,9 +99,12 @@ _LEGACY_TYPES = {"torch.FloatTensor": dtypes.float32, "torch.DoubleTensor": dtyp
 
 @method(name="type")
 def _type(self, dtype=None) -> Tensor:
-    """The legacy type name ('torch.FloatTensor'), or a conversion to dtype (or such a name)."""
+    """The legacy type name ('torch.FloatTensor'), or a conversion to dtype (or such a name or
+    legacy type, ``minitorch.LongTensor``)."""
     if dtype is None:
         return _legacy_type_name(self)
+    if isinstance(dtype, tensortype):
+        dtype = dtype.dtype
     if isinstance(dtype, str):
         if dtype not in _LEGACY_TYPES:
             raise ValueError(f"invalid type: '{dtype}'")

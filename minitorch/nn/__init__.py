@@ -18,6 +18,7 @@ _EXPORTS = {
     "GELU": ".modules.activation", "Sigmoid": ".modules.activation", "Tanh": ".modules.activation",
     "Softmax": ".modules.activation", "LogSoftmax": ".modules.activation",
     "Flatten": ".modules.flatten", "Unflatten": ".modules.flatten",
+    "PixelShuffle": ".modules.pixelshuffle", "PixelUnshuffle": ".modules.pixelshuffle",
     "Dropout": ".modules.dropout",
     "Dropout1d": ".modules.dropout",
     "Dropout2d": ".modules.dropout",

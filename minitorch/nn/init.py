@@ -139,3 +139,38 @@ def kaiming_normal_(tensor: Tensor, a: float = 0, mode: str = "fan_in", nonlinea
     fan = _calculate_correct_fan(tensor, mode)
     std = calculate_gain(nonlinearity, a) / math.sqrt(fan)
     return normal_(tensor, 0.0, std, generator)
+
+
+def _orthonormal_columns(a: Tensor) -> Tensor:
+    """Q of the thin QR factorisation a = QR (rows >= cols) with R's diagonal positive: the Q
+    PyTorch's orthogonal_ keeps after flipping signs by diag(R). Gram-Schmidt with a second
+    orthogonalisation pass, in float64, so the columns are orthonormal to float32 rounding."""
+    rows, cols = a.shape
+    q = a.new_zeros((rows, cols))
+    for j in range(cols):
+        v = a[:, j]
+        for _ in range(2):
+            v = v - q[:, :j] @ (q[:, :j].t() @ v) if j else v
+        q[:, j] = v / v.norm()
+    return q
+
+
+def orthogonal_(tensor: Tensor, gain: float = 1, generator=None) -> Tensor:
+    """A (semi-)orthogonal matrix, as PyTorch draws it: N(0, 1) entries of shape
+    (size(0), numel / size(0)), their QR factorisation's Q (sign-normalised), times gain."""
+    if tensor.ndim < 2:
+        raise ValueError("Only tensors with 2 or more dimensions are supported")
+    if tensor.numel() == 0:
+        return tensor
+    rows = tensor.shape[0]
+    cols = tensor.numel() // rows
+    with no_grad():
+        flattened = tensor.new_empty((rows, cols)).normal_(0, 1, generator=generator)
+        if rows < cols:
+            flattened = flattened.t()
+        q = _orthonormal_columns(flattened.double())
+        if rows < cols:
+            q = q.t()
+        tensor.view_as(q).copy_(q)
+        tensor.mul_(gain)
+    return tensor

@@ -9,4 +9,4 @@ from . import (activation, adaptive_pool, arith, attention, batchnorm, compare, 
                matmul, meta, nn, normalization, padding, pointwise, pool, reduce, shape, sharing, triangular, unary,
                upsample)
 from . import diag, einsum, index_ops, info, python_map, rearrange, scan, scatter, settings, sorting, take  # noqa: F401
-from . import inplace_views, legacy_types, pixel_shuffle  # noqa: F401
+from . import inplace_views, legacy_types, pixel_shuffle, unfold  # noqa: F401

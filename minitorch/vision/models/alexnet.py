@@ -41,6 +41,7 @@ class AlexNet(nn.Module):
 
 
 class AlexNet_Weights(WeightsEnum):  # noqa: N801 - torchvision's name
+    """torchvision's ImageNet-1K checkpoints of AlexNet (``DEFAULT``: the best)."""
     IMAGENET1K_V1 = imagenet_weights("alexnet-owt-7be5be79.pth", 61100840, (63, 63))
     DEFAULT = IMAGENET1K_V1
 

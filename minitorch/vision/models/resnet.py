@@ -159,28 +159,33 @@ class ResNet(nn.Module):
 
 
 class ResNet18_Weights(WeightsEnum):  # noqa: N801 - torchvision's names
+    """torchvision's ImageNet-1K checkpoints of ResNet18 (``DEFAULT``: the best)."""
     IMAGENET1K_V1 = imagenet_weights("resnet18-f37072fd.pth", 11689512, (1, 1))
     DEFAULT = IMAGENET1K_V1
 
 
 class ResNet34_Weights(WeightsEnum):  # noqa: N801
+    """torchvision's ImageNet-1K checkpoints of ResNet34 (``DEFAULT``: the best)."""
     IMAGENET1K_V1 = imagenet_weights("resnet34-b627a593.pth", 21797672, (1, 1))
     DEFAULT = IMAGENET1K_V1
 
 
 class ResNet50_Weights(WeightsEnum):  # noqa: N801
+    """torchvision's ImageNet-1K checkpoints of ResNet50 (``DEFAULT``: the best)."""
     IMAGENET1K_V1 = imagenet_weights("resnet50-0676ba61.pth", 25557032, (1, 1))
     IMAGENET1K_V2 = imagenet_weights("resnet50-11ad3fa6.pth", 25557032, (1, 1))
     DEFAULT = IMAGENET1K_V2
 
 
 class ResNet101_Weights(WeightsEnum):  # noqa: N801
+    """torchvision's ImageNet-1K checkpoints of ResNet101 (``DEFAULT``: the best)."""
     IMAGENET1K_V1 = imagenet_weights("resnet101-63fe2227.pth", 44549160, (1, 1))
     IMAGENET1K_V2 = imagenet_weights("resnet101-cd907fc2.pth", 44549160, (1, 1))
     DEFAULT = IMAGENET1K_V2
 
 
 class ResNet152_Weights(WeightsEnum):  # noqa: N801
+    """torchvision's ImageNet-1K checkpoints of ResNet152 (``DEFAULT``: the best)."""
     IMAGENET1K_V1 = imagenet_weights("resnet152-394f9c45.pth", 60192808, (1, 1))
     IMAGENET1K_V2 = imagenet_weights("resnet152-f82ba261.pth", 60192808, (1, 1))
     DEFAULT = IMAGENET1K_V2

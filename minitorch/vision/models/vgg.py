@@ -73,41 +73,49 @@ cfgs: Dict[str, List[Union[str, int]]] = {
 
 
 class VGG11_Weights(WeightsEnum):  # noqa: N801 - torchvision's names
+    """torchvision's ImageNet-1K checkpoints of VGG11 (``DEFAULT``: the best)."""
     IMAGENET1K_V1 = imagenet_weights("vgg11-8a719046.pth", 132863336, (32, 32))
     DEFAULT = IMAGENET1K_V1
 
 
 class VGG11_BN_Weights(WeightsEnum):  # noqa: N801
+    """torchvision's ImageNet-1K checkpoints of VGG11_BN (``DEFAULT``: the best)."""
     IMAGENET1K_V1 = imagenet_weights("vgg11_bn-6002323d.pth", 132868840, (32, 32))
     DEFAULT = IMAGENET1K_V1
 
 
 class VGG13_Weights(WeightsEnum):  # noqa: N801
+    """torchvision's ImageNet-1K checkpoints of VGG13 (``DEFAULT``: the best)."""
     IMAGENET1K_V1 = imagenet_weights("vgg13-19584684.pth", 133047848, (32, 32))
     DEFAULT = IMAGENET1K_V1
 
 
 class VGG13_BN_Weights(WeightsEnum):  # noqa: N801
+    """torchvision's ImageNet-1K checkpoints of VGG13_BN (``DEFAULT``: the best)."""
     IMAGENET1K_V1 = imagenet_weights("vgg13_bn-abd245e5.pth", 133053736, (32, 32))
     DEFAULT = IMAGENET1K_V1
 
 
 class VGG16_Weights(WeightsEnum):  # noqa: N801
+    """torchvision's ImageNet-1K checkpoints of VGG16 (``DEFAULT``: the best)."""
     IMAGENET1K_V1 = imagenet_weights("vgg16-397923af.pth", 138357544, (32, 32))
     DEFAULT = IMAGENET1K_V1
 
 
 class VGG16_BN_Weights(WeightsEnum):  # noqa: N801
+    """torchvision's ImageNet-1K checkpoints of VGG16_BN (``DEFAULT``: the best)."""
     IMAGENET1K_V1 = imagenet_weights("vgg16_bn-6c64b313.pth", 138365992, (32, 32))
     DEFAULT = IMAGENET1K_V1
 
 
 class VGG19_Weights(WeightsEnum):  # noqa: N801
+    """torchvision's ImageNet-1K checkpoints of VGG19 (``DEFAULT``: the best)."""
     IMAGENET1K_V1 = imagenet_weights("vgg19-dcbb9e9d.pth", 143667240, (32, 32))
     DEFAULT = IMAGENET1K_V1
 
 
 class VGG19_BN_Weights(WeightsEnum):  # noqa: N801
+    """torchvision's ImageNet-1K checkpoints of VGG19_BN (``DEFAULT``: the best)."""
     IMAGENET1K_V1 = imagenet_weights("vgg19_bn-c79401a0.pth", 143678248, (32, 32))
     DEFAULT = IMAGENET1K_V1
 

@@ -23,6 +23,7 @@ MODULES = ["minitorch", "minitorch.nn", "minitorch.nn.functional", "minitorch.nn
            "minitorch.nn.utils.rnn", "minitorch.optim",
            "minitorch.optim.lr_scheduler", "minitorch.utils.data", "minitorch.vision.datasets",
            "minitorch.vision.transforms", "minitorch.vision.models", "minitorch.vision.utils", "minitorch.autograd",
+           "minitorch.distributions", "minitorch.special",
            "minitorch.distributed", "minitorch.multiprocessing", "minitorch.serialization", "minitorch.train",
            "minitorch.viz", "minitorch.cuda", "minitorch.onnx", "minitorch.onnx.errors",
            "minitorch.accelerator", "minitorch.backends", "minitorch.backends.cudnn",
@@ -109,9 +110,12 @@ def api_markdown() -> str:
 def _tensor_section() -> list[str]:
     """Tensor's public methods and properties (those defined by minitorch, not by object)."""
     from minitorch import Tensor
+    from minitorch._unsupported import _Stub
     lines = ["## `minitorch.Tensor` methods and properties", ""]
     for name in sorted((n for n in dir(Tensor) if not n.startswith("_")), key=lambda n: (n.lower(), n)):
         attr = inspect.getattr_static(Tensor, name)
+        if isinstance(attr, _Stub):  # an unsupported name (porting-from-pytorch.md lists them)
+            continue
         if isinstance(attr, property):
             lines.append(f"- **`{name}`** (property) - {first_paragraph(attr) or '*no docstring*'}")
         elif callable(getattr(Tensor, name)):

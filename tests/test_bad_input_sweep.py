@@ -52,7 +52,8 @@ def _functions():
 
 
 def _methods():
-    names = [n for n in dir(minitorch.Tensor) if not n.startswith("_") and n not in _SKIP]
+    names = [n for n in dir(minitorch.Tensor) if not n.startswith("_") and n not in _SKIP
+             and hasattr(minitorch.Tensor, n)]  # (unsupported names raise NotSupportedError)
     names += ["__getitem__", "__setitem__", "__add__", "__sub__", "__mul__", "__truediv__", "__floordiv__",
               "__mod__", "__pow__", "__matmul__", "__and__", "__or__", "__xor__", "__invert__", "__neg__",
               "__lt__", "__eq__", "__contains__", "__len__", "__bool__", "__float__", "__int__", "__index__",

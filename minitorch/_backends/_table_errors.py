@@ -12,9 +12,12 @@ what a table can still meet is the machine and the kernels' limits:
   one) become PyTorch's ``NotImplementedError: "<op>" not implemented for 'Half'``.
 
 An op table decorated with ``@torch_errors`` does this for every public method, so no op
-needs a check of its own: the table is where memory is allocated and kernels run, the
-one boundary every op crosses. The wrapper costs one Python call per table call (about
-0.1-0.2 µs, measured on the 2-core machine of docs/benchmarks.md; noisy).
+needs a check of its own: the table is where memory is allocated and kernels run. A wrapper
+costs one Python call per table call (0.3-0.4 µs on an `a + b` of 3 µs, measured on the
+2-core machine of docs/benchmarks.md), so the methods every op's forward calls (``HOT``)
+are not wrapped: their errors are translated where the ops cross into the tables,
+``Function.apply`` and the backward engine, by ``from_table``, which reads the method and
+its arguments from the traceback. A ``try`` costs nothing until something is raised.
 """
 from __future__ import annotations
 
@@ -93,6 +96,34 @@ def call_translating(fn, *args, **kwargs):
         raise better from None
 
 
+# Raised inside a table, translated on the way out.
+TABLE_ERRORS = (MemoryError, ValueError, NotImplementedError) + (NumbaError if isinstance(NumbaError, tuple)
+                                                                  else (NumbaError,))
+
+# The table methods of every op's forward and backward (measured: the calls of the per-op
+# benchmarks and of MLP and CNN training steps), translated at the apply/engine boundary.
+# (Only methods whose callers are Functions: comparisons and in-place updates run outside
+# apply and keep their wrappers.)
+HOT = frozenset({"binary", "rbinary", "unary", "reduce", "where", "matmul", "addmm", "getitem", "reshape",
+                 "view", "permute", "expand", "concatenate", "astype", "relu_backward", "can_adopt", "mean",
+                 "clamp"})
+
+
+def from_table(error: BaseException) -> Exception | None:
+    """translated() for an error raised below an op: the outermost op-table method in its
+    traceback names the method and its arguments (as the method wrapper knows them)."""
+    tb = error.__traceback__
+    while tb is not None:
+        frame = tb.tb_frame
+        owner = frame.f_locals.get("self")
+        if owner is not None and type(owner).__module__.startswith("minitorch._backends"):
+            code = frame.f_code
+            args = tuple(frame.f_locals.get(v) for v in code.co_varnames[1:code.co_argcount])
+            return translated(error, code.co_name, args)
+        tb = tb.tb_next
+    return translated(error)
+
+
 def _translating(fn):
     @functools.wraps(fn)
     def method(self, *args, **kwargs):
@@ -107,10 +138,11 @@ def _translating(fn):
 
 
 def torch_errors(cls):
-    """Class decorator for an op table: every public method (its own or inherited) reports
-    allocation failures and kernels without a version for a dtype as PyTorch does."""
+    """Class decorator for an op table: every public method (its own or inherited) but the
+    HOT ones reports allocation failures and kernels without a version for a dtype as
+    PyTorch does."""
     for name in dir(cls):
-        if name.startswith("_"):
+        if name.startswith("_") or name in HOT:
             continue
         attr = inspect.getattr_static(cls, name)
         if inspect.isfunction(attr):

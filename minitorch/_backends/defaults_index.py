@@ -4,7 +4,7 @@ scatter_reduce), which run PyTorch's CPU algorithms on the host (selection.py): 
 round trip through to_numpy / from_numpy, so any backend has them from its core."""
 from __future__ import annotations
 
-from . import selection
+from . import scans_host, selection
 
 
 class IndexDefaults:
@@ -35,6 +35,21 @@ class IndexDefaults:
     def cumulative(self, op: str, a, dim: int, dtype):
         """Running "sum" or "prod" along dim as dtype, accumulated as PyTorch's CPU (host)."""
         return self.from_numpy(selection.cumulative(op, self.to_numpy(a), dim, dtype.np))
+
+    def cumulative_extreme(self, op: str, a, dim: int):
+        """(running "max" or "min" along dim, int64 indices where each was reached), ties and
+        NaN as PyTorch's CPU (host)."""
+        return self._host_pair(scans_host.cumulative_extreme(op, self.to_numpy(a), dim))
+
+    def logcumsumexp(self, a, dim: int):
+        """log(cumsum(exp(a))) along dim, a running log-add-exp as PyTorch's CPU (host)."""
+        return self.from_numpy(scans_host.logcumsumexp(self.to_numpy(a), dim))
+
+    def searchsorted(self, sorted_sequence, values, right: bool, sorter):
+        """int64 insertion points of values in sorted_sequence's last dim (host)."""
+        order = None if sorter is None else self.to_numpy(sorter)
+        return self.from_numpy(scans_host.searchsorted(self.to_numpy(sorted_sequence), self.to_numpy(values),
+                                                       right, order))
 
     def unique(self, a, return_inverse: bool, return_counts: bool, dim):
         """(sorted unique values, int64 inverse, int64 counts), of elements or of slices along

@@ -212,3 +212,74 @@ class NnDefaults:
         dz = mul(mul(mul(dh, self.binary("sub", h_prev, n, dt)), z), one_minus(z))
         return (self.concatenate([dr, dz, dn], 1, dt), self.concatenate([dr, dz, mul(dn, r)], 1, dt),
                 mul(dh, z))
+
+    # ----- special functions (host: special_kernels.py) -------------------------------------
+    def special(self, op: str, a, n: int = 0):
+        """The special function op ("lgamma", "digamma", "polygamma" of order n, "erfinv", "i0",
+        "i1") of float array a elementwise, in a's dtype (host)."""
+        from . import special_kernels
+        return self.from_numpy(special_kernels.apply(op, self.to_numpy(a), n))
+
+    # ----- smooth activations: PyTorch's formulas, one op at a time ----------------------------
+    def _sigmoid_parts(self, x):
+        """(sigmoid(x) as 1 / (1 + exp(-x)), dtype)."""
+        dt = _dt(x)
+        return self.rbinary("div", 1, self.rbinary("add", 1, self.unary("exp", self.unary("neg", x)), dt), dt), dt
+
+    def silu(self, x):
+        """x / (1 + exp(-x))."""
+        dt = _dt(x)
+        return self.binary("div", x, self.rbinary("add", 1, self.unary("exp", self.unary("neg", x)), dt), dt)
+
+    def silu_backward(self, grad, x):
+        """grad * s * (1 + x * (1 - s)), s = sigmoid(x)."""
+        s, dt = self._sigmoid_parts(x)
+        slope = self.rbinary("add", 1, self.binary("mul", x, self.rbinary("sub", 1, s, dt), dt), dt)
+        return self.binary("mul", self.binary("mul", grad, s, dt), slope, dt)
+
+    def _tanh_softplus(self, x):
+        return self.unary("tanh", self.unary("log1p", self.unary("exp", x)))
+
+    def mish(self, x):
+        """x * tanh(log1p(exp(x)))."""
+        return self.binary("mul", x, self._tanh_softplus(x), _dt(x))
+
+    def mish_backward(self, grad, x):
+        """grad * (t + x * s * (1 - t^2)), t = tanh(softplus(x)), s = sigmoid(x)."""
+        s, dt = self._sigmoid_parts(x)
+        t = self._tanh_softplus(x)
+        one_minus = self.rbinary("sub", 1, self.binary("mul", t, t, dt), dt)
+        slope = self.binary("add", t, self.binary("mul", self.binary("mul", x, s, dt), one_minus, dt), dt)
+        return self.binary("mul", grad, slope, dt)
+
+    def softplus(self, x, beta: float, threshold: float):
+        """x where beta * x > threshold, else log1p(exp(beta * x)) / beta."""
+        dt = _dt(x)
+        bx = self.binary("mul", x, beta, dt)
+        soft = self.binary("div", self.unary("log1p", self.unary("exp", bx)), beta, dt)
+        return self.where(self.compare("gt", bx, threshold, dt), x, soft, dt)
+
+    def softplus_backward(self, grad, x, beta: float, threshold: float):
+        """grad where beta * x > threshold, else grad * z / (z + 1), z = exp(beta * x)."""
+        dt = _dt(x)
+        bx = self.binary("mul", x, beta, dt)
+        z = self.unary("exp", bx)
+        soft = self.binary("div", self.binary("mul", grad, z, dt), self.binary("add", z, 1, dt), dt)
+        return self.where(self.compare("gt", bx, threshold, dt), grad, soft, dt)
+
+    def elu(self, x, negcoef: float, poscoef: float, negiptcoef: float):
+        """expm1(x * negiptcoef) * negcoef where x <= 0, else x * poscoef."""
+        dt = _dt(x)
+        negative = self.binary("mul", self.unary("expm1", self.binary("mul", x, negiptcoef, dt)), negcoef, dt)
+        return self.where(self.compare("le", x, 0, dt), negative, self.binary("mul", x, poscoef, dt), dt)
+
+    def elu_backward(self, grad, x, negcoef: float, poscoef: float, negiptcoef: float, is_result: bool):
+        """elu's derivative times grad, from its input x (or, is_result, from its output x)."""
+        dt = _dt(x)
+        scaled = self.binary("mul", grad, negiptcoef, dt)
+        if is_result:
+            negative = self.binary("mul", scaled, self.binary("add", x, negcoef, dt), dt)
+        else:
+            exp = self.unary("exp", self.binary("mul", x, negiptcoef, dt))
+            negative = self.binary("mul", self.binary("mul", scaled, negcoef, dt), exp, dt)
+        return self.where(self.compare("le", x, 0, dt), negative, self.binary("mul", grad, poscoef, dt), dt)

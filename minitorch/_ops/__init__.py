@@ -9,4 +9,7 @@ from . import (activation, adaptive_pool, arith, attention, batchnorm, compare, 
                matmul, meta, nn, normalization, padding, pointwise, pool, reduce, shape, sharing, triangular, unary,
                upsample)
 from . import diag, einsum, index_ops, info, python_map, rearrange, scan, scatter, settings, sorting, take  # noqa: F401
-from . import inplace_views, legacy_types, pixel_shuffle, unfold  # noqa: F401
+from . import (combine, creation_more, cross_cdist, cumulative, fold, legacy_types, pixel, products,  # noqa: F401
+               statistics)
+from . import activation_shrink, activation_smooth, pointwise_binary, special_math  # noqa: F401
+from . import inplace_views, unfold  # noqa: F401

@@ -390,6 +390,8 @@ def _scaled(a: Tensor, other, alpha, name: str):
     """alpha * other for add/sub, after PyTorch's checks of alpha against the result dtype."""
     if alpha == 1 and alpha.__class__ is int:
         return other
+    if isinstance(alpha, Tensor) and alpha.dim() == 0:
+        alpha = alpha.item()  # a 0-d tensor passes as a Number, as PyTorch's argument parser takes it
     if not isinstance(alpha, NUMBER):
         raise TypeError(f"{name}(): argument 'alpha' must be Number, not {type(alpha).__name__}")
     dtype = binary_dtype(a, _other(other, name))

@@ -200,11 +200,18 @@ def _check_groups_arg(fn: str, groups) -> None:
 
 
 def _check_dtypes(input: Tensor, weight: Tensor, bias) -> None:
-    if bias is not None and bias.dtype is not input.dtype:  # PyTorch compares the bias first
+    """PyTorch compares the bias first; its weight message depends on the kernel it picks: the
+    oneDNN path (a batch of more than one) or the native one (a single sample)."""
+    if bias is not None and bias.dtype is not input.dtype:
         raise RuntimeError(f"Input type ({input.dtype.c_name}) and bias type "
                            f"({bias.dtype.c_name}) should be the same")
-    if input.dtype is not weight.dtype:
-        raise RuntimeError(f"expected scalar type {input.dtype.legacy_name} but found {weight.dtype.legacy_name}")
+    if input.dtype is weight.dtype:
+        return
+    if input.shape[0] > 1:
+        raise RuntimeError(f"Input type (torch.{input.dtype.legacy_name}Tensor) and weight type "
+                           f"(torch.{weight.dtype.legacy_name}Tensor) should be the same or input "
+                           "should be a MKLDNN tensor and weight is a dense tensor")
+    raise RuntimeError(f"expected scalar type {input.dtype.legacy_name} but found {weight.dtype.legacy_name}")
 
 
 def _same_device(*tensors) -> None:
@@ -247,7 +254,9 @@ def _convolution(fn: str, spatial: int, input, weight, bias, stride, padding, di
         raise RuntimeError("non-positive stride is not supported")
     if not isinstance(padding, str) and any(p < 0 for p in padding):
         raise RuntimeError("negative padding is not supported")
-    if any(d <= 0 for d in dilation):
+    if any(d <= 0 for d in dilation):  # (worded by the kernel PyTorch picks, as in _check_dtypes)
+        if input.dim() == spatial + 2 and input.shape[0] > 1:
+            raise RuntimeError("non-positive dilation is not supported")
         raise RuntimeError(f"dilation should be greater than zero, but got {list(_as_engine(dilation, 1))}")
     _check_groups_arg(fn, groups)
     _check_weight_dims(input, weight, n)

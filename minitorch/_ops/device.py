@@ -11,7 +11,6 @@ from .._declare import method
 from ..autograd.function import Function, _legacy_type_name
 from ..device import as_device
 from ..tensor import Tensor
-from .legacy_types import tensortype
 from .shape import to_dtype
 
 
@@ -99,16 +98,15 @@ _LEGACY_TYPES = {"torch.FloatTensor": dtypes.float32, "torch.DoubleTensor": dtyp
 
 @method(name="type")
 def _type(self, dtype=None) -> Tensor:
-    """The legacy type name ('torch.FloatTensor'), or a conversion to dtype (or such a name or
-    legacy type, ``minitorch.LongTensor``)."""
+    """The legacy type name ('torch.FloatTensor'), or a conversion to dtype (or such a name)."""
     if dtype is None:
         return _legacy_type_name(self)
-    if isinstance(dtype, tensortype):
-        dtype = dtype.dtype
     if isinstance(dtype, str):
         if dtype not in _LEGACY_TYPES:
             raise ValueError(f"invalid type: '{dtype}'")
         dtype = _LEGACY_TYPES[dtype]
+    elif isinstance(dtype, type) and isinstance(getattr(dtype, "dtype", None), dtypes.dtype):
+        dtype = dtype.dtype  # a legacy type class: minitorch.FloatTensor
     return to(self, dtype)
 
 

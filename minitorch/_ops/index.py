@@ -138,6 +138,11 @@ def getitem(self, index) -> Tensor:
     """self[index]: ints, slices, None and Ellipsis give a view; integer or bool tensors (or
     lists) a copy, with NumPy's advanced-indexing rules."""
     a = self
+    if index.__class__ is Tensor and index._data.ndim and index._data.dtype.kind == "i" and a._data.ndim:
+        # x[idx], one integer index tensor (what convert_index makes of it, without its questions)
+        if index._backend is not a._backend:
+            same_device(a, index)
+        return IndexBackward0.apply(a, (index._data,))
     basic, advanced, name = convert_index(a, index)
     if advanced is None:
         return _BASIC[name].apply(a, basic)

@@ -1,99 +1,93 @@
-"""The legacy tensor types: ``minitorch.FloatTensor``, ``LongTensor``, ... as PyTorch keeps them.
+"""The legacy tensor types: ``FloatTensor``, ``DoubleTensor``, ``LongTensor``, ``IntTensor``,
+``ShortTensor``, ``CharTensor``, ``ByteTensor``, ``BoolTensor``, ``HalfTensor`` (the CPU ones),
+and the deprecated ``set_default_tensor_type``.
 
-Old tutorials still build tensors with ``torch.LongTensor(indices)`` or
-``torch.FloatTensor(array)``, test ``isinstance(t, torch.FloatTensor)`` and convert with
-``t.type(torch.LongTensor)``. Each name is a class whose call builds a CPU tensor of its dtype
-as PyTorch's ``Tensor.new`` does (sizes as ints or a ``Size``, data as a sequence or array,
-another tensor of the same type aliased), and whose ``isinstance`` holds for CPU tensors of
-that dtype. They are not subclasses of ``Tensor``, as in PyTorch.
+As in PyTorch each is a class of its own (not a Tensor subclass): calling it builds a plain
+``Tensor`` of its dtype with the legacy constructor's rules (``FloatTensor(2, 3)`` uninitialised,
+``FloatTensor([1, 2])`` from data), and ``isinstance(x, FloatTensor)`` is true for a float32 CPU
+tensor. ``x.type(FloatTensor)`` converts, as ``x.type('torch.FloatTensor')``.
 """
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 
 from .. import dtypes
-from .._creation import empty, tensor
-from .._declare import FUNCTIONS
+from .._declare import FUNCTIONS, function
 from .._size import Size
 from ..tensor import Tensor
 
-# PyTorch's error names a dtype by its C++ type.
-_CPP_NAMES = {dtypes.float32: "float", dtypes.float64: "double", dtypes.float16: "c10::Half",
-              dtypes.int64: "long int", dtypes.int32: "int", dtypes.int16: "short int", dtypes.int8: "signed char",
-              dtypes.uint8: "unsigned char", dtypes.bool: "bool"}
 
-_SIGNATURES = ("new() received an invalid combination of arguments - got ({got}), but expected one of:\n"
-               " * (*, torch.device device = None)\n * (torch.Storage storage)\n * (Tensor other)\n"
-               " * (tuple of ints size, *, torch.device device = None)\n"
-               " * (object data, *, torch.device device = None)\n")
+class _LegacyTensorType(type):
+    """The metaclass of the legacy types (torch.tensortype): instances are type objects whose
+    call makes a Tensor and whose isinstance checks dtype and device."""
 
+    def __instancecheck__(cls, instance) -> bool:
+        return isinstance(instance, Tensor) and instance.dtype is cls.dtype and instance.device.type == "cpu"
 
-def _options(dtype: dtypes.dtype) -> str:
-    return (f"TensorOptions(dtype={_CPP_NAMES[dtype]}, device=cpu, layout=Strided, requires_grad=false (default), "
-            "pinned_memory=false (default), memory_format=(nullopt))")
-
-
-def _kind(value) -> str:
-    """How PyTorch's argument parser names a keyword argument's type ('torch.dtype', 'int')."""
-    kind = type(value)
-    return f"torch.{kind.__name__}" if kind.__module__.startswith("minitorch") else kind.__name__
-
-
-def _is_int(x) -> bool:
-    return isinstance(x, (int, np.integer)) and not isinstance(x, (bool, np.bool_))
-
-
-class tensortype(type):  # noqa: N801 - PyTorch's name
-    """The metaclass of the legacy types: calling one builds a tensor, isinstance checks dtype."""
-
-    dtype: dtypes.dtype
-
-    def __call__(cls, *args, device=None, **kwargs) -> Tensor:
-        if kwargs:
-            got = ", ".join([type(a).__name__ for a in args] + [f"{k}={_kind(v)}" for k, v in kwargs.items()])
-            raise TypeError(_SIGNATURES.format(got=got))
+    def __call__(cls, *args, device=None):
+        from .._creation import _tensor, empty
         if device is not None and str(device) != "cpu":
-            raise RuntimeError(f"legacy constructor expects device type: cpu but device type: {device} was passed")
+            raise RuntimeError(f"legacy constructor expects device type: cpu but device type: {device} was "
+                               "passed")
         if not args:
             return empty(0, dtype=cls.dtype)
-        if all(_is_int(a) for a in args) or (len(args) == 1 and isinstance(args[0], Size)):
-            return empty(*args, dtype=cls.dtype)
-        if len(args) > 1:
-            raise TypeError(_SIGNATURES.format(got=", ".join(type(a).__name__ for a in args)))
-        data = args[0]
-        if isinstance(data, Tensor):
-            if data.dtype is not cls.dtype or data.device.type != "cpu":
-                other = _options(data.dtype) if data.dtype in _CPP_NAMES else str(data.dtype)
-                raise TypeError(f"expected {_options(cls.dtype)} (got {other})")
-            return data.detach()
-        if isinstance(data, str):
-            raise TypeError("new(): invalid data type 'str'")
-        if not isinstance(data, (list, tuple, np.ndarray)) and not hasattr(data, "__len__"):
-            raise TypeError(f"new(): data must be a sequence (got {type(data).__name__})")
-        return tensor(data, dtype=cls.dtype)
-
-    def __instancecheck__(cls, obj) -> bool:
-        return isinstance(obj, Tensor) and obj.dtype is cls.dtype and obj.device.type == "cpu"
-
-    def __subclasscheck__(cls, sub) -> bool:
-        return sub is cls
+        if len(args) == 1 and isinstance(args[0], Tensor):
+            if args[0].dtype is not cls.dtype:
+                raise TypeError(f"expected {cls.dtype.c_name} tensor (got {args[0].dtype.c_name} tensor)")
+            return args[0]  # an alias, as PyTorch's
+        if len(args) == 1 and not isinstance(args[0], (int, np.integer, Size)):
+            return _tensor(args[0], cls.dtype, None, False)
+        return empty(*args, dtype=cls.dtype)
 
     def __repr__(cls) -> str:
         return f"<class 'torch.{cls.__name__}'>"
 
 
-def _declare(name: str, dtype: dtypes.dtype) -> tensortype:
-    cls = tensortype(name, (), {"dtype": dtype, "__module__": "minitorch",
-                                "__doc__": f"The legacy type of CPU {dtype} tensors: ``{name}(data)`` or "
-                                           f"``{name}(*sizes)`` builds one."})
-    # A class, not a function: registered in the table of minitorch.* names directly (the
-    # @function decorator wraps functions), so isinstance and issubclass can take it.
-    FUNCTIONS[name] = cls
-    return cls
+def _legacy_type(name: str, dtype: dtypes.dtype) -> type:
+    doc = f"The legacy CPU {dtype} tensor type: ``{name}(2, 3)``, ``{name}(data)``, ``isinstance(x, {name})``."
+    return _LegacyTensorType(name, (), {"dtype": dtype, "is_cuda": False, "is_sparse": False,
+                                        "__doc__": doc, "__module__": "minitorch"})
 
 
-for _name, _dtype in (("FloatTensor", dtypes.float32), ("DoubleTensor", dtypes.float64),
-                      ("HalfTensor", dtypes.float16), ("LongTensor", dtypes.int64), ("IntTensor", dtypes.int32),
-                      ("ShortTensor", dtypes.int16), ("CharTensor", dtypes.int8), ("ByteTensor", dtypes.uint8),
-                      ("BoolTensor", dtypes.bool)):
-    globals()[_name] = _declare(_name, _dtype)
+FloatTensor = _legacy_type("FloatTensor", dtypes.float32)
+DoubleTensor = _legacy_type("DoubleTensor", dtypes.float64)
+HalfTensor = _legacy_type("HalfTensor", dtypes.float16)
+LongTensor = _legacy_type("LongTensor", dtypes.int64)
+IntTensor = _legacy_type("IntTensor", dtypes.int32)
+ShortTensor = _legacy_type("ShortTensor", dtypes.int16)
+CharTensor = _legacy_type("CharTensor", dtypes.int8)
+ByteTensor = _legacy_type("ByteTensor", dtypes.uint8)
+BoolTensor = _legacy_type("BoolTensor", dtypes.bool)
+
+LEGACY_TYPES = {t.__name__: t for t in (FloatTensor, DoubleTensor, HalfTensor, LongTensor, IntTensor,
+                                        ShortTensor, CharTensor, ByteTensor, BoolTensor)}
+# minitorch.FloatTensor, ...: exported with the ops' functions
+FUNCTIONS.update(LEGACY_TYPES)
+
+
+def legacy_dtype(t) -> dtypes.dtype | None:
+    """The dtype of a legacy type or of its name ('torch.FloatTensor'); None for anything else."""
+    if isinstance(t, _LegacyTensorType):
+        return t.dtype
+    if isinstance(t, str) and t.startswith("torch.") and t[6:] in LEGACY_TYPES:
+        return LEGACY_TYPES[t[6:]].dtype
+    return None
+
+
+@function
+def set_default_tensor_type(t) -> None:
+    """Deprecated (as in PyTorch 2.1+): set the default floating-point dtype from a legacy type
+    or its name; use set_default_dtype instead."""
+    warnings.warn("torch.set_default_tensor_type() is deprecated as of PyTorch 2.1, please use "
+                  "torch.set_default_dtype() and torch.set_default_device() as alternatives.",
+                  UserWarning, stacklevel=2)
+    dtype = legacy_dtype(t)
+    if dtype is None:
+        if isinstance(t, str):
+            raise ValueError(f"invalid type: '{t}'")
+        raise TypeError("invalid type object: only floating-point types are supported as the default type")
+    if not dtype.is_floating_point:
+        raise TypeError("only floating-point types are supported as the default type")
+    dtypes.set_default_dtype(dtype)

@@ -12,6 +12,7 @@ from .._declare import functional
 from ..autograd.function import Function
 from ..autograd.grad_mode import no_grad
 from ..tensor import Tensor
+from ._common import check_tensor
 from .arith import where
 from .distance import pairwise_distance
 from .loss import _check_reduction, _log_sigmoid, _reduce
@@ -63,6 +64,8 @@ def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: 
 def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0, size_average=None, reduce=None,
                          reduction: str = "mean") -> Tensor:
     """input where target is 1, max(0, margin - input) where target is -1 (input: distances)."""
+    check_tensor(input, "hinge_embedding_loss")
+    check_tensor(target, "hinge_embedding_loss", "target", 2)
     reduction = legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     zeros = input.new_zeros(input.shape)

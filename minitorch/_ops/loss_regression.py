@@ -14,7 +14,7 @@ from .._declare import functional
 from ..autograd.function import Function
 from ..autograd.grad_mode import no_grad
 from ..tensor import Tensor
-from ._common import broadcast_shapes
+from ._common import broadcast_shapes, check_tensor
 from .arith import where
 from .loss import _check_reduction, _reduce, l1_loss
 
@@ -114,6 +114,8 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None
 def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0,
                weight: Tensor | None = None) -> Tensor:
     """Squared error below delta, delta-scaled absolute error above it; optional per-element weight."""
+    check_tensor(input, "huber_loss", attribute_error=True)  # (PyTorch's Python code calls .size())
+    check_tensor(target, "huber_loss", "target", 2, attribute_error=True)
     input, target = warn_and_broadcast(input, target)
     if weight is None:
         _check_reduction(reduction)

@@ -8,6 +8,8 @@ affine after.
 """
 from __future__ import annotations
 
+from .. import dtypes
+
 from .._declare import functional
 from .._size import Size
 from ..autograd.function import Function
@@ -62,10 +64,22 @@ def _float_input(input: Tensor, kernel: str) -> None:
         raise NotImplementedError(f"\"{kernel}\" not implemented for '{input.dtype.legacy_name}'")
 
 
-def _same_dtype_params(input: Tensor, *params) -> None:
-    for p in params:
-        if p is not None and p.dtype is not input.dtype:
+def _same_dtype_params(input: Tensor, weight, bias=None) -> None:
+    """PyTorch's CPU rules for layer_norm's parameters: a float16 input may take float32 ones
+    (its mixed-dtype kernel); otherwise the weight is checked against the input, then the bias
+    against the weight, each with the message of the check that catches it."""
+    first = next((p for p in (weight, bias) if p is not None), None)
+    if first is None:
+        return
+    if first.dtype is not input.dtype:
+        if input.dtype is dtypes.float16 and first.dtype is dtypes.float32:
+            pass
+        elif input.dtype is dtypes.float32:
+            raise RuntimeError("mixed dtype (CPU): expect parameter to have scalar type of Float")
+        else:
             raise RuntimeError("mixed dtype (CPU): all inputs must share same datatype.")
+    if weight is not None and bias is not None and bias.dtype is not weight.dtype:
+        raise RuntimeError(f"expected scalar type {weight.dtype.legacy_name} but found {bias.dtype.legacy_name}")
 
 
 @functional

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from sys import getrefcount as _getrefcount
 
+from .._backends._table_errors import TABLE_ERRORS, from_table
 from .._declare import method
 from ..dtypes import FROM_NP
 from ..tensor import Tensor
@@ -115,7 +116,13 @@ def run_backward(roots, grads, retain_graph: bool, create_graph: bool, capture=N
                 _accumulate_retained(retained(), grad, create_graph)
             # The fused kernel of the backward, unless the backward must itself be differentiable.
             fused = node.fused
-            results = node.backward(node, grad) if fused is None or create_graph else fused(node, grad)
+            try:
+                results = node.backward(node, grad) if fused is None or create_graph else fused(node, grad)
+            except TABLE_ERRORS as error:  # (an op table's NumPy/numba failure, in PyTorch's words)
+                better = from_table(error)
+                if better is None:
+                    raise
+                raise better from None
             if not isinstance(results, tuple):
                 results = (results,)
             if _anomaly[0]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import weakref
 
+from .._backends._table_errors import TABLE_ERRORS, from_table
 from .._declare import method
 from ..tensor import Tensor
 from .grad_mode import _enabled
@@ -148,7 +149,13 @@ class Function:
         a0 = args[0]
         if a0.__class__ is not Tensor and not isinstance(a0, Tensor):
             return Function.apply.__func__(cls, *args)
-        data = cls.forward(*args)
+        try:
+            data = cls.forward(*args)
+        except TABLE_ERRORS as error:
+            better = from_table(error)
+            if better is None:
+                raise
+            raise better from None
         out = _new(Tensor)
         out._data = data
         out._requires_grad = False
@@ -186,11 +193,17 @@ class Function:
     def apply(cls, *args):
         """Run forward; when grad mode is on and an input requires grad, record the node."""
         setup = cls.setup_context
-        if setup is None:
-            ctx = _new(cls)
-            data = cls.forward(ctx, *args)
-        else:
-            data = cls.forward(*args)
+        try:
+            if setup is None:
+                ctx = _new(cls)
+                data = cls.forward(ctx, *args)
+            else:
+                data = cls.forward(*args)
+        except TABLE_ERRORS as error:  # (an op table's NumPy/numba failure, in PyTorch's words)
+            better = from_table(error)
+            if better is None:
+                raise
+            raise better from None
         a0 = args[0]
         tensor0 = a0.__class__ is Tensor or isinstance(a0, Tensor)
         if tensor0 and not cls.moves_device:

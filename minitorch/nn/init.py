@@ -20,6 +20,10 @@ __all__ = [
     "xavier_normal_",
     "kaiming_uniform_",
     "kaiming_normal_",
+    "trunc_normal_",
+    "orthogonal_",
+    "sparse_",
+    "dirac_",
 ]
 
 def calculate_gain(nonlinearity: str, param=None) -> float:
@@ -141,36 +145,110 @@ def kaiming_normal_(tensor: Tensor, a: float = 0, mode: str = "fan_in", nonlinea
     return normal_(tensor, 0.0, std, generator)
 
 
-def _orthonormal_columns(a: Tensor) -> Tensor:
-    """Q of the thin QR factorisation a = QR (rows >= cols) with R's diagonal positive: the Q
-    PyTorch's orthogonal_ keeps after flipping signs by diag(R). Gram-Schmidt with a second
-    orthogonalisation pass, in float64, so the columns are orthonormal to float32 rounding."""
-    rows, cols = a.shape
-    q = a.new_zeros((rows, cols))
-    for j in range(cols):
-        v = a[:, j]
-        for _ in range(2):
-            v = v - q[:, :j] @ (q[:, :j].t() @ v) if j else v
-        q[:, j] = v / v.norm()
-    return q
+def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0,
+                  generator=None) -> Tensor:
+    """Fill with N(mean, std^2) truncated to [a, b], with PyTorch's draws from the same seed.
+
+    When [a, b] holds more than 30% of the mass, out-of-range normal draws are redrawn (a
+    fresh normal tensor per round, taken where still out of range); otherwise candidates are
+    drawn uniformly in [a, b] and accepted against the normal density (log u < log pdf - log peak).
+    """
+    def norm_cdf(x: float) -> float:
+        return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
+
+    if mean < a - 2 * std or mean > b + 2 * std:
+        import warnings
+        warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. "
+                      "The distribution of values may be incorrect.", stacklevel=2)
+    with no_grad():
+        if norm_cdf((b - mean) / std) - norm_cdf((a - mean) / std) > 0.3:
+            # the bounds as the tensor's dtype represents them, so the mask matches the stored values
+            lo = tensor.new_tensor(a, device="cpu").item()
+            hi = tensor.new_tensor(b, device="cpu").item()
+            result = tensor.normal_(mean, std, generator=generator)
+            while True:
+                outside = (result < lo) | (result > hi)
+                if not outside.any():
+                    break
+                fresh = result.new_empty(result.shape).normal_(mean, std, generator=generator)
+                result = fresh.where(outside, result)
+            if result is not tensor:
+                tensor.copy_(result)
+            return tensor
+        mode = max(a, min(mean, b))
+        log_peak = -0.5 * ((mode - mean) / std) ** 2
+        candidates = tensor.new_empty(tensor.shape)
+        accept = tensor.new_empty(tensor.shape)
+        tensor.uniform_(a, b, generator=generator)
+        candidates.copy_(tensor)
+        candidates.sub_(mean).div_(std).pow_(2).mul_(-0.5).sub_(log_peak)
+        pending = accept.uniform_(generator=generator).log_().gt(candidates)
+        result = tensor
+        while pending.any():
+            candidates.uniform_(a, b, generator=generator)
+            result = candidates.where(pending, result)
+            candidates.sub_(mean).div_(std).pow_(2).mul_(-0.5).sub_(log_peak)
+            pending = accept.uniform_(generator=generator).log_().gt(candidates).where(pending, pending)
+        if result is not tensor:
+            tensor.copy_(result)
+        return tensor
 
 
 def orthogonal_(tensor: Tensor, gain: float = 1, generator=None) -> Tensor:
-    """A (semi-)orthogonal matrix, as PyTorch draws it: N(0, 1) entries of shape
-    (size(0), numel / size(0)), their QR factorisation's Q (sign-normalised), times gain."""
-    if tensor.ndim < 2:
+    """Fill with a (semi-)orthogonal matrix: Q of the QR of a standard normal draw, columns'
+    signs fixed by R's diagonal so Q is uniform (Mezzadri 2007), times gain; trailing dims flattened."""
+    if tensor.dim() < 2:
         raise ValueError("Only tensors with 2 or more dimensions are supported")
     if tensor.numel() == 0:
         return tensor
+    import numpy as np
+    from .._creation import from_numpy
     rows = tensor.shape[0]
     cols = tensor.numel() // rows
     with no_grad():
-        flattened = tensor.new_empty((rows, cols)).normal_(0, 1, generator=generator)
+        flat = tensor.new_empty((rows, cols)).normal_(0, 1, generator=generator)
+        host = flat.cpu().numpy()
         if rows < cols:
-            flattened = flattened.t()
-        q = _orthonormal_columns(flattened.double())
+            host = host.T
+        # QR is a host LAPACK call: initialisation runs once, off the training path
+        q, r = np.linalg.qr(host)
+        q = q * np.sign(np.diag(r))
         if rows < cols:
-            q = q.t()
-        tensor.view_as(q).copy_(q)
+            q = q.T
+        tensor.view(rows, cols).copy_(from_numpy(np.ascontiguousarray(q)).to(tensor.device))
         tensor.mul_(gain)
+    return tensor
+
+
+def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01, generator=None) -> Tensor:
+    """Fill a 2-D tensor with N(0, std^2), then zero ceil(sparsity * rows) random rows of each column
+    (the rows come from randperm on the default generator, as PyTorch's)."""
+    if tensor.dim() != 2:
+        raise ValueError("Only tensors with 2 dimensions are supported")
+    from ..random import randperm
+    rows, cols = tensor.shape
+    num_zeros = math.ceil(sparsity * rows)
+    with no_grad():
+        tensor.normal_(0, std, generator=generator)
+        for col in range(cols):
+            tensor[randperm(rows)[:num_zeros], col] = 0
+    return tensor
+
+
+def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
+    """Fill a 3-, 4- or 5-D convolution weight with the Dirac delta (identity convolution),
+    per group: output channel d of each group passes input channel d through at the kernel's centre."""
+    dims = tensor.dim()
+    if dims not in (3, 4, 5):
+        raise ValueError("Only tensors with 3, 4, or 5 dimensions are supported")
+    sizes = tensor.shape
+    if sizes[0] % groups != 0:
+        raise ValueError("dim 0 must be divisible by groups")
+    out_per_group = sizes[0] // groups
+    centre = tuple(s // 2 for s in sizes[2:])
+    with no_grad():
+        tensor.zero_()
+        for g in range(groups):
+            for d in range(min(out_per_group, sizes[1])):
+                tensor[(g * out_per_group + d, d) + centre] = 1
     return tensor

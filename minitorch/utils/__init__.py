@@ -2,3 +2,8 @@
 from . import data
 
 __all__ = ["data"]
+
+
+def __getattr__(name: str):
+    from .._unsupported import missing
+    raise missing("utils", name, "module 'minitorch.utils'")

@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 
-from . import nn_kernels, norm_kernels, rnn_kernels
+from . import activation_kernels, nn_kernels, norm_kernels, rnn_kernels
 from .kernels import flat as _flat, index_add_rows
 from .parallel import threads_for
 
@@ -27,6 +27,19 @@ def _unrows(out: np.ndarray, moved_shape: tuple, dim: int) -> np.ndarray:
     if len(moved_shape) and dim in (-1, len(moved_shape) - 1):
         return out.reshape(moved_shape)
     return np.moveaxis(out.reshape(moved_shape), -1, dim)
+
+
+# Where the one-pass activation kernels beat the composed defaults (measured with
+# benchmarks/bench_activations.py): always in float64, whose exp/log NumPy computes one element
+# at a time here too; in float32 only where they avoid log1p and tanh (NumPy's float32 exp is
+# vectorised, numba's calls of libm are not: the one-pass silu and mish forward are slower).
+_ONE_PASS_F32 = {"softplus_backward", "elu", "elu_backward"}
+
+
+def _one_pass(name: str, x: np.ndarray, grad: np.ndarray | None = None) -> bool:
+    if grad is not None and grad.dtype != x.dtype:
+        return False
+    return x.dtype == np.float64 or (x.dtype == np.float32 and name in _ONE_PASS_F32)
 
 
 class NnOps:
@@ -98,6 +111,67 @@ class NnOps:
         fn = (nn_kernels.leaky_relu_backward_parallel if threads_for("leaky_relu", x.size) > 1
               else nn_kernels.leaky_relu_backward)
         fn(_flat(grad), _flat(x), out.reshape(-1), grad.dtype.type(slope))
+        return out
+
+    # ----- the smooth activations in one pass, where that pays (see _one_pass) -----------------
+    def silu(self, x):
+        if not _one_pass("silu", x):
+            return super().silu(x)
+        out = np.empty(x.shape, x.dtype)
+        activation_kernels.silu(_flat(x), out.reshape(-1))
+        return out
+
+    def silu_backward(self, grad, x):
+        if not _one_pass("silu_backward", x, grad):
+            return super().silu_backward(grad, x)
+        out = np.empty(x.shape, x.dtype)
+        activation_kernels.silu_backward(_flat(grad), _flat(x), out.reshape(-1))
+        return out
+
+    def mish(self, x):
+        if not _one_pass("mish", x):
+            return super().mish(x)
+        out = np.empty(x.shape, x.dtype)
+        activation_kernels.mish(_flat(x), out.reshape(-1))
+        return out
+
+    def mish_backward(self, grad, x):
+        if not _one_pass("mish_backward", x, grad):
+            return super().mish_backward(grad, x)
+        out = np.empty(x.shape, x.dtype)
+        activation_kernels.mish_backward(_flat(grad), _flat(x), out.reshape(-1))
+        return out
+
+    def softplus(self, x, beta: float, threshold: float):
+        if not _one_pass("softplus", x):
+            return super().softplus(x, beta, threshold)
+        out = np.empty(x.shape, x.dtype)
+        activation_kernels.softplus(_flat(x), out.reshape(-1), x.dtype.type(beta), x.dtype.type(threshold))
+        return out
+
+    def softplus_backward(self, grad, x, beta: float, threshold: float):
+        if not _one_pass("softplus_backward", x, grad):
+            return super().softplus_backward(grad, x, beta, threshold)
+        out = np.empty(x.shape, x.dtype)
+        activation_kernels.softplus_backward(_flat(grad), _flat(x), out.reshape(-1), x.dtype.type(beta),
+                                             x.dtype.type(threshold))
+        return out
+
+    def elu(self, x, negcoef: float, poscoef: float, negiptcoef: float):
+        if not _one_pass("elu", x):
+            return super().elu(x, negcoef, poscoef, negiptcoef)
+        out = np.empty(x.shape, x.dtype)
+        t = x.dtype.type
+        activation_kernels.elu(_flat(x), out.reshape(-1), t(negcoef), t(poscoef), t(negiptcoef))
+        return out
+
+    def elu_backward(self, grad, x, negcoef: float, poscoef: float, negiptcoef: float, is_result: bool):
+        if not _one_pass("elu_backward", x, grad):
+            return super().elu_backward(grad, x, negcoef, poscoef, negiptcoef, is_result)
+        out = np.empty(x.shape, x.dtype)
+        t = x.dtype.type
+        activation_kernels.elu_backward(_flat(grad), _flat(x), out.reshape(-1), t(negcoef), t(poscoef),
+                                        t(negiptcoef), bool(is_result))
         return out
 
     def dropout(self, x, uniform, keep_prob: float, scale: float):

@@ -1,4 +1,4 @@
-"""PixelShuffle and PixelUnshuffle: the modules of F.pixel_shuffle / F.pixel_unshuffle."""
+"""PixelShuffle, PixelUnshuffle and ChannelShuffle: channel rearrangements as modules."""
 from __future__ import annotations
 
 from .. import functional as F
@@ -6,7 +6,7 @@ from .module import Module
 
 
 class PixelShuffle(Module):
-    """Rearrange (*, C*r*r, H, W) into (*, C, H*r, W*r), r = upscale_factor."""
+    """(*, C * r^2, H, W) -> (*, C, H * r, W * r), r = upscale_factor."""
 
     def __init__(self, upscale_factor: int) -> None:
         super().__init__()
@@ -20,7 +20,7 @@ class PixelShuffle(Module):
 
 
 class PixelUnshuffle(Module):
-    """Rearrange (*, C, H*r, W*r) into (*, C*r*r, H, W), r = downscale_factor."""
+    """(*, C, H * r, W * r) -> (*, C * r^2, H, W), r = downscale_factor."""
 
     def __init__(self, downscale_factor: int) -> None:
         super().__init__()
@@ -31,3 +31,17 @@ class PixelUnshuffle(Module):
 
     def extra_repr(self) -> str:
         return f"downscale_factor={self.downscale_factor}"
+
+
+class ChannelShuffle(Module):
+    """(N, C, *) -> (N, C, *) with the channels of `groups` groups interleaved."""
+
+    def __init__(self, groups: int) -> None:
+        super().__init__()
+        self.groups = groups
+
+    def forward(self, input):
+        return F.channel_shuffle(input, self.groups)
+
+    def extra_repr(self) -> str:
+        return f"groups={self.groups}"

@@ -14,3 +14,8 @@ __all__ = [
     "rnn",
     "vector_to_parameters",
 ]
+
+
+def __getattr__(name: str):
+    from ..._unsupported import missing
+    raise missing("nn.utils", name, "module 'minitorch.nn.utils'")

@@ -1,6 +1,5 @@
-"""The in-place view ops (unsqueeze_, squeeze_, transpose_/swapdims_/swapaxes_, t_) and the
-legacy tensor types (minitorch.LongTensor, FloatTensor, ...): against PyTorch where installed,
-against NumPy and finite differences always."""
+"""The in-place view ops (unsqueeze_, squeeze_, transpose_/swapdims_/swapaxes_, t_): against
+PyTorch where installed, against NumPy and finite differences always."""
 import numpy as np
 import pytest
 from hypothesis import given, strategies as st
@@ -99,60 +98,3 @@ def test_inplace_view_ops_match_torch_values_nodes_and_gradients(name, args):
     assert (mname, mshape, mstride) == (tname, tshape, tstride)
     np.testing.assert_array_equal(my, ty)
     np.testing.assert_array_equal(mg, tg)
-
-
-# ----- legacy tensor types ---------------------------------------------------------------------
-_TYPES = [("FloatTensor", "float32"), ("DoubleTensor", "float64"), ("LongTensor", "int64"), ("IntTensor", "int32"),
-          ("ByteTensor", "uint8"), ("BoolTensor", "bool"), ("ShortTensor", "int16"), ("CharTensor", "int8")]
-
-
-@pytest.mark.parametrize("name,dtype", _TYPES)
-def test_legacy_type_builds_tensors_of_its_dtype(name, dtype):
-    cls = getattr(minitorch, name)
-    assert repr(cls) == f"<class 'torch.{name}'>" and cls.dtype is getattr(minitorch, dtype)
-    made = cls([[1, 0], [1, 1]])
-    np.testing.assert_array_equal(made.numpy(), np.array([[1, 0], [1, 1]], dtype=dtype))
-    assert tuple(cls(2, 3).shape) == (2, 3) and tuple(cls(minitorch.Size([4])).shape) == (4,)
-    assert tuple(cls().shape) == (0,) and cls().dtype is cls.dtype
-    assert isinstance(made, cls) and not issubclass(cls, minitorch.Tensor)
-    assert made.type() == f"torch.{name}"
-    converted = minitorch.tensor([1.0, 0.0, 2.0]).type(cls)
-    assert converted.dtype is cls.dtype and isinstance(converted, cls)
-
-
-def test_legacy_type_converts_arrays_truncating_as_torch():
-    np.testing.assert_array_equal(minitorch.LongTensor(np.array([1.7, -2.5])).numpy(), [1, -2])
-    np.testing.assert_array_equal(minitorch.FloatTensor(np.arange(3, dtype=np.int32)).numpy(), [0.0, 1.0, 2.0])
-    np.testing.assert_array_equal(minitorch.LongTensor((2, 3)).numpy(), [2, 3])  # a tuple is data
-    assert not isinstance(minitorch.ones(2), minitorch.LongTensor)
-
-
-def test_legacy_type_of_a_tensor_shares_memory_or_refuses_another_dtype():
-    x = minitorch.tensor([1, 2])
-    y = minitorch.LongTensor(x)
-    y[0] = 7
-    assert x[0].item() == 7
-    with pytest.raises(TypeError, match=r"expected TensorOptions\(dtype=long int.*got TensorOptions\(dtype=float"):
-        minitorch.LongTensor(minitorch.ones(2))
-    with pytest.raises(TypeError, match="new\\(\\): invalid data type 'str'"):
-        minitorch.LongTensor("a")
-    with pytest.raises(TypeError, match=r"new\(\): data must be a sequence \(got float\)"):
-        minitorch.LongTensor(2.5)
-    with pytest.raises(TypeError, match=r"got \(list, dtype=torch.dtype\)"):
-        minitorch.LongTensor([1], dtype=minitorch.float32)
-
-
-@requires_torch
-@pytest.mark.parametrize("args", [([1.5, 2.0],), (2, 3), ((2, 3),), ([[1, 2], [3, 4]],), ()])
-@pytest.mark.parametrize("name", ["FloatTensor", "LongTensor", "DoubleTensor", "BoolTensor"])
-def test_legacy_types_match_torch(name, args):
-    ours, theirs = getattr(minitorch, name)(*args), getattr(torch, name)(*args)
-    assert tuple(ours.shape) == tuple(theirs.shape) and str(ours.dtype) == str(theirs.dtype)
-    if all(not isinstance(a, int) for a in args):  # (sizes give uninitialised memory)
-        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
-    for error_args in [("a",), (2.5,), ([1], 2)]:
-        with pytest.raises(TypeError) as mine:
-            getattr(minitorch, name)(*error_args)
-        with pytest.raises(TypeError) as torchs:
-            getattr(torch, name)(*error_args)
-        assert str(mine.value).split("\n")[0] == str(torchs.value).split("\n")[0]

@@ -1,0 +1,41 @@
+"""Failures inside the op tables' unwrapped (HOT) methods still reach the user in PyTorch's
+words: Function.apply and the backward engine translate them on the way out (the methods
+every op calls carry no wrapper of their own, which cost 0.3 µs a call)."""
+import pytest
+
+import minitorch as torch
+from minitorch._backends import cpu
+from minitorch._backends._table_errors import HOT
+
+OOM = "DefaultCPUAllocator: can't allocate memory: you tried to allocate {} bytes"
+BIG = 2 ** 58
+
+
+def test_the_hot_methods_are_not_wrapped_and_the_others_are():
+    table = type(cpu)
+    assert all(not hasattr(getattr(table, name), "__wrapped__") for name in HOT if hasattr(table, name))
+    assert hasattr(table.compare, "__wrapped__") and hasattr(table.zeros, "__wrapped__")
+
+
+@pytest.mark.parametrize("make,nbytes", [
+    (lambda: torch.ones(1).expand(BIG) + 1, 4 * BIG),                                     # binary
+    (lambda: 2.0 - torch.ones(1).expand(BIG), 4 * BIG),                                   # rbinary
+    (lambda: torch.ones(1).expand(BIG).exp(), 4 * BIG),                                   # unary
+    (lambda: torch.ones(1, 1).expand(2 ** 29, 1) @ torch.ones(1, 1).expand(1, 2 ** 29), 4 * BIG),  # matmul
+    (lambda: torch.ones(1).expand(BIG).clamp(0, 1), 4 * BIG),                             # clamp
+    (lambda: torch.ones(1).expand(BIG).double(), 8 * BIG),                                # astype
+    (lambda: torch.cat([torch.ones(1).expand(BIG // 2)] * 2), 4 * BIG),                   # concatenate
+    (lambda: torch.where(torch.tensor(True), torch.ones(1).expand(BIG), 0.0), 4 * BIG),   # where
+    (lambda: torch.ones(2, 1).expand(2, BIG // 2).mean(0), 2 * BIG),                      # reduce / mean
+    (lambda: (torch.ones(1, requires_grad=True).expand(BIG) * 2).sum().backward(), 4 * BIG),  # in backward
+])
+def test_an_allocation_failure_in_an_op_is_torchs_runtime_error(make, nbytes):
+    with pytest.raises(RuntimeError) as info:
+        make()
+    assert type(info.value) is RuntimeError
+    assert OOM.format(nbytes) in str(info.value)
+
+
+def test_an_ordinary_value_error_of_an_op_is_left_alone():
+    with pytest.raises(ValueError, match="min_val cannot be greater than max_val"):
+        torch.nn.functional.hardtanh(torch.ones(2), 2.0, 1.0)

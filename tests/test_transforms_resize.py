@@ -114,3 +114,17 @@ def test_random_resized_crop_falls_back_to_a_central_crop():
     img = minitorch.zeros(1, 10, 100)  # no box of ratio <= 4/3 and area >= 90% fits in ten tries
     i, j, h, w = T.RandomResizedCrop.get_params(img, (0.9, 1.0), (3 / 4, 4 / 3))
     assert (i, j, h, w) == (0, (100 - 13) // 2, 10, 13)
+
+
+def test_to_pil_image_scales_floats_and_puts_channels_last():
+    x = minitorch.tensor([[[0.0, 0.5], [1.0, 0.25]], [[0.1, 0.2], [0.3, 0.4]], [[1.0, 0.0], [0.0, 1.0]]])
+    image = T.ToPILImage()(x)
+    expected = (x.numpy() * 255).astype(np.uint8).transpose(1, 2, 0)
+    np.testing.assert_array_equal(np.asarray(image), expected)
+    gray = T.ToPILImage()(minitorch.tensor([[0, 255]], dtype=minitorch.uint8))
+    np.testing.assert_array_equal(np.asarray(gray), [[0, 255]])
+    assert repr(T.ToPILImage()) == "ToPILImage()"
+    with pytest.raises(ValueError, match="pic should not have > 4 channels. Got 5 channels."):
+        T.ToPILImage()(minitorch.zeros(5, 2, 2))
+    with pytest.raises(NotImplementedError, match="ToPILImage\\(mode='RGB'\\)"):
+        T.ToPILImage(mode="RGB")

@@ -1,5 +1,5 @@
 """The resizing and flipping transforms: Resize, CenterCrop, RandomResizedCrop,
-RandomHorizontalFlip, with torchvision's arguments, random draws and reprs.
+RandomHorizontalFlip, with torchvision's arguments, random draws and reprs; and ToPILImage.
 
 Images: (..., C, H, W) tensors, (H, W[, C]) uint8 arrays (what the datasets give without
 Pillow) or PIL images. Resizing is antialiased bilinear (see _resize.py): Pillow's own
@@ -22,7 +22,7 @@ from . import _functional_transforms as F
 from ._functional_transforms import InterpolationMode
 from ._resize import resize_array, resized_output_size
 
-__all__ = ["Resize", "CenterCrop", "RandomResizedCrop", "RandomHorizontalFlip"]
+__all__ = ["Resize", "CenterCrop", "RandomResizedCrop", "RandomHorizontalFlip", "ToPILImage"]
 
 
 def _size_pair(size, error_msg: str) -> tuple[int, int]:
@@ -198,3 +198,44 @@ class RandomResizedCrop:
         return (f"{self.__class__.__name__}(size={self.size}, scale={tuple(round(s, 4) for s in self.scale)}, "
                 f"ratio={tuple(round(r, 4) for r in self.ratio)}, interpolation={self.interpolation.value}, "
                 f"antialias={self.antialias})")
+
+
+class ToPILImage:
+    """A (C, H, W) tensor or (H, W, C) array as an image: floats scaled by 255 and converted
+    to uint8 (wrapping, as PyTorch's ``byte()``), channels last; a PIL Image when Pillow is
+    installed, else the uint8 array (H, W[, C]) that stands in for one in minitorch.vision."""
+
+    def __init__(self, mode=None) -> None:
+        if mode is not None:
+            raise NotImplementedError(f"ToPILImage(mode={mode!r}) is not supported by minitorch yet: only mode=None "
+                                      "(the mode follows the channel count)")
+        self.mode = mode
+
+    def __call__(self, pic):
+        if isinstance(pic, Tensor):
+            if pic.dim() not in (2, 3):
+                raise ValueError(f"pic should be 2/3 dimensional. Got {pic.dim()} dimensions.")
+            if pic.is_floating_point():
+                pic = pic.mul(255).to(dtypes.uint8)
+            pixels = F._image_array(pic, "ToPILImage")
+            pixels = pixels[None] if pixels.ndim == 2 else pixels
+            pixels = pixels.transpose(1, 2, 0)
+        elif isinstance(pic, np.ndarray):
+            if pic.ndim not in (2, 3):
+                raise ValueError(f"pic should be 2/3 dimensional. Got {pic.ndim} dimensions.")
+            pixels = pic[:, :, None] if pic.ndim == 2 else pic
+            if pixels.dtype.kind == "f":
+                pixels = (pixels * 255).astype(np.uint8)
+        else:
+            raise TypeError(f"pic should be Tensor or ndarray. Got {type(pic)}.")
+        if pixels.shape[2] > 4:
+            raise ValueError(f"pic should not have > 4 channels. Got {pixels.shape[2]} channels.")
+        pixels = np.ascontiguousarray(pixels[:, :, 0] if pixels.shape[2] == 1 else pixels)
+        try:
+            from PIL import Image
+        except ImportError:
+            return pixels
+        return Image.fromarray(pixels)
+
+    def __repr__(self) -> str:
+        return f"{self.__class__.__name__}()"

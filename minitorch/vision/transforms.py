@@ -51,10 +51,10 @@ from ..random import randint
 from ..tensor import Tensor
 from . import _functional_transforms as F
 from ._functional_transforms import InterpolationMode
-from ._transforms_resize import CenterCrop, RandomHorizontalFlip, RandomResizedCrop, Resize
+from ._transforms_resize import CenterCrop, RandomHorizontalFlip, RandomResizedCrop, Resize, ToPILImage
 
 __all__ = ["Compose", "ToTensor", "PILToTensor", "Normalize", "Lambda", "RandomCrop", "RandomRotation",
-           "Resize", "CenterCrop", "RandomResizedCrop", "RandomHorizontalFlip",
+           "Resize", "CenterCrop", "RandomResizedCrop", "RandomHorizontalFlip", "ToPILImage",
            "InterpolationMode", "supports_batch", "apply_to_dataset"]
 
 

@@ -28,7 +28,6 @@ UNSUPPORTED: dict[str, str] = {
     "jit": "minitorch runs Python modules directly: drop torch.jit.script/trace; minitorch.onnx.export writes a portable model",
     "autocast": "minitorch computes in the tensors' own dtype: drop the autocast context (float16 mixed precision is not available)",
     "amp": "drop autocast and GradScaler: minitorch trains in float32",
-    "hub": "build the model from minitorch.vision.models or your own code and load_state_dict() its weights",
     "profiler": "time steps with time.perf_counter(); benchmarks/ shows how minitorch measures",
     "mps": "minitorch runs on cpu and cuda; torch.backends.mps.is_available() says False",
     "xpu": "minitorch runs on cpu and cuda",

@@ -30,7 +30,7 @@ LAYERS = [
     # Checkpoints hold whole modules (Parameters, any picklable object): above nn.
     ("serialization", ["minitorch.serialization", "minitorch._torch_format", "minitorch._torch_writer",
                        "minitorch._checkpoint_pickle", "minitorch._checkpoint_zip", "minitorch._checkpoint_files"]),
-    ("applications", ["minitorch.vision", "minitorch.train", "minitorch.viz", "minitorch.onnx",
+    ("applications", ["minitorch.vision", "minitorch.train", "minitorch.viz", "minitorch.onnx", "minitorch.hub",
                       "minitorch.multiprocessing"]),
 ]
 

@@ -162,7 +162,11 @@ def torch_definition(module: str) -> dict:
     source = path.read_text()
     for old, new in [("from ... import flatten\n", "from torch import flatten\n"),
                      ("from ... import nn\n", "from torch import nn\n"),
-                     ("from ._api import no_weights\n", "def no_weights(builder, weights, kwargs):\n    pass\n")]:
+                     ("from ._api import WeightsEnum, builder_weights, imagenet_weights, load_weights\n",
+                      "from enum import Enum as WeightsEnum\n"
+                      "def imagenet_weights(*args):\n    return args\n"
+                      "def builder_weights(enum, weights, kwargs):\n    return None\n"
+                      "def load_weights(model, weights, progress):\n    return model\n")]:
         assert old in source
         source = source.replace(old, new)
     namespace = {"__name__": f"torch_{module}"}
@@ -264,15 +268,56 @@ def test_a_minitorch_state_dict_loads_into_the_torch_model():
 
 # ----- weights --------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("call, shown", [
-    (lambda: models.resnet18(weights="IMAGENET1K_V1"), "resnet18(weights='IMAGENET1K_V1')"),
-    (lambda: models.vgg16(weights="DEFAULT"), "vgg16(weights='DEFAULT')"),
-    (lambda: models.alexnet(pretrained=True), "alexnet(pretrained=True)"),
-])
-def test_pretrained_weights_are_refused_clearly(call, shown):
-    with pytest.raises(ValueError) as info:
-        call()
-    assert str(info.value).startswith(f"{shown}: pretrained weights are not shipped with minitorch")
+def test_weight_enums_have_torchvisions_api():
+    assert repr(models.VGG19_Weights.DEFAULT) == "VGG19_Weights.IMAGENET1K_V1"
+    assert models.ResNet50_Weights.DEFAULT is models.ResNet50_Weights.IMAGENET1K_V2
+    assert models.ResNet18_Weights.verify("DEFAULT") is models.ResNet18_Weights.IMAGENET1K_V1
+    assert models.ResNet18_Weights.verify("ResNet18_Weights.IMAGENET1K_V1") is models.ResNet18_Weights.IMAGENET1K_V1
+    assert models.VGG16_Weights.IMAGENET1K_V1.url == "https://download.pytorch.org/models/vgg16-397923af.pth"
+    assert models.AlexNet_Weights.DEFAULT.meta["num_params"] == 61100840
+    with pytest.raises(TypeError, match="Invalid Weight class provided; expected ResNet18_Weights but received "
+                                        "VGG16_Weights."):
+        models.resnet18(weights=models.VGG16_Weights.DEFAULT)
+    with pytest.raises(KeyError):
+        models.resnet18(weights="IMAGENET1K_V9")
+    with pytest.raises(ValueError, match="The parameter 'num_classes' expected value 1000 but got 10 instead."):
+        models.resnet18(weights="DEFAULT", num_classes=10)
+
+
+@pytest.fixture
+def hub_dir(tmp_path, monkeypatch):
+    from minitorch import hub
+    monkeypatch.setattr(hub, "_hub_dir", str(tmp_path))
+    return tmp_path / "checkpoints"
+
+
+def test_weights_offline_name_the_missing_checkpoint_and_its_url(hub_dir, monkeypatch):
+    import urllib.error
+    from minitorch import hub
+
+    def offline(url, dst, hash_prefix=None, progress=True):
+        raise urllib.error.URLError("no network")
+    monkeypatch.setattr(hub, "download_url_to_file", offline)
+    with pytest.raises(urllib.error.URLError) as info:
+        models.vgg19(weights=models.VGG19_Weights.DEFAULT)
+    assert "https://download.pytorch.org/models/vgg19-dcbb9e9d.pth" in str(info.value)
+    assert str(hub_dir / "vgg19-dcbb9e9d.pth") in str(info.value)
+
+
+def test_weights_load_from_the_hub_cache(hub_dir):
+    minitorch.manual_seed(0)
+    trained = models.resnet18()
+    hub_dir.mkdir()
+    minitorch.save(trained.state_dict(), str(hub_dir / "resnet18-f37072fd.pth"))
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        legacy = models.resnet18(pretrained=True)
+    assert str(record[1].message).endswith("equivalent to passing `weights=ResNet18_Weights.IMAGENET1K_V1`. You can "
+                                           "also use `weights=ResNet18_Weights.DEFAULT` to get the most up-to-date "
+                                           "weights.")
+    for model in (models.resnet18(weights="DEFAULT"), legacy):
+        for (name, got), want in zip(model.state_dict().items(), trained.state_dict().values()):
+            assert minitorch.equal(got, want), name
 
 
 def test_the_legacy_pretrained_false_warns_as_torchvision_and_builds():

@@ -1,5 +1,6 @@
 """Image transforms with torchvision's interface: Compose, ToTensor, PILToTensor,
-Normalize, Lambda, RandomCrop, RandomRotation.
+Normalize, Lambda, RandomCrop, RandomRotation, and (in _transforms_resize.py) Resize,
+CenterCrop, RandomResizedCrop, RandomHorizontalFlip.
 
 Each transform takes the image types the datasets give (a PIL Image when Pillow is
 installed, else an (H, W) uint8 NumPy array) and (C, H, W) tensors, with torchvision's
@@ -50,8 +51,10 @@ from ..random import randint
 from ..tensor import Tensor
 from . import _functional_transforms as F
 from ._functional_transforms import InterpolationMode
+from ._transforms_resize import CenterCrop, RandomHorizontalFlip, RandomResizedCrop, Resize, ToPILImage
 
 __all__ = ["Compose", "ToTensor", "PILToTensor", "Normalize", "Lambda", "RandomCrop", "RandomRotation",
+           "Resize", "CenterCrop", "RandomResizedCrop", "RandomHorizontalFlip", "ToPILImage",
            "InterpolationMode", "supports_batch", "apply_to_dataset"]
 
 

@@ -7,9 +7,9 @@ from typing import Any
 
 from ... import flatten
 from ... import nn
-from ._api import no_weights
+from ._api import WeightsEnum, builder_weights, imagenet_weights, load_weights
 
-__all__ = ["AlexNet", "alexnet"]
+__all__ = ["AlexNet", "AlexNet_Weights", "alexnet"]
 
 
 class AlexNet(nn.Module):
@@ -40,8 +40,14 @@ class AlexNet(nn.Module):
         return self.classifier(flatten(x, 1))
 
 
+class AlexNet_Weights(WeightsEnum):  # noqa: N801 - torchvision's name
+    """torchvision's ImageNet-1K checkpoints of AlexNet (``DEFAULT``: the best)."""
+    IMAGENET1K_V1 = imagenet_weights("alexnet-owt-7be5be79.pth", 61100840, (63, 63))
+    DEFAULT = IMAGENET1K_V1
+
+
 def alexnet(*, weights=None, progress: bool = True, **kwargs: Any) -> AlexNet:
-    """AlexNet: 61,100,840 parameters with 1000 classes. ``weights`` must be None (minitorch
-    ships no pretrained weights); kwargs go to ``AlexNet``."""
-    no_weights("alexnet", weights, kwargs)
-    return AlexNet(**kwargs)
+    """AlexNet: 61,100,840 parameters with 1000 classes. ``weights``: None, or
+    ``AlexNet_Weights`` (loaded from the hub cache); kwargs go to ``AlexNet``."""
+    weights = builder_weights(AlexNet_Weights, weights, kwargs)
+    return load_weights(AlexNet(**kwargs), weights, progress)

@@ -12,9 +12,10 @@ from typing import Any, Callable, List, Optional, Type, Union
 
 from ... import flatten
 from ... import nn
-from ._api import no_weights
+from ._api import WeightsEnum, builder_weights, imagenet_weights, load_weights
 
-__all__ = ["ResNet", "BasicBlock", "Bottleneck", "resnet18", "resnet34", "resnet50", "resnet101", "resnet152"]
+__all__ = ["ResNet", "BasicBlock", "Bottleneck", "ResNet18_Weights", "ResNet34_Weights", "ResNet50_Weights",
+           "ResNet101_Weights", "ResNet152_Weights", "resnet18", "resnet34", "resnet50", "resnet101", "resnet152"]
 
 
 def conv3x3(in_planes: int, out_planes: int, stride: int = 1, groups: int = 1, dilation: int = 1) -> nn.Conv2d:
@@ -157,32 +158,65 @@ class ResNet(nn.Module):
         return self.fc(x)
 
 
-def _resnet(name: str, block, layers: List[int], weights, kwargs: dict) -> ResNet:
-    no_weights(name, weights, kwargs)
-    return ResNet(block, layers, **kwargs)
+class ResNet18_Weights(WeightsEnum):  # noqa: N801 - torchvision's names
+    """torchvision's ImageNet-1K checkpoints of ResNet18 (``DEFAULT``: the best)."""
+    IMAGENET1K_V1 = imagenet_weights("resnet18-f37072fd.pth", 11689512, (1, 1))
+    DEFAULT = IMAGENET1K_V1
+
+
+class ResNet34_Weights(WeightsEnum):  # noqa: N801
+    """torchvision's ImageNet-1K checkpoints of ResNet34 (``DEFAULT``: the best)."""
+    IMAGENET1K_V1 = imagenet_weights("resnet34-b627a593.pth", 21797672, (1, 1))
+    DEFAULT = IMAGENET1K_V1
+
+
+class ResNet50_Weights(WeightsEnum):  # noqa: N801
+    """torchvision's ImageNet-1K checkpoints of ResNet50 (``DEFAULT``: the best)."""
+    IMAGENET1K_V1 = imagenet_weights("resnet50-0676ba61.pth", 25557032, (1, 1))
+    IMAGENET1K_V2 = imagenet_weights("resnet50-11ad3fa6.pth", 25557032, (1, 1))
+    DEFAULT = IMAGENET1K_V2
+
+
+class ResNet101_Weights(WeightsEnum):  # noqa: N801
+    """torchvision's ImageNet-1K checkpoints of ResNet101 (``DEFAULT``: the best)."""
+    IMAGENET1K_V1 = imagenet_weights("resnet101-63fe2227.pth", 44549160, (1, 1))
+    IMAGENET1K_V2 = imagenet_weights("resnet101-cd907fc2.pth", 44549160, (1, 1))
+    DEFAULT = IMAGENET1K_V2
+
+
+class ResNet152_Weights(WeightsEnum):  # noqa: N801
+    """torchvision's ImageNet-1K checkpoints of ResNet152 (``DEFAULT``: the best)."""
+    IMAGENET1K_V1 = imagenet_weights("resnet152-394f9c45.pth", 60192808, (1, 1))
+    IMAGENET1K_V2 = imagenet_weights("resnet152-f82ba261.pth", 60192808, (1, 1))
+    DEFAULT = IMAGENET1K_V2
+
+
+def _resnet(enum: type, block, layers: List[int], weights, progress: bool, kwargs: dict) -> ResNet:
+    weights = builder_weights(enum, weights, kwargs)
+    return load_weights(ResNet(block, layers, **kwargs), weights, progress)
 
 
 def resnet18(*, weights=None, progress: bool = True, **kwargs: Any) -> ResNet:
     """ResNet-18 (BasicBlock, [2, 2, 2, 2]): 11,689,512 parameters with 1000 classes.
-    ``weights`` must be None (minitorch ships no pretrained weights); kwargs go to ``ResNet``."""
-    return _resnet("resnet18", BasicBlock, [2, 2, 2, 2], weights, kwargs)
+    ``weights``: None, or ``ResNet18_Weights`` (loaded from the hub cache); kwargs go to ``ResNet``."""
+    return _resnet(ResNet18_Weights, BasicBlock, [2, 2, 2, 2], weights, progress, kwargs)
 
 
 def resnet34(*, weights=None, progress: bool = True, **kwargs: Any) -> ResNet:
     """ResNet-34 (BasicBlock, [3, 4, 6, 3]): 21,797,672 parameters with 1000 classes."""
-    return _resnet("resnet34", BasicBlock, [3, 4, 6, 3], weights, kwargs)
+    return _resnet(ResNet34_Weights, BasicBlock, [3, 4, 6, 3], weights, progress, kwargs)
 
 
 def resnet50(*, weights=None, progress: bool = True, **kwargs: Any) -> ResNet:
     """ResNet-50 (Bottleneck, [3, 4, 6, 3]): 25,557,032 parameters with 1000 classes."""
-    return _resnet("resnet50", Bottleneck, [3, 4, 6, 3], weights, kwargs)
+    return _resnet(ResNet50_Weights, Bottleneck, [3, 4, 6, 3], weights, progress, kwargs)
 
 
 def resnet101(*, weights=None, progress: bool = True, **kwargs: Any) -> ResNet:
     """ResNet-101 (Bottleneck, [3, 4, 23, 3]): 44,549,160 parameters with 1000 classes."""
-    return _resnet("resnet101", Bottleneck, [3, 4, 23, 3], weights, kwargs)
+    return _resnet(ResNet101_Weights, Bottleneck, [3, 4, 23, 3], weights, progress, kwargs)
 
 
 def resnet152(*, weights=None, progress: bool = True, **kwargs: Any) -> ResNet:
     """ResNet-152 (Bottleneck, [3, 8, 36, 3]): 60,192,808 parameters with 1000 classes."""
-    return _resnet("resnet152", Bottleneck, [3, 8, 36, 3], weights, kwargs)
+    return _resnet(ResNet152_Weights, Bottleneck, [3, 8, 36, 3], weights, progress, kwargs)

@@ -9,9 +9,10 @@ from typing import Any, Dict, List, Union
 
 from ... import flatten
 from ... import nn
-from ._api import no_weights
+from ._api import WeightsEnum, builder_weights, imagenet_weights, load_weights
 
-__all__ = ["VGG", "make_layers", "cfgs", "vgg11", "vgg11_bn", "vgg13", "vgg13_bn", "vgg16", "vgg16_bn", "vgg19",
+__all__ = ["VGG", "VGG11_Weights", "VGG11_BN_Weights", "VGG13_Weights", "VGG13_BN_Weights", "VGG16_Weights",
+           "VGG16_BN_Weights", "VGG19_Weights", "VGG19_BN_Weights", "make_layers", "cfgs", "vgg11", "vgg11_bn", "vgg13", "vgg13_bn", "vgg16", "vgg16_bn", "vgg19",
            "vgg19_bn"]
 
 
@@ -71,47 +72,95 @@ cfgs: Dict[str, List[Union[str, int]]] = {
 }
 
 
-def _vgg(name: str, cfg: str, batch_norm: bool, weights, kwargs: dict) -> VGG:
-    no_weights(name, weights, kwargs)
-    return VGG(make_layers(cfgs[cfg], batch_norm=batch_norm), **kwargs)
+class VGG11_Weights(WeightsEnum):  # noqa: N801 - torchvision's names
+    """torchvision's ImageNet-1K checkpoints of VGG11 (``DEFAULT``: the best)."""
+    IMAGENET1K_V1 = imagenet_weights("vgg11-8a719046.pth", 132863336, (32, 32))
+    DEFAULT = IMAGENET1K_V1
+
+
+class VGG11_BN_Weights(WeightsEnum):  # noqa: N801
+    """torchvision's ImageNet-1K checkpoints of VGG11_BN (``DEFAULT``: the best)."""
+    IMAGENET1K_V1 = imagenet_weights("vgg11_bn-6002323d.pth", 132868840, (32, 32))
+    DEFAULT = IMAGENET1K_V1
+
+
+class VGG13_Weights(WeightsEnum):  # noqa: N801
+    """torchvision's ImageNet-1K checkpoints of VGG13 (``DEFAULT``: the best)."""
+    IMAGENET1K_V1 = imagenet_weights("vgg13-19584684.pth", 133047848, (32, 32))
+    DEFAULT = IMAGENET1K_V1
+
+
+class VGG13_BN_Weights(WeightsEnum):  # noqa: N801
+    """torchvision's ImageNet-1K checkpoints of VGG13_BN (``DEFAULT``: the best)."""
+    IMAGENET1K_V1 = imagenet_weights("vgg13_bn-abd245e5.pth", 133053736, (32, 32))
+    DEFAULT = IMAGENET1K_V1
+
+
+class VGG16_Weights(WeightsEnum):  # noqa: N801
+    """torchvision's ImageNet-1K checkpoints of VGG16 (``DEFAULT``: the best)."""
+    IMAGENET1K_V1 = imagenet_weights("vgg16-397923af.pth", 138357544, (32, 32))
+    DEFAULT = IMAGENET1K_V1
+
+
+class VGG16_BN_Weights(WeightsEnum):  # noqa: N801
+    """torchvision's ImageNet-1K checkpoints of VGG16_BN (``DEFAULT``: the best)."""
+    IMAGENET1K_V1 = imagenet_weights("vgg16_bn-6c64b313.pth", 138365992, (32, 32))
+    DEFAULT = IMAGENET1K_V1
+
+
+class VGG19_Weights(WeightsEnum):  # noqa: N801
+    """torchvision's ImageNet-1K checkpoints of VGG19 (``DEFAULT``: the best)."""
+    IMAGENET1K_V1 = imagenet_weights("vgg19-dcbb9e9d.pth", 143667240, (32, 32))
+    DEFAULT = IMAGENET1K_V1
+
+
+class VGG19_BN_Weights(WeightsEnum):  # noqa: N801
+    """torchvision's ImageNet-1K checkpoints of VGG19_BN (``DEFAULT``: the best)."""
+    IMAGENET1K_V1 = imagenet_weights("vgg19_bn-c79401a0.pth", 143678248, (32, 32))
+    DEFAULT = IMAGENET1K_V1
+
+
+def _vgg(enum: type, cfg: str, batch_norm: bool, weights, progress: bool, kwargs: dict) -> VGG:
+    weights = builder_weights(enum, weights, kwargs)
+    return load_weights(VGG(make_layers(cfgs[cfg], batch_norm=batch_norm), **kwargs), weights, progress)
 
 
 def vgg11(*, weights=None, progress: bool = True, **kwargs: Any) -> VGG:
-    """VGG-11 (configuration "A"): 132,863,336 parameters with 1000 classes. ``weights`` must be
-    None (minitorch ships no pretrained weights); kwargs go to ``VGG``."""
-    return _vgg("vgg11", "A", False, weights, kwargs)
+    """VGG-11 (configuration "A"): 132,863,336 parameters with 1000 classes. ``weights``: None, or
+    ``VGG11_Weights`` (loaded from the hub cache); kwargs go to ``VGG``."""
+    return _vgg(VGG11_Weights, "A", False, weights, progress, kwargs)
 
 
 def vgg11_bn(*, weights=None, progress: bool = True, **kwargs: Any) -> VGG:
     """VGG-11 with batch normalization: 132,868,840 parameters with 1000 classes."""
-    return _vgg("vgg11_bn", "A", True, weights, kwargs)
+    return _vgg(VGG11_BN_Weights, "A", True, weights, progress, kwargs)
 
 
 def vgg13(*, weights=None, progress: bool = True, **kwargs: Any) -> VGG:
     """VGG-13 (configuration "B"): 133,047,848 parameters with 1000 classes."""
-    return _vgg("vgg13", "B", False, weights, kwargs)
+    return _vgg(VGG13_Weights, "B", False, weights, progress, kwargs)
 
 
 def vgg13_bn(*, weights=None, progress: bool = True, **kwargs: Any) -> VGG:
     """VGG-13 with batch normalization: 133,053,736 parameters with 1000 classes."""
-    return _vgg("vgg13_bn", "B", True, weights, kwargs)
+    return _vgg(VGG13_BN_Weights, "B", True, weights, progress, kwargs)
 
 
 def vgg16(*, weights=None, progress: bool = True, **kwargs: Any) -> VGG:
     """VGG-16 (configuration "D"): 138,357,544 parameters with 1000 classes."""
-    return _vgg("vgg16", "D", False, weights, kwargs)
+    return _vgg(VGG16_Weights, "D", False, weights, progress, kwargs)
 
 
 def vgg16_bn(*, weights=None, progress: bool = True, **kwargs: Any) -> VGG:
     """VGG-16 with batch normalization: 138,365,992 parameters with 1000 classes."""
-    return _vgg("vgg16_bn", "D", True, weights, kwargs)
+    return _vgg(VGG16_BN_Weights, "D", True, weights, progress, kwargs)
 
 
 def vgg19(*, weights=None, progress: bool = True, **kwargs: Any) -> VGG:
     """VGG-19 (configuration "E"): 143,667,240 parameters with 1000 classes."""
-    return _vgg("vgg19", "E", False, weights, kwargs)
+    return _vgg(VGG19_Weights, "E", False, weights, progress, kwargs)
 
 
 def vgg19_bn(*, weights=None, progress: bool = True, **kwargs: Any) -> VGG:
     """VGG-19 with batch normalization: 143,678,248 parameters with 1000 classes."""
-    return _vgg("vgg19_bn", "E", True, weights, kwargs)
+    return _vgg(VGG19_BN_Weights, "E", True, weights, progress, kwargs)

@@ -186,4 +186,11 @@ def test_the_messages_are_pytorchs(runs):
     for name, theirs in _trials(runs, "torch", "").items():
         assert theirs["messages"], (name, theirs)
         # PyTorch may wrap its message in "... exited unexpectedly" (timing): ours is in its chain.
-        assert _normalised(ours[name])[0] in _normalised(theirs), (name, ours[name], theirs)
+        mine, torchs = _normalised(ours[name])[0], _normalised(theirs)
+        if mine in torchs:
+            continue
+        # ... or its SIGCHLD handler wins the race and says only its generic line (seen on a
+        # 2-core CI machine): then ours must be PyTorch's message for the same death.
+        assert torchs[0] == "DataLoader worker (pid(s) <pid>) exited unexpectedly", (name, ours[name], theirs)
+        assert mine.startswith("DataLoader worker (pid <pid>) "), (name, ours[name], theirs)
+        assert name.startswith("dies/"), (name, ours[name], theirs)

@@ -39,3 +39,27 @@ def test_an_allocation_failure_in_an_op_is_torchs_runtime_error(make, nbytes):
 def test_an_ordinary_value_error_of_an_op_is_left_alone():
     with pytest.raises(ValueError, match="min_val cannot be greater than max_val"):
         torch.nn.functional.hardtanh(torch.ones(2), 2.0, 1.0)
+
+
+@pytest.mark.parametrize("mean", [True, False])
+@pytest.mark.parametrize("weighted", [True, False])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_the_cpu_reduced_nll_gives_the_defaults_bits(mean, weighted, dtype):
+    """The CPU table's own nll_loss_reduced / nll_backward_reduced against the interface's
+    composed defaults: the same values and gradients, bit for bit (ignored rows included)."""
+    import numpy as np
+    from minitorch import dtypes
+    from minitorch._backends.defaults_nn import NnDefaults
+    rng = np.random.default_rng(3)
+    logp = rng.standard_normal((7, 5)).astype(dtype)
+    target = np.array([0, 4, 2, -100, 1, 3, 4], np.int64)
+    weight = rng.random(5).astype(dtype) if weighted else None
+    ours = cpu.nll_loss_reduced(logp, target, weight, -100, mean)
+    default = NnDefaults.nll_loss_reduced(cpu, logp, target, weight, -100, mean)
+    for a, b in zip(ours, default):
+        assert a.dtype == b.dtype and a.tobytes() == b.tobytes()
+    grad = np.array(0.37, dtype)
+    dt = dtypes.FROM_NP[np.dtype(dtype)]
+    got = cpu.nll_backward_reduced(grad, ours[1], target, weight, -100, mean, logp.shape, dt)
+    want = NnDefaults.nll_backward_reduced(cpu, grad, default[1], target, weight, -100, mean, logp.shape, dt)
+    assert got.dtype == want.dtype and got.tobytes() == np.asarray(want).tobytes()

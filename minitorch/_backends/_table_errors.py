@@ -106,7 +106,8 @@ TABLE_ERRORS = (MemoryError, ValueError, NotImplementedError) + (NumbaError if i
 # apply and keep their wrappers.)
 HOT = frozenset({"binary", "rbinary", "unary", "reduce", "where", "matmul", "addmm", "getitem", "reshape",
                  "view", "permute", "expand", "concatenate", "astype", "relu_backward", "can_adopt", "mean",
-                 "clamp"})
+                 "clamp", "log_softmax", "log_softmax_backward", "nll_loss_reduced", "nll_backward_reduced",
+                 "nll_forward", "nll_backward", "masked_scale"})
 
 
 def from_table(error: BaseException) -> Exception | None:

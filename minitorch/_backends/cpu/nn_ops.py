@@ -88,6 +88,24 @@ class NnOps:
                                 np.ascontiguousarray(target, np.int64), w, ignore_index, out)
         return out
 
+    # The reduced NLL of the interface, on the host directly: the default composes it from
+    # table calls (full, div, astype, reshape, expand: 30 µs of a 0.85 ms MLP step); the
+    # arithmetic is the default's (the scale divided in the loss's dtype), so are the bits.
+    def nll_loss_reduced(self, logp, target, weight, ignore_index: int, mean: bool):
+        _, total, weight_sum, bad = self.nll_forward(logp, target, weight, ignore_index)
+        if bad >= 0:
+            raise IndexError(f"Target {int(np.asarray(target).reshape(-1)[bad])} is out of bounds.")
+        if mean:
+            total = total / weight_sum if weight_sum else float("nan")
+        return np.array(total, logp.dtype), np.array(weight_sum, np.float64)
+
+    def nll_backward_reduced(self, grad, weight_sum, target, weight, ignore_index: int, mean: bool,
+                             shape, dtype):
+        scale = np.asarray(grad, dtype.np)
+        if mean:
+            scale = np.divide(scale, np.asarray(weight_sum, dtype.np), dtype=dtype.np)
+        return self.nll_backward(np.full(shape[0], scale, dtype.np), target, weight, ignore_index, shape, dtype)
+
     def gelu(self, x, tanh_approx: bool):
         out = np.empty(x.shape, x.dtype)
         fn = nn_kernels.gelu_parallel if threads_for("gelu", x.size) > 1 else nn_kernels.gelu

@@ -45,4 +45,6 @@ def pytest_sessionfinish(session, exitstatus):
         spec = importlib.util.spec_from_file_location("cuda_compile_check", script)
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
-        module.write_record(_launch.RECORD or [], path)
+        if _launch.RECORD is None:  # a test dropped the session's list: the record would be empty
+            raise RuntimeError("the CUDA launch record was lost during the session (a test reset _launch.RECORD)")
+        module.write_record(_launch.RECORD, path)

@@ -403,6 +403,39 @@ def median_us(row: dict, lib: str) -> float | None:
     return None if stats is None else stats["median_us"]
 
 
+def time_cases(mine: dict, theirs: dict, repeats: int, differs: Callable) -> tuple[list, list]:
+    """(rows, problems) for cases {name: (minitorch call, NumPy floor call)}, each timed side by
+    side with torch's call of the same name (theirs, possibly empty); before timing,
+    differs(name, minitorch call, torch call) returns a problem line when the results disagree."""
+    rows, problems = [], []
+    for name, (mt_call, np_call) in mine.items():
+        row = {"case": name}
+        fns = {"minitorch": mt_call, "numpy": np_call}
+        if name in theirs:
+            fns["torch"] = theirs[name][0]
+            problem = differs(name, mt_call, theirs[name][0])
+            if problem:
+                problems.append(problem)
+        for lib_name, res in time_side_by_side(fns, repeats=repeats).items():
+            if isinstance(res, Exception):
+                problems.append(f"{lib_name}: {name}: {short_error(res)}")
+            else:
+                row[lib_name] = stats_dict(res)
+        rows.append(row)
+    return rows, problems
+
+
+def cases_table(result: dict) -> str:
+    """The markdown table of a time_cases result: µs per call and the ratios."""
+    headers = ["case", "minitorch µs", "torch µs", "numpy µs", "minitorch/torch", "minitorch/numpy"]
+    rows = []
+    for r in result["rows"]:
+        mt, tc, npv = median_us(r, "minitorch"), median_us(r, "torch"), median_us(r, "numpy")
+        rows.append([r["case"], fmt_us(mt), fmt_us(tc) if result["torch"] else "(skipped)",
+                     fmt_us(npv), fmt_ratio(mt, tc), fmt_ratio(mt, npv)])
+    return markdown_table(headers, rows)
+
+
 def report_by_threads(script: Path | str, thread_counts: Sequence[int], repeats: int,
                       wait_quiet_s: float, header: str, table: Callable[[dict], str],
                       extra_args: Sequence[str] = (), timeout: float = 600) -> tuple[str, list[dict]]:

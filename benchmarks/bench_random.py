@@ -46,37 +46,23 @@ def worker(threads: int, repeats: int) -> dict:
     np_rng = np.random.default_rng(0)
     mine = _cases(minitorch, np_rng, np)
     theirs = _cases(torch, np_rng, np) if torch is not None else {}
-    rows, problems = [], []
+
+    def differs(name, mt_call, torch_call):
+        minitorch.manual_seed(0)
+        torch.manual_seed(0)
+        a, b = mt_call(), torch_call()
+        a, b = (a if isinstance(a, list) else [a]), (b if isinstance(b, list) else [b])
+        if any(x.numpy().tobytes() != y.numpy().tobytes() for x, y in zip(a, b)):
+            return f"{name}: minitorch's draws differ from torch's"
+        return None
+
     with H.LoadMonitor() as load:
-        for name, (mt_call, np_call) in mine.items():
-            row = {"case": name}
-            fns = {"minitorch": mt_call, "numpy": np_call}
-            if name in theirs:
-                fns["torch"] = theirs[name][0]
-                minitorch.manual_seed(0)
-                torch.manual_seed(0)
-                a, b = mt_call(), theirs[name][0]()
-                a, b = (a if isinstance(a, list) else [a]), (b if isinstance(b, list) else [b])
-                if any(x.numpy().tobytes() != y.numpy().tobytes() for x, y in zip(a, b)):
-                    problems.append(f"{name}: minitorch's draws differ from torch's")
-            for lib_name, res in H.time_side_by_side(fns, repeats=repeats).items():
-                if isinstance(res, Exception):
-                    problems.append(f"{lib_name}: {name}: {H.short_error(res)}")
-                else:
-                    row[lib_name] = H.stats_dict(res)
-            rows.append(row)
+        rows, problems = H.time_cases(mine, theirs, repeats, differs)
     return {"threads": threads, "torch": None if torch is None else torch.__version__,
             "background_cores": load.background_cores, "rows": rows, "problems": problems}
 
 
-def table(result: dict) -> str:
-    headers = ["case", "minitorch µs", "torch µs", "numpy µs", "minitorch/torch", "minitorch/numpy"]
-    rows = []
-    for r in result["rows"]:
-        mt, tc, npv = H.median_us(r, "minitorch"), H.median_us(r, "torch"), H.median_us(r, "numpy")
-        rows.append([r["case"], H.fmt_us(mt), H.fmt_us(tc) if result["torch"] else "(skipped)",
-                     H.fmt_us(npv), H.fmt_ratio(mt, tc), H.fmt_ratio(mt, npv)])
-    return H.markdown_table(headers, rows)
+table = H.cases_table
 
 
 def run(thread_counts=(1,), repeats: int = 7, wait_quiet_s: float = 0) -> tuple[str, list[dict]]:

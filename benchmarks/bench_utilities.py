@@ -87,36 +87,21 @@ def worker(threads: int, repeats: int) -> dict:
     data = _data(np)
     mine = _cases(minitorch, data, np)
     theirs = _cases(torch, data, np) if torch is not None else {}
-    rows, problems = [], []
+
+    def differs(name, mt_call, torch_call):
+        a, b = mt_call(), torch_call()
+        a, b = (tuple(a) if isinstance(a, tuple) else (a,)), (tuple(b) if isinstance(b, tuple) else (b,))
+        if any(not np.allclose(x.numpy(), y.numpy(), rtol=1e-5, atol=1e-4) for x, y in zip(a, b)):
+            return f"{name}: minitorch's result differs from torch's"
+        return None
+
     with H.LoadMonitor() as load:
-        for name, (mt_call, np_call) in mine.items():
-            row = {"case": name}
-            fns = {"minitorch": mt_call, "numpy": np_call}
-            if name in theirs:
-                fns["torch"] = theirs[name][0]
-                a, b = mt_call(), theirs[name][0]()
-                a, b = (tuple(a) if isinstance(a, tuple) else (a,)), (tuple(b) if isinstance(b, tuple) else (b,))
-                for x, y in zip(a, b):
-                    if not np.allclose(x.numpy(), y.numpy(), rtol=1e-5, atol=1e-4):
-                        problems.append(f"{name}: minitorch's result differs from torch's")
-            for lib_name, res in H.time_side_by_side(fns, repeats=repeats).items():
-                if isinstance(res, Exception):
-                    problems.append(f"{lib_name}: {name}: {H.short_error(res)}")
-                else:
-                    row[lib_name] = H.stats_dict(res)
-            rows.append(row)
+        rows, problems = H.time_cases(mine, theirs, repeats, differs)
     return {"threads": threads, "torch": None if torch is None else torch.__version__,
             "background_cores": load.background_cores, "rows": rows, "problems": problems}
 
 
-def table(result: dict) -> str:
-    headers = ["case", "minitorch µs", "torch µs", "numpy µs", "minitorch/torch", "minitorch/numpy"]
-    rows = []
-    for r in result["rows"]:
-        mt, tc, npv = H.median_us(r, "minitorch"), H.median_us(r, "torch"), H.median_us(r, "numpy")
-        rows.append([r["case"], H.fmt_us(mt), H.fmt_us(tc) if result["torch"] else "(skipped)",
-                     H.fmt_us(npv), H.fmt_ratio(mt, tc), H.fmt_ratio(mt, npv)])
-    return H.markdown_table(headers, rows)
+table = H.cases_table
 
 
 def run(thread_counts=(1,), repeats: int = 7, wait_quiet_s: float = 0) -> tuple[str, list[dict]]:

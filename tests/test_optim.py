@@ -213,7 +213,12 @@ def test_repr_of_several_groups_matches_torch():
 def test_loading_torchs_state_dict_continues_torchs_trajectory(name, kwargs):
     """The state_dict layouts are the same: torch's state, converted tensor by tensor,
     loads into minitorch and the run goes on exactly as torch's does."""
-    rng = np.random.default_rng(9)
+    check_torchs_state_dict_continues(name, kwargs, np.random.default_rng(9), _assert_same_state)
+
+
+def check_torchs_state_dict_continues(name, kwargs, rng, assert_same_state):
+    """Seven torch steps, torch's state_dict converted and loaded into minitorch's optimizer
+    (built with a wrong lr that the load must replace), then ten steps side by side."""
     mt, th = _twin_params(rng)
     th_opt = getattr(torch.optim, name)(th, **kwargs)
     for _ in range(7):
@@ -233,7 +238,7 @@ def test_loading_torchs_state_dict_continues_torchs_trajectory(name, kwargs):
     _run_twins(rng, mt_opt, th_opt, mt, th, steps=10)
     for a, b in zip(mt, th):
         _assert_same(a, b)
-    _assert_same_state(mt_opt, th_opt)
+    assert_same_state(mt_opt, th_opt)
 
 
 @requires_torch

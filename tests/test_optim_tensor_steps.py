@@ -14,7 +14,8 @@ import minitorch
 from minitorch import optim
 from minitorch.optim import optimizer as _optimizer_module
 from tests._compat import requires_torch, torch
-from tests.test_optim import _assert_same, _options, _run_twins, _set_twin_grads, _twin_params
+from tests.test_optim import (_assert_same, _options, _run_twins, _twin_params,
+                              check_torchs_state_dict_continues)
 
 NAMES = ["Adagrad", "Adamax", "NAdam", "RAdam", "ASGD", "Rprop"]
 
@@ -200,27 +201,7 @@ def test_params_without_grad_are_skipped_as_in_torch(name):
     ("ASGD", {"t0": 3}), ("Rprop", {}),
 ])
 def test_loading_torchs_state_dict_continues_torchs_trajectory(name, kwargs):
-    rng = np.random.default_rng(7)
-    mt, th = _twin_params(rng)
-    th_opt = getattr(torch.optim, name)(th, **kwargs)
-    for _ in range(7):
-        _set_twin_grads(rng, mt, th)
-        th_opt.step()
-    for a, b in zip(mt, th):
-        a.data = minitorch.tensor(b.detach().numpy().copy())
-    saved = th_opt.state_dict()
-    converted = {
-        "state": {pid: {k: minitorch.tensor(v.numpy().copy()) for k, v in s.items()}
-                  for pid, s in saved["state"].items()},
-        "param_groups": copy.deepcopy(saved["param_groups"]),
-    }
-    mt_opt = getattr(optim, name)(mt, lr=123.0)
-    mt_opt.load_state_dict(converted)
-    assert repr(mt_opt) == repr(th_opt)
-    _run_twins(rng, mt_opt, th_opt, mt, th, steps=10)
-    for a, b in zip(mt, th):
-        _assert_same(a, b)
-    _assert_same_state(mt_opt, th_opt)
+    check_torchs_state_dict_continues(name, kwargs, np.random.default_rng(7), _assert_same_state)
 
 
 @requires_torch

@@ -100,6 +100,8 @@ class HuberLossBackward0(Function):
 def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean",
                    beta: float = 1.0) -> Tensor:
     """Squared error below beta, absolute error above it (L1 for beta = 0); same shapes."""
+    check_tensor(input, "smooth_l1_loss", attribute_error=True)  # (PyTorch's Python code calls .size())
+    check_tensor(target, "smooth_l1_loss", "target", 2, attribute_error=True)
     input, target = warn_and_broadcast(input, target)
     reduction = legacy_reduction(size_average, reduce, reduction)
     if beta == 0.0:
@@ -167,6 +169,8 @@ def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True, full
     else input; full adds Stirling's approximation of log(target!) (where target > 1)."""
     reduction = legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
+    check_tensor(input, "poisson_nll_loss")
+    check_tensor(target, "poisson_nll_loss", "target", 2)
     if log_input:
         loss = input.exp() - target * input
     else:

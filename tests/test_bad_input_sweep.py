@@ -196,6 +196,9 @@ _FOUND = {
     "instance_norm_str_weight": lambda m: m.nn.functional.instance_norm(m.ones(1, 2, 4), weight="a"),
     "gaussian_nll_no_input": lambda m: m.nn.functional.gaussian_nll_loss(None, m.ones(2, 3), m.ones(2, 3)),
     "gaussian_nll_no_target": lambda m: m.nn.functional.gaussian_nll_loss(m.ones(2, 3), None, m.ones(2, 3)),
+    "clamp_max_list": lambda m: m.ones(2, 3).clamp_max([1, 2]),
+    "clamp_max_str": lambda m: m.ones(2, 3).clamp_max("a"),
+    "clamp_min_none": lambda m: m.ones(2, 3).clamp_min(None),
 }
 
 

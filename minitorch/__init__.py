@@ -24,7 +24,7 @@ from .random import (Generator, bernoulli, default_generator, get_rng_state, ini
                      rand_like, randint, randn, randn_like, randperm, seed, set_rng_state)
 from . import autograd, nn, optim, utils  # noqa: E402
 from .serialization import load, save  # noqa: E402
-from ._compile import compile  # noqa: E402,A004 - torch.compile
+from .nn._compile import compile  # noqa: E402,A004 - torch.compile
 from .amp.autocast_mode import autocast, is_autocast_enabled  # noqa: E402 - torch.autocast
 
 __version__ = "0.1.0"

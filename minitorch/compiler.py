@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from ._compile import _LISTED_BACKENDS
-from ._compile import compile  # noqa: A004 - torch.compiler.compile is torch.compile
+from . import compile  # noqa: A004 - torch.compiler.compile is torch.compile
 
 __all__ = ["compile", "reset", "disable", "is_compiling", "is_dynamo_compiling", "is_exporting",
            "list_backends", "allow_in_graph", "assume_constant_result", "cudagraph_mark_step_begin"]
@@ -41,7 +40,7 @@ def is_exporting() -> bool:
 
 def list_backends(exclude_tags=("debug", "experimental")) -> list[str]:
     """The backend names compile() accepts that PyTorch lists by default."""
-    return list(_LISTED_BACKENDS)
+    return ["cudagraphs", "inductor", "openxla", "tvm"]
 
 
 def allow_in_graph(fn: Callable) -> Callable:

@@ -7,7 +7,7 @@ import pytest
 
 import minitorch
 from minitorch import nn
-from minitorch._compile import OptimizedModule
+from minitorch.nn._compile import OptimizedModule
 
 from ._compat import requires_torch, torch
 

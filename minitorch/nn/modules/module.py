@@ -437,7 +437,7 @@ class Module(StateDictMixin):
         """Compile this module in place, as torch's ``Module.compile``: minitorch's kernels are
         compiled already, so only the arguments are checked (as ``minitorch.compile`` checks them)
         and the module runs as before; its state_dict keys do not change."""
-        from ..._compile import compile
+        from .._compile import compile
         compile(self.__call__, *args, **kwargs)
 
     # ----- modes and gradients ---------------------------------------------------------------

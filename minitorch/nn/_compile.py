@@ -12,16 +12,14 @@ from __future__ import annotations
 import functools
 from typing import Any, Callable
 
-from .nn.modules.module import Module
+from .modules.module import Module
 
 __all__ = ["compile", "OptimizedModule"]
 
 _MODES = ("default", "lite", "reduce-overhead", "max-autotune-no-cudagraphs", "max-autotune")
-# torch._dynamo's registered backends (list_backends() shows those without the debug and
-# experimental tags, as PyTorch's does).
+# The backends torch._dynamo registers (by name): compile() accepts them and runs the model as is.
 _BACKENDS = ("aot_eager", "aot_eager_decomp_partition", "aot_eager_default_partitioner", "aot_ts",
              "cudagraphs", "eager", "inductor", "openxla", "openxla_eval", "pre_dispatch_eager", "ts", "tvm")
-_LISTED_BACKENDS = ("cudagraphs", "inductor", "openxla", "tvm")
 
 
 class OptimizedModule(Module):

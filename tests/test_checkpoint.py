@@ -205,3 +205,21 @@ def test_errors_have_torchs_types():
             torch.utils.checkpoint.checkpoint(tl, torch.ones(1, 2), **kw)
         with pytest.raises(type(theirs.value), match=str(theirs.value)[:30].replace("(", ".").replace(")", ".")):
             checkpoint(ml, minitorch.ones(1, 2), **kw)
+
+
+def test_identity_and_nested_checkpoints():
+    x = minitorch.randn(3, requires_grad=True)
+    checkpoint(lambda v: v, x, use_reentrant=False).mul(2).sum().backward()
+    assert x.grad.tolist() == [2.0, 2.0, 2.0]
+    lin1, lin2 = nn.Linear(3, 3), nn.Linear(3, 1)
+
+    def outer(v):
+        return lin2(checkpoint(lambda u: lin1(u).tanh(), v, use_reentrant=False)).sin()
+
+    x.grad = None
+    checkpoint(outer, x, use_reentrant=False).sum().backward()
+    got = [t.grad.numpy().copy() for t in (x, lin1.weight, lin2.weight)]
+    x.grad = lin1.weight.grad = lin2.weight.grad = None
+    lin2(lin1(x).tanh()).sin().sum().backward()
+    for a, t in zip(got, (x, lin1.weight, lin2.weight)):
+        assert np.array_equal(a, t.grad.numpy())

@@ -72,7 +72,7 @@ def _forked_rng(state: tuple | None):
     if state is None:
         yield
         return
-    now = (_random.get_rng_state(), None if state[1] is None else _cuda_state())
+    now = _rng_state([]) if state[1] is None else _rng_state_with_cuda()
     _set_rng_state(state)
     try:
         yield
@@ -80,9 +80,9 @@ def _forked_rng(state: tuple | None):
         _set_rng_state(now)
 
 
-def _cuda_state():
+def _rng_state_with_cuda() -> tuple:
     from .. import cuda
-    return cuda.get_rng_state()
+    return _random.get_rng_state(), cuda.get_rng_state()
 
 
 # ----- what a node keeps ----------------------------------------------------------------------
@@ -166,9 +166,9 @@ class CheckpointBackward(Function):
         return (None, None, None, *input_grads, *found)
 
 
-def _leaves(outputs: list, stop: set) -> list:
+def _leaves(outputs: list, inputs: set) -> list:
     """The leaf tensors needing a gradient that the graphs of outputs reach, in first-seen
-    order, not looking past the nodes in stop (the detached inputs')."""
+    order, but for the (detached copies of the) inputs, whose ids are in inputs."""
     seen, found, stack = set(), [], []
     for o in outputs:
         if isinstance(o, Tensor) and o.grad_fn is not None:
@@ -180,7 +180,7 @@ def _leaves(outputs: list, stop: set) -> list:
         seen.add(id(node))
         variable = getattr(node, "variable", None)
         if variable is not None:  # an AccumulateGrad
-            if id(node) not in stop:
+            if id(variable) not in inputs:
                 found.append(variable)
             continue
         stack.extend(n for n, _ in reversed(node.next_functions))
@@ -231,8 +231,7 @@ def _non_reentrant(function, preserve: bool, context_fn, check: bool, args: tupl
         out = function(*call, **kwargs)
     outs = list(out) if isinstance(out, (tuple, list)) else [out]
     block.metadata = [(tuple(o.shape), o.dtype, o.device) for o in outs if isinstance(o, Tensor)]
-    stop = {id(c.grad_fn or c._accumulator()) for c in copies if c.requires_grad}
-    leaves = _leaves(outs, stop)
+    leaves = _leaves(outs, {id(c) for c in copies})
     outs = [o.detach() if isinstance(o, Tensor) and o.requires_grad else o for o in outs]
     needs = [isinstance(o, Tensor) and o.requires_grad
              for o in (out if isinstance(out, (tuple, list)) else [out])]

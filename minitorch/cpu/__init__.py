@@ -1,7 +1,7 @@
 """minitorch.cpu: the questions PyTorch's ``torch.cpu`` answers, and its deprecated ``amp``."""
 from __future__ import annotations
 
-from . import amp
+from . import amp  # noqa: F401 - torch.cpu.amp (deprecated spellings)
 
 __all__ = ["is_available", "device_count", "current_device", "synchronize"]
 

@@ -13,6 +13,24 @@ from .conftest import requires_cuda
 pytestmark = requires_cuda
 
 
+def test_cuda_gradscaler_and_autocast_on_a_gpu():
+    with pytest.warns(UserWarning, match="In CUDA autocast, but the target dtype is not supported"):
+        minitorch.autocast("cuda")
+    scaler = GradScaler()  # device="cuda"
+    assert scaler.is_enabled()
+    p = nn.Parameter(minitorch.ones(3, device="cuda"))
+    opt = optim.SGD([p], lr=0.5)
+    scaler.scale((p * 2).sum()).backward()
+    assert p.grad.cpu().tolist() == [2.0 ** 17] * 3
+    scaler.step(opt)
+    scaler.update()
+    assert p.detach().cpu().tolist() == [0.0] * 3 and scaler._scale.device.type == "cuda"
+    opt.zero_grad()
+    scaler.scale((p * float("nan")).sum()).backward()
+    assert scaler.step(opt) is None
+    scaler.update()
+    assert scaler.get_scale() == 2.0 ** 15 and p.detach().cpu().tolist() == [0.0] * 3
+
 
 @pytest.mark.parametrize("use_reentrant", [False, True])
 def test_checkpoint_restores_the_gpu_random_state(use_reentrant):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from ._backends.cuda import _runtime
 
 __all__ = ["is_available", "device_count", "current_device", "get_device_name", "synchronize",
-           "manual_seed", "manual_seed_all", "get_rng_state", "set_rng_state", "memory_allocated", "max_memory_allocated",
+           "manual_seed", "manual_seed_all", "get_rng_state", "set_rng_state", "is_bf16_supported", "memory_allocated", "max_memory_allocated",
            "memory_reserved", "empty_cache", "is_simulator"]
 
 
@@ -59,6 +59,12 @@ def manual_seed(seed: int) -> None:
 
 
 manual_seed_all = manual_seed
+
+
+def is_bf16_supported(including_emulation: bool = True) -> bool:
+    """False: minitorch has no bfloat16 (scripts that pick their autocast dtype with this
+    choose float16, and autocast then runs in float32 with a warning)."""
+    return False
 
 
 def get_rng_state(device="cuda"):

@@ -306,6 +306,11 @@ def test_deprecated_autocast_aliases_warn():
     assert cpu_autocast is minitorch.cpu.amp.autocast and minitorch.cpu.is_available()
 
 
+def test_no_bfloat16_on_any_device():
+    assert minitorch.cuda.is_bf16_supported() is False
+    assert minitorch.cuda.is_bf16_supported(including_emulation=False) is False
+
+
 def test_custom_fwd_bwd_run_the_function_unchanged():
     class Square(minitorch.autograd.Function):
         @staticmethod

@@ -16,8 +16,9 @@ The two variants, as in PyTorch:
 - ``use_reentrant=False`` (recommended): fn runs with grad in the forward so that the leaves
   it reaches (its parameters) are known, and that graph is dropped at once; the node's inputs
   are fn's tensor inputs and those leaves, so outputs need a gradient exactly when they would
-  without checkpointing, and ``autograd.grad`` works through it. Not supported: tensors fn
-  closes over that need a gradient and are not leaves (pass them as arguments instead).
+  without checkpointing, and ``autograd.grad`` works through it. Not supported: tensors that
+  need a gradient and are not leaves, reaching fn other than as its direct arguments (closed
+  over, or inside a list argument): pass them as arguments.
 """
 from __future__ import annotations
 

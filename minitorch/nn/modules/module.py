@@ -433,6 +433,13 @@ class Module(StateDictMixin):
             if module is not None:
                 yield from module.named_modules(memo, prefix + ("." if prefix else "") + name, remove_duplicate)
 
+    def compile(self, *args: Any, **kwargs: Any) -> None:
+        """Compile this module in place, as torch's ``Module.compile``: minitorch's kernels are
+        compiled already, so only the arguments are checked (as ``minitorch.compile`` checks them)
+        and the module runs as before; its state_dict keys do not change."""
+        from .._compile import compile
+        compile(self.__call__, *args, **kwargs)
+
     # ----- modes and gradients ---------------------------------------------------------------
     def train(self, mode: bool = True) -> "Module":
         """Set training mode (Dropout, BatchNorm behave differently) here and in all descendants."""

@@ -34,8 +34,7 @@ globals().update(_FUNCTIONS)  # minitorch.exp, minitorch.cat, ...: the ops' func
 # Loaded on first use: they pull in tqdm and the dataset code, which most programs
 # that only compute never need.
 _LAZY_SUBMODULES = ("train", "viz", "vision", "distributed", "cuda", "onnx", "backends", "accelerator", "multiprocessing",
-                    "distributions", "special", "hub")
-_LAZY_SUBMODULES += ("amp", "compiler", "cpu")  # noqa: E305 - torch.amp, torch.compiler, torch.cpu
+                    "distributions", "special", "hub", "amp", "compiler", "cpu")
 
 
 def __getattr__(name: str):

@@ -125,11 +125,6 @@ UNSUPPORTED: dict[str, str] = {
     "nn.functional.local_response_norm": "use F.batch_norm or F.group_norm",
     "nn.functional.pdist": "compute (x[:, None] - x).norm(dim=-1) and take its upper triangle",
     # ---- nn.utils and utils
-    "nn.utils.prune": "pruning is not available: multiply the weight by a mask tensor in forward",
-    "nn.utils.parametrize": "parametrizations are not available: compute the weight in forward",
-    "nn.utils.parametrizations": "parametrizations are not available: compute the weight in forward",
-    "nn.utils.weight_norm": "weight normalisation is not available: compute g * v / v.norm() in forward",
-    "nn.utils.spectral_norm": "spectral normalisation is not available",
     "nn.utils.fusion": "fusion of conv and batch norm is not available",
     "nn.utils.stateless": "use autograd.functional, or load_state_dict() the parameters you want",
     "utils.checkpoint": "activation checkpointing is not available: minitorch keeps every activation",

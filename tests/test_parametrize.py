@@ -13,10 +13,10 @@ from hypothesis import strategies as st
 
 import minitorch
 from minitorch import nn
-from minitorch.autograd import gradcheck
+from minitorch.autograd import gradcheck, gradgradcheck
 from minitorch.nn.utils import parametrize
 from tests._compat import requires_torch, torch
-from tests.strategies import hsettings
+from tests.strategies import grad_leaf, hsettings, tensors
 
 if torch is not None:
     import torch.nn.utils.parametrizations  # noqa: F401  (torch imports these lazily)
@@ -275,6 +275,71 @@ def test_unsafe_allows_shape_change():
     m = _linear(minitorch)
     parametrize.register_parametrization(m, "weight", Rows(), unsafe=True)
     assert m.weight.shape == (1, 4) and m.parametrizations.weight.unsafe
+
+
+# ----- minitorch.norm_except_dim and minitorch._weight_norm ----------------------------------
+WEIGHT_NORM_CASES = [((3, 4, 5), 0), ((3, 4, 5), 1), ((3, 4, 5), 2), ((3, 4, 5), -1), ((3, 4, 5), -2),
+                     ((5,), 0), ((5,), -1), ((3, 4), 1), ((3, 4), -1)]
+
+
+@requires_torch
+@pytest.mark.parametrize("shape,dim", WEIGHT_NORM_CASES)
+def test_weight_norm_ops_match_torch(shape, dim):
+    rng = np.random.default_rng(len(shape) * 10 + dim)
+    v = rng.standard_normal(shape)
+    weights = np.cos(v)
+    g = torch.norm_except_dim(torch.tensor(v), 2, dim) * 1.5
+    got_g = minitorch.norm_except_dim(minitorch.tensor(v), 2, dim) * 1.5
+    assert got_g.shape == g.shape
+    np.testing.assert_allclose(_np(got_g), g.numpy(), rtol=1e-14)
+    tv, tg = torch.tensor(v, requires_grad=True), g.clone().requires_grad_()
+    w = torch._weight_norm(tv, tg, dim)
+    (w * torch.tensor(weights)).sum().backward()
+    mv, mg = minitorch.tensor(v, requires_grad=True), minitorch.tensor(g.numpy(), requires_grad=True)
+    got = minitorch._weight_norm(mv, mg, dim)
+    (got * minitorch.tensor(weights)).sum().backward()
+    # torch fuses dims 0 and v.dim() - 1 (WeightNormInterfaceBackward0) and composes the rest.
+    assert type(got.grad_fn).__name__ == w.grad_fn.name()
+    np.testing.assert_allclose(_np(got), w.detach().numpy(), rtol=1e-14, atol=1e-15)
+    np.testing.assert_allclose(_np(mv.grad), tv.grad.numpy(), rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(_np(mg.grad), tg.grad.numpy(), rtol=1e-13, atol=1e-15)
+
+
+@pytest.mark.parametrize("shape,dim", WEIGHT_NORM_CASES)
+def test_weight_norm_op_gradients_against_finite_differences(shape, dim):
+    rng = np.random.default_rng(3)
+    v = minitorch.tensor(rng.standard_normal(shape), requires_grad=True)
+    g = (minitorch.norm_except_dim(v.detach(), 2, dim) * 2.0).requires_grad_()
+    assert gradcheck(lambda a, b: minitorch._weight_norm(a, b, dim), (v, g))
+    assert gradgradcheck(lambda a, b: minitorch._weight_norm(a, b, dim), (v, g))
+    np.testing.assert_allclose(_np(minitorch._weight_norm(v, g, dim)),
+                               _weight_norm_reference(_np(v), _np(g), None if dim == -1 else dim), rtol=1e-13)
+
+
+@given(data=st.data(), dim=st.sampled_from([0, 1, 2, -1]))
+@hsettings(max_examples=20)
+def test_weight_norm_op_property_on_any_layout(data, dim):
+    arr, v = data.draw(tensors(shape=(3, 2, 4), dtype="float64", lo=-3, hi=3, min_abs=0.1))
+    g_shape = () if dim == -1 else tuple(n if i == dim else 1 for i, n in enumerate(arr.shape))
+    g = minitorch.tensor(np.full(g_shape, 2.0))
+    v = grad_leaf(v)
+    out = minitorch._weight_norm(v, g, dim)
+    np.testing.assert_allclose(_np(out), _weight_norm_reference(arr, 2.0, None if dim == -1 else dim), rtol=1e-12)
+    out.sum().backward()
+    # The output has norm g along every slice whatever v is: the sum's gradient is orthogonal to v there.
+    axes = tuple(range(3)) if dim == -1 else tuple(i for i in range(3) if i != dim)
+    np.testing.assert_allclose((_np(v.grad) * arr).sum(axis=axes), 0.0, atol=1e-12)
+
+
+@requires_torch
+def test_weight_norm_float32_within_rounding_of_torch_float64():
+    rng = np.random.default_rng(1)
+    v = rng.standard_normal((16, 40)).astype(np.float32)
+    g = np.abs(rng.standard_normal((16, 1))).astype(np.float32)
+    expected = torch._weight_norm(torch.tensor(v, dtype=torch.float64), torch.tensor(g, dtype=torch.float64), 0)
+    got = minitorch._weight_norm(minitorch.tensor(v), minitorch.tensor(g), 0)
+    assert got.dtype is minitorch.float32
+    np.testing.assert_allclose(_np(got), expected.numpy(), rtol=2e-6, atol=1e-7)
 
 
 # ----- nn.utils.parametrizations.weight_norm -----------------------------------------------

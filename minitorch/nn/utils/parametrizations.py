@@ -10,7 +10,7 @@ from .. import functional as F
 from ..modules.conv import ConvTranspose1d, ConvTranspose2d
 from ..modules.module import Module
 from . import parametrize
-from ._weight_norm_math import norm_except_dim, weight_norm as _weight_norm
+from ..._ops.weight_norm import _weight_norm, norm_except_dim
 
 __all__ = ["weight_norm", "spectral_norm"]
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from ..modules.module import Module
 from ..parameter import Parameter
-from ._weight_norm_math import norm_except_dim, weight_norm as _weight_norm
+from ..._ops.weight_norm import _weight_norm, norm_except_dim
 
 __all__ = ["WeightNorm", "weight_norm", "remove_weight_norm"]
 

@@ -127,6 +127,7 @@ UNSUPPORTED: dict[str, str] = {
     # ---- nn.utils and utils
     "nn.utils.fusion": "fusion of conv and batch norm is not available",
     "nn.utils.stateless": "use autograd.functional, or load_state_dict() the parameters you want",
+    "nn.utils.parametrizations.orthogonal": "an orthogonal parametrization needs matrix_exp, QR or Householder products, which minitorch lacks: register a parametrization of your own with nn.utils.parametrize.register_parametrization",
     "utils.checkpoint": "activation checkpointing is not available: minitorch keeps every activation",
     "utils.tensorboard": "log with print or a CSV file; minitorch.viz draws graphs",
     "utils.benchmark": "time with time.perf_counter(); benchmarks/_harness.py shows minitorch's harness",

@@ -110,3 +110,8 @@ def spectral_norm(module: Module, name: str = "weight", n_power_iterations: int 
         dim = 1 if isinstance(module, (ConvTranspose1d, ConvTranspose2d)) else 0
     parametrize.register_parametrization(module, name, _SpectralNorm(weight, n_power_iterations, dim, eps))
     return module
+
+
+def __getattr__(name: str):
+    from ..._unsupported import missing
+    raise missing("nn.utils.parametrizations", name, "module 'minitorch.nn.utils.parametrizations'")

@@ -556,3 +556,38 @@ def test_weight_norm_property(rows, cols, dim, seed):
     g = _np(m.parametrizations.weight.original0)
     v = _np(m.parametrizations.weight.original1)
     np.testing.assert_allclose(_np(m.weight), _weight_norm_reference(v, g, dim), rtol=1e-12, atol=1e-14)
+
+
+# ----- the Module machinery these rely on ---------------------------------------------------
+@requires_torch
+def test_state_dict_metadata_matches_torch():
+    def build(lib):
+        n = lib.nn
+        return n.Sequential(n.Conv2d(1, 2, 3), n.BatchNorm2d(2), n.InstanceNorm1d(3), n.LayerNorm(3), n.LSTM(2, 2),
+                            n.TransformerEncoderLayer(4, 2), n.MultiheadAttention(4, 2))
+    assert build(minitorch).state_dict()._metadata == build(torch).state_dict()._metadata
+
+
+def test_state_dict_hooks_and_load_pre_hooks():
+    m = _linear(minitorch)
+    seen = []
+
+    def add_entry(module, state_dict, prefix, local_metadata):
+        local_metadata["mine"] = True
+        state_dict[prefix + "extra"] = minitorch.zeros(1)
+
+    def rename(module, state_dict, prefix, local_metadata, strict, missing, unexpected, errors):
+        seen.append((module, local_metadata.get("mine")))
+        state_dict[prefix + "weight"] = state_dict.pop(prefix + "old_weight")
+
+    handle = m._register_state_dict_hook(add_entry)
+    sd = m.state_dict()
+    assert list(sd) == ["weight", "bias", "extra"] and sd._metadata[""] == {"version": 1, "mine": True}
+    handle.remove()
+    assert list(m.state_dict()) == ["weight", "bias"]
+    m.register_load_state_dict_pre_hook(rename)
+    source = _linear(minitorch, seed=9).state_dict()
+    source["old_weight"] = source.pop("weight")
+    assert repr(m.load_state_dict(source)) == "<All keys matched successfully>"
+    assert seen == [(m, None)]
+    np.testing.assert_array_equal(_np(m.weight), _np(source["old_weight"]))

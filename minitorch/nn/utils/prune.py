@@ -269,7 +269,8 @@ class RandomStructured(BasePruningMethod):
         threshold = prob.kthvalue(nparams_toprune).values
         mask = zeros_like(t)
         slc = [slice(None)] * t.dim()
-        slc[self.dim] = prob > threshold
+        # (drawn on the CPU as torch draws them; minitorch indexes only with same-device indices)
+        slc[self.dim] = (prob > threshold).to(t.device)
         mask[tuple(slc)] = 1
         mask *= default_mask.to(dtype=mask.dtype)
         return mask

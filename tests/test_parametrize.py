@@ -591,3 +591,32 @@ def test_state_dict_hooks_and_load_pre_hooks():
     assert repr(m.load_state_dict(source)) == "<All keys matched successfully>"
     assert seen == [(m, None)]
     np.testing.assert_array_equal(_np(m.weight), _np(source["old_weight"]))
+
+
+@requires_torch
+def test_vocoder_style_stack_matches_torch_before_and_after_removal():
+    """HiFi-GAN's pattern: weight-normed (transposed) convolutions, removed for inference."""
+    out = {}
+    for lib in (torch, minitorch):
+        lib.manual_seed(0)
+        n = lib.nn
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
+            net = n.Sequential(n.utils.parametrizations.weight_norm(n.ConvTranspose1d(4, 3, 4, 2, 1).double()),
+                               n.LeakyReLU(0.1), n.utils.weight_norm(n.Conv1d(3, 2, 3, padding=1).double()),
+                               n.utils.parametrizations.spectral_norm(n.Conv1d(2, 2, 3).double()))
+        x = lib.randn(2, 4, 7).double()
+        y = net(x)
+        y.square().sum().backward()
+        grads = [_np(p.grad) for p in net.parameters()]
+        net.eval()
+        lib.nn.utils.parametrize.remove_parametrizations(net[0], "weight")
+        lib.nn.utils.remove_weight_norm(net[2])
+        lib.nn.utils.parametrize.remove_parametrizations(net[3], "weight")
+        out[lib.__name__] = (_np(y), grads, _np(net(x)), list(net.state_dict()), repr(net))
+    t, mt = out["torch"], out["minitorch"]
+    assert mt[3] == t[3] and mt[4] == t[4]
+    np.testing.assert_allclose(mt[0], t[0], rtol=1e-13, atol=1e-14)
+    np.testing.assert_allclose(mt[2], t[2], rtol=1e-13, atol=1e-14)
+    for a, b in zip(mt[1], t[1]):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-13)

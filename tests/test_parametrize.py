@@ -331,6 +331,37 @@ def test_weight_norm_op_property_on_any_layout(data, dim):
     np.testing.assert_allclose((_np(v.grad) * arr).sum(axis=axes), 0.0, atol=1e-12)
 
 
+WEIGHT_NORM_ERRORS = {
+    "v_not_tensor": lambda lib: lib.norm_except_dim("a"),
+    "wn_v_not_tensor": lambda lib: lib._weight_norm("a", lib.ones(2)),
+    "wn_g_not_tensor": lambda lib: lib._weight_norm(lib.ones(2, 3), "b"),
+    "dim_range": lambda lib: lib.norm_except_dim(lib.ones(2, 3), 2, 5),
+    "wn_dim_range": lambda lib: lib._weight_norm(lib.ones(2, 3), lib.ones(2, 1), 5),
+    "fused_dtypes": lambda lib: lib._weight_norm(lib.ones(2, 3, dtype=lib.float64), lib.ones(2, 1), 0),
+    "fused_dtypes_2": lambda lib: lib._weight_norm(lib.ones(2, 3), lib.ones(2, 1, dtype=lib.float64), 1),
+    "dim_float": lambda lib: lib.norm_except_dim(lib.ones(2, 3), 2, 1.5),
+    "pow_float": lambda lib: lib.norm_except_dim(lib.ones(2, 3), 2.0, 0),
+    "integer_norm": lambda lib: lib.norm_except_dim(lib.ones(2, 3, dtype=lib.int64), 2, 0),
+    "integer_fused": lambda lib: lib._weight_norm(lib.ones(2, 3, dtype=lib.int64), lib.ones(2, 1, dtype=lib.int64), 0),
+}
+
+
+@requires_torch
+@pytest.mark.parametrize("case", sorted(WEIGHT_NORM_ERRORS))
+def test_weight_norm_op_errors_match_torch(case):
+    with pytest.raises(Exception) as expected:
+        WEIGHT_NORM_ERRORS[case](torch)
+    with pytest.raises(type(expected.value)) as got:
+        WEIGHT_NORM_ERRORS[case](minitorch)
+    assert str(got.value) == str(expected.value)
+
+
+def test_weight_norm_op_refuses_a_g_of_the_wrong_size():
+    # (torch's fused kernel reads past such a g silently)
+    with pytest.raises(RuntimeError, match=r"expected g to hold one value per slice of v along dim 0 \(2\)"):
+        minitorch._weight_norm(minitorch.ones(2, 3), minitorch.ones(3, 1), 0)
+
+
 @requires_torch
 def test_weight_norm_float32_within_rounding_of_torch_float64():
     rng = np.random.default_rng(1)

@@ -3,10 +3,20 @@ the norm over every dim of v but dim), the latter as torch's fused ``_weight_nor
 with its grad_fn name. Both weight_norm flavours of nn.utils use them."""
 from __future__ import annotations
 
+import numpy as np
+
 from .._declare import function
 from .._size import wrap_dim
 from ..autograd.function import Function
 from ..tensor import Tensor
+from ._common import check_tensor, float_input
+
+
+def _int_arg(value, fn: str, arg: str, position: int) -> int:
+    """value, or PyTorch's TypeError for an int argument given something else."""
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool):
+        raise TypeError(f"{fn}(): argument '{arg}' (position {position}) must be int, not {type(value).__name__}")
+    return int(value)
 
 
 def _other_dims(ndim: int, dim: int) -> tuple:
@@ -48,6 +58,12 @@ class WeightNormInterfaceBackward0(Function):
 def norm_except_dim(v: Tensor, pow: float = 2, dim: int = 0) -> Tensor:  # noqa: A002
     """The pow-norm of each slice of v along dim, shaped to broadcast against v (1 in every
     other dim); dim=-1: the norm of the whole tensor (0-dim)."""
+    check_tensor(v, "norm_except_dim", "v")
+    pow = _int_arg(pow, "norm_except_dim", "pow", 2)  # noqa: A001
+    dim = _int_arg(dim, "norm_except_dim", "dim", 3)
+    if not v.dtype.is_floating_point:
+        raise RuntimeError("norm(): input dtype should be either floating point or complex. "
+                           f"Got {v.dtype.legacy_name} instead.")
     if dim == -1:
         return v.norm(pow)
     d = wrap_dim(dim, v.dim())
@@ -60,11 +76,24 @@ def norm_except_dim(v: Tensor, pow: float = 2, dim: int = 0) -> Tensor:  # noqa:
 
 @function
 def _weight_norm(v: Tensor, g: Tensor, dim: int = 0) -> Tensor:
-    """``v * (g / norm_except_dim(v, 2, dim))``: v's direction with g's magnitude."""
+    """``v * (g / norm_except_dim(v, 2, dim))``: v's direction with g's magnitude (g: one value
+    per slice of v along dim, shaped to broadcast against v)."""
+    check_tensor(v, "_weight_norm", "v")
+    check_tensor(g, "_weight_norm", "g", 2)
+    dim = _int_arg(dim, "_weight_norm", "dim", 3)
     if v.device != g.device:
         raise RuntimeError("Expected all tensors to be on the same device, but found at least two devices, "
                            f"{v.device} and {g.device}!")
     # torch fuses only the first and last dims (its kernels' layouts); others are composed.
-    if dim == 0 or dim == v.dim() - 1:
-        return WeightNormInterfaceBackward0.apply(v, g, _other_dims(v.dim(), dim))
-    return v * (g / norm_except_dim(v, 2, dim))
+    if not (dim == 0 or dim == v.dim() - 1):
+        return v * (g / norm_except_dim(v, 2, dim))
+    float_input(v, "weight_norm_kernel")
+    if g.dtype != v.dtype:
+        raise RuntimeError(f"expected scalar type {v.dtype.legacy_name} but found {g.dtype.legacy_name}")
+    dims = _other_dims(v.dim(), dim)
+    slices = v.shape[dim] if v.dim() else 1
+    if g.numel() != slices:
+        raise RuntimeError(f"_weight_norm(): expected g to hold one value per slice of v along dim {dim} "
+                           f"({slices}), but g has shape {list(g.shape)}")
+    g = g.reshape([n if i == dim else 1 for i, n in enumerate(v.shape)])
+    return WeightNormInterfaceBackward0.apply(v, g, dims)

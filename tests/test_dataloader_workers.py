@@ -194,3 +194,44 @@ def test_the_messages_are_pytorchs(runs):
         assert torchs[0] == "DataLoader worker (pid(s) <pid>) exited unexpectedly", (name, ours[name], theirs)
         assert mine.startswith("DataLoader worker (pid <pid>) "), (name, ours[name], theirs)
         assert name.startswith("dies/"), (name, ours[name], theirs)
+
+
+# ----- a worker that dies between sending a batch and handing over its shared memory -------
+
+def _hand_over_fails():
+    """What unpickling a tensor does when the worker that sent it is gone: its resource
+    sharer's connection is refused or reset (tests/test_docs's DataLoader example met it)."""
+    raise ConnectionResetError(104, "Connection reset by peer")
+
+
+class _SentTensor:
+    def __reduce__(self):
+        return _hand_over_fails, ()
+
+
+def test_a_batch_whose_sender_died_before_handing_over_its_memory_is_the_workers_death():
+    import multiprocessing
+    import pickle
+    import time
+
+    from minitorch.utils.data._results import _HEADER, ResultReceiver, WorkerDied
+
+    def worker(conn):
+        data = pickle.dumps(_SentTensor())
+        os.write(conn.fileno(), _HEADER.pack(len(data)) + data)  # the receiver's framing: size, pickle
+        time.sleep(0.3)  # the parent reads the message while this process still lives
+        os._exit(3)
+
+    ctx = multiprocessing.get_context("fork")
+    reader, writer = ctx.Pipe(duplex=False)
+    process = ctx.Process(target=worker, args=(writer,))
+    process.start()
+    writer.close()
+    receiver = ResultReceiver([reader], [process], 5.0)
+    try:
+        with pytest.raises(WorkerDied) as died:
+            receiver.get(timeout=10.0)
+        assert died.value.worker_ids == [0] and process.exitcode == 3
+    finally:
+        receiver.close()
+        process.join(5)

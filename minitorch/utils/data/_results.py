@@ -199,7 +199,17 @@ class ResultReceiver:
                 (size,) = _HEADER.unpack(incoming.buffer)
                 incoming.buffer, incoming.filled, incoming.in_header = bytearray(size), 0, False
             else:
-                message = pickle.loads(incoming.buffer)
+                try:
+                    message = pickle.loads(incoming.buffer)
+                except (EOFError, ConnectionError):
+                    # A tensor in the message names its shared memory by a descriptor that
+                    # the worker hands over when asked (multiprocessing's resource sharer):
+                    # a worker that died after sending cannot. Its death is the error.
+                    worker = self._workers[worker_id]
+                    worker.join(self._status_check_interval)
+                    if worker_id in self._watched and not worker.is_alive():
+                        raise WorkerDied([worker_id]) from None
+                    raise
                 incoming.expect_header()
                 return message
 

@@ -12,6 +12,18 @@ from minitorch.nn._compile import OptimizedModule
 from ._compat import requires_torch, torch
 
 
+@pytest.fixture(autouse=True)
+def _torch_distributions_keep_validating():
+    """Importing torch._dynamo (torch.compile's first call) turns torch.distributions'
+    argument validation off for the whole process; later tests compare against it on."""
+    if torch is None:
+        yield
+        return
+    before = torch.distributions.Distribution._validate_args
+    yield
+    torch.distributions.Distribution.set_default_validate_args(before)
+
+
 def _net(lib):
     lib.manual_seed(0)
     return lib.nn.Sequential(lib.nn.Linear(3, 4), lib.nn.ReLU(), lib.nn.Linear(4, 2))

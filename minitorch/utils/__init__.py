@@ -5,5 +5,8 @@ __all__ = ["data"]
 
 
 def __getattr__(name: str):
+    if name == "tensorboard":  # imported on first use, as torch.utils.tensorboard is not eagerly
+        from . import tensorboard
+        return tensorboard
     from .._unsupported import missing
     raise missing("utils", name, "module 'minitorch.utils'")

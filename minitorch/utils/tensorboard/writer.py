@@ -89,6 +89,7 @@ class FileWriter:
         self.flush()
 
     def get_logdir(self) -> str:
+        """The directory the event file is in."""
         return self._log_dir
 
     def _add_record(self, event: bytes) -> None:
@@ -104,15 +105,18 @@ class FileWriter:
         self._add_record(encode_event(time.time() if walltime is None else walltime, step, **what))
 
     def add_summary(self, summary: bytes, global_step=None, walltime=None) -> None:
+        """One Event carrying a serialized ``Summary``."""
         self.add_event(global_step, walltime, summary=summary)
 
     def flush(self) -> None:
+        """Write the pending events to the file."""
         if self._file.fd is None:
             raise OSError("Writer is closed")
         self._file.write_pending()
         self._next_flush = time.monotonic() + self.flush_secs
 
     def close(self) -> None:
+        """Write the pending events and close the file (a second close does nothing)."""
         self._finalizer()
 
 
@@ -148,6 +152,7 @@ class SummaryWriter:
         return self.file_writer
 
     def get_logdir(self):
+        """The directory of this writer's main run, as given (or the default one)."""
         return self.log_dir
 
     def add_scalar(self, tag: str, scalar_value, global_step=None, walltime=None, new_style: bool = False,

@@ -397,6 +397,22 @@ def test_a_writer_never_closed_is_written_when_collected(tmp_path):
     assert [(s, v.simple_value) for s, v in tb.summary_values(str(tmp_path))] == [(1, 3.0)]
 
 
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_forked_child_does_not_write_the_parents_queue(tmp_path):
+    writer = SummaryWriter(tmp_path, max_queue=100)
+    writer.add_scalar("x", 3.0, 1)
+    pid = os.fork()
+    if pid == 0:  # the child (a DataLoader worker, say) flushes the queue it inherited
+        try:
+            writer.flush()
+            writer.close()
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+    writer.close()
+    assert [(s, v.simple_value) for s, v in tb.summary_values(str(tmp_path))] == [(1, 3.0)]
+
+
 def test_close_then_add_opens_a_new_file(tmp_path):
     writer = SummaryWriter(tmp_path)
     writer.add_scalar("x", 1.0, 1)

@@ -44,16 +44,23 @@ def encode_event(wall_time: float, step: int | None = None, *, file_version: str
 
 
 class _EventFile:
-    """An open event file and the records not yet written to it (shared with the finalizer)."""
+    """An open event file and the records not yet written to it (shared with the finalizer).
+
+    Only the process that opened the file writes to it: a forked child (a DataLoader worker)
+    inherits the queue too, and must not write the parent's events a second time."""
 
     def __init__(self, path: str) -> None:
-        self.fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_BINARY", 0)
+        self.fd = os.open(path, flags, 0o644)
+        self.pid = os.getpid()
         self.pending: list[bytes] = []
         self.lock = threading.Lock()
 
     def write_pending(self) -> None:
         with self.lock:
             records, self.pending = self.pending, []
+            if os.getpid() != self.pid:
+                return
             for record in records:
                 # One write call per record, so a reader never sees a record cut between calls;
                 # the loop only continues after a short write (a full disk, a signal).
@@ -66,8 +73,8 @@ class _EventFile:
             try:
                 self.write_pending()
             finally:
-                os.close(self.fd)
-                self.fd = None
+                fd, self.fd = self.fd, None
+                os.close(fd)
 
 
 class FileWriter:

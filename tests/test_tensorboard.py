@@ -279,6 +279,93 @@ def test_add_text(tmp_path):
     assert tb.fields(value.tensor, 8) == ["lr **0.1**, résumé".encode()]
 
 
+def _unpack_varints(packed):
+    """The values of a packed repeated varint field."""
+    values, pos = [], 0
+    while pos < len(packed):
+        value, shift = 0, 0
+        while True:
+            byte = packed[pos]
+            pos += 1
+            value |= (byte & 0x7F) << shift
+            shift += 7
+            if not byte & 0x80:
+                break
+        values.append(tb.int64(value))
+    return values
+
+
+@pytest.mark.parametrize("dtype, enum, number, read", [
+    (minitorch.float32, 1, 5, lambda b: np.frombuffer(b, "<f4").tolist()),
+    (minitorch.float64, 2, 6, lambda b: np.frombuffer(b, "<f8").tolist()),
+    (minitorch.int64, 9, 10, _unpack_varints),
+    (minitorch.int32, 3, 7, _unpack_varints),
+    (minitorch.int8, 6, 7, _unpack_varints),
+    (minitorch.uint8, 4, 16, _unpack_varints),
+    (minitorch.bool, 10, 11, _unpack_varints),
+    # torch stores each float16 value's float32 bits, read as an int32
+    (minitorch.float16, 19, 13,
+     lambda b: np.array(_unpack_varints(b), dtype=np.int64).astype(np.int32).view(np.float32).tolist()),
+])
+def test_add_tensor_keeps_dtype_shape_and_values(tmp_path, dtype, enum, number, read):
+    values = minitorch.tensor([[-2.5, 0.0, 3.0], [1.0, 7.25, -1.0]]).to(dtype).t()
+    with SummaryWriter(tmp_path) as writer:
+        writer.add_tensor("t", values, 4)
+    ((step, value),) = tb.summary_values(str(tmp_path))
+    assert step == 4 and value.plugin_name == "tensor"
+    assert tb.field(value.tensor, 1) == enum
+    assert [tb.field(d, 1, 0) for d in tb.fields(tb.field(value.tensor, 2), 2)] == [3, 2]
+    expected = values.numpy().reshape(-1)
+    np.testing.assert_array_equal(np.array(read(tb.field(value.tensor, number)), dtype=expected.dtype), expected)
+
+
+def test_add_tensor_takes_tensors_only(tmp_path):
+    with SummaryWriter(tmp_path) as writer:
+        with pytest.raises(AttributeError, match="numel"):
+            writer.add_tensor("t", np.zeros(3))
+
+
+def _pr_table(value):
+    shape = [tb.field(d, 1, 0) for d in tb.fields(tb.field(value.tensor, 2), 2)]
+    return np.frombuffer(tb.field(value.tensor, 5), "<f4").reshape(shape)
+
+
+def test_add_pr_curve_counts_at_each_threshold(tmp_path):
+    rng = np.random.default_rng(4)
+    labels, predictions, weights = rng.integers(0, 2, 50), rng.random(50), rng.random(50)
+    with SummaryWriter(tmp_path) as writer:
+        writer.add_pr_curve("pr", minitorch.tensor(labels), minitorch.tensor(predictions), 3, num_thresholds=11)
+        writer.add_pr_curve("prw", labels, predictions, 3, num_thresholds=500, weights=weights)
+    (_, plain), (_, weighted) = tb.summary_values(str(tmp_path))
+    for value, n, w in ((plain, 11, np.ones(50)), (weighted, 127, weights)):
+        assert value.plugin_name == "pr_curves" and value.plugin_content == bytes([0x10, n])
+        bucket = np.floor(predictions * (n - 1))
+        tp = np.array([(w * labels)[bucket >= i].sum() for i in range(n)])
+        fp = np.array([(w * (1 - labels))[bucket >= i].sum() for i in range(n)])
+        expected = np.stack([tp, fp, fp[0] - fp, tp[0] - tp, tp / np.maximum(1e-7, tp + fp),
+                             tp / np.maximum(1e-7, tp[0])])
+        np.testing.assert_allclose(_pr_table(value), expected.astype(np.float32), rtol=1e-6, atol=1e-6)
+
+
+def test_add_pr_curve_raw(tmp_path):
+    columns = [[5, 3], [4, 1], [0, 3], [0, 2], [5 / 9, 0.75], [1.0, 0.6]]
+    with SummaryWriter(tmp_path) as writer:
+        writer.add_pr_curve_raw("raw", *columns, global_step=1, num_thresholds=2)
+    ((_, value),) = tb.summary_values(str(tmp_path))
+    np.testing.assert_array_equal(_pr_table(value), np.array(columns, dtype=np.float32))
+
+
+@pytest.mark.parametrize("name", ["add_video", "add_audio", "add_embedding", "add_mesh", "add_custom_scalars",
+                                  "add_image_with_boxes", "add_onnx_graph"])
+def test_missing_methods_say_what_to_do(tmp_path, name):
+    with SummaryWriter(tmp_path) as writer:
+        with pytest.raises(NotImplementedError, match=f"SummaryWriter.{name} is not supported by minitorch"):
+            getattr(writer, name)
+        assert not hasattr(writer, name)
+        with pytest.raises(AttributeError, match="has no attribute 'add_nothing'"):
+            writer.add_nothing
+
+
 def _hparams_content(value):
     """HParamsPluginData -> (which of experiment=2 / session_start=3 / session_end=4, message)."""
     ((number, _, message),) = tb.decode(value.plugin_content)
@@ -478,6 +565,16 @@ def _log_everything(module, SummaryWriterClass, log_dir):
         writer.add_image("grey", (image[0] * 255).astype(np.uint8), 6, dataformats="HW")
         writer.add_images("batch", rng.random((10, 1, 3, 2)), 6)
         writer.add_text("note", "*hello* wörld", 7)
+        writer.add_tensor("tensor", module.tensor([[1.5, -2.0]]), 7)
+        writer.add_tensor("ints", module.tensor([-3, 0, 2**40]), 7)
+        writer.add_tensor("bytes", module.tensor([0, 200], dtype=module.uint8), 7)
+        writer.add_tensor("half", module.tensor([1.5, -2.0], dtype=module.float16), 7)
+        writer.add_tensor("flags", module.tensor([True, False]), 7)
+        writer.add_pr_curve("pr", module.tensor(rng.integers(0, 2, 40)), module.tensor(rng.random(40)), 8)
+        writer.add_pr_curve("pr_w", rng.integers(0, 2, 40), rng.random(40), 8, num_thresholds=300,
+                            weights=rng.random(40))
+        writer.add_pr_curve_raw("pr_raw", [5, 3], [4, 1], [0, 3], [0, 2], [5 / 9, 0.75], [1.0, 0.6], 8,
+                                num_thresholds=2)
         writer.add_hparams({"lr": 0.1, "bs": 16, "opt": "adam", "flag": False, "none": None},
                            {"hp/acc": 0.5}, {"opt": ["adam", "sgd"]}, run_name="hp", global_step=1)
 
@@ -559,6 +656,7 @@ def test_tensorboards_reader_loads_the_files(tmp_path):
     lambda w, m: w.add_hparams([], {}),
     lambda w, m: w.add_hparams({"a": [1]}, {}),
     lambda w, m: w.add_hparams({"a": 1}, {}, {"a": ["x"]}),
+    lambda w, m: w.add_tensor("x", np.zeros(2)),
 ])
 def test_errors_are_torchs(tmp_path, call):
     from torch.utils.tensorboard import SummaryWriter as TorchSummaryWriter

@@ -11,8 +11,8 @@ minitorch's other files are (a rename would hide every event until the run ends)
 record goes to the file in one write call, whole, so a reader never sees half a record.
 
 Layout: ``_records.py`` (CRC-32C, TFRecord framing, protobuf wire encoding), ``_png.py`` (the
-PNG encoder), ``_summaries.py`` and ``_hparams.py`` (one Summary per add_* call, as torch
-builds it), ``writer.py`` (SummaryWriter, FileWriter, and how events are queued).
+PNG encoder), ``_summaries.py``, ``_hparams.py`` and ``_tensors.py`` (one Summary per add_*
+call, as torch builds it), ``writer.py`` (SummaryWriter, FileWriter, how events are queued).
 """
 from .writer import FileWriter, SummaryWriter
 

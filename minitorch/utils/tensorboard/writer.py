@@ -18,11 +18,27 @@ import threading
 import time
 import weakref
 
-from . import _summaries
+import numpy as np
+
+from ..._unsupported import NotSupportedError
+from ...tensor import Tensor
+from . import _summaries, _tensors
 from ._hparams import hparams
 from ._records import (bytes_field, double_field, frame_record, opt_double, opt_varint,
                        string_field, varint_field)
 
+# torch's SummaryWriter methods minitorch does not have, and what to do instead.
+_NOT_AVAILABLE = {
+    "add_image_with_boxes": "draw the boxes into the image array yourself, then add_image",
+    "add_video": "log frames with add_images, or write the video with another library",
+    "add_audio": "write a WAV file with the wave module",
+    "add_embedding": "save the vectors and labels as TSV files and load them in projector.tensorflow.org",
+    "add_mesh": "save the mesh with another library",
+    "add_custom_scalars": "group the charts with tag prefixes ('loss/train', 'loss/val') or add_scalars",
+    "add_custom_scalars_multilinechart": "draw several lines on one chart with add_scalars",
+    "add_custom_scalars_marginchart": "log the value and its bounds with add_scalars",
+    "add_onnx_graph": "open the ONNX file (minitorch.onnx.export) in Netron (netron.app)",
+}
 _file_numbers = itertools.count()  # the <n> of event file names, unique in this process
 _WRITER_NAME = "minitorch.utils.tensorboard"
 
@@ -218,6 +234,32 @@ class SummaryWriter:
         """A string (Markdown in TensorBoard's TEXT tab) under ``<tag>/text_summary``."""
         self._get_file_writer().add_summary(_summaries.text(tag, text_string), global_step, walltime)
 
+    def add_tensor(self, tag: str, tensor, global_step=None, walltime=None) -> None:
+        """A whole tensor (its dtype, shape and values), for the tensor plugin."""
+        self._get_file_writer().add_summary(_tensors.tensor_summary(tag, tensor), global_step, walltime)
+
+    def add_pr_curve(self, tag: str, labels, predictions, global_step=None, num_thresholds: int = 127,
+                     weights=None, walltime=None) -> None:
+        """A precision-recall curve of ``predictions`` (probabilities in [0, 1]) against binary
+        ``labels``, at ``num_thresholds`` (at most 127) evenly spaced thresholds."""
+        num_thresholds = min(num_thresholds, 127)
+        labels, predictions = _summaries.make_np(labels), _summaries.make_np(predictions)
+        if isinstance(weights, Tensor):
+            weights = _summaries.make_np(weights)
+        table = _tensors.compute_curve(labels, predictions, num_thresholds, weights)
+        self._get_file_writer().add_summary(_tensors.pr_curve_summary(tag, table, num_thresholds),
+                                            global_step, walltime)
+
+    def add_pr_curve_raw(self, tag: str, true_positive_counts, false_positive_counts, true_negative_counts,
+                         false_negative_counts, precision, recall, global_step=None, num_thresholds: int = 127,
+                         weights=None, walltime=None) -> None:
+        """A precision-recall curve from counts computed elsewhere (six equal-length sequences)."""
+        columns = [_summaries.make_np(c) if isinstance(c, Tensor) else c
+                   for c in (true_positive_counts, false_positive_counts, true_negative_counts,
+                             false_negative_counts, precision, recall)]
+        summary = _tensors.pr_curve_summary(tag, np.stack(columns), min(num_thresholds, 127))
+        self._get_file_writer().add_summary(summary, global_step, walltime)
+
     def add_hparams(self, hparam_dict: dict, metric_dict: dict, hparam_domain_discrete=None, run_name=None,
                     global_step=None) -> None:
         """Hyperparameters and their metrics for the HPARAMS tab, in a run of their own,
@@ -240,6 +282,12 @@ class SummaryWriter:
             "SummaryWriter.add_graph is not supported by minitorch: it has no JIT tracer to record the "
             "model's graph. Use minitorch.onnx.export(model, (input,), 'model.onnx') and open the file "
             "in Netron (netron.app) to see the graph.")
+
+    def __getattr__(self, name: str):
+        advice = _NOT_AVAILABLE.get(name)
+        if advice is None:
+            raise AttributeError(f"'SummaryWriter' object has no attribute '{name}'")
+        raise NotSupportedError(f"SummaryWriter.{name} is not supported by minitorch yet: {advice}")
 
     def flush(self) -> None:
         """Write every pending event of every run of this writer to disk."""

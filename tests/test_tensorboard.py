@@ -355,7 +355,7 @@ def test_add_pr_curve_raw(tmp_path):
     np.testing.assert_array_equal(_pr_table(value), np.array(columns, dtype=np.float32))
 
 
-@pytest.mark.parametrize("name", ["add_video", "add_audio", "add_embedding", "add_mesh", "add_custom_scalars",
+@pytest.mark.parametrize("name", ["add_video", "add_audio", "add_mesh", "add_custom_scalars",
                                   "add_image_with_boxes", "add_onnx_graph"])
 def test_missing_methods_say_what_to_do(tmp_path, name):
     with SummaryWriter(tmp_path) as writer:
@@ -364,6 +364,41 @@ def test_missing_methods_say_what_to_do(tmp_path, name):
         assert not hasattr(writer, name)
         with pytest.raises(AttributeError, match="has no attribute 'add_nothing'"):
             writer.add_nothing
+
+
+def test_add_embedding_writes_the_projector_files(tmp_path, capsys):
+    rng = np.random.default_rng(6)
+    mat = rng.standard_normal((5, 3)).astype(np.float32)
+    images = minitorch.tensor(rng.random((5, 1, 2, 2)))
+    with SummaryWriter(tmp_path) as writer:
+        writer.add_embedding(minitorch.tensor(mat), metadata=["a", "b", 3, "d", "e"], label_img=images)
+        writer.add_embedding(mat[:2], metadata=[["x", 1], ["y", 2]], metadata_header=["name", "n"],
+                             global_step=12, tag="feat/é 50%")
+        writer.add_embedding(mat, global_step=12, tag="feat/é 50%")
+        with pytest.raises(AssertionError, match="mat should be 2D"):
+            writer.add_embedding(mat[0])
+        with pytest.raises(AssertionError, match="#labels should equal with #data points"):
+            writer.add_embedding(mat, metadata=["a"], global_step=3)
+        with pytest.raises(ValueError, match="taller than wide: use square label images"):
+            writer.add_embedding(mat, label_img=minitorch.zeros(5, 3, 4, 2), global_step=4)
+    assert "Embedding dir exists" in capsys.readouterr().out
+    first, second = tmp_path / "00000" / "default", tmp_path / "00012" / "feat%2fé 50%25"
+    rows = [line.split("\t") for line in (first / "tensors.tsv").read_text().splitlines()]
+    np.testing.assert_array_equal(np.array(rows, dtype=np.float64), mat.astype(np.float64))
+    assert (first / "metadata.tsv").read_text() == "a\nb\n3\nd\ne\n"
+    assert (second / "metadata.tsv").read_text() == "name\tn\nx\t1\ny\t2\n"
+    sprite = tb.decode_png((first / "sprite.png").read_bytes())
+    assert sprite.shape == (6, 6, 3)  # 5 images on a 3-wide grid, padded to a square
+    expected = np.zeros((6, 6))
+    for i in range(5):
+        row, col = divmod(i, 3)
+        expected[row * 2:row * 2 + 2, col * 2:col * 2 + 2] = images.numpy()[i, 0]
+    np.testing.assert_array_equal(sprite[:, :, 1], np.uint8((expected * 255).clip(0, 255)))
+    config = (tmp_path / "projector_config.pbtxt").read_text()
+    assert config.count("embeddings {") == 3
+    assert 'tensor_name: "feat/é 50%:00012"' in config
+    assert 'image_path: "00000/default/sprite.png"\n    single_image_dim: 2\n    single_image_dim: 2' in config
+    assert not [p for p in tmp_path.rglob(".tmp-*")]
 
 
 def _hparams_content(value):
@@ -624,6 +659,29 @@ def test_same_records_as_torch(tmp_path):
             assert len(my_pixels) == len(pixels)
             for a, b in zip(my_pixels, pixels):
                 np.testing.assert_array_equal(a, b)
+
+
+@requires_torch_tensorboard
+def test_same_embedding_files_as_torch(tmp_path):
+    from torch.utils.tensorboard import SummaryWriter as TorchSummaryWriter
+    rng = np.random.default_rng(7)
+    mat, images = rng.standard_normal((10, 4)).astype(np.float32), rng.random((10, 3, 3, 3)) * 1.2
+    for module, Writer, name in ((minitorch, SummaryWriter, "mini"), (torch, TorchSummaryWriter, "torch")):
+        with Writer(str(tmp_path / name)) as writer:
+            writer.add_embedding(module.tensor(mat), metadata=list(range(10)), label_img=module.tensor(images))
+            writer.add_embedding(mat[:2], metadata=[["x", 1], ["y", 2]], metadata_header=["name", "n"],
+                                 global_step=4, tag="a/b\\c%'\"\tü\x01\x7f")
+    ours = sorted(p.relative_to(tmp_path / "mini") for p in (tmp_path / "mini").rglob("*") if p.is_file()
+                  and not p.name.startswith("events."))
+    theirs = sorted(p.relative_to(tmp_path / "torch") for p in (tmp_path / "torch").rglob("*") if p.is_file()
+                    and not p.name.startswith("events."))
+    assert ours == theirs and len(ours) == 6
+    for path in ours:
+        mine, reference = (tmp_path / "mini" / path).read_bytes(), (tmp_path / "torch" / path).read_bytes()
+        if path.suffix == ".png":
+            np.testing.assert_array_equal(tb.decode_png(mine), tb.decode_png(reference))
+        else:
+            assert mine == reference, path
 
 
 @requires_tensorboard

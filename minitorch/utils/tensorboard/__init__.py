@@ -12,7 +12,8 @@ record goes to the file in one write call, whole, so a reader never sees half a 
 
 Layout: ``_records.py`` (CRC-32C, TFRecord framing, protobuf wire encoding), ``_png.py`` (the
 PNG encoder), ``_summaries.py``, ``_hparams.py`` and ``_tensors.py`` (one Summary per add_*
-call, as torch builds it), ``writer.py`` (SummaryWriter, FileWriter, how events are queued).
+call, as torch builds it), ``_embedding.py`` (the projector's files, which are whole files and
+renamed into place), ``writer.py`` (SummaryWriter, FileWriter, how events are queued).
 """
 from .writer import FileWriter, SummaryWriter
 

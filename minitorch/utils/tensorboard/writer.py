@@ -22,7 +22,7 @@ import numpy as np
 
 from ..._unsupported import NotSupportedError
 from ...tensor import Tensor
-from . import _summaries, _tensors
+from . import _embedding, _summaries, _tensors
 from ._hparams import hparams
 from ._records import (bytes_field, double_field, frame_record, opt_double, opt_varint,
                        string_field, varint_field)
@@ -32,7 +32,6 @@ _NOT_AVAILABLE = {
     "add_image_with_boxes": "draw the boxes into the image array yourself, then add_image",
     "add_video": "log frames with add_images, or write the video with another library",
     "add_audio": "write a WAV file with the wave module",
-    "add_embedding": "save the vectors and labels as TSV files and load them in projector.tensorflow.org",
     "add_mesh": "save the mesh with another library",
     "add_custom_scalars": "group the charts with tag prefixes ('loss/train', 'loss/val') or add_scalars",
     "add_custom_scalars_multilinechart": "draw several lines on one chart with add_scalars",
@@ -161,6 +160,7 @@ class SummaryWriter:
         self.file_writer = self.all_writers = None
         self._get_file_writer()
         self.default_bins = _summaries.default_bins()
+        self._projector_configs: list[str] = []  # add_embedding's entries of projector_config.pbtxt
 
     def _get_file_writer(self) -> FileWriter:
         """The main file writer, opened again (a new file) after close()."""
@@ -259,6 +259,13 @@ class SummaryWriter:
                              false_negative_counts, precision, recall)]
         summary = _tensors.pr_curve_summary(tag, np.stack(columns), min(num_thresholds, 127))
         self._get_file_writer().add_summary(summary, global_step, walltime)
+
+    def add_embedding(self, mat, metadata=None, label_img=None, global_step=None, tag: str = "default",
+                      metadata_header=None) -> None:
+        """Points for the PROJECTOR tab: ``mat`` (N, D), optional labels (N of them, or rows under
+        ``metadata_header``) and label images (N, C, H, W), in ``<log_dir>/<step>/<tag>/``."""
+        _embedding.add_embedding(self._get_file_writer().get_logdir(), self._projector_configs, mat, metadata,
+                                 label_img, global_step, tag, metadata_header)
 
     def add_hparams(self, hparam_dict: dict, metric_dict: dict, hparam_domain_discrete=None, run_name=None,
                     global_step=None) -> None:

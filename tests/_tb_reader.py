@@ -119,7 +119,7 @@ class Value:
         self.tag = field(raw, 1, b"").decode()
         simple = field(raw, 2)
         self.simple_value = None if simple is None else struct.unpack("<f", simple)[0]
-        self.image, self.histo, self.tensor = field(raw, 4), field(raw, 5), field(raw, 8)
+        self.image, self.histo, self.audio, self.tensor = (field(raw, k) for k in (4, 5, 6, 8))
         metadata = field(raw, 9)
         plugin = None if metadata is None else field(metadata, 1, b"")
         self.plugin_name = None if plugin is None else field(plugin, 1, b"").decode()

@@ -355,8 +355,7 @@ def test_add_pr_curve_raw(tmp_path):
     np.testing.assert_array_equal(_pr_table(value), np.array(columns, dtype=np.float32))
 
 
-@pytest.mark.parametrize("name", ["add_video", "add_audio", "add_mesh", "add_custom_scalars",
-                                  "add_image_with_boxes", "add_onnx_graph"])
+@pytest.mark.parametrize("name", ["add_video", "add_mesh", "add_image_with_boxes", "add_onnx_graph"])
 def test_missing_methods_say_what_to_do(tmp_path, name):
     with SummaryWriter(tmp_path) as writer:
         with pytest.raises(NotImplementedError, match=f"SummaryWriter.{name} is not supported by minitorch"):
@@ -399,6 +398,56 @@ def test_add_embedding_writes_the_projector_files(tmp_path, capsys):
     assert 'tensor_name: "feat/é 50%:00012"' in config
     assert 'image_path: "00000/default/sprite.png"\n    single_image_dim: 2\n    single_image_dim: 2' in config
     assert not [p for p in tmp_path.rglob(".tmp-*")]
+
+
+def test_add_audio_is_a_16_bit_wav(tmp_path, capsys):
+    import io
+    import wave
+    sound = np.sin(np.linspace(0, 20, 300)) * 1.5
+    with SummaryWriter(tmp_path) as writer:
+        writer.add_audio("beep", minitorch.tensor(sound).reshape(1, 300), 2, sample_rate=8000)
+        with pytest.raises(AssertionError, match="input tensor should be 1 dimensional."):
+            writer.add_audio("x", np.zeros((2, 3)))
+    assert "audio amplitude out of range, auto clipped." in capsys.readouterr().out
+    ((step, value),) = tb.summary_values(str(tmp_path))
+    raw = value.audio
+    assert step == 2 and raw is not None
+    assert struct.unpack("<f", tb.field(raw, 1)) == (8000.0,) and tb.field(raw, 2) == 1 and tb.field(raw, 3) == 300
+    assert tb.field(raw, 5) == b"audio/wav"
+    with wave.open(io.BytesIO(tb.field(raw, 4))) as wav:
+        assert (wav.getnchannels(), wav.getsampwidth(), wav.getframerate()) == (1, 2, 8000)
+        samples = np.frombuffer(wav.readframes(wav.getnframes()), "<i2")
+    np.testing.assert_array_equal(samples, (np.clip(sound, -1, 1) * 32767).astype(np.int16))
+
+
+def test_add_custom_scalars_layout(tmp_path):
+    with SummaryWriter(tmp_path) as writer:
+        writer.add_custom_scalars({"Losses": {"all": ["Multiline", ["loss/train", "loss/val"]],
+                                              "band": ["Margin", ["acc", "acc_low", "acc_high"]]}})
+        writer.add_custom_scalars_multilinechart(["a", "b"])
+        writer.add_custom_scalars_marginchart(["v", "lo", "hi"], category="c", title="t")
+        with pytest.raises(AssertionError, match="Expected 3 tags, got 2."):
+            writer.add_custom_scalars_marginchart(["v", "lo"])
+    values = tb.summary_values(str(tmp_path))
+    assert [(s, v.tag, v.plugin_name) for s, v in values] == [(0, "custom_scalars__config__", "custom_scalars")] * 3
+    layouts = []
+    for _, value in values:
+        assert tb.field(value.tensor, 1) == 7 and tb.field(value.tensor, 2) == b""
+        layout = tb.field(value.tensor, 8)
+        categories = []
+        for category in tb.fields(layout, 2):
+            charts = []
+            for chart in tb.fields(category, 2):
+                multiline, margin = tb.field(chart, 2), tb.field(chart, 3)
+                content = (["Multiline", [t.decode() for t in tb.fields(multiline, 1)]] if multiline is not None
+                           else ["Margin", [tb.field(tb.field(margin, 1), k).decode() for k in (1, 2, 3)]])
+                charts.append((tb.field(chart, 1).decode(), content))
+            categories.append((tb.field(category, 1).decode(), charts))
+        layouts.append(categories)
+    assert layouts == [[("Losses", [("all", ["Multiline", ["loss/train", "loss/val"]]),
+                                    ("band", ["Margin", ["acc", "acc_low", "acc_high"]])])],
+                       [("default", [("untitled", ["Multiline", ["a", "b"]])])],
+                       [("c", [("t", ["Margin", ["v", "lo", "hi"]])])]]
 
 
 def _hparams_content(value):
@@ -608,6 +657,9 @@ def _log_everything(module, SummaryWriterClass, log_dir):
         writer.add_pr_curve("pr", module.tensor(rng.integers(0, 2, 40)), module.tensor(rng.random(40)), 8)
         writer.add_pr_curve("pr_w", rng.integers(0, 2, 40), rng.random(40), 8, num_thresholds=300,
                             weights=rng.random(40))
+        writer.add_audio("sound", module.tensor(np.sin(np.arange(50) / 3.0) * 1.2), 9, sample_rate=16000)
+        writer.add_custom_scalars({"c": {"m": ["Multiline", ["loss", "acc"]], "g": ["Margin", ["a", "b", "c"]]}})
+        writer.add_custom_scalars_marginchart(["v", "lo", "hi"])
         writer.add_pr_curve_raw("pr_raw", [5, 3], [4, 1], [0, 3], [0, 2], [5 / 9, 0.75], [1.0, 0.6], 8,
                                 num_thresholds=2)
         writer.add_hparams({"lr": 0.1, "bs": 16, "opt": "adam", "flag": False, "none": None},
@@ -715,6 +767,9 @@ def test_tensorboards_reader_loads_the_files(tmp_path):
     lambda w, m: w.add_hparams({"a": [1]}, {}),
     lambda w, m: w.add_hparams({"a": 1}, {}, {"a": ["x"]}),
     lambda w, m: w.add_tensor("x", np.zeros(2)),
+    lambda w, m: w.add_audio("x", np.zeros((2, 3))),
+    lambda w, m: w.add_custom_scalars_marginchart(["a"]),
+    lambda w, m: w.add_custom_scalars({"c": {"t": ["Margin", ["a"]]}}),
 ])
 def test_errors_are_torchs(tmp_path, call):
     from torch.utils.tensorboard import SummaryWriter as TorchSummaryWriter

@@ -6,6 +6,9 @@ plugins' protos; values are computed as torch 2.13 computes them (same bins, sam
 """
 from __future__ import annotations
 
+import io
+import wave
+
 import numpy as np
 
 from ...tensor import Tensor
@@ -33,8 +36,9 @@ def _plugin_metadata(plugin_name: str, content: bytes = b"") -> bytes:
 
 
 def _summary(tag: str, *, metadata: bytes | None = None, simple_value: float | None = None,
-             image: bytes | None = None, histo: bytes | None = None, tensor: bytes | None = None) -> bytes:
-    """Summary{value: [Value{tag, simple_value | image | histo | tensor, metadata}]}."""
+             image: bytes | None = None, histo: bytes | None = None, audio: bytes | None = None,
+             tensor: bytes | None = None) -> bytes:
+    """Summary{value: [Value{tag, simple_value | image | histo | audio | tensor, metadata}]}."""
     value = opt_string(1, tag)
     if simple_value is not None:
         value += float_field(2, simple_value)
@@ -42,6 +46,8 @@ def _summary(tag: str, *, metadata: bytes | None = None, simple_value: float | N
         value += bytes_field(4, image)
     if histo is not None:
         value += bytes_field(5, histo)
+    if audio is not None:
+        value += bytes_field(6, audio)
     if tensor is not None:
         value += bytes_field(8, tensor)
     if metadata is not None:
@@ -193,6 +199,31 @@ def figure_to_image(figures, close: bool = True) -> np.ndarray:
     if isinstance(figures, list):
         return np.stack([render(figure) for figure in figures])
     return render(figures)
+
+
+# ---- audio
+
+
+def audio(tag: str, sound, sample_rate: float = 44100) -> bytes:
+    """Summary.Audio: mono samples in [-1, 1] (clipped, with torch's warning, when louder) as
+    16-bit WAV bytes."""
+    samples = make_np(sound).squeeze()
+    if abs(samples).max() > 1:
+        print("warning: audio amplitude out of range, auto clipped.")
+        samples = samples.clip(-1, 1)
+    if samples.ndim != 1:
+        raise AssertionError("input tensor should be 1 dimensional.")
+    samples = (samples * np.iinfo(np.int16).max).astype("<i2")
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(sample_rate)
+        wav.writeframes(samples.tobytes())
+    proto = ((float_field(1, sample_rate) if sample_rate else b"") + varint_field(2, 1)
+             + (varint_field(3, samples.shape[-1]) if samples.shape[-1] else b"")
+             + bytes_field(4, buffer.getvalue()) + string_field(5, "audio/wav"))
+    return _summary(tag, audio=proto)
 
 
 # ---- text

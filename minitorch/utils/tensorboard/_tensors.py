@@ -1,4 +1,5 @@
-"""Summaries that carry a TensorProto: add_tensor's tensors and the PR-curve plugin's table.
+"""Summaries that carry a TensorProto: add_tensor's tensors, the PR-curve plugin's table and the
+custom-scalars plugin's layout.
 
 TensorProto (tensorboard/compat/proto/tensor.proto) keeps the dtype (a DataType enum), the
 shape (TensorShapeProto{dim: Dim{size}}) and the values in the repeated field of their type,
@@ -9,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 from ...tensor import Tensor
-from ._records import bytes_field, packed_doubles, packed_floats, varint, varint_field
+from ._records import (bytes_field, opt_string, packed_doubles, packed_floats, string_field, varint,
+                       varint_field)
 from ._summaries import _plugin_metadata, _summary
 
 _MINIMUM_COUNT = 1e-7  # keeps precision and recall finite where a threshold has no positives
@@ -84,3 +86,23 @@ def pr_curve_summary(tag: str, table: np.ndarray, num_thresholds: int) -> bytes:
     content = varint_field(2, num_thresholds) if num_thresholds else b""  # PrCurvePluginData
     proto = _tensor_proto(1, table.shape[:2], packed_floats(5, table.reshape(-1)) if table.size else b"")
     return _summary(tag, tensor=proto, metadata=_plugin_metadata("pr_curves", content))
+
+
+def custom_scalars(layout: dict) -> bytes:
+    """The custom_scalars plugin's Layout, {category: {chart title: ["Multiline", tags] or
+    ["Margin", [value, lower, upper]]}}, serialized into a string tensor."""
+    categories = b""
+    for category, charts in layout.items():
+        chart_bytes = b""
+        for title, (kind, tags) in charts.items():
+            if kind == "Margin":
+                if len(tags) != 3:
+                    raise AssertionError("len(tags) != 3")
+                series = b"".join(opt_string(k, tag) for k, tag in enumerate(tags, start=1))
+                content = bytes_field(3, bytes_field(1, series))  # margin: MarginChartContent{series}
+            else:
+                content = bytes_field(2, b"".join(string_field(1, tag) for tag in tags))  # multiline
+            chart_bytes += bytes_field(2, opt_string(1, title) + content)  # Category.chart
+        categories += bytes_field(2, opt_string(1, category) + chart_bytes)  # Layout.category
+    proto = varint_field(1, 7) + bytes_field(2, b"") + bytes_field(8, categories)  # DT_STRING, shape []
+    return _summary("custom_scalars__config__", tensor=proto, metadata=_plugin_metadata("custom_scalars"))

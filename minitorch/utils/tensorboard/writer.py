@@ -31,11 +31,7 @@ from ._records import (bytes_field, double_field, frame_record, opt_double, opt_
 _NOT_AVAILABLE = {
     "add_image_with_boxes": "draw the boxes into the image array yourself, then add_image",
     "add_video": "log frames with add_images, or write the video with another library",
-    "add_audio": "write a WAV file with the wave module",
     "add_mesh": "save the mesh with another library",
-    "add_custom_scalars": "group the charts with tag prefixes ('loss/train', 'loss/val') or add_scalars",
-    "add_custom_scalars_multilinechart": "draw several lines on one chart with add_scalars",
-    "add_custom_scalars_marginchart": "log the value and its bounds with add_scalars",
     "add_onnx_graph": "open the ONNX file (minitorch.onnx.export) in Netron (netron.app)",
 }
 _file_numbers = itertools.count()  # the <n> of event file names, unique in this process
@@ -229,6 +225,26 @@ class SummaryWriter:
         """A matplotlib figure (or a list of them, shown as a grid), drawn to an image."""
         pixels = _summaries.figure_to_image(figure, close)
         self.add_image(tag, pixels, global_step, walltime, dataformats="NCHW" if isinstance(figure, list) else "CHW")
+
+    def add_audio(self, tag: str, snd_tensor, global_step=None, sample_rate: float = 44100, walltime=None) -> None:
+        """Mono sound, samples in [-1, 1] (louder ones are clipped), as a 16-bit WAV."""
+        self._get_file_writer().add_summary(_summaries.audio(tag, snd_tensor, sample_rate=sample_rate),
+                                            global_step, walltime)
+
+    def add_custom_scalars(self, layout: dict) -> None:
+        """Charts that combine scalar tags, for the CUSTOM SCALARS tab: {category: {title:
+        ["Multiline", [tag regexes]] or ["Margin", [value, lower, upper]]}}."""
+        self._get_file_writer().add_summary(_tensors.custom_scalars(layout))
+
+    def add_custom_scalars_multilinechart(self, tags, category: str = "default", title: str = "untitled") -> None:
+        """One custom chart with a line per tag."""
+        self._get_file_writer().add_summary(_tensors.custom_scalars({category: {title: ["Multiline", tags]}}))
+
+    def add_custom_scalars_marginchart(self, tags, category: str = "default", title: str = "untitled") -> None:
+        """One custom chart of a value between a lower and an upper tag."""
+        if len(tags) != 3:
+            raise AssertionError(f"Expected 3 tags, got {len(tags)}.")
+        self._get_file_writer().add_summary(_tensors.custom_scalars({category: {title: ["Margin", tags]}}))
 
     def add_text(self, tag: str, text_string: str, global_step=None, walltime=None) -> None:
         """A string (Markdown in TensorBoard's TEXT tab) under ``<tag>/text_summary``."""

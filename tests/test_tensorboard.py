@@ -523,13 +523,22 @@ def test_events_wait_in_the_queue_until_max_queue_or_flush(tmp_path):
     assert [e.step for e in tb.read_events(str(tmp_path))] == [0, 0, 1, 2, 3, 9]
 
 
-def test_an_event_after_flush_secs_writes_the_queue(tmp_path):
-    with SummaryWriter(tmp_path, max_queue=100, flush_secs=0.2) as writer:
+def test_an_event_after_flush_secs_writes_the_queue(tmp_path, monkeypatch):
+    import types
+
+    import minitorch.utils.tensorboard.writer as writer_module
+    now = [1000.0]  # the writer's monotonic clock, moved by hand
+    monkeypatch.setattr(writer_module, "time", types.SimpleNamespace(time=time.time, monotonic=lambda: now[0]))
+    with SummaryWriter(tmp_path, max_queue=100, flush_secs=30) as writer:
         path = _only_file(tmp_path)
+        now[0] += 29.9
         writer.add_scalar("x", 1.0, 1)
         assert len(tb.read_records(path)) == 1
-        time.sleep(0.25)
-        writer.add_scalar("x", 2.0, 2)
+        now[0] += 0.1
+        writer.add_scalar("x", 2.0, 2)  # 30 s after the last write: the queue goes out
+        assert len(tb.read_records(path)) == 3
+        now[0] += 29.9
+        writer.add_scalar("x", 3.0, 3)
         assert len(tb.read_records(path)) == 3
 
 

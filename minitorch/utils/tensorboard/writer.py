@@ -4,10 +4,14 @@ Queueing. torch hands each event to a writer thread through a queue of ``max_que
 thread writes them to a buffered file that it flushes every ``flush_secs``. minitorch keeps the
 same promises without a thread: ``FileWriter`` holds encoded records in a list and writes them
 out when ``max_queue`` are pending, when an event arrives ``flush_secs`` or more after the last
-write, and on ``flush()``/``close()``. Records still pending when the program ends (a script that
-never called ``close()``) are written by a finalizer at exit, where torch's daemon thread would
-drop them. The difference: an idle writer does not wake up on its own after ``flush_secs``;
-its pending events wait for the next add_*, flush(), close() or the end of the program.
+write, and on ``flush()``/``close()``. Records still pending when a writer that was never closed
+is garbage-collected, or when the program ends, are written by a finalizer. The difference from
+torch: an idle writer does not wake up on its own after ``flush_secs``; its pending events wait
+for the next add_*, flush(), close() or the end of the program. In exchange there is no thread
+to start per file, and an error writing the file is raised at the call that wrote it.
+
+``FileWriter.add_event`` takes the event's parts as keywords (minitorch has no protobuf classes
+to pass an ``Event`` in); ``get_logdir``, ``add_summary``, ``flush`` and ``close`` are torch's.
 """
 from __future__ import annotations
 

@@ -632,6 +632,35 @@ def test_add_figure_draws_the_figure(tmp_path):
     assert pixels.shape == (20, 40, 3) and (pixels == [255, 0, 0]).all()
 
 
+@requires_torch_tensorboard
+@pytest.mark.skipif(importlib.util.find_spec("matplotlib") is None, reason="needs matplotlib")
+def test_add_figure_same_pixels_as_torch(tmp_path):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from torch.utils.tensorboard import SummaryWriter as TorchSummaryWriter
+
+    def figures():
+        made = []
+        for k in range(3):
+            figure = plt.figure(figsize=(2, 1.5), dpi=30)
+            plt.plot([0, 1, 2], [k, 2 - k, 1])
+            made.append(figure)
+        return made
+
+    for Writer, name in ((SummaryWriter, "mini"), (TorchSummaryWriter, "torch")):
+        with Writer(str(tmp_path / name)) as writer:
+            made = figures()
+            writer.add_figure("one", made[0], 1)
+            writer.add_figure("many", made[1:], 2, close=False)
+        assert plt.fignum_exists(made[1].number) and not plt.fignum_exists(made[0].number)
+        plt.close("all")
+    ours, theirs = (tb.summary_values(str(tmp_path / name)) for name in ("mini", "torch"))
+    assert [(s, v.tag) for s, v in ours] == [(s, v.tag) for s, v in theirs] == [(1, "one"), (2, "many")]
+    for (_, mine), (_, reference) in zip(ours, theirs):
+        np.testing.assert_array_equal(tb.decode_png(tb.field(mine.image, 4)), tb.decode_png(tb.field(reference.image, 4)))
+
+
 def test_namespace_and_no_longer_unsupported():
     assert minitorch.utils.tensorboard.SummaryWriter is SummaryWriter
 

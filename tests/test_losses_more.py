@@ -172,6 +172,34 @@ def _error_cases(lib):
     ]
 
 
+# losses with their tensor arguments: each is given None in turn (found by the bad-input
+# sweep at MINITORCH_HYPOTHESIS_SCALE=5, where these raised AttributeError from inside)
+TENSOR_ARGUMENTS = {"soft_margin_loss": 2, "margin_ranking_loss": 3, "cosine_embedding_loss": 3,
+                    "triplet_margin_loss": 3, "multi_margin_loss": 2, "poisson_nll_loss": 2,
+                    "smooth_l1_loss": 2, "huber_loss": 2, "hinge_embedding_loss": 2, "l1_loss": 2, "kl_div": 2,
+                    "multilabel_soft_margin_loss": 2, "triplet_margin_with_distance_loss": 3}
+
+
+@pytest.mark.parametrize("name", list(TENSOR_ARGUMENTS))
+def test_a_missing_tensor_argument_is_named_at_the_call(name):
+    """torch's TypeError where its binding checks the argument; where torch's Python code uses it
+    first (AttributeError, "unsupported operand"), minitorch's error is of torch's type and names it."""
+    n = TENSOR_ARGUMENTS[name]
+    for k in range(n):
+        args = [minitorch.ones(2, 3)] * n
+        args[k] = None
+        with pytest.raises(TypeError, match=r"must be Tensor, not NoneType") as info:
+            getattr(F, name)(*args)
+        if torch is not None:
+            targs = [torch.ones(2, 3)] * n
+            targs[k] = None
+            with pytest.raises(Exception) as theirs:
+                getattr(torch.nn.functional, name)(*targs)
+            assert isinstance(info.value, type(theirs.value))
+            if "must be Tensor" in str(theirs.value):  # (not torch's accidental "unsupported operand")
+                assert str(info.value) == str(theirs.value)
+
+
 @requires_torch
 def test_bad_input_raises_torchs_errors():
     for k, (mine, theirs) in enumerate(zip(_error_cases(minitorch), _error_cases(torch))):

@@ -44,6 +44,8 @@ def soft_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=No
     """Two-class logistic loss log(1 + exp(-target * input)), target in {-1, 1}."""
     reduction = legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
+    check_tensor(input, "soft_margin_loss")
+    check_tensor(target, "soft_margin_loss", "target", 2)
     return SoftMarginLossBackward0.apply(input, target, reduction)
 
 
@@ -53,6 +55,8 @@ def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: 
     """max(0, -target * (input1 - input2) + margin): target 1 ranks input1 higher, -1 input2."""
     reduction = legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
+    for position, (arg, x) in enumerate((("input1", input1), ("input2", input2), ("target", target)), 1):
+        check_tensor(x, "margin_ranking_loss", arg, position, attribute_error=True)  # (PyTorch calls .dim())
     if input1.dim() != input2.dim() or input1.dim() != target.dim():
         raise RuntimeError(
             f"margin_ranking_loss : All input tensors should have same dimension but got sizes: "
@@ -81,6 +85,8 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin
     inputs (N, D) or (D,), target (N,) or ()."""
     reduction = legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
+    for position, (arg, x) in enumerate((("input1", input1), ("input2", input2), ("target", target)), 1):
+        check_tensor(x, "cosine_embedding_loss", arg, position)
     targ_dim = target.dim()
     if targ_dim != 1 and targ_dim != 0:
         raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
@@ -111,6 +117,8 @@ def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, marg
     _check_reduction(reduction)
     if margin <= 0:
         raise ValueError(f"margin must be greater than 0, got {margin}")
+    for position, (arg, x) in enumerate((("anchor", anchor), ("positive", positive), ("negative", negative)), 1):
+        check_tensor(x, "triplet_margin_loss", arg, position)
     dims = (anchor.dim(), positive.dim(), negative.dim())
     if len(set(dims)) != 1:
         raise RuntimeError(
@@ -132,6 +140,8 @@ def triplet_margin_with_distance_loss(anchor: Tensor, positive: Tensor, negative
         raise ValueError(f"{reduction} is not a valid value for reduction")
     if margin <= 0:
         raise ValueError(f"margin must be greater than 0, got {margin}")
+    for position, (arg, x) in enumerate((("anchor", anchor), ("positive", positive), ("negative", negative)), 1):
+        check_tensor(x, "triplet_margin_with_distance_loss", arg, position, attribute_error=True)
     dims = (anchor.dim(), positive.dim(), negative.dim())
     if len(set(dims)) != 1:
         raise RuntimeError(
@@ -192,6 +202,8 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
     """Multi-class hinge loss: input (N, C) or (C,) scores, target (N,) or () class indices."""
     reduction = legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
+    check_tensor(input, "multi_margin_loss")
+    check_tensor(target, "multi_margin_loss", "target", 2)
     if p != 1 and p != 2:
         raise ValueError("only p == 1 and p == 2 supported")
     if weight is not None and weight.dim() != 1:
@@ -222,6 +234,8 @@ def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight=None, size
                                 reduction: str = "mean") -> Tensor:
     """Per sample, the mean over classes of the logistic losses of input against 0/1 targets."""
     reduction = legacy_reduction(size_average, reduce, reduction)
+    check_tensor(input, "log_sigmoid")  # (PyTorch's first use of input)
+    check_tensor(target, "multilabel_soft_margin_loss", "target", 2)
     loss = -(target * _log_sigmoid(input) + (1 - target) * _log_sigmoid(-input))
     if weight is not None:
         loss = loss * weight

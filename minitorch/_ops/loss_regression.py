@@ -100,6 +100,8 @@ class HuberLossBackward0(Function):
 def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean",
                    beta: float = 1.0) -> Tensor:
     """Squared error below beta, absolute error above it (L1 for beta = 0); same shapes."""
+    check_tensor(input, "smooth_l1_loss", attribute_error=True)  # (PyTorch's Python code calls .size())
+    check_tensor(target, "smooth_l1_loss", "target", 2, attribute_error=True)
     input, target = warn_and_broadcast(input, target)
     reduction = legacy_reduction(size_average, reduce, reduction)
     if beta == 0.0:
@@ -150,6 +152,8 @@ def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None, reduct
             "'mean' will be changed to behave the same as 'batchmean' in the next major release.",
             stacklevel=2)
     _check_reduction("sum" if reduction == "batchmean" else reduction)
+    check_tensor(input, "kl_div")
+    check_tensor(target, "kl_div", "target", 2)
     if log_target:
         loss = target.exp() * (target - input)
     else:
@@ -167,6 +171,8 @@ def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True, full
     else input; full adds Stirling's approximation of log(target!) (where target > 1)."""
     reduction = legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
+    check_tensor(input, "poisson_nll_loss")
+    check_tensor(target, "poisson_nll_loss", "target", 2)
     if log_input:
         loss = input.exp() - target * input
     else:
@@ -182,6 +188,8 @@ def gaussian_nll_loss(input: Tensor, target: Tensor, var, full: bool = False, ep
                       reduction: str = "mean") -> Tensor:
     """Negative log-likelihood of target under N(input, var): 0.5 (log var + (input - target)^2 / var)
     (+ 0.5 log(2 pi) when full); var of input's shape, one dim short, or broadcastable in one dim."""
+    check_tensor(input, "gaussian_nll_loss", attribute_error=True)  # (PyTorch's Python code calls .size())
+    check_tensor(target, "gaussian_nll_loss", "target", 2)
     if isinstance(var, float):
         if var < 0:
             raise ValueError("var has negative entry/entries")

@@ -259,6 +259,8 @@ def test_add_image_bad_layouts(tmp_path):
             writer.add_images("x", np.zeros((2, 2, 2, 2)))
         with pytest.raises(TypeError, match="2, 3 or 4 channels"):
             writer.add_image("x", np.zeros((5, 2, 2)))
+        with pytest.raises(ValueError, match="cannot write empty image"):
+            writer.add_image("x", np.zeros((3, 0, 4)))
     assert len(tb.read_events(str(tmp_path))) == 1
 
 
@@ -801,6 +803,9 @@ def test_tensorboards_reader_loads_the_files(tmp_path):
     lambda w, m: w.add_image("x", np.zeros((2, 2))),
     lambda w, m: w.add_images("x", np.zeros((2, 2, 2, 2))),
     lambda w, m: w.add_image("x", np.zeros((5, 2, 2))),
+    lambda w, m: w.add_image("x", np.zeros((3, 0, 4))),
+    lambda w, m: w.add_text("x", 5),
+    lambda w, m: w.add_scalar("x", np.zeros(0)),
     lambda w, m: w.add_hparams([], {}),
     lambda w, m: w.add_hparams({"a": [1]}, {}),
     lambda w, m: w.add_hparams({"a": 1}, {}, {"a": ["x"]}),

@@ -24,6 +24,8 @@ def _chunk(kind: bytes, data: bytes) -> bytes:
 def encode_png(pixels: np.ndarray) -> bytes:
     """PNG bytes of ``pixels``: uint8, (H, W, C) with C in 2 (grey+alpha), 3 (RGB), 4 (RGBA)."""
     height, width, channels = pixels.shape
+    if height == 0 or width == 0:
+        raise ValueError(f"cannot write empty image: its shape is {tuple(pixels.shape)} after conversion to HWC")
     if channels not in _COLOUR_TYPE:
         raise TypeError(f"Cannot handle this data type: an image needs 2, 3 or 4 channels "
                         f"after conversion to HWC, got shape {tuple(pixels.shape)}")

@@ -684,6 +684,7 @@ def _log_everything(module, SummaryWriterClass, log_dir):
         writer.add_histogram("w", module.tensor(weights), 5)
         writer.add_histogram("w_auto", weights, 5, bins="auto")
         writer.add_histogram("w_max", weights, 5, bins=40, max_bins=7)
+        writer.add_histogram("w_pad", weights, 5, bins=30, max_bins=4)  # 30 bins in groups of 7, padded
         writer.add_histogram_raw("raw", -1.0, 2.0, 3, 1.5, 5.25, [0.0, 1.0, 2.0], [0, 2, 1], 6)
         writer.add_image("img", module.tensor(image), 6)
         writer.add_image("grey", (image[0] * 255).astype(np.uint8), 6, dataformats="HW")

@@ -660,7 +660,8 @@ def test_add_figure_same_pixels_as_torch(tmp_path):
     ours, theirs = (tb.summary_values(str(tmp_path / name)) for name in ("mini", "torch"))
     assert [(s, v.tag) for s, v in ours] == [(s, v.tag) for s, v in theirs] == [(1, "one"), (2, "many")]
     for (_, mine), (_, reference) in zip(ours, theirs):
-        np.testing.assert_array_equal(tb.decode_png(tb.field(mine.image, 4)), tb.decode_png(tb.field(reference.image, 4)))
+        np.testing.assert_array_equal(tb.decode_png(tb.field(mine.image, 4)),
+                                      tb.decode_png(tb.field(reference.image, 4)))
 
 
 def test_namespace_and_no_longer_unsupported():

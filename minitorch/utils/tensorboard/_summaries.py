@@ -13,7 +13,7 @@ import numpy as np
 
 from ...tensor import Tensor
 from ._png import encode_png
-from ._records import (bytes_field, double_field, float_field, opt_bytes, opt_double, opt_string,
+from ._records import (bytes_field, float_field, opt_bytes, opt_double, opt_string,
                        packed_doubles, packed_floats, string_field, varint_field)
 
 _DT_FLOAT, _DT_DOUBLE, _DT_STRING = 1, 2, 7

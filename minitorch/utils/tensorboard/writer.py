@@ -28,8 +28,7 @@ from ..._unsupported import NotSupportedError
 from ...tensor import Tensor
 from . import _embedding, _summaries, _tensors
 from ._hparams import hparams
-from ._records import (bytes_field, double_field, frame_record, opt_double, opt_varint,
-                       string_field, varint_field)
+from ._records import bytes_field, frame_record, opt_double, opt_varint, string_field, varint_field
 
 # torch's SummaryWriter methods minitorch does not have, and what to do instead.
 _NOT_AVAILABLE = {

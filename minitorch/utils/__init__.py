@@ -8,5 +8,8 @@ def __getattr__(name: str):
     if name == "checkpoint":  # loaded on first use, as torch.utils.checkpoint
         from . import checkpoint
         return checkpoint
+    if name == "tensorboard":  # imported on first use, as torch.utils.tensorboard is not eagerly
+        from . import tensorboard
+        return tensorboard
     from .._unsupported import missing
     raise missing("utils", name, "module 'minitorch.utils'")

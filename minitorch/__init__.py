@@ -32,7 +32,8 @@ globals().update(_FUNCTIONS)  # minitorch.exp, minitorch.cat, ...: the ops' func
 # Loaded on first use: they pull in tqdm and the dataset code, which most programs
 # that only compute never need.
 _LAZY_SUBMODULES = ("train", "viz", "vision", "distributed", "cuda", "onnx", "backends", "accelerator", "multiprocessing",
-                    "distributions", "special", "hub")
+                    "distributions", "special", "hub",
+                    "linalg")
 
 
 def __getattr__(name: str):

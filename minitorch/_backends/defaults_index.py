@@ -5,10 +5,12 @@ round trip through to_numpy / from_numpy, so any backend has them from its core.
 from __future__ import annotations
 
 from . import scans_host, selection
+from .defaults_linalg import LinalgDefaults
 
 
-class IndexDefaults:
-    """Mixin of Backend: the index extras."""
+class IndexDefaults(LinalgDefaults):
+    """Mixin of Backend: the index extras (and, through LinalgDefaults, the linear-algebra ones
+    until base.py names that mixin among Backend's own)."""
 
     # ----- views ---------------------------------------------------------------------------
     def diagonal(self, a, offset: int, dim1: int, dim2: int):

@@ -1,0 +1,29 @@
+"""``torch.linalg``: norms, solves, inverses and decompositions of batches of matrices (any
+leading dims, float32 and float64), with PyTorch's gradients and result types.
+
+The factorizations run on the device's op table (defaults_linalg.py: LAPACK through
+numpy.linalg; on a CUDA tensor the matrices go through the host). A singular or indefinite
+matrix raises ``LinAlgError`` (a RuntimeError) with PyTorch's message.
+"""
+from __future__ import annotations
+
+from . import _ops  # noqa: F401 - the Tensor methods of the top-level forms are bound here
+from ._declare import _function_form
+from ._ops.linalg_api import (LinAlgError, cholesky, cholesky_ex, det, eigh, eigvalsh, inv, inv_ex,  # noqa: F401
+                              lstsq, matrix_rank, pinv, qr, slogdet, solve, solve_triangular, svd, svdvals)
+from ._ops.linalg_norms import cross, matrix_norm, matrix_power, multi_dot, norm, vecdot, vector_norm  # noqa: F401
+
+# The functions PyTorch gives an out= argument whose result is one tensor.
+for _name in ("inv", "det", "solve", "solve_triangular", "cholesky", "eigvalsh", "svdvals", "pinv", "matrix_power",
+              "multi_dot", "cross", "vecdot", "vector_norm", "matrix_norm", "norm"):
+    globals()[_name] = _function_form(globals()[_name], f"linalg_{_name}", False, True)
+del _name
+
+__all__ = ["LinAlgError", "cholesky", "cholesky_ex", "cross", "det", "eigh", "eigvalsh", "inv", "inv_ex", "lstsq",
+           "matrix_norm", "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr", "slogdet", "solve",
+           "solve_triangular", "svd", "svdvals", "vecdot", "vector_norm"]
+
+
+def __getattr__(name: str):
+    from ._unsupported import missing
+    raise missing("linalg", name, "module 'minitorch.linalg'")

@@ -4,10 +4,9 @@ written in Tensor ops (so it can itself be differentiated).
 
 A decomposition with several outputs (qr, eigh, svd, slogdet) is one node computing all of
 them, packed in one flat array, and one small node per output that copies its part out (named
-as PyTorch names the decomposition's node: ``Q.grad_fn`` is a ``LinalgQrBackward0``). Each
-output node tells the decomposition node that its output received a gradient, so the formula
-skips the outputs that did not (PyTorch's undefined gradients): this matters where a skipped
-term would divide zero by zero (eigenvectors of repeated eigenvalues).
+as PyTorch names the decomposition's node: ``Q.grad_fn`` is a ``LinalgQrBackward0``). The
+formula skips the outputs whose gradient is all zeros (those unused, PyTorch's undefined
+gradients): a skipped term could divide zero by zero (eigenvectors of repeated eigenvalues).
 """
 from __future__ import annotations
 
@@ -238,13 +237,12 @@ class _Factor(Function):
         outs = type(ctx).factor(ctx, a, *params)
         be = a._backend
         ctx.shapes = [tuple(o.shape) for o in outs]
-        ctx.used = [False] * len(outs)
         return be.concatenate([be.reshape(o, (-1,)) for o in outs], 0, a.dtype)
 
     @staticmethod
     def backward(ctx, grad):
         outs = _split(ctx.saved_output, ctx.shapes)
-        grads = [g if used else None for g, used in zip(_split(grad, ctx.shapes), ctx.used)]
+        grads = [g if g.numel() and bool(g.detach().ne(0).any()) else None for g in _split(grad, ctx.shapes)]
         return (type(ctx).gradient(ctx, outs, grads),) + (None,) * 8
 
 
@@ -266,7 +264,7 @@ class _Output(Function):
 
     @staticmethod
     def forward(ctx, packed, index, start, shape):
-        ctx.parent, ctx.index, ctx.start, ctx.total = packed.grad_fn, index, start, packed.shape[0]
+        ctx.start, ctx.total = start, packed.shape[0]
         be = packed._backend
         n = 1
         for s in shape:
@@ -275,8 +273,6 @@ class _Output(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        if ctx.parent is not None:
-            ctx.parent.used[ctx.index] = True
         flat = grad.reshape(-1)
         before = zeros(ctx.start, dtype=grad.dtype, device=grad.device)
         after = zeros(ctx.total - ctx.start - flat.shape[0], dtype=grad.dtype, device=grad.device)

@@ -24,6 +24,7 @@ MODULES = ["minitorch", "minitorch.nn", "minitorch.nn.functional", "minitorch.nn
            "minitorch.optim.lr_scheduler", "minitorch.utils.data", "minitorch.vision.datasets",
            "minitorch.vision.transforms", "minitorch.vision.models", "minitorch.vision.utils", "minitorch.autograd",
            "minitorch.distributions", "minitorch.special",
+           "minitorch.linalg",
            "minitorch.distributed", "minitorch.multiprocessing", "minitorch.serialization", "minitorch.train",
            "minitorch.viz", "minitorch.cuda", "minitorch.onnx", "minitorch.onnx.errors",
            "minitorch.accelerator", "minitorch.backends", "minitorch.backends.cudnn",

@@ -90,7 +90,7 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
         rhs, A = rhs.mT, A.mT
     n = A.shape[-1]
     if rhs.dim() < 2 or rhs.shape[-2] != n:
-        shape = (n, 1) if vector else tuple(B.shape[-2:]) if B.dim() >= 2 else (B.shape[0], 1)
+        shape = (B.shape[-1], 1) if vector else tuple(B.shape[-2:])
         raise RuntimeError(f"linalg.solve: Incompatible shapes of A and B for the equation "
                            f"{'AX = B' if left else 'XA = B'} ({n}x{n} and {shape[0]}x{shape[1]})")
     x = solve_matrix(A, rhs)

@@ -69,7 +69,6 @@ UNSUPPORTED: dict[str, str] = {
     "stft": "use numpy or scipy.signal on t.numpy() (no autograd)",
     "istft": "use numpy or scipy.signal on t.numpy() (no autograd)",
     "lstsq": "use numpy.linalg.lstsq on t.numpy() (no autograd)",
-    "matrix_exp": "use scipy.linalg.expm on t.numpy() (no autograd)",
     "lu": "use scipy.linalg.lu on t.numpy() (no autograd)",
     "triangular_solve": "use scipy.linalg.solve_triangular on t.numpy() (no autograd)",
     "lobpcg": "use scipy.sparse.linalg.lobpcg on t.numpy()",

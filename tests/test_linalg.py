@@ -56,21 +56,26 @@ CASES = {
         a, a[..., :2, :] + 1, upper=False, left=False, unitriangular=True)),
     "cholesky": (_spd, lambda m, a: m.linalg.cholesky(a)),
     "cholesky_upper": (_spd, lambda m, a: m.linalg.cholesky(a, upper=True)),
-    "qr_tall": (lambda s, seed=0: _general(s[:-2] + (5, 3), seed), lambda m, a: _qr_invariant(m.linalg.qr(a))),
-    "qr_wide": (lambda s, seed=0: _general(s[:-2] + (3, 5), seed), lambda m, a: _qr_invariant(m.linalg.qr(a))),
+    "qr_tall": (lambda s, seed=0: _general(s[:-2] + (5, 3), seed),
+                lambda m, a: _qr_invariant(m.linalg.qr(a))),
+    "qr_wide": (lambda s, seed=0: _general(s[:-2] + (3, 5), seed),
+                lambda m, a: _qr_invariant(m.linalg.qr(a))),
     "qr_complete_square": (_general, lambda m, a: _qr_invariant(m.linalg.qr(a, mode="complete"))),
     "eigh": (_spd, lambda m, a: _eigh_invariant(m.linalg.eigh(a))),
     "eigh_upper": (_general, lambda m, a: _eigh_invariant(m.linalg.eigh(a, UPLO="U"))),
     "eigvalsh": (_spd, lambda m, a: m.linalg.eigvalsh(a)),
-    "svd_tall": (lambda s, seed=0: _general(s[:-2] + (5, 3), seed), lambda m, a: _svd_invariant(m.linalg.svd(a, False))),
-    "svd_wide": (lambda s, seed=0: _general(s[:-2] + (3, 5), seed), lambda m, a: _svd_invariant(m.linalg.svd(a, False))),
+    "svd_tall": (lambda s, seed=0: _general(s[:-2] + (5, 3), seed),
+                 lambda m, a: _svd_invariant(m.linalg.svd(a, False))),
+    "svd_wide": (lambda s, seed=0: _general(s[:-2] + (3, 5), seed),
+                 lambda m, a: _svd_invariant(m.linalg.svd(a, False))),
     "svd_full": (lambda s, seed=0: _general(s[:-2] + (5, 3), seed),
                  lambda m, a: _svd_invariant(m.linalg.svd(a), 3)),
     "svdvals": (_general, lambda m, a: m.linalg.svdvals(a)),
     "pinv": (lambda s, seed=0: _general(s[:-2] + (5, 3), seed), lambda m, a: m.linalg.pinv(a)),
     "pinv_hermitian": (_spd, lambda m, a: m.linalg.pinv(a, hermitian=True)),
     "pinverse": (lambda s, seed=0: _general(s[:-2] + (3, 5), seed), lambda m, a: m.pinverse(a)),
-    "lstsq": (lambda s, seed=0: _general(s[:-2] + (5, 3), seed), lambda m, a: m.linalg.lstsq(a, a[..., :2] ** 2).solution),
+    "lstsq": (lambda s, seed=0: _general(s[:-2] + (5, 3), seed),
+              lambda m, a: m.linalg.lstsq(a, a[..., :2] ** 2).solution),
     "matrix_power_negative": (_general, lambda m, a: m.linalg.matrix_power(a, -3)),
     "matrix_norm_fro": (_general, lambda m, a: m.linalg.matrix_norm(a)),
     "matrix_norm_nuc": (_general, lambda m, a: m.linalg.matrix_norm(a, "nuc")),
@@ -86,6 +91,8 @@ CASES = {
     "vector_norm": (_general, lambda m, a: m.linalg.vector_norm(a, 0.5, dim=(0, 2))),
     "vecdot": (_general, lambda m, a: m.linalg.vecdot(a, a.flip(-1), dim=-2)),
     "cross": (lambda s, seed=0: _general(s[:-2] + (3, 3), seed), lambda m, a: m.linalg.cross(a, a.flip(-2))),
+    "matrix_exp": (lambda s, seed=0: _general(s, seed) / 2, lambda m, a: m.linalg.matrix_exp(a)),
+    "matrix_exp_large": (lambda s, seed=0: _general(s, seed) * 3, lambda m, a: m.matrix_exp(a)),
     "svd_top_level": (_general, lambda m, a: (lambda r: (r.U * r.V).sum(-1) + r.S)(m.svd(a))),
 }
 
@@ -107,7 +114,8 @@ def _svd_invariant(usv, k=None):
     u, s, vh = usv
     k = s.shape[-1] if k is None else k
     u, vh = u[..., :, :k], vh[..., :k, :]
-    return s, u.matmul(vh[..., :, : u.shape[-2]]) if vh.shape[-1] >= u.shape[-2] else u[..., : vh.shape[-1], :].matmul(vh)
+    # U V^T over the first k columns: each pair's common sign drops out
+    return s, u.matmul(vh[..., :, :u.shape[-2]]) if vh.shape[-1] >= u.shape[-2] else u[..., :vh.shape[-1], :].matmul(vh)
 
 
 def _flat(result):
@@ -151,6 +159,7 @@ GRADCHECK = {
     "matrix_norm_nuc": lambda a: linalg.matrix_norm(a, "nuc"),
     "matrix_power": lambda a: linalg.matrix_power(a, -2),
     "multi_dot": lambda a: linalg.multi_dot([a[0], a, a.exp(), a[:, 1]]),
+    "matrix_exp": lambda a: linalg.matrix_exp(a / 3),
 }
 
 
@@ -160,7 +169,7 @@ def test_gradcheck_against_central_differences(name):
     assert gradcheck(GRADCHECK[name], (a,))
 
 
-@pytest.mark.parametrize("name", ["inv", "solve", "cholesky", "det", "eigh"])
+@pytest.mark.parametrize("name", ["inv", "solve", "cholesky", "det", "eigh", "matrix_exp"])
 def test_double_backward_matches_central_differences(name):
     a = _m(_general((3, 3), seed=5), True)
     assert gradgradcheck(GRADCHECK[name], (a,))
@@ -198,6 +207,11 @@ def test_values_match_numpy_on_batches(dtype):
     np.testing.assert_allclose((u @ sv.diag_embed() @ vh).numpy(), x, **tol)
     np.testing.assert_allclose(linalg.pinv(a).numpy(), np.linalg.pinv(x), **tol)
     np.testing.assert_allclose(linalg.matrix_norm(a, 2).numpy(), np.linalg.norm(x, 2, axis=(-2, -1)), **tol)
+    # e^A e^-A = I, and e^(diag d) = diag(e^d)
+    np.testing.assert_allclose((linalg.matrix_exp(a / 4) @ linalg.matrix_exp(-a / 4)).numpy(),
+                               np.broadcast_to(np.eye(4), x.shape), **tol)
+    d = np.arange(4.0, dtype=dtype)
+    np.testing.assert_allclose(linalg.matrix_exp(_m(np.diag(d))).numpy(), np.diag(np.exp(d)), rtol=1e-6)
     assert a.dtype == linalg.inv(a).dtype == linalg.svdvals(a).dtype == minitorch.__dict__[dtype]
 
 
@@ -300,3 +314,22 @@ def test_svd_without_uv_gives_zero_square_factors():
     u, s, v = minitorch.svd(_m(_general((2, 3))), compute_uv=False)
     assert u.shape == (2, 2) and v.shape == (3, 3) and not u.any() and not v.any()
     np.testing.assert_allclose(s.numpy(), np.linalg.svd(_general((2, 3)), compute_uv=False))
+
+
+def test_the_factorizations_on_the_core_alone_give_the_cpu_tables_results():
+    """A device with only the core gets the linear-algebra extras from their defaults."""
+    from tests._core_backend import CORE  # noqa: F401 - registers the "core" device
+    x = _general((2, 3, 3), seed=11)
+
+    def run(device):
+        a = minitorch.tensor(x, device=device, requires_grad=True)
+        q, r = linalg.qr(a)
+        w, v = linalg.eigh(a @ a.mT)
+        loss = (linalg.inv(a).sum() + linalg.det(a).sum() + linalg.svdvals(a).sum() + (q * q).sum() + w.sum()
+                + linalg.cholesky(a @ a.mT).sum() + linalg.solve_triangular(a, a, upper=True).sum())
+        loss.backward()
+        return loss.item(), a.grad.cpu().numpy()
+
+    (value, grad), (core_value, core_grad) = run("cpu"), run("core")
+    np.testing.assert_allclose(core_value, value, rtol=1e-12)
+    np.testing.assert_allclose(core_grad, grad, rtol=1e-10, atol=1e-12)

@@ -27,8 +27,7 @@ def cross(input: Tensor, other: Tensor, dim: int | None = None) -> Tensor:
             raise RuntimeError("no dimension of size 3 in input")
         dim = sizes3[0]
     if input.dim() != other.dim():
-        raise RuntimeError(f"linalg.cross: inputs must have the same number of dimensions. Got {input.dim()} "
-                           f"and {other.dim()}")
+        raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
     ndim = max(len(shape), 1)
     if not -ndim <= dim < ndim:
         raise IndexError(f"Dimension out of range (expected to be in range of [{-ndim}, {ndim - 1}], "

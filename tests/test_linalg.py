@@ -93,6 +93,19 @@ CASES = {
     "cross": (lambda s, seed=0: _general(s[:-2] + (3, 3), seed), lambda m, a: m.linalg.cross(a, a.flip(-2))),
     "matrix_exp": (lambda s, seed=0: _general(s, seed) / 2, lambda m, a: m.linalg.matrix_exp(a)),
     "matrix_exp_large": (lambda s, seed=0: _general(s, seed) * 3, lambda m, a: m.matrix_exp(a)),
+    "cholesky_solve": (_spd, lambda m, a: m.cholesky_solve(a[..., :2] + 1, m.linalg.cholesky(a))),
+    "cholesky_solve_upper": (_spd, lambda m, a: m.cholesky_solve(a[..., :2] + 1, m.linalg.cholesky(a).mT, upper=True)),
+    "cholesky_solve_raw_factor": (_general, lambda m, a: m.cholesky_solve(a[..., :2] + 1, a)),
+    "cholesky_inverse": (_general, lambda m, a: m.cholesky_inverse(a)),
+    "cholesky_inverse_upper": (_general, lambda m, a: m.cholesky_inverse(a, upper=True)),
+    "triangular_solve": (_general, lambda m, a: m.triangular_solve(a[..., :2] + 1, a, transpose=True).solution),
+    "cond": (_general, lambda m, a: m.linalg.cond(a)),
+    "cond_nuc": (_general, lambda m, a: m.linalg.cond(a, "nuc")),
+    "cond_-2": (_general, lambda m, a: m.linalg.cond(a, -2)),
+    "vander": (_general, lambda m, a: m.linalg.vander(a[..., 0], N=5)),
+    "tensorinv": (_general, lambda m, a: m.linalg.tensorinv(a.reshape(2, 2, 8)[..., :4].reshape(2, 2, 2, 2))),
+    "tensorsolve": (_general, lambda m, a: m.linalg.tensorsolve(a.reshape(2, 2, 2, 2, 2)[0], a[0, 0].reshape(2, 2))),
+    "solve_ex": (_general, lambda m, a: m.linalg.solve_ex(a, a.exp()).result),
     "svd_top_level": (_general, lambda m, a: (lambda r: (r.U * r.V).sum(-1) + r.S)(m.svd(a))),
 }
 
@@ -160,6 +173,10 @@ GRADCHECK = {
     "matrix_power": lambda a: linalg.matrix_power(a, -2),
     "multi_dot": lambda a: linalg.multi_dot([a[0], a, a.exp(), a[:, 1]]),
     "matrix_exp": lambda a: linalg.matrix_exp(a / 3),
+    "cholesky_solve": lambda a: minitorch.cholesky_solve(a.exp(), a.tril()),
+    "cholesky_inverse": lambda a: minitorch.cholesky_inverse(a.triu(), upper=True),
+    "cond": lambda a: linalg.cond(a) + linalg.cond(a, "fro"),
+    "vander": lambda a: linalg.vander(a[0]),
 }
 
 
@@ -169,7 +186,7 @@ def test_gradcheck_against_central_differences(name):
     assert gradcheck(GRADCHECK[name], (a,))
 
 
-@pytest.mark.parametrize("name", ["inv", "solve", "cholesky", "det", "eigh", "matrix_exp"])
+@pytest.mark.parametrize("name", ["inv", "solve", "cholesky", "det", "eigh", "matrix_exp", "cholesky_solve"])
 def test_double_backward_matches_central_differences(name):
     a = _m(_general((3, 3), seed=5), True)
     assert gradgradcheck(GRADCHECK[name], (a,))
@@ -333,3 +350,14 @@ def test_the_factorizations_on_the_core_alone_give_the_cpu_tables_results():
     (value, grad), (core_value, core_grad) = run("cpu"), run("core")
     np.testing.assert_allclose(core_value, value, rtol=1e-12)
     np.testing.assert_allclose(core_grad, grad, rtol=1e-10, atol=1e-12)
+
+
+def test_matmul_diagonal_and_solve_ex_of_a_singular_matrix():
+    x = _general((2, 3, 3))
+    a = _m(x)
+    np.testing.assert_allclose(linalg.matmul(a, a).numpy(), x @ x)
+    np.testing.assert_allclose(linalg.diagonal(a, offset=1).numpy(), np.diagonal(x, 1, -2, -1))
+    result, info = linalg.solve_ex(_m([[1.0, 2.0], [2.0, 4.0]]), minitorch.ones(2, 1, dtype=minitorch.float64))
+    assert info.item() == 2 and info.dtype == minitorch.int32 and result.shape == (2, 1)
+    assert linalg.solve_ex(a, a).info.tolist() == [0, 0]
+    assert linalg.cond(_m([[1.0, 2.0], [2.0, 4.0]]), "fro").item() == math.inf

@@ -121,7 +121,8 @@ class LinalgDefaults:
 
     def linalg_solve_triangular(self, a, b, upper: bool, unitriangular: bool):
         """x with a @ x = b, a (..., n, n) triangular (only that triangle read; a unit diagonal
-        assumed when unitriangular), b (..., n, k) broadcast (host: back substitution)."""
+        assumed when unitriangular), b (..., n, k) broadcast (host: LAPACK's solve of the
+        triangle, back substitution when its diagonal has a zero)."""
         host = self.to_numpy(a)
         if not upper:  # reverse the order of rows and columns: lower becomes upper
             host = host[..., ::-1, ::-1]
@@ -131,7 +132,12 @@ class LinalgDefaults:
             idx = np.arange(u.shape[-1])
             u[..., idx, idx] = 1
         rhs = self.to_numpy(b)
-        x = _solve_upper(u, rhs if upper else rhs[..., ::-1, :])
+        rhs = rhs if upper else rhs[..., ::-1, :]
+        if np.all(np.diagonal(u, 0, -2, -1) != 0):  # LAPACK's solver on the triangle
+            batch = np.broadcast_shapes(u.shape[:-2], rhs.shape[:-2])
+            x = np.linalg.solve(np.broadcast_to(u, batch + u.shape[-2:]), np.broadcast_to(rhs, batch + rhs.shape[-2:]))
+        else:  # a zero on the diagonal: substitution gives PyTorch's inf / NaN where LAPACK refuses
+            x = _solve_upper(u, rhs)
         return self._host_out(x if upper else x[..., ::-1, :])[0]
 
     def linalg_cholesky_ex(self, a):
@@ -139,15 +145,13 @@ class LinalgDefaults:
         lower triangle read); info the order of the first leading minor that is not
         positive-definite, whose L is left unspecified (host)."""
         host = self.to_numpy(a)
-        lower = np.tril(host)
-        sym = lower + np.swapaxes(np.tril(host, -1), -1, -2)
-        try:
-            return self._host_out(np.linalg.cholesky(sym), np.zeros(host.shape[:-2], np.int32))
+        try:  # (numpy.linalg.cholesky reads the lower triangle only, as LAPACK's potrf)
+            return self._host_out(np.linalg.cholesky(host), np.zeros(host.shape[:-2], np.int32))
         except np.linalg.LinAlgError:
             info = _cholesky_info(host)
             out = np.zeros_like(host)
             flat, good = out.reshape((-1,) + host.shape[-2:]), info.reshape(-1) == 0
-            flat[good] = np.linalg.cholesky(sym.reshape(flat.shape)[good])
+            flat[good] = np.linalg.cholesky(host.reshape(flat.shape)[good])
             return self._host_out(out, info)
 
     def linalg_qr(self, a, mode: str):

@@ -15,7 +15,7 @@ from .._creation import eye, zeros
 from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled
 from ..tensor import Tensor
-from ._common import check_tensor
+from ._common import broadcast_shapes, check_tensor
 
 
 class LinAlgError(RuntimeError):
@@ -44,10 +44,11 @@ def check_matrix(a, fn: str, square: bool = True, arg: str = "A") -> Tensor:
 
 def raise_for_info(info: Tensor, fn: str, message: str) -> None:
     """LinAlgError for the first matrix whose info is not 0; message formats with {info}."""
-    host = info.reshape(-1).tolist()
-    bad = next((i for i, v in enumerate(host) if v), None)
-    if bad is None:
+    flat = info._backend.to_numpy(info._data).reshape(-1)
+    if not flat.any():
         return
+    host = flat.tolist()
+    bad = next(i for i, v in enumerate(host) if v)
     where = f"(Batch element {bad}): " if info.dim() else ""
     raise LinAlgError(f"{fn}: {where}{message.format(info=host[bad])}")
 
@@ -158,7 +159,6 @@ def solve_matrix(a: Tensor, b: Tensor) -> Tensor:
 
 
 def _broadcast(s1, s2) -> tuple:
-    from ._common import broadcast_shapes
     return tuple(broadcast_shapes(tuple(s1), tuple(s2)))
 
 

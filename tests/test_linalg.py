@@ -106,6 +106,13 @@ CASES = {
     "tensorinv": (_general, lambda m, a: m.linalg.tensorinv(a.reshape(2, 2, 8)[..., :4].reshape(2, 2, 2, 2))),
     "tensorsolve": (_general, lambda m, a: m.linalg.tensorsolve(a.reshape(2, 2, 2, 2, 2)[0], a[0, 0].reshape(2, 2))),
     "solve_ex": (_general, lambda m, a: m.linalg.solve_ex(a, a.exp()).result),
+    "lu": (_general, lambda m, a: tuple(m.linalg.lu(a))),
+    "lu_wide": (lambda s, seed=0: _general(s[:-2] + (3, 5), seed), lambda m, a: tuple(m.linalg.lu(a))),
+    "lu_tall": (lambda s, seed=0: _general(s[:-2] + (5, 3), seed), lambda m, a: m.linalg.lu_factor(a).LU),
+    "lu_solve": (_general, lambda m, a: m.linalg.lu_solve(*m.linalg.lu_factor(a), a.exp())),
+    "lu_solve_adjoint_right": (_general, lambda m, a: m.linalg.lu_solve(*m.linalg.lu_factor(a), a.exp(), left=False,
+                                                                        adjoint=True)),
+    "lu_unpack": (_general, lambda m, a: tuple(m.lu_unpack(*m.linalg.lu_factor_ex(a)[:2]))),
     "svd_top_level": (_general, lambda m, a: (lambda r: (r.U * r.V).sum(-1) + r.S)(m.svd(a))),
 }
 
@@ -177,6 +184,10 @@ GRADCHECK = {
     "cholesky_inverse": lambda a: minitorch.cholesky_inverse(a.triu(), upper=True),
     "cond": lambda a: linalg.cond(a) + linalg.cond(a, "fro"),
     "vander": lambda a: linalg.vander(a[0]),
+    "lu": lambda a: linalg.lu(a).L + linalg.lu(a).U,
+    "lu_wide": lambda a: linalg.lu_factor(a[:2]).LU,
+    "lu_tall": lambda a: linalg.lu(a[:, :2]).L,
+    "lu_solve": lambda a: linalg.lu_solve(*linalg.lu_factor(a), a.exp()),
 }
 
 
@@ -186,7 +197,8 @@ def test_gradcheck_against_central_differences(name):
     assert gradcheck(GRADCHECK[name], (a,))
 
 
-@pytest.mark.parametrize("name", ["inv", "solve", "cholesky", "det", "eigh", "matrix_exp", "cholesky_solve"])
+@pytest.mark.parametrize("name", ["inv", "solve", "cholesky", "det", "eigh", "matrix_exp", "cholesky_solve",
+                                  "lu_solve"])
 def test_double_backward_matches_central_differences(name):
     a = _m(_general((3, 3), seed=5), True)
     assert gradgradcheck(GRADCHECK[name], (a,))
@@ -361,3 +373,16 @@ def test_matmul_diagonal_and_solve_ex_of_a_singular_matrix():
     assert info.item() == 2 and info.dtype == minitorch.int32 and result.shape == (2, 1)
     assert linalg.solve_ex(a, a).info.tolist() == [0, 0]
     assert linalg.cond(_m([[1.0, 2.0], [2.0, 4.0]]), "fro").item() == math.inf
+
+
+def test_lu_factor_packs_as_lapack_and_reconstructs():
+    x = np.array([[1.0, 2, 3], [4, 5, 6], [7, 8, 10]])
+    lu_data, pivots = linalg.lu_factor(_m(x))
+    assert pivots.dtype == minitorch.int32 and pivots.tolist() == [3, 3, 3]  # getrf's 1-based row swaps
+    p, lower, upper = linalg.lu(_m(x))
+    np.testing.assert_allclose((p @ lower @ upper).numpy(), x, atol=1e-12)
+    np.testing.assert_allclose(np.diagonal(lower.numpy()), 1.0)
+    np.testing.assert_allclose(np.triu(lu_data.numpy()), upper.numpy())
+    b = np.arange(6.0).reshape(3, 2)
+    np.testing.assert_allclose(linalg.lu_solve(lu_data, pivots, _m(b)).numpy(), np.linalg.solve(x, b), atol=1e-12)
+    assert linalg.lu_factor_ex(_m([[1.0, 2.0], [2.0, 4.0]])).info.item() == 2

@@ -54,6 +54,16 @@ def test_cholesky_eigh_on_drawn_batches_and_layouts(pair):
 
 @hsettings(max_examples=25)
 @given(matrices(square=False))
+def test_lu_on_drawn_batches_and_layouts(pair):
+    a, t = pair
+    p, lower, upper = linalg.lu(t)
+    np.testing.assert_allclose(p.matmul(lower).matmul(upper).numpy(), a, atol=1e-12)
+    assert np.all(np.abs(np.tril(lower.numpy(), -1)) <= 1)  # partial pivoting: |multipliers| <= 1
+    np.testing.assert_allclose(np.triu(upper.numpy()), upper.numpy())
+
+
+@hsettings(max_examples=25)
+@given(matrices(square=False))
 def test_qr_svd_pinv_on_drawn_batches_and_layouts(pair):
     a, t = pair
     q, r = linalg.qr(t)
@@ -147,6 +157,12 @@ ERRORS = {
     "tensorinv_shapes": lambda m: m.linalg.tensorinv(m.ones(2, 3), ind=1),
     "tensorsolve_shapes": lambda m: m.linalg.tensorsolve(m.ones(2, 3, 2, 3), m.ones(2, 3, 2)),
     "cholesky_solve_shapes": lambda m: m.cholesky_solve(m.ones(3, 1), m.eye(2)),
+    "lu_factor_singular": lambda m: m.linalg.lu_factor(m.tensor(SINGULAR)),
+    "lu_factor_ex_check_errors": lambda m: m.linalg.lu_factor_ex(m.tensor(SINGULAR), check_errors=True),
+    "lu_factor_no_pivot": lambda m: m.linalg.lu_factor(m.eye(2), pivot=False),
+    "lu_factor_1d": lambda m: m.linalg.lu_factor(m.ones(3)),
+    "lu_factor_integer": lambda m: m.linalg.lu_factor(m.ones(2, 2, dtype=m.int64)),
+    "lu_solve_shapes": lambda m: m.linalg.lu_solve(*m.linalg.lu_factor(m.eye(3) * 2), m.ones(2, 1)),
     "solve_ex_check_errors": lambda m: m.linalg.solve_ex(m.tensor(SINGULAR), m.ones(2), check_errors=True),
     "multi_dot_one": lambda m: m.linalg.multi_dot([m.ones(2, 3)]),
     "multi_dot_shapes": lambda m: m.linalg.multi_dot([m.ones(2, 3), m.ones(2, 3)]),

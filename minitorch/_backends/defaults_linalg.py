@@ -16,27 +16,36 @@ from __future__ import annotations
 import numpy as np
 
 
-def _lu_info(a: np.ndarray) -> np.ndarray:
-    """For each matrix of the batch a (..., n, n), the 1-based index of the first exactly zero
-    pivot of its LU factorization with partial pivoting (LAPACK getrf's info), 0 when none.
-    O(n^3) per matrix, n steps each vectorised over the batch."""
-    lu = np.array(a, dtype=np.float64 if a.dtype == np.float64 else np.float32, copy=True)
-    n = lu.shape[-1]
-    lu = lu.reshape(-1, n, n)
-    info = np.zeros(lu.shape[0], dtype=np.int32)
+def _lu_factor(a: np.ndarray):
+    """LAPACK getrf's result for each matrix of the batch a (..., m, n): (LU packed: U on and
+    above the diagonal, L's multipliers below it; int32 pivots (..., min(m, n)), 1-based rows
+    swapped in order; int32 info, the 1-based index of the first exactly zero pivot, 0 when
+    none). Partial pivoting on the first largest |value|, as LAPACK's; O(m n min(m, n)) per
+    matrix, min(m, n) steps each vectorised over the batch."""
+    m, n = a.shape[-2:]
+    k = min(m, n)
+    lu = np.array(a, copy=True).reshape((-1, m, n))
     rows = np.arange(lu.shape[0])
-    for k in range(n):
-        pivot = k + np.argmax(np.abs(lu[:, k:, k]), axis=1)
-        top = lu[rows, k].copy()
-        lu[rows, k] = lu[rows, pivot]
+    pivots = np.zeros((lu.shape[0], k), dtype=np.int32)
+    info = np.zeros(lu.shape[0], dtype=np.int32)
+    for j in range(k):
+        pivot = j + np.argmax(np.abs(lu[:, j:, j]), axis=1)
+        pivots[:, j] = pivot + 1
+        top = lu[rows, j].copy()
+        lu[rows, j] = lu[rows, pivot]
         lu[rows, pivot] = top
-        head = lu[:, k, k]
+        head = lu[:, j, j]
         zero = head == 0
-        info[(info == 0) & zero] = k + 1
-        safe = np.where(zero, 1, head)
-        factors = np.where(zero[:, None], 0, lu[:, k + 1:, k] / safe[:, None])
-        lu[:, k + 1:, k + 1:] -= factors[:, :, None] * lu[:, k, None, k + 1:]
-    return info.reshape(a.shape[:-2])
+        info[(info == 0) & zero] = j + 1
+        lu[:, j + 1:, j] = np.where(zero[:, None], lu[:, j + 1:, j], lu[:, j + 1:, j] / np.where(zero, 1, head)[:, None])
+        lu[:, j + 1:, j + 1:] -= lu[:, j + 1:, j, None] * lu[:, j, None, j + 1:]
+    batch = a.shape[:-2]
+    return lu.reshape(a.shape), pivots.reshape(batch + (k,)), info.reshape(batch)
+
+
+def _lu_info(a: np.ndarray) -> np.ndarray:
+    """getrf's info of each square matrix of a (see _lu_factor)."""
+    return _lu_factor(a)[2]
 
 
 def _cholesky_info(a: np.ndarray) -> np.ndarray:
@@ -79,6 +88,25 @@ class LinalgDefaults:
     def linalg_lu_info(self, a):
         """int32 (...): getrf's info of each matrix of a (..., n, n) (0: non-singular)."""
         return self.from_numpy(_lu_info(self.to_numpy(a)))
+
+    def linalg_lu_factor(self, a):
+        """(LU, int32 pivots, int32 info) of each matrix of a (..., m, n), packed as LAPACK's
+        getrf packs them (host: partial pivoting in NumPy, not LAPACK's blocked order)."""
+        return self._host_out(*_lu_factor(self.to_numpy(a)))
+
+    def linalg_lu_permutation(self, pivots, m: int):
+        """int64 (..., m): the row order perm with A[perm] = L U, from getrf's 1-based pivots
+        (..., k) (row j swapped with row pivots[j] - 1, in order) (host)."""
+        piv = self.to_numpy(pivots).astype(np.int64) - 1
+        flat = piv.reshape(-1, piv.shape[-1])
+        perm = np.tile(np.arange(m, dtype=np.int64), (flat.shape[0], 1))
+        rows = np.arange(flat.shape[0])
+        for j in range(flat.shape[1]):
+            other = flat[:, j]
+            top = perm[rows, j].copy()
+            perm[rows, j] = perm[rows, other]
+            perm[rows, other] = top
+        return self.from_numpy(perm.reshape(piv.shape[:-1] + (m,)))
 
     def linalg_slogdet(self, a):
         """(sign, log|det|) of each matrix of a (..., n, n), in a's dtype (host)."""

@@ -42,15 +42,15 @@ def check_matrix(a, fn: str, square: bool = True, arg: str = "A") -> Tensor:
     return a
 
 
-def raise_for_info(info: Tensor, fn: str, message: str) -> None:
-    """LinAlgError for the first matrix whose info is not 0; message formats with {info}."""
+def raise_for_info(info: Tensor, fn: str, message: str, error: type = LinAlgError) -> None:
+    """error (LinAlgError) for the first matrix whose info is not 0; message formats with {info}."""
     flat = info._backend.to_numpy(info._data).reshape(-1)
     if not flat.any():
         return
     host = flat.tolist()
     bad = next(i for i, v in enumerate(host) if v)
     where = f"(Batch element {bad}): " if info.dim() else ""
-    raise LinAlgError(f"{fn}: {where}{message.format(info=host[bad])}")
+    raise error(f"{fn}: {where}{message.format(info=host[bad])}")
 
 
 def _wrap(a: Tensor, data) -> Tensor:

@@ -134,6 +134,7 @@ ERRORS = {
     "matrix_rank_integer": lambda m: m.linalg.matrix_rank(m.ones(2, 2, dtype=m.int64)),
     "vector_norm_integer": lambda m: m.linalg.vector_norm(m.ones(3, dtype=m.int64)),
     "solve_shapes": lambda m: m.linalg.solve(m.eye(2), m.ones(3)),
+    "solve_right_vector": lambda m: m.linalg.solve(m.eye(2).expand(3, 2, 2), m.ones(3, 2), left=False),
     "solve_matrix_shapes": lambda m: m.linalg.solve(m.eye(2), m.ones(3, 1)),
     "solve_dtypes": lambda m: m.linalg.solve(m.eye(2), m.ones(2, 1, dtype=m.float64)),
     "lstsq_shapes": lambda m: m.linalg.lstsq(m.ones(3, 2), m.ones(2, 1)),

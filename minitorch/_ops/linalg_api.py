@@ -84,12 +84,12 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
     check_matrix(A, "linalg.solve")
     check_tensor(B, "linalg_solve", "B", 2)
     _same_dtype(A, B, "linalg.solve")
-    vector = B.dim() == 1 or (left and B.dim() == A.dim() - 1 and tuple(B.shape) == tuple(A.shape[:-1]))
+    vector = B.dim() == 1 or (B.dim() == A.dim() - 1 and tuple(B.shape) == tuple(A.shape[:-1]))
     rhs = B.unsqueeze(-1) if vector else B
-    if not left:
+    if not left:  # X A = B as A^T X^T = B^T (a vector B is a column here too: PyTorch refuses it)
         rhs, A = rhs.mT, A.mT
     n = A.shape[-1]
-    if rhs.dim() < 2 or rhs.shape[-2] != n:
+    if rhs.dim() < 2 or rhs.shape[-2] != n or (vector and not left):
         shape = (B.shape[-1], 1) if vector else tuple(B.shape[-2:])
         raise RuntimeError(f"linalg.solve: Incompatible shapes of A and B for the equation "
                            f"{'AX = B' if left else 'XA = B'} ({n}x{n} and {shape[0]}x{shape[1]})")

@@ -37,7 +37,8 @@ def _lu_factor(a: np.ndarray):
         head = lu[:, j, j]
         zero = head == 0
         info[(info == 0) & zero] = j + 1
-        lu[:, j + 1:, j] = np.where(zero[:, None], lu[:, j + 1:, j], lu[:, j + 1:, j] / np.where(zero, 1, head)[:, None])
+        safe = np.where(zero, 1, head)[:, None]
+        lu[:, j + 1:, j] = np.where(zero[:, None], lu[:, j + 1:, j], lu[:, j + 1:, j] / safe)
         lu[:, j + 1:, j + 1:] -= lu[:, j + 1:, j, None] * lu[:, j, None, j + 1:]
     batch = a.shape[:-2]
     return lu.reshape(a.shape), pivots.reshape(batch + (k,)), info.reshape(batch)

@@ -64,7 +64,7 @@ def inv(A: Tensor) -> Tensor:
 
 def det(A: Tensor) -> Tensor:
     """det A for A (*, n, n) -> (*)."""
-    return _det(check_matrix(A, "linalg.det"))
+    return _det(check_matrix(A, "linalg.det", kernel="lu_cpu"))
 
 
 def slogdet(A: Tensor) -> tuple:
@@ -81,7 +81,7 @@ def _same_dtype(A: Tensor, B: Tensor, fn: str) -> None:
 def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
     """X with A X = B (left) or X A = B: A (*, n, n), B (*, n, k) or (*, n) (a batch of vectors),
     batch dims broadcast; LinAlgError when A is singular."""
-    check_matrix(A, "linalg.solve")
+    check_matrix(A, "linalg.solve", kernel="lu_cpu")
     check_tensor(B, "linalg_solve", "B", 2)
     _same_dtype(A, B, "linalg.solve")
     vector = B.dim() == 1 or (B.dim() == A.dim() - 1 and tuple(B.shape) == tuple(A.shape[:-1]))
@@ -102,11 +102,14 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
 def solve_triangular(A: Tensor, B: Tensor, *, upper: bool, left: bool = True, unitriangular: bool = False) -> Tensor:
     """X with A X = B (left) or X A = B for A (*, n, n) upper (lower) triangular, only that
     triangle read (and its diagonal taken as ones when unitriangular); B (*, n, k) / (*, k, n)."""
-    check_matrix(A, "linalg.solve_triangular")
+    check_tensor(A, "linalg_solve_triangular", "A")
+    if A.dim() >= 2 and not A.dtype.is_floating_point:
+        raise NotImplementedError(f"\"triangular_solve_cpu\" not implemented for '{A.dtype.legacy_name}'")
+    check_matrix(A, "linalg.solve_triangular", kernel="triangular_solve_cpu")
     check_tensor(B, "linalg_solve_triangular", "B", 2)
     if B.dim() < 2:
         raise RuntimeError("linalg.solve_triangular: The input tensor B must have at least 2 dimensions.")
-    _same_dtype(A, B, "linalg.solve_triangular")
+    B = B.to(A.dtype)  # (PyTorch computes in A's dtype)
     n = A.shape[-1]
     if (B.shape[-2] if left else B.shape[-1]) != n:
         raise RuntimeError(f"linalg.solve_triangular: Incompatible shapes of A and B for the equation "
@@ -119,7 +122,7 @@ def solve_triangular(A: Tensor, B: Tensor, *, upper: bool, left: bool = True, un
 def cholesky_ex(A: Tensor, *, upper: bool = False, check_errors: bool = False) -> tuple:
     """(L, int32 info): L L^T = A (lower; U^T U with upper=True), info k > 0 where the leading
     minor of order k is not positive-definite."""
-    check_matrix(A, "linalg.cholesky_ex")
+    check_matrix(A, "linalg.cholesky_ex", kernel="cholesky_cpu")
     lower, info = _cholesky_ex(A)
     if check_errors:
         raise_for_info(info, "linalg.cholesky_ex", _NOT_PD)
@@ -129,7 +132,7 @@ def cholesky_ex(A: Tensor, *, upper: bool = False, check_errors: bool = False) -
 def cholesky(A: Tensor, *, upper: bool = False) -> Tensor:
     """The Cholesky factor L (L L^T = A, lower triangle of A read) of A (*, n, n), or U = L^T
     with upper=True; LinAlgError when A is not positive-definite."""
-    check_matrix(A, "linalg.cholesky")
+    check_matrix(A, "linalg.cholesky", kernel="cholesky_cpu")
     lower, info = _cholesky_ex(A)
     raise_for_info(info, "linalg.cholesky", _NOT_PD)
     return lower.mT if upper else lower
@@ -141,7 +144,7 @@ def qr(A: Tensor, mode: str = "reduced") -> tuple:
     if mode not in ("reduced", "complete", "r"):
         raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of 'reduced' (default), "
                            "'r', or 'complete'")
-    check_matrix(A, "linalg.qr", square=False)
+    check_matrix(A, "linalg.qr", square=False, kernel="geqrf_cpu")
     return linalg_qr(*_qr(A, mode))
 
 
@@ -155,27 +158,27 @@ def eigh(A: Tensor, UPLO: str = "L") -> tuple:
     """(eigenvalues ascending (*, n), eigenvectors as columns (*, n, n)) of the symmetric A
     (*, n, n), read from its lower (UPLO="L") or upper triangle."""
     upper = _uplo(UPLO)
-    check_matrix(A, "linalg.eigh")
+    check_matrix(A, "linalg.eigh", kernel="linalg_eigh_cpu")
     return linalg_eigh(*_eigh(A, upper))
 
 
 def eigvalsh(A: Tensor, UPLO: str = "L") -> Tensor:
     """The eigenvalues (ascending) of the symmetric A (*, n, n)."""
     upper = _uplo(UPLO)
-    check_matrix(A, "linalg.eigvalsh")
+    check_matrix(A, "linalg.eigh", kernel="linalg_eigh_cpu")
     return _eigh(A, upper, _recorded(A))[0]
 
 
 def svd(A: Tensor, full_matrices: bool = True, *, driver=None) -> tuple:
     """(U, S descending, Vh) with A = U diag(S) Vh for A (*, m, n); full_matrices: U (*, m, m)
     and Vh (*, n, n), else (*, m, k) and (*, k, n), k = min(m, n)."""
-    check_matrix(A, "linalg.svd", square=False)
+    check_matrix(A, "linalg.svd", square=False, kernel="linalg_svd_cpu")
     return linalg_svd(*_svd(A, bool(full_matrices)))
 
 
 def svdvals(A: Tensor, *, driver=None) -> Tensor:
     """The singular values (descending) of A (*, m, n) -> (*, min(m, n))."""
-    check_matrix(A, "linalg.svdvals", square=False)
+    check_matrix(A, "linalg.svd", square=False, kernel="linalg_svd_cpu")
     return _svd(A, False, _recorded(A))[1]
 
 
@@ -234,11 +237,11 @@ def pinv(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False) -> Tensor:
     """The Moore-Penrose pseudo-inverse of A (*, m, n) -> (*, n, m): singular values at most
     max(atol, rtol * the largest) count as zero."""
     check_tensor(A, "linalg_pinv", "input")
-    if A.dim() < 2 or not A.dtype.is_floating_point:
+    if A.dim() < 2 or A.dtype not in (dtypes.float32, dtypes.float64):
         raise RuntimeError(f"linalg.pinv({A.dtype.legacy_name}{{{list(A.shape)}}}): expected a tensor with 2 or more "
                            "dimensions of float, double, cfloat or cdouble types")
     if hermitian:
-        check_matrix(A, "linalg.pinv")
+        check_matrix(A, "linalg.eigh")
     return LinalgPinvBackward0.apply(A, atol, rtol, bool(hermitian))
 
 
@@ -247,7 +250,9 @@ def matrix_rank(A: Tensor, *, atol=None, rtol=None, hermitian: bool = False) -> 
     check_tensor(A, "linalg_matrix_rank", "input")
     if not A.dtype.is_floating_point:
         raise RuntimeError("This function doesn't handle types other than float and double")
-    check_matrix(A, "linalg.matrix_rank", square=bool(hermitian))
+    if A.dim() < 2:
+        raise RuntimeError("torch.linalg.matrix_rank: The input tensor input must have at least 2 dimensions.")
+    check_matrix(A, "linalg.eigh" if hermitian else "linalg.svd", square=bool(hermitian))
     with no_grad():
         s = _eigh(A, False, False)[0].abs() if hermitian else _svd(A, False, False)[1]
         if s.shape[-1] == 0:
@@ -263,12 +268,18 @@ def lstsq(A: Tensor, B: Tensor, rcond=None, *, driver=None) -> tuple:
     """The least-squares solution X minimising ||A X - B|| (the one of least norm when A is rank
     deficient) for A (*, m, n), B (*, m, k) or (*, m): (solution, residuals, rank,
     singular_values), the last three filled as PyTorch's driver fills them (default "gelsy")."""
-    check_matrix(A, "linalg.lstsq", square=False, arg="A")
+    check_tensor(A, "linalg_lstsq", "self")
     check_tensor(B, "linalg_lstsq", "b", 2)
+    if A.dtype is not B.dtype:
+        raise RuntimeError(f"torch.linalg.lstsq: Expected input and other to have the same dtype, but got input's "
+                           f"dtype {A.dtype.legacy_name} and other's dtype {B.dtype.legacy_name}")
+    if A.dtype not in (dtypes.float32, dtypes.float64):
+        raise RuntimeError("This function doesn't handle types other than float and double")
+    if A.dim() < 2:
+        raise RuntimeError("torch.linalg.lstsq: input must have at least 2 dimensions.")
     driver = "gelsy" if driver is None else driver
     if driver not in _DRIVERS:
         raise RuntimeError("torch.linalg.lstsq: parameter `driver` should be one of (gels, gelsy, gelsd, gelss)")
-    _same_dtype(A, B, "torch.linalg.lstsq")
     vector = B.dim() == A.dim() - 1
     rhs = B.unsqueeze(-1) if vector else B
     if rhs.shape[-2] != A.shape[-2]:

@@ -55,13 +55,18 @@ def cond(A: Tensor, p=None) -> Tensor:
     largest and smallest singular values (smallest / largest for -2); for "fro", "nuc",
     +-inf, +-1 (square A) norm(A) norm(A^-1), inf where A is singular."""
     check_tensor(A, "linalg_cond", "input")
+    if A.dim() < 2:
+        raise RuntimeError("linalg.cond: The input tensor must have at least 2 dimensions.")
     if p is None or (p in (2, -2) and not isinstance(p, bool)):
         s = linalg_api.svdvals(A)
         first, last = s[..., 0], s[..., -1]
         return first / last if p != -2 else last / first
     if p not in _COND_NORMS or isinstance(p, bool):
         raise RuntimeError(f"linalg.cond got an invalid norm type: {p}")
-    check_matrix(A, f"linalg.cond(ord={p})")
+    if A.shape[-1] != A.shape[-2]:
+        raise RuntimeError(f"linalg.cond(ord={p}): A must be batches of square matrices, but they are "
+                           f"{A.shape[-2]} by {A.shape[-1]} matrices")
+    check_matrix(A, "linalg.inv")
     inverse, info = linalg_api.inv_ex(A)
     value = matrix_norm(A, p) * matrix_norm(inverse, p)
     return value.masked_fill(info > 0, math.inf)

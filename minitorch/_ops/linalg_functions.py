@@ -27,18 +27,23 @@ LinAlgError.__module__ = "minitorch.linalg"
 
 
 # ----- checks ------------------------------------------------------------------------------
-def check_matrix(a, fn: str, square: bool = True, arg: str = "A") -> Tensor:
-    """a as a batch of (square) floating-point matrices, or PyTorch's error naming fn."""
+def check_matrix(a, fn: str, square: bool = True, arg: str = "A", kernel: str | None = None,
+                 low: bool = False) -> Tensor:
+    """a as a batch of (square) float32/float64 matrices, or PyTorch's error naming fn; for
+    float16/bfloat16 the NotImplementedError of PyTorch's CPU kernel when kernel names it, else
+    its "Low precision" RuntimeError (low: those dtypes are accepted)."""
     check_tensor(a, fn.replace(".", "_"), arg)
     if a.dim() < 2:
         raise RuntimeError(f"{fn}: The input tensor {arg} must have at least 2 dimensions.")
-    if not a.dtype.is_floating_point:
-        raise RuntimeError(f"{fn}: Expected a floating point or complex tensor as input. Got {a.dtype.legacy_name}")
-    if a.dtype not in (dtypes.float32, dtypes.float64):
-        raise NotImplementedError(f"{fn}: Low precision dtypes not supported. Got {a.dtype.legacy_name}")
     if square and a.shape[-1] != a.shape[-2]:
         raise RuntimeError(f"{fn}: {arg} must be batches of square matrices, but they are "
                            f"{a.shape[-2]} by {a.shape[-1]} matrices")
+    if not a.dtype.is_floating_point:
+        raise RuntimeError(f"{fn}: Expected a floating point or complex tensor as input. Got {a.dtype.legacy_name}")
+    if a.dtype not in (dtypes.float32, dtypes.float64) and not low:
+        if kernel is not None:
+            raise NotImplementedError(f"\"{kernel}\" not implemented for '{a.dtype.legacy_name}'")
+        raise RuntimeError(f"{fn}: Low precision dtypes not supported. Got {a.dtype.legacy_name}")
     return a
 
 
@@ -159,7 +164,7 @@ def solve_matrix(a: Tensor, b: Tensor) -> Tensor:
 
 
 def _broadcast(s1, s2) -> tuple:
-    return tuple(broadcast_shapes(tuple(s1), tuple(s2)))
+    return tuple(broadcast_shapes(tuple(s2), tuple(s1)))  # (B's batch first in PyTorch's message)
 
 
 class LinalgSolveTriangularBackward0(Function):

@@ -61,4 +61,4 @@ def _matrix_exp(a: Tensor) -> Tensor:
 @op
 def matrix_exp(input: Tensor) -> Tensor:
     """The matrix exponential e^A = sum A^k / k! of A (*, n, n)."""
-    return _matrix_exp(check_matrix(input, "linalg.matrix_exp"))
+    return _matrix_exp(check_matrix(input, "linalg.matrix_exp", low=True))

@@ -22,7 +22,7 @@ def vector_norm(x: Tensor, ord=2, dim=None, keepdim: bool = False, *, dtype=None
     any real, 0 (the count of nonzeros), inf / -inf (the largest / smallest |x|)."""
     check_tensor(x, "linalg_vector_norm", "input")
     if isinstance(ord, str) or not isinstance(ord, (int, float)) or isinstance(ord, bool):
-        raise TypeError(f"linalg_vector_norm(): argument 'ord' must be Number, not {type(ord).__name__}")
+        raise TypeError(f"linalg_vector_norm(): argument 'ord' (position 2) must be Number, not {type(ord).__name__}")
     if not x.dtype.is_floating_point:
         raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. "
                            f"Got {x.dtype.legacy_name}")
@@ -118,7 +118,7 @@ def multi_dot(tensors) -> Tensor:
     for i, t in enumerate(tensors[1:], 1):
         if t.dtype is not first.dtype:
             raise RuntimeError(f"multi_dot(): all tensors must have be the same dtype but tensor 0 is "
-                               f"{first.dtype.legacy_name} and tensor {i} is {t.dtype.legacy_name}")
+                               f"{first.dtype.c_name} and tensor {i} {t.dtype.c_name}")
     mats = [first.unsqueeze(0) if first.dim() == 1 else first] + tensors[1:-1] + \
         [last.unsqueeze(1) if last.dim() == 1 else last]
     for i in range(n - 1):
@@ -144,6 +144,10 @@ def vecdot(x: Tensor, y: Tensor, *, dim: int = -1) -> Tensor:
     """The dot product of x and y (broadcast) along dim: sum(x * y, dim)."""
     check_tensor(x, "linalg_vecdot", "x")
     check_tensor(y, "linalg_vecdot", "y", 2)
+    for t in (x, y):
+        if not t.dtype.is_floating_point:
+            raise RuntimeError(f"linalg.vecdot: Expected a floating point or complex tensor as input. "
+                               f"Got {t.dtype.legacy_name}")
     if x.dim() == 1 and y.dim() == 1 and x.shape[0] != y.shape[0]:
         raise RuntimeError(f"inconsistent tensor size, expected tensor [{x.shape[0]}] and src [{y.shape[0]}] to have "
                            f"the same number of elements, but got {x.shape[0]} and {y.shape[0]} elements respectively")
@@ -159,6 +163,8 @@ def cross(input: Tensor, other: Tensor, *, dim: int = -1) -> Tensor:
 def matrix_power(A: Tensor, n: int) -> Tensor:
     """A (*, m, m) to the integer power n (negative: of A's inverse)."""
     check_tensor(A, "linalg_matrix_power", "A")
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise TypeError(f"linalg_matrix_power(): argument 'n' (position 2) must be int, not {type(n).__name__}")
     return _matrix_power(A, n)
 
 

@@ -74,7 +74,6 @@ UNSUPPORTED: dict[str, str] = {
     "linalg.ldl_factor": "the LDL factorization is not available: use linalg.cholesky (positive-definite) or linalg.eigh",
     "linalg.ldl_factor_ex": "the LDL factorization is not available: use linalg.cholesky_ex (positive-definite) or linalg.eigh",
     "linalg.ldl_solve": "the LDL factorization is not available: use linalg.solve",
-    "linalg.householder_product": "Householder products are not available: use linalg.qr's Q",
     "lobpcg": "use scipy.sparse.linalg.lobpcg on t.numpy()",
     "svd_lowrank": "use numpy.linalg.svd on t.numpy() (no autograd)",
     "pca_lowrank": "use numpy.linalg.svd on the centred t.numpy() (no autograd)",

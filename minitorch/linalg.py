@@ -12,6 +12,7 @@ from ._declare import _function_form
 from ._ops.linalg_api import (LinAlgError, cholesky, cholesky_ex, det, eigh, eigvalsh, inv, inv_ex,  # noqa: F401
                               lstsq, matrix_rank, pinv, qr, slogdet, solve, solve_triangular, svd, svdvals)
 from ._ops.linalg_extra import cond, diagonal, matmul, solve_ex, tensorinv, tensorsolve, vander  # noqa: F401
+from ._ops.linalg_householder import householder_product  # noqa: F401
 from ._ops.linalg_lu import lu, lu_factor, lu_factor_ex, lu_solve  # noqa: F401
 from ._ops.linalg_matrix_exp import matrix_exp  # noqa: F401
 from ._ops.linalg_norms import cross, matrix_norm, matrix_power, multi_dot, norm, vecdot, vector_norm  # noqa: F401
@@ -19,11 +20,11 @@ from ._ops.linalg_norms import cross, matrix_norm, matrix_power, multi_dot, norm
 # The functions PyTorch gives an out= argument whose result is one tensor.
 for _name in ("inv", "det", "solve", "solve_triangular", "cholesky", "eigvalsh", "svdvals", "pinv", "matrix_power",
               "multi_dot", "cross", "vecdot", "vector_norm", "matrix_norm", "norm", "matrix_exp", "matmul", "cond",
-              "tensorinv", "tensorsolve", "matrix_rank", "lu_solve"):
+              "tensorinv", "tensorsolve", "matrix_rank", "lu_solve", "householder_product"):
     globals()[_name] = _function_form(globals()[_name], f"linalg_{_name}", False, True)
 del _name
 
-__all__ = ["LinAlgError", "cholesky", "cholesky_ex", "cond", "cross", "det", "diagonal", "eigh", "eigvalsh", "inv",
+__all__ = ["LinAlgError", "cholesky", "cholesky_ex", "cond", "cross", "det", "diagonal", "eigh", "eigvalsh", "householder_product", "inv",
            "inv_ex", "lstsq", "lu", "lu_factor", "lu_factor_ex", "lu_solve", "matmul", "matrix_exp", "matrix_norm", "matrix_power", "matrix_rank", "multi_dot", "norm",
            "pinv", "qr", "slogdet", "solve", "solve_ex", "solve_triangular", "svd", "svdvals", "tensorinv",
            "tensorsolve", "vander", "vecdot", "vector_norm"]

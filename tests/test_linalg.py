@@ -113,6 +113,13 @@ CASES = {
     "lu_solve_adjoint_right": (_general, lambda m, a: m.linalg.lu_solve(*m.linalg.lu_factor(a), a.exp(), left=False,
                                                                         adjoint=True)),
     "lu_unpack": (_general, lambda m, a: tuple(m.lu_unpack(*m.linalg.lu_factor_ex(a)[:2]))),
+    "householder_product": (lambda s, seed=0: _general(s[:-2] + (5, 3), seed),
+                            lambda m, a: m.linalg.householder_product(a, a[..., 0, :2].tanh())),
+    "orgqr": (_general, lambda m, a: m.orgqr(a, a[..., 1, :].tanh())),
+    "ormqr": (_general, lambda m, a: m.ormqr(a, a[..., 1, :].tanh(), a.exp(), left=False, transpose=True)),
+    "ger": (_general, lambda m, a: m.ger(a[..., 0, 0, :], a[..., 0, 1, :])),
+    "frobenius_norm": (_general, lambda m, a: m.frobenius_norm(a, dim=(0, 2))),
+    "nuclear_norm": (_general, lambda m, a: m.nuclear_norm(a)),
     "svd_top_level": (_general, lambda m, a: (lambda r: (r.U * r.V).sum(-1) + r.S)(m.svd(a))),
 }
 
@@ -188,6 +195,7 @@ GRADCHECK = {
     "lu_wide": lambda a: linalg.lu_factor(a[:2]).LU,
     "lu_tall": lambda a: linalg.lu(a[:, :2]).L,
     "lu_solve": lambda a: linalg.lu_solve(*linalg.lu_factor(a), a.exp()),
+    "householder_product": lambda a: linalg.householder_product(a, a[0].tanh()),
 }
 
 
@@ -386,3 +394,14 @@ def test_lu_factor_packs_as_lapack_and_reconstructs():
     b = np.arange(6.0).reshape(3, 2)
     np.testing.assert_allclose(linalg.lu_solve(lu_data, pivots, _m(b)).numpy(), np.linalg.solve(x, b), atol=1e-12)
     assert linalg.lu_factor_ex(_m([[1.0, 2.0], [2.0, 4.0]])).info.item() == 2
+
+
+def test_geqrf_is_lapacks_packed_qr_and_householder_product_rebuilds_q():
+    x = _general((2, 5, 3), seed=4)
+    a, tau = minitorch.geqrf(_m(x))
+    assert a.shape == (2, 5, 3) and tau.shape == (2, 3)
+    q = linalg.householder_product(a, tau)
+    np.testing.assert_allclose((q @ a.triu()[..., :3, :]).numpy(), x, atol=1e-12)
+    np.testing.assert_allclose((q.mT @ q).numpy(), np.broadcast_to(np.eye(3), (2, 3, 3)), atol=1e-12)
+    np.testing.assert_allclose(minitorch.ormqr(a, tau, minitorch.eye(5, dtype=minitorch.float64))[..., :, :3].numpy(),
+                               q.numpy(), atol=1e-12)

@@ -193,6 +193,15 @@ class LinalgDefaults:
         q, r = np.linalg.qr(host, mode=mode)
         return self._host_out(q, r)
 
+    def linalg_geqrf(self, a):
+        """(a, tau) of LAPACK's geqrf for each matrix of a (..., m, n): R on and above the
+        diagonal, the Householder vectors below it, their scalars tau (..., min(m, n)) (host)."""
+        host = self.to_numpy(a)
+        if host.size == 0:
+            return self._host_out(host.copy(), np.zeros(host.shape[:-2] + (min(host.shape[-2:]),), host.dtype))
+        h, tau = np.linalg.qr(host, mode="raw")  # (h is the transposed, Fortran-ordered result)
+        return self._host_out(np.swapaxes(h, -1, -2), tau)
+
     def linalg_eigh(self, a, upper: bool, eigenvectors: bool):
         """(eigenvalues ascending, eigenvectors as columns) of each symmetric matrix of a
         (..., n, n), read from its upper or lower triangle; eigenvectors an empty array when

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import warnings
 
-from .._declare import op
+from .._declare import function, op
 from ..tensor import Tensor
 from . import linalg_api
 
@@ -14,7 +14,7 @@ slogdet_result = linalg_api.result_type("slogdet", ("sign", "logabsdet"))
 qr_result = linalg_api.result_type("qr", ("Q", "R"))
 svd_result = linalg_api.result_type("svd", ("U", "S", "V"))
 
-_WARNED = {"qr": False, "cholesky": False}
+_WARNED = {"qr": False, "cholesky": False, "frobenius_norm": False, "nuclear_norm": False}
 
 
 def _warn_once(name: str, message: str) -> None:
@@ -88,3 +88,32 @@ def svd(input: Tensor, some: bool = True, compute_uv: bool = True):
 def pinverse(input: Tensor, rcond: float = 1e-15) -> Tensor:
     """The pseudo-inverse of A (*, m, n): singular values at most rcond * the largest count as 0."""
     return linalg_api.pinv(input, rtol=rcond)
+
+
+@op
+def ger(input: Tensor, vec2: Tensor) -> Tensor:
+    """The outer product of two vectors (the older name of outer)."""
+    return input.outer(vec2)
+
+
+@function
+def frobenius_norm(input: Tensor, dim, keepdim: bool = False) -> Tensor:
+    """sqrt(sum x^2) over dim (deprecated in PyTorch in favour of linalg.vector_norm, with its warning)."""
+    _warn_once("frobenius_norm", "at::frobenius_norm is deprecated and it is just left for JIT compatibility. It "
+               "will be removed in a future PyTorch release. Please use `linalg.vector_norm(A, 2., dim, keepdim)` "
+               "instead")
+    from .linalg_norms import vector_norm
+    return vector_norm(input, 2.0, dim, keepdim)
+
+
+@function
+def nuclear_norm(input: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+    """The sum of the singular values over the two dims (the last two by default) (deprecated in
+    PyTorch in favour of linalg.matrix_norm, with its warning)."""
+    if isinstance(dim, bool):  # nuclear_norm(input, keepdim)
+        dim, keepdim = None, dim
+    _warn_once("nuclear_norm", "at::nuclear_norm is deprecated and it is just left for JIT compatibility. It will "
+               "be removed in a future PyTorch release. Please use `linalg.matrix_norm(A, 'nuc', dim, keepdim)` "
+               "instead")
+    from .linalg_norms import matrix_norm
+    return matrix_norm(input, "nuc", (-2, -1) if dim is None else dim, keepdim)

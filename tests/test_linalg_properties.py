@@ -74,7 +74,9 @@ def test_qr_svd_pinv_on_drawn_batches_and_layouts(pair):
     u, s, vh = linalg.svd(t, full_matrices=False)
     np.testing.assert_allclose(s.numpy(), np.linalg.svd(a, compute_uv=False), atol=1e-12)
     np.testing.assert_allclose((u * s.unsqueeze(-2)).matmul(vh).numpy(), a, atol=1e-12)
-    np.testing.assert_allclose(linalg.pinv(t).numpy(), np.linalg.pinv(a), atol=1e-9)
+    expected = np.linalg.pinv(a)
+    # (a drawn rectangle may be ill-conditioned: the pseudo-inverse's error scales with its size)
+    np.testing.assert_allclose(linalg.pinv(t).numpy(), expected, atol=1e-9 * (1 + np.abs(expected).max()) ** 2)
     np.testing.assert_allclose(linalg.matrix_norm(t, "nuc").numpy(), np.linalg.norm(a, "nuc", axis=(-2, -1)),
                                rtol=1e-10)
 

@@ -241,13 +241,15 @@ class _Factor(Function):
     def forward(ctx, a, *params):
         outs = type(ctx).factor(ctx, a, *params)
         be = a._backend
-        ctx.shapes = [tuple(o.shape) for o in outs]
+        ctx.shapes, ctx.input_shape = [tuple(o.shape) for o in outs], tuple(a.shape)
         return be.concatenate([be.reshape(o, (-1,)) for o in outs], 0, a.dtype)
 
     @staticmethod
     def backward(ctx, grad):
         outs = _split(ctx.saved_output, ctx.shapes)
         grads = [g if g.numel() and bool(g.detach().ne(0).any()) else None for g in _split(grad, ctx.shapes)]
+        if all(g is None for g in grads):  # (a zero gradient, as under double backward)
+            return (grad.new_zeros(ctx.input_shape),) + (None,) * 8
         return (type(ctx).gradient(ctx, outs, grads),) + (None,) * 8
 
 

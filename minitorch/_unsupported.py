@@ -75,8 +75,6 @@ UNSUPPORTED: dict[str, str] = {
     "linalg.ldl_factor_ex": "the LDL factorization is not available: use linalg.cholesky_ex (positive-definite) or linalg.eigh",
     "linalg.ldl_solve": "the LDL factorization is not available: use linalg.solve",
     "lobpcg": "use scipy.sparse.linalg.lobpcg on t.numpy()",
-    "svd_lowrank": "use numpy.linalg.svd on t.numpy() (no autograd)",
-    "pca_lowrank": "use numpy.linalg.svd on the centred t.numpy() (no autograd)",
     # ---- Tensor methods
     "Tensor.stft": "use numpy or scipy.signal on t.numpy() (no autograd)",
     "Tensor.to_sparse": "minitorch has dense tensors only: keep the tensor dense",

@@ -404,3 +404,33 @@ def test_geqrf_is_lapacks_packed_qr_and_householder_product_rebuilds_q():
     np.testing.assert_allclose((q.mT @ q).numpy(), np.broadcast_to(np.eye(3), (2, 3, 3)), atol=1e-12)
     np.testing.assert_allclose(minitorch.ormqr(a, tau, minitorch.eye(5, dtype=minitorch.float64))[..., :, :3].numpy(),
                                q.numpy(), atol=1e-12)
+
+
+@requires_torch
+@pytest.mark.parametrize("shape, kwargs", [((20, 8), {}), ((2, 6, 15), {"q": 4, "niter": 1}),
+                                           ((10, 6), {"q": 3, "M": np.ones((1, 6))})])
+def test_svd_lowrank_draws_torchs_sketch_after_the_same_seed(shape, kwargs):
+    x = np.random.default_rng(0).standard_normal(shape)
+    results = []
+    for m in (minitorch, torch):
+        m.manual_seed(5)
+        a = m.tensor(x, requires_grad=True)
+        options = {k: (m.tensor(v) if isinstance(v, np.ndarray) else v) for k, v in kwargs.items()}
+        u, s, v = m.svd_lowrank(a, **options)
+        approx = u.matmul(s.unsqueeze(-1) * v.mT)  # (each singular pair's sign drops out)
+        (approx.sum() + s.sum()).backward()
+        results.append((s.detach().numpy(), approx.detach().numpy(), a.grad.numpy()))
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-9, atol=1e-10)
+
+
+@requires_torch
+def test_pca_lowrank_centres_and_matches_torch():
+    x = np.random.default_rng(1).standard_normal((30, 5))
+    results = []
+    for m in (minitorch, torch):
+        m.manual_seed(3)
+        u, s, v = m.pca_lowrank(m.tensor(x), q=3)
+        results.append((s.numpy(), np.abs(v.numpy()), np.abs(u.numpy())))
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-9, atol=1e-10)

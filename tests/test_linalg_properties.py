@@ -188,6 +188,8 @@ ERRORS = {
     "householder_product_tau": lambda m: m.linalg.householder_product(m.ones(3, 2), m.ones(3)),
     "ormqr_shapes": lambda m: m.ormqr(m.ones(3, 2), m.ones(2), m.ones(2, 2)),
     "ormqr_tau": lambda m: m.ormqr(m.ones(4, 4), m.ones(3), m.ones(4, 4)),
+    "pca_lowrank_q": lambda m: m.pca_lowrank(m.ones(4, 3), q=5),
+    "pca_lowrank_niter": lambda m: m.pca_lowrank(m.ones(4, 3), niter=-1),
     "solve_ex_check_errors": lambda m: m.linalg.solve_ex(m.tensor(SINGULAR), m.ones(2), check_errors=True),
     "multi_dot_one": lambda m: m.linalg.multi_dot([m.ones(2, 3)]),
     "multi_dot_shapes": lambda m: m.linalg.multi_dot([m.ones(2, 3), m.ones(2, 3)]),

@@ -86,10 +86,6 @@ class LinalgDefaults:
     def _host_out(self, *arrays):
         return tuple(self.from_numpy(np.array(x, order="C", copy=None)) for x in arrays)
 
-    def linalg_lu_info(self, a):
-        """int32 (...): getrf's info of each matrix of a (..., n, n) (0: non-singular)."""
-        return self.from_numpy(_lu_info(self.to_numpy(a)))
-
     def linalg_lu_factor(self, a):
         """(LU, int32 pivots, int32 info) of each matrix of a (..., m, n), packed as LAPACK's
         getrf packs them (host: partial pivoting in NumPy, not LAPACK's blocked order)."""

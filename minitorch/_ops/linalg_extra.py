@@ -41,7 +41,7 @@ def solve_ex(A: Tensor, B: Tensor, *, left: bool = True, check_errors: bool = Fa
     except LinAlgError as error:
         if check_errors:
             raise LinAlgError(str(error).replace("torch.linalg.solve:", "torch.linalg.solve_ex:", 1)) from None
-        info = _wrap(A, A._backend.linalg_lu_info(A._data))
+        info = _wrap(A, A._backend.linalg_lu_factor(A._data)[2])
         shaped = linalg_api.solve(A.new_ones(A.shape[-1]).diag_embed().expand(A.shape), B, left=left)
         return linalg_solve_ex(shaped.detach().fill_(math.nan), info)
     return linalg_solve_ex(result, A.new_zeros(A.shape[:-2]).int())

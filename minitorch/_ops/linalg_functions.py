@@ -144,7 +144,7 @@ class LinalgSolveExBackward0(Function):
         ctx.save_for_backward(a)
         out = a._backend.linalg_solve(a._data, b._data)
         if out is None:
-            raise_for_info(_wrap(a, a._backend.linalg_lu_info(a._data)), "torch.linalg.solve",
+            raise_for_info(_wrap(a, a._backend.linalg_lu_factor(a._data)[2]), "torch.linalg.solve",
                            "The solver failed because the input matrix is singular.")
             raise LinAlgError("torch.linalg.solve: The solver failed because the input matrix is singular.")
         return out

@@ -1,0 +1,105 @@
+"""More of minitorch.linalg: the factorizations on the core-alone backend table, LU and
+Householder packing (LAPACK's), the smaller functions (matmul, diagonal, solve_ex), and the
+randomized low-rank decompositions against torch after the same seed."""
+import math
+
+import numpy as np
+import pytest
+
+import minitorch
+from minitorch import linalg
+from tests._compat import requires_torch, torch
+
+
+def _general(shape, seed=0):
+    """Well-conditioned matrices: random entries plus n on the diagonal of square ones."""
+    a = np.random.default_rng(seed).standard_normal(shape)
+    return a + shape[-1] * np.eye(shape[-1]) if shape[-1] == shape[-2] else a
+
+
+def _m(arr, grad=False):
+    return minitorch.tensor(np.array(arr), requires_grad=grad)
+
+
+def test_the_factorizations_on_the_core_alone_give_the_cpu_tables_results():
+    """A device with only the core gets the linear-algebra extras from their defaults."""
+    from tests._core_backend import CORE  # noqa: F401 - registers the "core" device
+    x = _general((2, 3, 3), seed=11)
+
+    def run(device):
+        a = minitorch.tensor(x, device=device, requires_grad=True)
+        q, r = linalg.qr(a)
+        w, v = linalg.eigh(a @ a.mT)
+        loss = (linalg.inv(a).sum() + linalg.det(a).sum() + linalg.svdvals(a).sum() + (q * q).sum() + w.sum()
+                + linalg.cholesky(a @ a.mT).sum() + linalg.solve_triangular(a, a, upper=True).sum())
+        loss.backward()
+        return loss.item(), a.grad.cpu().numpy()
+
+    (value, grad), (core_value, core_grad) = run("cpu"), run("core")
+    np.testing.assert_allclose(core_value, value, rtol=1e-12)
+    np.testing.assert_allclose(core_grad, grad, rtol=1e-10, atol=1e-12)
+
+
+def test_matmul_diagonal_and_solve_ex_of_a_singular_matrix():
+    x = _general((2, 3, 3))
+    a = _m(x)
+    np.testing.assert_allclose(linalg.matmul(a, a).numpy(), x @ x)
+    np.testing.assert_allclose(linalg.diagonal(a, offset=1).numpy(), np.diagonal(x, 1, -2, -1))
+    result, info = linalg.solve_ex(_m([[1.0, 2.0], [2.0, 4.0]]), minitorch.ones(2, 1, dtype=minitorch.float64))
+    assert info.item() == 2 and info.dtype == minitorch.int32 and result.shape == (2, 1)
+    assert linalg.solve_ex(a, a).info.tolist() == [0, 0]
+    assert linalg.cond(_m([[1.0, 2.0], [2.0, 4.0]]), "fro").item() == math.inf
+
+
+def test_lu_factor_packs_as_lapack_and_reconstructs():
+    x = np.array([[1.0, 2, 3], [4, 5, 6], [7, 8, 10]])
+    lu_data, pivots = linalg.lu_factor(_m(x))
+    assert pivots.dtype == minitorch.int32 and pivots.tolist() == [3, 3, 3]  # getrf's 1-based row swaps
+    p, lower, upper = linalg.lu(_m(x))
+    np.testing.assert_allclose((p @ lower @ upper).numpy(), x, atol=1e-12)
+    np.testing.assert_allclose(np.diagonal(lower.numpy()), 1.0)
+    np.testing.assert_allclose(np.triu(lu_data.numpy()), upper.numpy())
+    b = np.arange(6.0).reshape(3, 2)
+    np.testing.assert_allclose(linalg.lu_solve(lu_data, pivots, _m(b)).numpy(), np.linalg.solve(x, b), atol=1e-12)
+    assert linalg.lu_factor_ex(_m([[1.0, 2.0], [2.0, 4.0]])).info.item() == 2
+
+
+def test_geqrf_is_lapacks_packed_qr_and_householder_product_rebuilds_q():
+    x = _general((2, 5, 3), seed=4)
+    a, tau = minitorch.geqrf(_m(x))
+    assert a.shape == (2, 5, 3) and tau.shape == (2, 3)
+    q = linalg.householder_product(a, tau)
+    np.testing.assert_allclose((q @ a.triu()[..., :3, :]).numpy(), x, atol=1e-12)
+    np.testing.assert_allclose((q.mT @ q).numpy(), np.broadcast_to(np.eye(3), (2, 3, 3)), atol=1e-12)
+    np.testing.assert_allclose(minitorch.ormqr(a, tau, minitorch.eye(5, dtype=minitorch.float64))[..., :, :3].numpy(),
+                               q.numpy(), atol=1e-12)
+
+
+@requires_torch
+@pytest.mark.parametrize("shape, kwargs", [((20, 8), {}), ((2, 6, 15), {"q": 4, "niter": 1}),
+                                           ((10, 6), {"q": 3, "M": np.ones((1, 6))})])
+def test_svd_lowrank_draws_torchs_sketch_after_the_same_seed(shape, kwargs):
+    x = np.random.default_rng(0).standard_normal(shape)
+    results = []
+    for m in (minitorch, torch):
+        m.manual_seed(5)
+        a = m.tensor(x, requires_grad=True)
+        options = {k: (m.tensor(v) if isinstance(v, np.ndarray) else v) for k, v in kwargs.items()}
+        u, s, v = m.svd_lowrank(a, **options)
+        approx = u.matmul(s.unsqueeze(-1) * v.mT)  # (each singular pair's sign drops out)
+        (approx.sum() + s.sum()).backward()
+        results.append((s.detach().numpy(), approx.detach().numpy(), a.grad.numpy()))
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-9, atol=1e-10)
+
+
+@requires_torch
+def test_pca_lowrank_centres_and_matches_torch():
+    x = np.random.default_rng(1).standard_normal((30, 5))
+    results = []
+    for m in (minitorch, torch):
+        m.manual_seed(3)
+        u, s, v = m.pca_lowrank(m.tensor(x), q=3)
+        results.append((s.numpy(), np.abs(v.numpy()), np.abs(u.numpy())))
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-9, atol=1e-10)

@@ -88,6 +88,7 @@ CASES = {
     "norm_matrix": (_general, lambda m, a: m.linalg.norm(a, "nuc", dim=(0, -1))),
     "norm_vector": (_general, lambda m, a: m.linalg.norm(a, 3, dim=-1)),
     "norm_all": (_general, lambda m, a: m.linalg.norm(a)),
+    "top_level_norm_nuc": (_general, lambda m, a: a.norm("nuc", dim=(0, 2), keepdim=True) + m.norm(a[0], "nuc")),
     "vector_norm": (_general, lambda m, a: m.linalg.vector_norm(a, 0.5, dim=(0, 2))),
     "vecdot": (_general, lambda m, a: m.linalg.vecdot(a, a.flip(-1), dim=-2)),
     "cross": (lambda s, seed=0: _general(s[:-2] + (3, 3), seed), lambda m, a: m.linalg.cross(a, a.flip(-2))),

@@ -16,6 +16,7 @@ from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled
 from ..tensor import Tensor
 from ._common import broadcast_shapes, check_tensor
+from .joins import cat
 
 
 class LinAlgError(RuntimeError):
@@ -253,19 +254,25 @@ class _Factor(Function):
         return (type(ctx).gradient(ctx, outs, grads),) + (None,) * 8
 
 
+def _numel(shape) -> int:
+    n = 1
+    for s in shape:
+        n *= s
+    return n
+
+
 def _split(flat: Tensor, shapes) -> list:
+    """flat's consecutive parts, one per shape (Tensor ops: differentiable)."""
     parts, start = [], 0
     for shape in shapes:
-        n = 1
-        for s in shape:
-            n *= s
-        parts.append(flat[start:start + n].reshape(shape))
-        start += n
+        parts.append(flat[start:start + _numel(shape)].reshape(shape))
+        start += _numel(shape)
     return parts
 
 
 class _Output(Function):
-    """Output number index of a _Factor node: a copy of its part of the packed array."""
+    """One output of a _Factor node: a copy of its part (from start, of shape) of the packed
+    array; its gradient is that part of a zero gradient of the packed array."""
 
     tensor_inputs = 1
 
@@ -273,17 +280,13 @@ class _Output(Function):
     def forward(ctx, packed, index, start, shape):
         ctx.start, ctx.total = start, packed.shape[0]
         be = packed._backend
-        n = 1
-        for s in shape:
-            n *= s
-        return be.copy(be.reshape(be.getitem(packed._data, (slice(start, start + n),)), shape))
+        return be.copy(be.reshape(be.getitem(packed._data, (slice(start, start + _numel(shape)),)), shape))
 
     @staticmethod
     def backward(ctx, grad):
         flat = grad.reshape(-1)
         before = zeros(ctx.start, dtype=grad.dtype, device=grad.device)
         after = zeros(ctx.total - ctx.start - flat.shape[0], dtype=grad.dtype, device=grad.device)
-        from .joins import cat
         return cat([before, flat, after]), None, None, None
 
 
@@ -296,8 +299,5 @@ def decompose(factor: type, output: type, a: Tensor, *params) -> tuple:
     outs, start = [], 0
     for i, shape in enumerate(packed.grad_fn.shapes):
         outs.append(output.apply(packed, i, start, shape))
-        n = 1
-        for s in shape:
-            n *= s
-        start += n
+        start += _numel(shape)
     return tuple(outs)

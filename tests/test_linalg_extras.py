@@ -103,3 +103,14 @@ def test_pca_lowrank_centres_and_matches_torch():
         results.append((s.numpy(), np.abs(v.numpy()), np.abs(u.numpy())))
     for ours, theirs in zip(*results):
         np.testing.assert_allclose(ours, theirs, rtol=1e-9, atol=1e-10)
+
+
+def test_result_types_pickle_and_copy():
+    import copy
+    import pickle
+    for result in (linalg.slogdet(minitorch.eye(2)), linalg.svd(minitorch.eye(2)), minitorch.svd(minitorch.eye(2)),
+                   minitorch.geqrf(minitorch.eye(2)), linalg.lu(minitorch.eye(2))):
+        for again in (pickle.loads(pickle.dumps(result)), copy.deepcopy(result)):
+            assert type(again) is type(result) and again._fields == result._fields
+            for ours, theirs in zip(again, result):
+                np.testing.assert_array_equal(ours.numpy(), theirs.numpy())

@@ -2,6 +2,8 @@
 result types (the namespace itself is minitorch/linalg.py)."""
 from __future__ import annotations
 
+import sys
+
 from .. import dtypes
 from ..autograd.function import Function
 from ..autograd.grad_mode import no_grad
@@ -28,11 +30,15 @@ def result_type(name: str, fields: tuple) -> type:
         return f"torch.return_types.{name}(\n{parts})"
 
     body = {"__slots__": (), "__new__": new, "__repr__": rep, "_fields": fields,
+            "__getnewargs__": lambda self: tuple(self),  # (pickle: rebuilt from the values)
             "__doc__": f"torch.return_types.{name}: a tuple ({', '.join(fields)})."}
     for i, f in enumerate(fields):
         body[f] = property(lambda self, i=i: self[i])
     cls = type(name, (tuple,), body)
-    cls.__module__ = "minitorch.return_types"
+    # pickle finds the class as <calling module>._return_type_<name> (its own name may be an op's)
+    caller = sys._getframe(1).f_globals
+    cls.__module__, cls.__qualname__ = caller["__name__"], f"_return_type_{name}"
+    caller[cls.__qualname__] = cls
     return cls
 
 

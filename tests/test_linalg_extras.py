@@ -21,8 +21,20 @@ def _m(arr, grad=False):
     return minitorch.tensor(np.array(arr), requires_grad=grad)
 
 
-def test_the_factorizations_on_the_core_alone_give_the_cpu_tables_results():
-    """A device with only the core gets the linear-algebra extras from their defaults."""
+def _cuda_available() -> bool:
+    try:
+        from minitorch._backends.cuda import _runtime
+        return _runtime.is_available()
+    except Exception:  # pragma: no cover - no numba.cuda at all
+        return False
+
+
+@pytest.mark.parametrize("device", ["core", "cuda"])
+def test_the_factorizations_on_other_tables_give_the_cpu_tables_results(device):
+    """A device with only the core gets the linear-algebra extras from their defaults; the CUDA
+    table (numba's simulator in the tests) uses them through the host."""
+    if device == "cuda" and not _cuda_available():
+        pytest.skip("no numba.cuda")
     from tests._core_backend import CORE  # noqa: F401 - registers the "core" device
     x = _general((2, 3, 3), seed=11)
 
@@ -31,13 +43,15 @@ def test_the_factorizations_on_the_core_alone_give_the_cpu_tables_results():
         q, r = linalg.qr(a)
         w, v = linalg.eigh(a @ a.mT)
         loss = (linalg.inv(a).sum() + linalg.det(a).sum() + linalg.svdvals(a).sum() + (q * q).sum() + w.sum()
-                + linalg.cholesky(a @ a.mT).sum() + linalg.solve_triangular(a, a, upper=True).sum())
+                + linalg.cholesky(a @ a.mT).sum() + linalg.solve_triangular(a, a, upper=True).sum()
+                + linalg.lu_factor(a).LU.sum())
         loss.backward()
+        assert a.grad.device == a.device
         return loss.item(), a.grad.cpu().numpy()
 
-    (value, grad), (core_value, core_grad) = run("cpu"), run("core")
-    np.testing.assert_allclose(core_value, value, rtol=1e-12)
-    np.testing.assert_allclose(core_grad, grad, rtol=1e-10, atol=1e-12)
+    (value, grad), (other_value, other_grad) = run("cpu"), run(device)
+    np.testing.assert_allclose(other_value, value, rtol=1e-12)
+    np.testing.assert_allclose(other_grad, grad, rtol=1e-10, atol=1e-12)
 
 
 def test_matmul_diagonal_and_solve_ex_of_a_singular_matrix():

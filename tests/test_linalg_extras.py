@@ -128,3 +128,17 @@ def test_result_types_pickle_and_copy():
             assert type(again) is type(result) and again._fields == result._fields
             for ours, theirs in zip(again, result):
                 np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+def test_decompositions_write_into_a_tuple_of_out_tensors():
+    a = minitorch.tensor([[2.0, 1.0], [1.0, 3.0]])
+    w, v = minitorch.empty(0), minitorch.empty(0)
+    result = linalg.eigh(a, out=(w, v))
+    assert result.eigenvalues is w and result.eigenvectors is v
+    np.testing.assert_allclose(w.numpy(), np.linalg.eigvalsh(a.numpy()), rtol=1e-6)
+    lu_data, pivots = minitorch.empty(2, 2), minitorch.empty(2, dtype=minitorch.int32)
+    assert linalg.lu_factor(a, out=(lu_data, pivots)).pivots is pivots and pivots.tolist() == [1, 2]
+    with pytest.raises(TypeError, match="argument 'out' must be tuple of Tensors"):
+        linalg.eigh(a, out=w)
+    with pytest.raises(RuntimeError, match="don't support automatic differentiation"):
+        linalg.qr(a.clone().requires_grad_(), out=(minitorch.empty(0), minitorch.empty(0)))

@@ -76,11 +76,11 @@ def matrix_norm(A: Tensor, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dt
     return out if keepdim else out.squeeze((d0, d1))
 
 
-def norm(A: Tensor, ord=None, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+def norm(input: Tensor, ord=None, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """vector_norm or matrix_norm as dim (and ord) say: dim None and ord None the 2-norm of
     all elements; an int dim (or 1-D A) a vector norm; two dims (or 2-D A with ord) a matrix
     norm."""
-    check_tensor(A, "linalg_norm", "input")
+    A = check_tensor(input, "linalg_norm", "input")
     if dim is not None and not isinstance(dim, (tuple, list)):
         dim = (dim,)
     if dim is not None and len(dim) not in (1, 2):

@@ -142,3 +142,13 @@ def test_decompositions_write_into_a_tuple_of_out_tensors():
         linalg.eigh(a, out=w)
     with pytest.raises(RuntimeError, match="don't support automatic differentiation"):
         linalg.qr(a.clone().requires_grad_(), out=(minitorch.empty(0), minitorch.empty(0)))
+
+
+@pytest.mark.parametrize("upper, left", [(True, True), (False, True), (False, False)])
+def test_solve_triangular_of_a_large_matrix_by_blocks(upper, left):
+    rng = np.random.default_rng(2)
+    a = rng.standard_normal((2, 150, 150)) + 150 * np.eye(150)
+    b = rng.standard_normal((2, 150, 3)) if left else rng.standard_normal((2, 3, 150))
+    tri = np.triu(a) if upper else np.tril(a)
+    x = linalg.solve_triangular(_m(a), _m(b), upper=upper, left=left).numpy()
+    np.testing.assert_allclose(tri @ x if left else x @ tri, b, atol=1e-12)

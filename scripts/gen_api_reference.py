@@ -26,6 +26,7 @@ MODULES = ["minitorch", "minitorch.nn", "minitorch.nn.functional", "minitorch.nn
            "minitorch.vision.datasets",
            "minitorch.vision.transforms", "minitorch.vision.models", "minitorch.vision.utils", "minitorch.autograd",
            "minitorch.distributions", "minitorch.special",
+           "minitorch.linalg",
            "minitorch.distributed", "minitorch.multiprocessing", "minitorch.serialization", "minitorch.train",
            "minitorch.viz", "minitorch.cuda", "minitorch.onnx", "minitorch.onnx.errors",
            "minitorch.accelerator", "minitorch.backends", "minitorch.backends.cudnn",

@@ -10,7 +10,8 @@ correct, not fast; a few (marked "host") round-trip through NumPy.
 
 The extras live in mixins by family: ``defaults_nn.py`` (softmax, losses, activations,
 dropout, embedding, layer norm), ``defaults_conv.py`` (convolution, pooling, batch norm),
-``defaults_index.py`` (sorting, selection, scans, the diagonal view) and ``defaults_optim.py``
+``defaults_index.py`` (sorting, selection, scans, the diagonal view), ``defaults_linalg.py``
+(factorizations and solves: host, LAPACK through numpy.linalg) and ``defaults_optim.py``
 (the fused optimizer steps). tests/test_backend_conformance.py
 runs the core's contract against every backend, and the whole op suite against a backend
 that implements the core alone.
@@ -27,6 +28,7 @@ import numpy as np
 from ..dtypes import FROM_NP, float64 as _float64, int64 as _int64
 from .defaults_conv import ConvDefaults
 from .defaults_index import IndexDefaults
+from .defaults_linalg import LinalgDefaults
 from .defaults_nn import NnDefaults
 from .defaults_optim import OptimDefaults
 
@@ -36,7 +38,7 @@ def dtype_of(a):
     return FROM_NP[a.dtype]
 
 
-class Backend(NnDefaults, ConvDefaults, IndexDefaults, OptimDefaults, abc.ABC):
+class Backend(NnDefaults, ConvDefaults, IndexDefaults, LinalgDefaults, OptimDefaults, abc.ABC):
     """An op table. Subclasses set ``name`` and ``device`` and implement the core."""
 
     name: str = ""

@@ -27,15 +27,14 @@ def cross(input: Tensor, other: Tensor, dim: int | None = None) -> Tensor:
             raise RuntimeError("no dimension of size 3 in input")
         dim = sizes3[0]
     if input.dim() != other.dim():
-        raise RuntimeError(f"linalg.cross: inputs must have the same number of dimensions. Got {input.dim()} "
-                           f"and {other.dim()}")
+        raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
     ndim = max(len(shape), 1)
     if not -ndim <= dim < ndim:
         raise IndexError(f"Dimension out of range (expected to be in range of [{-ndim}, {ndim - 1}], "
                          f"but got {dim})")
-    dim %= ndim
+    given, dim = dim, dim % ndim
     if input.shape[dim] != 3 or other.shape[dim] != 3:
-        raise RuntimeError(f"linalg.cross: inputs dimension {dim} must have length 3. Got {input.shape[dim]} "
+        raise RuntimeError(f"linalg.cross: inputs dimension {given} must have length 3. Got {input.shape[dim]} "
                            f"and {other.shape[dim]}")
     a, b = input.expand(shape), other.expand(shape)
     next1 = input.new_tensor([1, 2, 0]).long()

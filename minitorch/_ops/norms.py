@@ -59,17 +59,19 @@ class LinalgVectorNormBackward0(Function):
 
 @op(out=True)
 def norm(input: Tensor, p="fro", dim=None, keepdim: bool = False) -> Tensor:
-    """The vector p-norm (2 by default) over dim, or over all elements."""
+    """The vector p-norm (2 by default) over dim, or over all elements; p="nuc" the nuclear
+    norm over two dims (linalg.matrix_norm)."""
     if keepdim.__class__ is not bool:
         keepdim = bool_arg(keepdim, "norm", "keepdim", 3)
     a = input
     if not a.dtype.is_floating_point:
         raise RuntimeError(
             f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got {a.dtype.legacy_name}")
-    if p == "fro" or p is None:
+    if p is None or (p == "fro" and (dim is None or isinstance(dim, int) or len(dim) <= 2)):
         p = 2
-    if isinstance(p, str):
-        raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported.")
+    if isinstance(p, str):  # "nuc" (and "fro" over more than two dims: its error) are matrix norms
+        from .linalg_norms import matrix_norm
+        return matrix_norm(a, p, list(range(a.dim())) if dim is None else dim, keepdim)
     if not isinstance(p, (int, float, np.integer, np.floating)):
         raise TypeError(f"norm(): argument 'p' must be Number, not {type(p).__name__}")
     dims = wrap_dims(dim, a.dim())

@@ -345,16 +345,16 @@ def chain_matmul(*matrices: Tensor) -> Tensor:
 
 @op
 def matrix_power(input: Tensor, n: int) -> Tensor:
-    """input (..., m, m) to the integer power n >= 0 by repeated squaring, as PyTorch's order
-    of products (n == 0: the identity)."""
+    """input (..., m, m) to the integer power n by repeated squaring, as PyTorch's order of
+    products (n == 0: the identity; n < 0: the power -n of input's inverse)."""
     if input.dim() < 2:
         raise RuntimeError("linalg.matrix_power: The input tensor A must have at least 2 dimensions.")
     if input.shape[-1] != input.shape[-2]:
         raise RuntimeError(f"linalg.matrix_power: A must be batches of square matrices, but they are "
                            f"{input.shape[-2]} by {input.shape[-1]} matrices")
-    if n < 0:
-        raise NotImplementedError("matrix_power with a negative exponent needs a matrix inverse, which "
-                                  "minitorch does not have yet")
+    if n < 0:  # the inverse's power, the inverse checked as linalg.inv checks it
+        from .linalg_functions import check_matrix, inverse_checked
+        input, n = inverse_checked(check_matrix(input, "linalg.inv"), "linalg.inv"), -n
     if n == 0:
         from .._creation import eye
         identity = eye(input.shape[-1], dtype=input.dtype, device=input.device)

@@ -114,8 +114,6 @@ UNSUPPORTED: dict[str, str] = {
     "nn.MultiLabelMarginLoss": "use MultiLabelSoftMarginLoss",
     "nn.AdaptiveLogSoftmaxWithLoss": "use Linear + CrossEntropyLoss",
     # ---- nn.functional
-    "nn.functional.grid_sample": "spatial transformers are not available: use F.interpolate for plain resampling",
-    "nn.functional.affine_grid": "spatial transformers are not available: use F.interpolate for plain resampling",
     "nn.functional.embedding_bag": "use F.embedding followed by .sum(1) / .mean(1) / .amax(1)",
     "nn.functional.ctc_loss": "CTC loss is not available",
     "nn.functional.conv3d": "fold the depth into the batch and use F.conv2d",

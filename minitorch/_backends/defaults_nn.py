@@ -283,3 +283,39 @@ class NnDefaults:
             exp = self.unary("exp", self.binary("mul", x, negiptcoef, dt))
             negative = self.binary("mul", self.binary("mul", scaled, negcoef, dt), exp, dt)
         return self.where(self.compare("le", x, 0, dt), negative, self.binary("mul", grad, poscoef, dt), dt)
+
+    # ----- grid_sample's taps (plans from minitorch/_ops/_grid_taps.py) -----------------
+    def _tap_values(self, x, index):
+        """x (N, C, L) read at index (N, T, P): (N, C, T, P)."""
+        n, c = x.shape[:2]
+        t, p = index.shape[1:]
+        wide = self.expand(self.reshape(index, (n, 1, t * p)), (n, c, t * p))
+        return self.reshape(self.gather(x, 2, self.contiguous(wide)), (n, c, t, p))
+
+    def grid_sample_gather(self, x, index, weight):
+        """out[n, c, p] = sum over taps t of weight[n, t, p] * x[n, c, index[n, t, p]], for x
+        (N, C, L), index int64 and weight (x's dtype) (N, T, P)."""
+        dt = _dt(x)
+        n, t, p = index.shape
+        weighted = self.binary("mul", self._tap_values(x, index), self.reshape(weight, (n, 1, t, p)), dt)
+        return self.reduce("sum", weighted, (2,), False, dt)
+
+    def grid_sample_scatter(self, grad, index, weight, length: int):
+        """The adjoint of grid_sample_gather w.r.t. x: grad (N, C, P) times each tap's weight,
+        added at the tap's position of an (N, C, length) array of zeros."""
+        dt = _dt(grad)
+        n, c, p = grad.shape
+        t = index.shape[1]
+        parts = self.binary("mul", self.reshape(grad, (n, c, 1, p)), self.reshape(weight, (n, 1, t, p)), dt)
+        out = self.zeros((n, c, length), dt)
+        wide = self.contiguous(self.expand(self.reshape(index, (n, 1, t * p)), (n, c, t * p)))
+        self.scatter_add(out, 2, wide, self.reshape(parts, (n, c, t * p)))
+        return out
+
+    def grid_sample_weight_grad(self, grad, x, index):
+        """d loss / d weight of grid_sample_gather: sum over c of grad[n, c, p] * x[n, c,
+        index[n, t, p]], (N, T, P) in float64."""
+        n, c, p = grad.shape
+        g = self.astype(self.reshape(grad, (n, c, 1, p)), _float64)
+        values = self.astype(self._tap_values(x, index), _float64)
+        return self.reduce("sum", self.binary("mul", values, g, _float64), (1,), False, _float64)

@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 
-from . import activation_kernels, nn_kernels, norm_kernels, rnn_kernels
+from . import activation_kernels, grid_kernels, nn_kernels, norm_kernels, rnn_kernels
 from .kernels import flat as _flat, index_add_rows
 from .parallel import threads_for
 
@@ -216,6 +216,27 @@ class NnOps:
             keep = idx != padding_idx
             idx, rows = idx[keep], rows[keep]
         index_add_rows(out, idx, np.ascontiguousarray(rows))
+        return out
+
+    def grid_sample_gather(self, x, index, weight):
+        x, index = np.ascontiguousarray(x), np.ascontiguousarray(index, np.int64)
+        out = np.zeros((x.shape[0], x.shape[1], index.shape[2]), x.dtype)
+        if out.size and index.shape[1]:
+            grid_kernels.tap_gather(x, index, np.ascontiguousarray(weight, x.dtype), out)
+        return out
+
+    def grid_sample_scatter(self, grad, index, weight, length: int):
+        grad, index = np.ascontiguousarray(grad), np.ascontiguousarray(index, np.int64)
+        out = np.zeros((grad.shape[0], grad.shape[1], length), grad.dtype)
+        if grad.size and index.shape[1]:
+            grid_kernels.tap_scatter(grad, index, np.ascontiguousarray(weight, grad.dtype), out)
+        return out
+
+    def grid_sample_weight_grad(self, grad, x, index):
+        index = np.ascontiguousarray(index, np.int64)
+        out = np.zeros(index.shape, np.float64)
+        if out.size and x.shape[1]:
+            grid_kernels.tap_weight_grad(np.ascontiguousarray(grad), np.ascontiguousarray(x), index, out)
         return out
 
     def layer_norm(self, x, weight, bias, eps: float):

@@ -1,0 +1,138 @@
+"""grid_sample's sampling taps, computed on the host from the grid (ATen's GridSampler.h
+arithmetic, vectorised over the grid's points).
+
+Every mode reads, for each output point, a few input pixels ("taps") and sums them weighted:
+bilinear 2**d taps, nearest one, bicubic 16. A plan holds, per batch item, tap and point:
+
+- ``index``: the tap's flat position in the input's spatial dims (0 where the tap falls outside
+  the input under padding_mode 'zeros': such a tap has weight 0 and derivative 0 too);
+- ``weight``: its weight;
+- ``deriv``: d weight / d (unnormalised coordinate), one array per spatial axis of the grid,
+  already multiplied by d coordinate / d grid value (the unnormalisation and the clipping or
+  reflection of the padding mode).
+
+The backend's ``grid_sample_gather`` / ``_scatter`` / ``_weight_grad`` apply a plan over the
+channels; the gradient w.r.t. the grid is sum over taps of (d loss / d weight) * deriv.
+Coordinates are computed in float64 whatever the dtype (PyTorch computes in the input's dtype:
+float32 results differ from its in the last bits).
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+MODES = {"bilinear": 0, "nearest": 1, "bicubic": 2}
+PADDINGS = {"zeros": 0, "border": 1, "reflection": 2}
+_A = -0.75  # the cubic convolution's constant, as in PyTorch
+
+
+class Plan(NamedTuple):
+    index: np.ndarray   # (N, T, P) int64
+    weight: np.ndarray  # (N, T, P) float64
+    deriv: tuple        # per grid component (x, y[, z]): (N, T, P) float64
+
+
+def _unnormalize(coord: np.ndarray, size: int, align_corners: bool):
+    """Grid value in [-1, 1] -> pixel coordinate, and its derivative."""
+    if align_corners:
+        return (coord + 1) / 2 * (size - 1), (size - 1) / 2
+    return ((coord + 1) * size - 1) / 2, size / 2
+
+
+def _clip(x: np.ndarray, size: int):
+    """x clipped to [0, size - 1]; the derivative is 0 at and beyond the bounds."""
+    return np.clip(x, 0, size - 1), ((x > 0) & (x < size - 1)).astype(np.float64)
+
+
+def _reflect(x: np.ndarray, twice_low: int, twice_high: int):
+    """x reflected off the bounds twice_low / 2 and twice_high / 2 until inside, and the sign."""
+    if twice_low == twice_high:
+        return np.zeros_like(x), np.zeros_like(x)
+    low, span = twice_low / 2, (twice_high - twice_low) / 2
+    x = x - low
+    sign = np.where(x < 0, -1.0, 1.0)
+    x = np.abs(x)
+    extra = np.fmod(x, span)
+    even = np.floor(x / span) % 2 == 0
+    return np.where(even, extra + low, span - extra + low), np.where(even, sign, -sign)
+
+
+def _pad(x: np.ndarray, size: int, padding: int, align_corners: bool):
+    """compute_coordinates: the padding mode's map of a pixel coordinate, and its derivative."""
+    if padding == 1:
+        return _clip(x, size)
+    if padding == 2:
+        low, high = (0, 2 * (size - 1)) if align_corners else (-1, 2 * size - 1)
+        x, d_reflect = _reflect(x, low, high)
+        x, d_clip = _clip(x, size)
+        return x, d_reflect * d_clip
+    return x, np.ones_like(x)
+
+
+def _cubic(t: np.ndarray):
+    """The four cubic-convolution weights of taps -1, 0, 1, 2 at fraction t, and d/dt of each."""
+    def near(x):
+        return ((_A + 2) * x - (_A + 3)) * x * x + 1
+
+    def near_d(x):
+        return (3 * (_A + 2) * x - 2 * (_A + 3)) * x
+
+    def far(x):
+        return ((_A * x - 5 * _A) * x + 8 * _A) * x - 4 * _A
+
+    def far_d(x):
+        return (3 * _A * x - 10 * _A) * x + 8 * _A
+
+    weights = (far(t + 1), near(t), near(1 - t), far(2 - t))
+    derivs = (far_d(t + 1), near_d(t), -near_d(1 - t), -far_d(2 - t))
+    return weights, derivs
+
+
+def _axis_taps(coord: np.ndarray, size: int, mode: int, padding: int, align_corners: bool):
+    """One spatial axis: a list of (integer position, weight, d weight / d grid value) per tap,
+    positions possibly outside [0, size) (the caller masks them)."""
+    x, d_un = _unnormalize(coord, size, align_corners)
+    if mode == 2:  # bicubic: taps around the unpadded point, each tap's position padded
+        base = np.floor(x)
+        weights, derivs = _cubic(x - base)
+        taps = []
+        for k in range(4):
+            pos, _ = _pad(base - 1 + k, size, padding, align_corners)
+            taps.append((pos, weights[k], derivs[k] * d_un))
+        return taps
+    x, d_pad = _pad(x, size, padding, align_corners)
+    scale = d_un * d_pad
+    if mode == 1:  # nearest: rounded half to even, as nearbyint
+        return [(np.rint(x), np.ones_like(x), np.zeros_like(x))]
+    base = np.floor(x)
+    frac = x - base
+    return [(base, 1 - frac, -scale), (base + 1, frac, scale)]
+
+
+def plan(grid: np.ndarray, sizes: tuple, mode: int, padding: int, align_corners: bool) -> Plan:
+    """The taps of grid (N, *out, d) over an input of spatial sizes (d of them, outermost
+    first); grid[..., 0] indexes the last (x) axis, as PyTorch's grids do."""
+    n, d = grid.shape[0], grid.shape[-1]
+    g = grid.reshape(n, -1, d).astype(np.float64)
+    # axes from the outermost (z or y) to x; grid component d - 1 - i belongs to axis i
+    per_axis = [_axis_taps(g[:, :, d - 1 - i], sizes[i], mode, padding, align_corners) for i in range(d)]
+    index, weight, deriv = [], [], [[] for _ in range(d)]
+    for combo in np.ndindex(*(len(t) for t in per_axis)):
+        taps = [per_axis[i][k] for i, k in enumerate(combo)]
+        inside = np.ones(g.shape[:2], bool)
+        flat = np.zeros(g.shape[:2], np.int64)
+        w = np.ones(g.shape[:2])
+        for i, (pos, wi, _) in enumerate(taps):
+            inside &= (pos >= 0) & (pos < sizes[i])
+            flat = flat * sizes[i] + np.where(inside, pos, 0).astype(np.int64)
+            w = w * wi
+        index.append(np.where(inside, flat, 0))
+        weight.append(np.where(inside, w, 0.0))
+        for i in range(d):
+            dw = taps[i][2]
+            for j, (_, wj, _) in enumerate(taps):
+                if j != i:
+                    dw = dw * wj
+            deriv[d - 1 - i].append(np.where(inside, dw, 0.0))
+    return Plan(np.stack(index, 1), np.stack(weight, 1), tuple(np.stack(x, 1) for x in deriv))

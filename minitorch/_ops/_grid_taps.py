@@ -114,7 +114,7 @@ def plan(grid: np.ndarray, sizes: tuple, mode: int, padding: int, align_corners:
     """The taps of grid (N, *out, d) over an input of spatial sizes (d of them, outermost
     first); grid[..., 0] indexes the last (x) axis, as PyTorch's grids do."""
     n, d = grid.shape[0], grid.shape[-1]
-    g = grid.reshape(n, -1, d).astype(np.float64)
+    g = grid.reshape(n, int(np.prod(grid.shape[1:-1])), d).astype(np.float64)
     # axes from the outermost (z or y) to x; grid component d - 1 - i belongs to axis i
     per_axis = [_axis_taps(g[:, :, d - 1 - i], sizes[i], mode, padding, align_corners) for i in range(d)]
     index, weight, deriv = [], [], [[] for _ in range(d)]

@@ -34,8 +34,11 @@ def _linspace_from_neg_one(steps: int, align_corners: bool, dt) -> np.ndarray:
         return np.zeros(1, dt)
     step = dt(2) / dt(steps - 1)
     i = np.arange(steps)
-    values = np.where(i < steps // 2, dt(-1) + step * i.astype(dt), dt(1) - step * (steps - i - 1).astype(dt))
-    values = values.astype(dt)
+    # each value is one fused multiply-add (start + step * i, or end - step * (steps - 1 - i)),
+    # rounded once: exact in the wider type, then rounded to dt
+    wide = np.longdouble if dt is np.float64 else np.float64
+    k = np.where(i < steps // 2, i, i - (steps - 1)).astype(wide)
+    values = (np.where(i < steps // 2, wide(-1), wide(1)) + wide(step) * k).astype(dt)
     if not align_corners:
         values = (values * dt(steps - 1) / dt(steps)).astype(dt)
     return values

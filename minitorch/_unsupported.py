@@ -109,12 +109,10 @@ UNSUPPORTED: dict[str, str] = {
     "nn.LocalResponseNorm": "use BatchNorm2d or GroupNorm",
     "nn.CrossMapLRN2d": "use BatchNorm2d or GroupNorm",
     "nn.SyncBatchNorm": "minitorch's DistributedDataParallel runs on the CPU: use BatchNorm1d/2d",
-    "nn.EmbeddingBag": "use nn.Embedding followed by .sum(1) / .mean(1) / .amax(1)",
     "nn.CTCLoss": "CTC loss is not available",
     "nn.MultiLabelMarginLoss": "use MultiLabelSoftMarginLoss",
     "nn.AdaptiveLogSoftmaxWithLoss": "use Linear + CrossEntropyLoss",
     # ---- nn.functional
-    "nn.functional.embedding_bag": "use F.embedding followed by .sum(1) / .mean(1) / .amax(1)",
     "nn.functional.ctc_loss": "CTC loss is not available",
     "nn.functional.conv3d": "fold the depth into the batch and use F.conv2d",
     "nn.functional.conv_transpose3d": "use F.conv_transpose2d per depth slice",

@@ -319,3 +319,35 @@ class NnDefaults:
         g = self.astype(self.reshape(grad, (n, c, 1, p)), _float64)
         values = self.astype(self._tap_values(x, index), _float64)
         return self.reduce("sum", self.binary("mul", values, g, _float64), (1,), False, _float64)
+
+    # ----- embedding_bag ----------------------------------------------------------------
+    def embedding_bag_sum(self, weight, index, bag, scale, num_bags: int):
+        """(num_bags, dim): out[bag[j]] += scale[j] * weight[index[j]] for every j with bag[j] >= 0,
+        in j order (scale None: 1) (host)."""
+        w, idx, b = self.to_numpy(weight), self.to_numpy(index), self.to_numpy(bag)
+        keep = b >= 0
+        rows = w[idx[keep]]
+        if scale is not None:
+            rows = rows * self.to_numpy(scale)[keep, None]
+        out = np.zeros((num_bags, w.shape[1]), w.dtype)
+        np.add.at(out, b[keep], rows)
+        return self.from_numpy(out)
+
+    def embedding_bag_max(self, weight, index, bag, num_bags: int):
+        """((num_bags, dim) column maxima of each bag's rows weight[index[j]] (0 for an empty bag),
+        (num_bags, dim) int64 rows they came from, the first on ties, -1 for an empty bag) (host)."""
+        w, idx, b = self.to_numpy(weight), self.to_numpy(index), self.to_numpy(bag)
+        keep = np.flatnonzero(b >= 0)
+        dim = w.shape[1]
+        top = np.full((num_bags, dim), -np.inf)
+        rows = w[idx[keep]].astype(np.float64)
+        np.maximum.at(top, b[keep], rows)
+        first = np.full((num_bags, dim), keep.size, np.int64)
+        hits = rows == top[b[keep]]
+        order = np.broadcast_to(np.arange(keep.size)[:, None], hits.shape)
+        np.minimum.at(first, b[keep], np.where(hits, order, keep.size))
+        found = first < keep.size
+        argmax = np.full((num_bags, dim), -1, np.int64)
+        argmax[found] = idx[keep][first[found]]
+        out = np.where(found, top, 0).astype(w.dtype)
+        return self.from_numpy(out), self.from_numpy(argmax.astype(np.int64))

@@ -49,6 +49,7 @@ _EXPORTS = {
     "AlphaDropout": ".modules.dropout",
     "FeatureAlphaDropout": ".modules.dropout",
     "Embedding": ".modules.sparse",
+    "EmbeddingBag": ".modules.sparse",
     "Conv2d": ".modules.conv",
     "Conv1d": ".modules.conv",
     "ConvTranspose1d": ".modules.conv",

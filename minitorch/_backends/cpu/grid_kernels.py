@@ -36,3 +36,35 @@ def tap_weight_grad(grad, x, index, out):
             for t in range(index.shape[1]):
                 for p in range(index.shape[2]):
                     out[n, t, p] += grad[n, c, p] * x[n, c, index[n, t, p]]
+
+
+# ----- embedding_bag (here for want of a better home: it reads rows at indices too) -----------
+
+@njit(cache=True)
+def bag_sum(weight, index, bag, scale, use_scale, out):
+    """out[bag[j]] += scale[j] * weight[index[j]] for bag[j] >= 0, j in order (out zero-filled)."""
+    for j in range(index.shape[0]):
+        b = bag[j]
+        if b < 0:
+            continue
+        if use_scale:
+            for d in range(weight.shape[1]):
+                out[b, d] += scale[j] * weight[index[j], d]
+        else:
+            for d in range(weight.shape[1]):
+                out[b, d] += weight[index[j], d]
+
+
+@njit(cache=True)
+def bag_max(weight, index, bag, out, argmax):
+    """Per bag and column the maximum of weight[index[j]] over the bag's j (first on ties) and the
+    row it came from (argmax -1 and out 0 where the bag is empty; argmax filled with -1)."""
+    for j in range(index.shape[0]):
+        b = bag[j]
+        if b < 0:
+            continue
+        for d in range(weight.shape[1]):
+            v = weight[index[j], d]
+            if argmax[b, d] < 0 or v > out[b, d]:
+                out[b, d] = v
+                argmax[b, d] = index[j]

@@ -239,6 +239,25 @@ class NnOps:
             grid_kernels.tap_weight_grad(np.ascontiguousarray(grad), np.ascontiguousarray(x), index, out)
         return out
 
+    def embedding_bag_sum(self, weight, index, bag, scale, num_bags: int):
+        weight = np.ascontiguousarray(weight)
+        out = np.zeros((num_bags, weight.shape[1]), weight.dtype)
+        use_scale = scale is not None
+        scale = np.ascontiguousarray(scale, weight.dtype) if use_scale else np.zeros(1, weight.dtype)
+        if index.size and out.size:
+            grid_kernels.bag_sum(weight, np.ascontiguousarray(index, np.int64), np.ascontiguousarray(bag, np.int64),
+                                 scale, use_scale, out)
+        return out
+
+    def embedding_bag_max(self, weight, index, bag, num_bags: int):
+        weight = np.ascontiguousarray(weight)
+        out = np.zeros((num_bags, weight.shape[1]), weight.dtype)
+        argmax = np.full(out.shape, -1, np.int64)
+        if index.size and out.size:
+            grid_kernels.bag_max(weight, np.ascontiguousarray(index, np.int64), np.ascontiguousarray(bag, np.int64),
+                                 out, argmax)
+        return out, argmax
+
     def layer_norm(self, x, weight, bias, eps: float):
         """(out, mean, rstd) of each row of x (rows, n), one kernel pass per row (norm_kernels)."""
         if x.dtype not in _KERNEL_FLOATS:

@@ -14,4 +14,4 @@ from . import (combine, creation_more, cross_cdist, cumulative, fold, legacy_typ
                statistics)
 from . import activation_shrink, activation_smooth, pointwise_binary, special_math  # noqa: F401
 from . import inplace_views, unfold  # noqa: F401
-from . import embedding_bag, grid_sample  # noqa: F401
+from . import embedding_bag, grid_sample, lp_pool, pdist, unpool  # noqa: F401

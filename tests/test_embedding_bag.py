@@ -257,3 +257,17 @@ def test_module_errors_match_torch():
 def test_sparse_gradients_say_they_are_not_supported():
     with pytest.raises(NotImplementedError, match="sparse=True"):
         F.embedding_bag(minitorch.tensor([[1, 2]]), minitorch.zeros(3, 2), sparse=True)
+
+
+@pytest.mark.parametrize("mode", ["sum", "mean", "max"])
+def test_embedding_bag_runs_on_a_backend_made_of_the_core_alone(mode):
+    from tests._core_backend import CORE  # noqa: F401 - registers the "core" device
+    w = minitorch.tensor(np.random.default_rng(4).standard_normal((6, 3)))
+    index, offsets = [1, 5, 3, 3, 0, 2, 5], [0, 3, 3]
+    a, b = w.clone().requires_grad_(), w.to("core").requires_grad_()
+    ya = F.embedding_bag(minitorch.tensor(index), a, minitorch.tensor(offsets), mode=mode)
+    yb = F.embedding_bag(minitorch.tensor(index).to("core"), b, minitorch.tensor(offsets).to("core"), mode=mode)
+    np.testing.assert_allclose(yb.detach().cpu().numpy(), ya.detach().numpy(), rtol=1e-14)
+    ya.sum().backward()
+    yb.sum().backward()
+    np.testing.assert_allclose(b.grad.cpu().numpy(), a.grad.numpy(), rtol=1e-14)

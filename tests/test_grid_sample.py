@@ -328,3 +328,20 @@ def test_empty_batch_channels_and_grids_give_empty_outputs():
     assert F.grid_sample(minitorch.zeros(0, 3, 4, 5), minitorch.zeros(0, 6, 1, 2), align_corners=False).shape == (0, 3, 6, 1)
     assert F.grid_sample(minitorch.zeros(2, 0, 4, 5), minitorch.zeros(2, 6, 1, 2), align_corners=False).shape == (2, 0, 6, 1)
     assert F.grid_sample(minitorch.zeros(2, 3, 4, 5), minitorch.zeros(2, 0, 1, 2), align_corners=False).shape == (2, 3, 0, 1)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_grid_sample_runs_on_a_backend_made_of_the_core_alone(mode):
+    from tests._core_backend import CORE  # noqa: F401 - registers the "core" device
+    rng = np.random.default_rng(6)
+    x = minitorch.tensor(rng.standard_normal((2, 3, 4, 5)))
+    g = minitorch.tensor(_grid_values(rng, (4, 5), (3, 2), False, 2))
+    a, b = x.clone().requires_grad_(), x.to("core").requires_grad_()
+    ga, gb = g.clone().requires_grad_(), g.to("core").requires_grad_()
+    ya = F.grid_sample(a, ga, mode, "reflection", False)
+    yb = F.grid_sample(b, gb, mode, "reflection", False)
+    np.testing.assert_allclose(yb.detach().cpu().numpy(), ya.detach().numpy(), rtol=1e-13, atol=1e-14)
+    ya.sum().backward()
+    yb.sum().backward()
+    np.testing.assert_allclose(b.grad.cpu().numpy(), a.grad.numpy(), rtol=1e-13, atol=1e-14)
+    np.testing.assert_allclose(gb.grad.cpu().numpy(), ga.grad.numpy(), rtol=1e-13, atol=1e-14)

@@ -62,10 +62,10 @@ def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: flo
     # the channels become the height of a one-channel image, averaged over size x 1 windows
     # (PyTorch uses avg_pool3d over (size, 1, 1) beyond 3-D: the same sums)
     sizes = input.shape
-    div = div.unsqueeze(1) if dim == 3 else div.view(sizes[0], 1, sizes[1], -1)
+    div = div.unsqueeze(1) if dim == 3 else div.reshape(sizes[0], 1, sizes[1], -1)
     div = pad(div, (0, 0, size // 2, (size - 1) // 2))
     div = avg_pool2d(div, (size, 1), stride=1).squeeze(1)
     if dim > 3:
-        div = div.view(sizes)
+        div = div.reshape(sizes)
     div = div.mul(alpha).add(k).pow(beta)
     return input / div

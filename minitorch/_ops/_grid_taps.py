@@ -112,27 +112,32 @@ def _axis_taps(coord: np.ndarray, size: int, mode: int, padding: int, align_corn
 
 def plan(grid: np.ndarray, sizes: tuple, mode: int, padding: int, align_corners: bool) -> Plan:
     """The taps of grid (N, *out, d) over an input of spatial sizes (d of them, outermost
-    first); grid[..., 0] indexes the last (x) axis, as PyTorch's grids do."""
+    first); grid[..., 0] indexes the last (x) axis, as PyTorch's grids do. The taps of the
+    axes combine as an outer product, the outermost axis's taps varying slowest."""
     n, d = grid.shape[0], grid.shape[-1]
     g = grid.reshape(n, int(np.prod(grid.shape[1:-1])), d).astype(np.float64)
-    # axes from the outermost (z or y) to x; grid component d - 1 - i belongs to axis i
-    per_axis = [_axis_taps(g[:, :, d - 1 - i], sizes[i], mode, padding, align_corners) for i in range(d)]
-    index, weight, deriv = [], [], [[] for _ in range(d)]
-    for combo in np.ndindex(*(len(t) for t in per_axis)):
-        taps = [per_axis[i][k] for i, k in enumerate(combo)]
-        inside = np.ones(g.shape[:2], bool)
-        flat = np.zeros(g.shape[:2], np.int64)
-        w = np.ones(g.shape[:2])
-        for i, (pos, wi, _) in enumerate(taps):
-            inside &= (pos >= 0) & (pos < sizes[i])
-            flat = flat * sizes[i] + np.where(inside, pos, 0).astype(np.int64)
-            w = w * wi
-        index.append(np.where(inside, flat, 0))
-        weight.append(np.where(inside, w, 0.0))
-        for i in range(d):
-            dw = taps[i][2]
-            for j, (_, wj, _) in enumerate(taps):
-                if j != i:
-                    dw = dw * wj
-            deriv[d - 1 - i].append(np.where(inside, dw, 0.0))
-    return Plan(np.stack(index, 1), np.stack(weight, 1), tuple(np.stack(x, 1) for x in deriv))
+    per_axis = []  # per axis (outermost first): positions, weights, derivatives, each (K, N, P)
+    for i in range(d):  # grid component d - 1 - i belongs to axis i
+        taps = _axis_taps(g[:, :, d - 1 - i], sizes[i], mode, padding, align_corners)
+        shape = (1,) * i + (len(taps),) + (1,) * (d - 1 - i) + g.shape[:2]
+        per_axis.append(tuple(np.stack([t[k] for t in taps]).reshape(shape) for k in range(3)))
+    inside, index, weight = True, 0, 1.0
+    for i, (pos, w, _) in enumerate(per_axis):
+        ok = (pos >= 0) & (pos < sizes[i])
+        inside = inside & ok
+        index = index * sizes[i] + np.where(ok, pos, 0).astype(np.int64)
+        weight = weight * w
+    deriv = []
+    for i in range(d):
+        dw = 1.0
+        for j, (_, w, dwj) in enumerate(per_axis):
+            dw = dw * (dwj if j == i else w)
+        deriv.append(dw)
+
+    def taps_first(a):  # (K_0, ..., K_d-1, N, P) -> (N, T, P), outside taps zeroed
+        a = np.where(inside, a, 0)
+        count = int(np.prod(a.shape[:d]))
+        return np.ascontiguousarray(a.reshape((count,) + g.shape[:2]).transpose(1, 0, 2))
+
+    # grid component c is axis d - 1 - c's derivative
+    return Plan(taps_first(index), taps_first(weight), tuple(taps_first(deriv[d - 1 - c]) for c in range(d)))

@@ -142,6 +142,23 @@ def test_composed_default_equals_the_cpu_kernels():
     np.testing.assert_allclose(be.grid_sample_gather(x, index, weight), reference, rtol=1e-13)
 
 
+@pytest.mark.parametrize("mode", [0, 1, 2])
+@pytest.mark.parametrize("padding", [0, 1, 2])
+@pytest.mark.parametrize("align_corners", [False, True])
+def test_cpu_tap_plan_kernel_equals_the_host_default(mode, padding, align_corners):
+    be = minitorch.tensor([1.0])._backend
+    rng = np.random.default_rng(mode * 6 + padding * 2 + align_corners)
+    for d, sizes in ((2, (3, 5)), (2, (1, 4)), (3, (2, 3, 4))):
+        if d == 3 and mode == 2:
+            continue
+        grid = rng.uniform(-1.6, 1.6, (2, 7, d))
+        grid[0, :3] = np.array([-1.0, 0.0, 1.0])[:, None]  # the edges and the centre
+        got = be.grid_sample_plan(grid, sizes, mode, padding, align_corners)
+        want = NnDefaults.grid_sample_plan(be, grid, sizes, mode, padding, align_corners)
+        for a, b in zip(got, want):
+            np.testing.assert_allclose(a, b, rtol=1e-15, atol=1e-15)
+
+
 # ----- affine_grid --------------------------------------------------------------------------
 
 @requires_torch

@@ -2,8 +2,9 @@
 messages, and their graph nodes AffineGridGeneratorBackward0 and GridSampler{2,3}DBackward0.
 
 affine_grid is a batched product of a fixed base grid of normalised coordinates with theta.
-grid_sample reads its input at the grid's points through a plan of taps (_grid_taps.py: each
-output point a weighted sum of a few input pixels) that the backend applies over the channels;
+grid_sample reads its input at the grid's points through a plan of taps (the backend's
+grid_sample_plan, see _backends/grid_taps_host.py: each output point a weighted sum of a few
+input pixels) that the backend applies over the channels;
 the gradient w.r.t. input scatters back through the same taps, and the one w.r.t. the grid is
 each tap's value times its weight's derivative.
 """
@@ -15,11 +16,13 @@ import numpy as np
 
 from .._declare import functional
 from ..autograd.function import Function
+from ..dtypes import float64 as _float64
 from ..tensor import Tensor
-from . import _grid_taps
 from ._common import bool_arg
 from .conv import _check_tensor, _dims
 
+_MODES = {"bilinear": 0, "nearest": 1, "bicubic": 2}
+_PADDINGS = {"zeros": 0, "border": 1, "reflection": 2}
 _ALIGN_WARNING = ("Default grid_sample and affine_grid behavior has changed to align_corners=False since "
                   "1.3.0. Please specify align_corners=True if the old behavior is desired. See the "
                   "documentation of grid_sample for details.")
@@ -117,36 +120,36 @@ class _GridSampler(Function):
 
     @staticmethod
     def forward(ctx, input, grid, mode, padding, align_corners):
-        be, dt = input._backend, input.dtype.np
+        be, dt = input._backend, input.dtype
         n, c = input.shape[:2]
         spatial, out_spatial = tuple(input.shape[2:]), tuple(grid.shape[1:-1])
-        taps = _grid_taps.plan(be.to_numpy(grid._data), spatial, mode, padding, align_corners)
+        points = be.reshape(grid._data, (n, int(np.prod(out_spatial)), grid.shape[-1]))
+        index, weight, deriv = be.grid_sample_plan(points, spatial, mode, padding, align_corners)
+        weight = be.astype(weight, dt)
         flat = be.reshape(input._data, (n, c, int(np.prod(spatial))))
-        index, weight = be.from_numpy(taps.index), be.from_numpy(taps.weight.astype(dt))
-        ctx.save_for_backward(input)
         ctx.wants = (input._requires_grad, grid._requires_grad)
-        ctx.plan = (index, weight, taps.deriv, flat)
-        ctx.shapes = (grid.shape, out_spatial)
+        ctx.plan = (index, weight, deriv, flat)
+        ctx.shapes = (tuple(input.shape), tuple(grid.shape), out_spatial, dt)
         out = be.grid_sample_gather(flat, index, weight)
         return be.reshape(out, (n, c) + out_spatial)
 
     @staticmethod
     def backward(ctx, grad):
-        (input,) = ctx.saved_tensors
         index, weight, deriv, flat = ctx.plan
-        grid_shape, out_spatial = ctx.shapes
+        input_shape, grid_shape, out_spatial, dt = ctx.shapes
         be = grad._backend
-        n, c = input.shape[:2]
+        n, c = input_shape[:2]
         g = be.reshape(be.contiguous(grad._data), (n, c, int(np.prod(out_spatial))))
         grad_input = grad_grid = None
         if ctx.wants[0]:
             raw = be.grid_sample_scatter(g, index, weight, flat.shape[2])
-            grad_input = Tensor._wrap(be.reshape(raw, tuple(input.shape)), be)
+            grad_input = Tensor._wrap(be.reshape(raw, input_shape), be)
         if ctx.wants[1]:
-            dw = be.to_numpy(be.grid_sample_weight_grad(g, flat, index))
-            parts = [(dw * d).sum(1) for d in deriv]
-            host = np.stack(parts, -1).reshape(grid_shape).astype(input.dtype.np)
-            grad_grid = Tensor._wrap(be.from_numpy(host), be)
+            # d loss / d grid[..., k] = sum over taps of (d loss / d weight) * d weight / d grid[..., k]
+            dw = be.reshape(be.grid_sample_weight_grad(g, flat, index), (1,) + tuple(index.shape))
+            per_component = be.reduce("sum", be.binary("mul", deriv, dw, _float64), (2,), False, _float64)
+            raw = be.reshape(be.contiguous(be.permute(per_component, (1, 2, 0))), grid_shape)
+            grad_grid = Tensor._wrap(be.astype(raw, dt), be)
         return grad_input, grad_grid, None, None, None
 
 
@@ -204,7 +207,7 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear", padding_mod
     _check_tensor("grid_sampler", "input", 1, input)
     _check_tensor("grid_sampler", "grid", 2, grid)
     align_corners = bool_arg(align_corners, "grid_sampler", "align_corners", 5)
-    mode_id, padding_id = _grid_taps.MODES[mode], _grid_taps.PADDINGS[padding_mode]
+    mode_id, padding_id = _MODES[mode], _PADDINGS[padding_mode]
     _check_grid_sampler(input, grid, mode_id)
     node = GridSampler2DBackward0 if input.dim() == 4 else GridSampler3DBackward0
     return node.apply(input, grid, mode_id, padding_id, align_corners)

@@ -1,10 +1,138 @@
-"""Numba kernels of grid_sample: a plan of taps (minitorch/_ops/_grid_taps.py: per batch item,
-tap and output point, a flat input position and a weight) applied over the channels.
+"""Numba kernels of grid_sample: the plan of taps (per batch item, tap and output point, a flat
+input position, a weight and its derivatives; see minitorch/_backends/grid_taps_host.py, whose
+NumPy arithmetic ``tap_plan`` repeats point by point) and its application over the channels.
 
-Each is O(N C T P) for T taps and P output points; the loops run the points innermost, so a
-channel's plane stays in cache while its taps are read (or, backward, written).
+The appliers are O(N C T P) for T taps and P output points; their loops run the points
+innermost, so a channel's plane stays in cache while its taps are read (or, backward, written).
 """
+import math
+
+import numpy as np
 from numba import njit
+
+_A = -0.75  # the cubic convolution's constant, as in PyTorch
+
+
+# ----- the plan: grid_taps_host.py's arithmetic, one point at a time -------------------------
+
+@njit(cache=True)
+def _clip(x, size):
+    """x clipped to [0, size - 1] and its derivative (0 at and beyond the bounds)."""
+    if x > 0 and x < size - 1:
+        return x, 1.0
+    return min(max(x, 0.0), size - 1.0), 0.0
+
+
+@njit(cache=True)
+def _reflect(x, twice_low, twice_high):
+    if twice_low == twice_high:
+        return 0.0, 0.0
+    low, span = twice_low / 2.0, (twice_high - twice_low) / 2.0
+    x = x - low
+    sign = 1.0
+    if x < 0:
+        sign, x = -1.0, -x
+    extra = np.fmod(x, span)
+    if math.floor(x / span) % 2 == 0:
+        return extra + low, sign
+    return span - extra + low, -sign
+
+
+@njit(cache=True)
+def _pad(x, size, padding, align_corners):
+    """compute_coordinates: the padding mode's map of a pixel coordinate and its derivative."""
+    if padding == 1:
+        return _clip(x, size)
+    if padding == 2:
+        if align_corners:
+            x, d_reflect = _reflect(x, 0, 2 * (size - 1))
+        else:
+            x, d_reflect = _reflect(x, -1, 2 * size - 1)
+        x, d_clip = _clip(x, size)
+        return x, d_reflect * d_clip
+    return x, 1.0
+
+
+@njit(cache=True)
+def _axis_taps(coord, size, mode, padding, align_corners, pos, w, dw):
+    """One axis's taps of one grid value into pos/w/dw (position, weight, d weight / d grid
+    value); returns their count (bilinear 2, nearest 1, bicubic 4)."""
+    if align_corners:
+        x, d_un = (coord + 1.0) / 2.0 * (size - 1), (size - 1) / 2.0
+    else:
+        x, d_un = ((coord + 1.0) * size - 1.0) / 2.0, size / 2.0
+    if mode == 2:
+        base = float(math.floor(x))
+        t = x - base
+        for k in range(4):
+            pos[k] = _pad(base - 1 + k, size, padding, align_corners)[0]
+        u, v = t + 1.0, 1.0 - t
+        r = 2.0 - t
+        w[0] = ((_A * u - 5 * _A) * u + 8 * _A) * u - 4 * _A
+        w[1] = ((_A + 2) * t - (_A + 3)) * t * t + 1
+        w[2] = ((_A + 2) * v - (_A + 3)) * v * v + 1
+        w[3] = ((_A * r - 5 * _A) * r + 8 * _A) * r - 4 * _A
+        dw[0] = ((3 * _A * u - 10 * _A) * u + 8 * _A) * d_un
+        dw[1] = ((3 * (_A + 2) * t - 2 * (_A + 3)) * t) * d_un
+        dw[2] = -((3 * (_A + 2) * v - 2 * (_A + 3)) * v) * d_un
+        dw[3] = -((3 * _A * r - 10 * _A) * r + 8 * _A) * d_un
+        return 4
+    x, d_pad = _pad(x, size, padding, align_corners)
+    if mode == 1:
+        pos[0], w[0], dw[0] = np.rint(x), 1.0, 0.0
+        return 1
+    base = float(math.floor(x))
+    frac = x - base
+    scale = d_un * d_pad
+    pos[0], w[0], dw[0] = base, 1.0 - frac, -scale
+    pos[1], w[1], dw[1] = base + 1.0, frac, scale
+    return 2
+
+
+@njit(cache=True)
+def tap_plan(grid, sizes, mode, padding, align_corners, index, weight, deriv):
+    """The taps of every point of grid (N, P, d) (grid_taps_host.plan, point by point): index,
+    weight (N, T, P) and deriv (d, N, T, P), the taps of the axes combined as an outer product
+    with the outermost axis's varying slowest; taps outside the input get index 0, weight 0 and
+    derivative 0. O(N P T d)."""
+    d = grid.shape[2]
+    pos = np.zeros((d, 4))
+    w = np.zeros((d, 4))
+    dw = np.zeros((d, 4))
+    digit = np.zeros(d, np.int64)
+    for n in range(grid.shape[0]):
+        for p in range(grid.shape[1]):
+            k = 1
+            for i in range(d):  # grid component d - 1 - i belongs to axis i
+                k = _axis_taps(grid[n, p, d - 1 - i], sizes[i], mode, padding, align_corners, pos[i], w[i], dw[i])
+            for t in range(index.shape[1]):
+                rest = t
+                for i in range(d - 1, -1, -1):
+                    digit[i] = rest % k
+                    rest //= k
+                inside = True
+                flat = 0
+                wt = 1.0
+                for i in range(d):
+                    q = pos[i, digit[i]]
+                    if not (q >= 0 and q < sizes[i]):
+                        inside = False
+                        break
+                    flat = flat * sizes[i] + int(q)
+                    wt *= w[i, digit[i]]
+                if not inside:
+                    index[n, t, p] = 0
+                    weight[n, t, p] = 0.0
+                    for c in range(d):
+                        deriv[c, n, t, p] = 0.0
+                    continue
+                index[n, t, p] = flat
+                weight[n, t, p] = wt
+                for i in range(d):
+                    part = 1.0
+                    for j in range(d):
+                        part *= dw[j, digit[j]] if j == i else w[j, digit[j]]
+                    deriv[d - 1 - i, n, t, p] = part
 
 
 @njit(cache=True)

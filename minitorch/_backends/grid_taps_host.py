@@ -1,5 +1,6 @@
-"""grid_sample's sampling taps, computed on the host from the grid (ATen's GridSampler.h
-arithmetic, vectorised over the grid's points).
+"""grid_sample's sampling taps, computed on the host from the grid with NumPy (ATen's
+GridSampler.h arithmetic, vectorised over the grid's points): the default of the backend's
+``grid_sample_plan`` (the CPU table runs the same arithmetic in numba, cpu/grid_kernels.py).
 
 Every mode reads, for each output point, a few input pixels ("taps") and sums them weighted:
 bilinear 2**d taps, nearest one, bicubic 16. A plan holds, per batch item, tap and point:
@@ -7,9 +8,8 @@ bilinear 2**d taps, nearest one, bicubic 16. A plan holds, per batch item, tap a
 - ``index``: the tap's flat position in the input's spatial dims (0 where the tap falls outside
   the input under padding_mode 'zeros': such a tap has weight 0 and derivative 0 too);
 - ``weight``: its weight;
-- ``deriv``: d weight / d (unnormalised coordinate), one array per spatial axis of the grid,
-  already multiplied by d coordinate / d grid value (the unnormalisation and the clipping or
-  reflection of the padding mode).
+- ``deriv``: d weight / d grid value, one array per grid component (x, y[, z]), through the
+  unnormalisation and the clipping or reflection of the padding mode.
 
 The backend's ``grid_sample_gather`` / ``_scatter`` / ``_weight_grad`` apply a plan over the
 channels; the gradient w.r.t. the grid is sum over taps of (d loss / d weight) * deriv.
@@ -22,15 +22,14 @@ from typing import NamedTuple
 
 import numpy as np
 
-MODES = {"bilinear": 0, "nearest": 1, "bicubic": 2}
-PADDINGS = {"zeros": 0, "border": 1, "reflection": 2}
+# modes: 0 bilinear, 1 nearest, 2 bicubic; paddings: 0 zeros, 1 border, 2 reflection
 _A = -0.75  # the cubic convolution's constant, as in PyTorch
 
 
 class Plan(NamedTuple):
     index: np.ndarray   # (N, T, P) int64
     weight: np.ndarray  # (N, T, P) float64
-    deriv: tuple        # per grid component (x, y[, z]): (N, T, P) float64
+    deriv: np.ndarray   # (d, N, T, P) float64: component c is d weight / d grid[..., c]
 
 
 def _unnormalize(coord: np.ndarray, size: int, align_corners: bool):
@@ -111,11 +110,11 @@ def _axis_taps(coord: np.ndarray, size: int, mode: int, padding: int, align_corn
 
 
 def plan(grid: np.ndarray, sizes: tuple, mode: int, padding: int, align_corners: bool) -> Plan:
-    """The taps of grid (N, *out, d) over an input of spatial sizes (d of them, outermost
+    """The taps of grid (N, P, d) over an input of spatial sizes (d of them, outermost
     first); grid[..., 0] indexes the last (x) axis, as PyTorch's grids do. The taps of the
     axes combine as an outer product, the outermost axis's taps varying slowest."""
-    n, d = grid.shape[0], grid.shape[-1]
-    g = grid.reshape(n, int(np.prod(grid.shape[1:-1])), d).astype(np.float64)
+    d = grid.shape[-1]
+    g = grid.astype(np.float64)
     per_axis = []  # per axis (outermost first): positions, weights, derivatives, each (K, N, P)
     for i in range(d):  # grid component d - 1 - i belongs to axis i
         taps = _axis_taps(g[:, :, d - 1 - i], sizes[i], mode, padding, align_corners)
@@ -140,4 +139,4 @@ def plan(grid: np.ndarray, sizes: tuple, mode: int, padding: int, align_corners:
         return np.ascontiguousarray(a.reshape((count,) + g.shape[:2]).transpose(1, 0, 2))
 
     # grid component c is axis d - 1 - c's derivative
-    return Plan(taps_first(index), taps_first(weight), tuple(taps_first(deriv[d - 1 - c]) for c in range(d)))
+    return Plan(taps_first(index), taps_first(weight), np.stack([taps_first(deriv[d - 1 - c]) for c in range(d)]))

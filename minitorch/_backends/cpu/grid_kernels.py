@@ -15,7 +15,7 @@ _A = -0.75  # the cubic convolution's constant, as in PyTorch
 
 # ----- the plan: grid_taps_host.py's arithmetic, one point at a time -------------------------
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _clip(x, size):
     """x clipped to [0, size - 1] and its derivative (0 at and beyond the bounds)."""
     if x > 0 and x < size - 1:
@@ -23,7 +23,7 @@ def _clip(x, size):
     return min(max(x, 0.0), size - 1.0), 0.0
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _reflect(x, twice_low, twice_high):
     if twice_low == twice_high:
         return 0.0, 0.0
@@ -38,7 +38,7 @@ def _reflect(x, twice_low, twice_high):
     return span - extra + low, -sign
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _pad(x, size, padding, align_corners):
     """compute_coordinates: the padding mode's map of a pixel coordinate and its derivative."""
     if padding == 1:
@@ -53,10 +53,10 @@ def _pad(x, size, padding, align_corners):
     return x, 1.0
 
 
-@njit(cache=True)
-def _axis_taps(coord, size, mode, padding, align_corners, pos, w, dw):
-    """One axis's taps of one grid value into pos/w/dw (position, weight, d weight / d grid
-    value); returns their count (bilinear 2, nearest 1, bicubic 4)."""
+@njit(cache=True, inline="always")
+def _axis_taps(coord, size, mode, padding, align_corners, pos, w, dw, i):
+    """Axis i's taps of one grid value into row i of pos/w/dw (position, weight, d weight /
+    d grid value); returns their count (bilinear 2, nearest 1, bicubic 4)."""
     if align_corners:
         x, d_un = (coord + 1.0) / 2.0 * (size - 1), (size - 1) / 2.0
     else:
@@ -65,74 +65,69 @@ def _axis_taps(coord, size, mode, padding, align_corners, pos, w, dw):
         base = float(math.floor(x))
         t = x - base
         for k in range(4):
-            pos[k] = _pad(base - 1 + k, size, padding, align_corners)[0]
+            pos[i, k] = _pad(base - 1 + k, size, padding, align_corners)[0]
         u, v = t + 1.0, 1.0 - t
         r = 2.0 - t
-        w[0] = ((_A * u - 5 * _A) * u + 8 * _A) * u - 4 * _A
-        w[1] = ((_A + 2) * t - (_A + 3)) * t * t + 1
-        w[2] = ((_A + 2) * v - (_A + 3)) * v * v + 1
-        w[3] = ((_A * r - 5 * _A) * r + 8 * _A) * r - 4 * _A
-        dw[0] = ((3 * _A * u - 10 * _A) * u + 8 * _A) * d_un
-        dw[1] = ((3 * (_A + 2) * t - 2 * (_A + 3)) * t) * d_un
-        dw[2] = -((3 * (_A + 2) * v - 2 * (_A + 3)) * v) * d_un
-        dw[3] = -((3 * _A * r - 10 * _A) * r + 8 * _A) * d_un
+        w[i, 0] = ((_A * u - 5 * _A) * u + 8 * _A) * u - 4 * _A
+        w[i, 1] = ((_A + 2) * t - (_A + 3)) * t * t + 1
+        w[i, 2] = ((_A + 2) * v - (_A + 3)) * v * v + 1
+        w[i, 3] = ((_A * r - 5 * _A) * r + 8 * _A) * r - 4 * _A
+        dw[i, 0] = ((3 * _A * u - 10 * _A) * u + 8 * _A) * d_un
+        dw[i, 1] = ((3 * (_A + 2) * t - 2 * (_A + 3)) * t) * d_un
+        dw[i, 2] = -((3 * (_A + 2) * v - 2 * (_A + 3)) * v) * d_un
+        dw[i, 3] = -((3 * _A * r - 10 * _A) * r + 8 * _A) * d_un
         return 4
     x, d_pad = _pad(x, size, padding, align_corners)
     if mode == 1:
-        pos[0], w[0], dw[0] = np.rint(x), 1.0, 0.0
+        pos[i, 0], w[i, 0], dw[i, 0] = np.rint(x), 1.0, 0.0
         return 1
     base = float(math.floor(x))
     frac = x - base
     scale = d_un * d_pad
-    pos[0], w[0], dw[0] = base, 1.0 - frac, -scale
-    pos[1], w[1], dw[1] = base + 1.0, frac, scale
+    pos[i, 0], w[i, 0], dw[i, 0] = base, 1.0 - frac, -scale
+    pos[i, 1], w[i, 1], dw[i, 1] = base + 1.0, frac, scale
     return 2
 
 
 @njit(cache=True)
 def tap_plan(grid, sizes, mode, padding, align_corners, index, weight, deriv):
-    """The taps of every point of grid (N, P, d) (grid_taps_host.plan, point by point): index,
-    weight (N, T, P) and deriv (d, N, T, P), the taps of the axes combined as an outer product
-    with the outermost axis's varying slowest; taps outside the input get index 0, weight 0 and
-    derivative 0. O(N P T d)."""
+    """The taps of every point of grid (N, P, d), d 2 or 3 (grid_taps_host.plan, point by
+    point): index, weight (N, T, P) and deriv (d, N, T, P), the taps of the axes combined as an
+    outer product with the outermost axis's varying slowest; taps outside the input get index 0,
+    weight 0 and derivative 0. Products in the host's order (the same bits). O(N P T d)."""
     d = grid.shape[2]
     pos = np.zeros((d, 4))
     w = np.zeros((d, 4))
     dw = np.zeros((d, 4))
-    digit = np.zeros(d, np.int64)
     for n in range(grid.shape[0]):
         for p in range(grid.shape[1]):
             k = 1
             for i in range(d):  # grid component d - 1 - i belongs to axis i
-                k = _axis_taps(grid[n, p, d - 1 - i], sizes[i], mode, padding, align_corners, pos[i], w[i], dw[i])
-            for t in range(index.shape[1]):
-                rest = t
-                for i in range(d - 1, -1, -1):
-                    digit[i] = rest % k
-                    rest //= k
-                inside = True
-                flat = 0
-                wt = 1.0
+                k = _axis_taps(grid[n, p, d - 1 - i], sizes[i], mode, padding, align_corners, pos, w, dw, i)
+            for t in range(index.shape[1]):  # tap t's digits in base k, the outermost axis first
+                if d == 2:
+                    a, b = t // k, t % k
+                    qy, qx = pos[0, a], pos[1, b]
+                    if qy >= 0 and qy < sizes[0] and qx >= 0 and qx < sizes[1]:
+                        index[n, t, p] = int(qy) * sizes[1] + int(qx)
+                        weight[n, t, p] = w[0, a] * w[1, b]
+                        deriv[0, n, t, p] = w[0, a] * dw[1, b]
+                        deriv[1, n, t, p] = dw[0, a] * w[1, b]
+                        continue
+                else:
+                    a, b, c = t // (k * k), (t // k) % k, t % k
+                    qz, qy, qx = pos[0, a], pos[1, b], pos[2, c]
+                    if qz >= 0 and qz < sizes[0] and qy >= 0 and qy < sizes[1] and qx >= 0 and qx < sizes[2]:
+                        index[n, t, p] = (int(qz) * sizes[1] + int(qy)) * sizes[2] + int(qx)
+                        weight[n, t, p] = w[0, a] * w[1, b] * w[2, c]
+                        deriv[0, n, t, p] = w[0, a] * w[1, b] * dw[2, c]
+                        deriv[1, n, t, p] = w[0, a] * dw[1, b] * w[2, c]
+                        deriv[2, n, t, p] = dw[0, a] * w[1, b] * w[2, c]
+                        continue
+                index[n, t, p] = 0  # a tap outside the input
+                weight[n, t, p] = 0.0
                 for i in range(d):
-                    q = pos[i, digit[i]]
-                    if not (q >= 0 and q < sizes[i]):
-                        inside = False
-                        break
-                    flat = flat * sizes[i] + int(q)
-                    wt *= w[i, digit[i]]
-                if not inside:
-                    index[n, t, p] = 0
-                    weight[n, t, p] = 0.0
-                    for c in range(d):
-                        deriv[c, n, t, p] = 0.0
-                    continue
-                index[n, t, p] = flat
-                weight[n, t, p] = wt
-                for i in range(d):
-                    part = 1.0
-                    for j in range(d):
-                        part *= dw[j, digit[j]] if j == i else w[j, digit[j]]
-                    deriv[d - 1 - i, n, t, p] = part
+                    deriv[i, n, t, p] = 0.0
 
 
 @njit(cache=True)

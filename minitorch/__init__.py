@@ -24,6 +24,8 @@ from .random import (Generator, bernoulli, default_generator, get_rng_state, ini
                      rand_like, randint, randn, randn_like, randperm, seed, set_rng_state)
 from . import autograd, nn, optim, utils  # noqa: E402
 from .serialization import load, save  # noqa: E402
+from .nn._compile import compile  # noqa: E402,A004 - torch.compile
+from .amp.autocast_mode import autocast, is_autocast_enabled  # noqa: E402 - torch.autocast
 
 __version__ = "0.1.0"
 
@@ -32,7 +34,7 @@ globals().update(_FUNCTIONS)  # minitorch.exp, minitorch.cat, ...: the ops' func
 # Loaded on first use: they pull in tqdm and the dataset code, which most programs
 # that only compute never need.
 _LAZY_SUBMODULES = ("train", "viz", "vision", "distributed", "cuda", "onnx", "backends", "accelerator", "multiprocessing",
-                    "distributions", "special", "hub")
+                    "distributions", "special", "hub", "amp", "compiler", "cpu")
 
 
 def __getattr__(name: str):

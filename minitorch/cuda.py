@@ -9,7 +9,7 @@ from __future__ import annotations
 from ._backends.cuda import _runtime
 
 __all__ = ["is_available", "device_count", "current_device", "get_device_name", "synchronize",
-           "manual_seed", "manual_seed_all", "memory_allocated", "max_memory_allocated",
+           "manual_seed", "manual_seed_all", "get_rng_state", "set_rng_state", "is_bf16_supported", "memory_allocated", "max_memory_allocated",
            "memory_reserved", "empty_cache", "is_simulator"]
 
 
@@ -61,6 +61,27 @@ def manual_seed(seed: int) -> None:
 manual_seed_all = manual_seed
 
 
+def is_bf16_supported(including_emulation: bool = True) -> bool:
+    """False: minitorch has no bfloat16 (scripts that pick their autocast dtype with this
+    choose float16, and autocast then runs in float32 with a warning)."""
+    return False
+
+
+def get_rng_state(device="cuda"):
+    """The GPU generator's state as a uint8 CPU tensor (for set_rng_state)."""
+    _runtime.load()
+    from ._backends.cuda import _random
+    from ._creation import from_numpy
+    return from_numpy(_random.get_rng_state())
+
+
+def set_rng_state(new_state, device="cuda") -> None:
+    """Restore the GPU generator from a state given by get_rng_state."""
+    _runtime.load()
+    from ._backends.cuda import _random
+    _random.set_rng_state(new_state.numpy() if hasattr(new_state, "numpy") else new_state)
+
+
 def _pool():
     _runtime.load()
     from ._backends.cuda._array import POOL
@@ -86,3 +107,12 @@ def empty_cache() -> None:
     """Give the allocator's cached free blocks back to the driver."""
     if _runtime.is_available():
         _pool().empty_cache()
+
+
+# torch.cuda.amp, the deprecated spelling of torch.amp: this file is a module, not a package,
+# so the submodule is registered by hand (``from minitorch.cuda.amp import GradScaler`` works).
+import sys as _sys  # noqa: E402
+
+from .amp import cuda_amp as amp  # noqa: E402
+
+_sys.modules[__name__ + ".amp"] = amp

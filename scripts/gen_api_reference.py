@@ -20,7 +20,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 MODULES = ["minitorch", "minitorch.nn", "minitorch.nn.functional", "minitorch.nn.init", "minitorch.nn.utils",
-           "minitorch.nn.utils.rnn", "minitorch.optim",
+           "minitorch.nn.utils.rnn", "minitorch.nn.utils.parametrize", "minitorch.nn.utils.parametrizations",
+           "minitorch.nn.utils.prune", "minitorch.optim",
            "minitorch.optim.lr_scheduler", "minitorch.utils.data", "minitorch.vision.datasets",
            "minitorch.vision.transforms", "minitorch.vision.models", "minitorch.vision.utils", "minitorch.autograd",
            "minitorch.distributions", "minitorch.special",

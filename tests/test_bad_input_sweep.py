@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 
 import minitorch
 from minitorch import _declare
+from tests._compat import torch
 
 ALLOWED = (TypeError, ValueError, RuntimeError, IndexError, NotImplementedError)
 # Where the exception may not come from: raised inside these packages, it is a raw error.
@@ -44,10 +45,17 @@ _CREATION = ("zeros", "ones", "empty", "full", "arange", "linspace", "eye", "ten
              "rand_like", "randn_like", "normal", "bernoulli", "multinomial", "promote_types", "device")
 
 
+def _stateful(name: str) -> bool:
+    """A process-wide setter (set_default_device, use_deterministic_algorithms, ...): a bad
+    value it accepts, as torch does (set_default_device(1) means cuda:1), would change every
+    later test."""
+    return name in _SKIP or name.startswith(("set_", "use_"))
+
+
 def _functions():
-    out = {f"minitorch.{n}": f for n, f in sorted(_declare.FUNCTIONS.items()) if n not in _SKIP}
+    out = {f"minitorch.{n}": f for n, f in sorted(_declare.FUNCTIONS.items()) if not _stateful(n)}
     out.update({f"minitorch.{n}": getattr(minitorch, n) for n in _CREATION})
-    out.update({f"F.{n}": f for n, f in sorted(_declare.FUNCTIONAL.items()) if n not in _SKIP})
+    out.update({f"F.{n}": f for n, f in sorted(_declare.FUNCTIONAL.items()) if not _stateful(n)})
     return out
 
 
@@ -176,6 +184,35 @@ def test_function_with_bad_input(name, args, kwargs):
 @given(self=_TENSORS, args=st.lists(_VALUES, max_size=3), kwargs=_KWARGS)
 def test_method_with_bad_input(name, self, args, kwargs):
     check_error(name, _call(METHODS[name], (self,) + tuple(args), kwargs), args, kwargs)
+
+
+# what the sweep found at MINITORCH_HYPOTHESIS_SCALE=25 (AttributeError/OverflowError from inside)
+_FOUND = {
+    "roll_float_shift": lambda m: m.roll(m.ones(3), float("inf")),
+    "roll_float_in_shifts": lambda m: m.roll(m.ones(3), (1.5,)),
+    "roll_str_dims": lambda m: m.roll(m.ones(3), 1, "a"),
+    "roll_float_in_dims": lambda m: m.roll(m.ones(3), 1, (0.5,)),
+    "instance_norm_str_running_mean": lambda m: m.nn.functional.instance_norm(m.ones(1, 2, 4), "a"),
+    "instance_norm_str_weight": lambda m: m.nn.functional.instance_norm(m.ones(1, 2, 4), weight="a"),
+    "gaussian_nll_no_input": lambda m: m.nn.functional.gaussian_nll_loss(None, m.ones(2, 3), m.ones(2, 3)),
+    "gaussian_nll_no_target": lambda m: m.nn.functional.gaussian_nll_loss(m.ones(2, 3), None, m.ones(2, 3)),
+    "clamp_max_list": lambda m: m.ones(2, 3).clamp_max([1, 2]),
+    "clamp_max_str": lambda m: m.ones(2, 3).clamp_max("a"),
+    "clamp_min_none": lambda m: m.ones(2, 3).clamp_min(None),
+}
+
+
+@pytest.mark.parametrize("name", list(_FOUND))
+def test_cases_the_sweep_found_raise_torchs_error_type(name):
+    with pytest.raises((TypeError, AttributeError)) as mine:
+        _FOUND[name](minitorch)
+    check_error(name, mine.value, (), {})
+    if torch is not None:
+        with pytest.raises(Exception) as theirs:
+            _FOUND[name](torch)
+        assert isinstance(mine.value, type(theirs.value))
+        if name.startswith(("roll", "instance_norm")):
+            assert str(mine.value) == str(theirs.value)
 
 
 def test_the_sweep_covers_the_api():

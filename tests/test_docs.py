@@ -14,13 +14,20 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 DOCS = [ROOT / "README.md"] + sorted((ROOT / "docs").glob("*.md"))
-BLOCK = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
+# A fence may be indented (a block inside a list item): its lines then carry that indent.
+BLOCK = re.compile(r"^([ \t]*)```python\n(.*?)^\1```", re.S | re.M)
+
+
+def _code(match) -> str:
+    indent = match.group(1)
+    return "".join(line[len(indent):] if line.startswith(indent) else line
+                   for line in match.group(2).splitlines(keepends=True))
 
 
 def _blocks():
     for path in DOCS:
         for i, match in enumerate(BLOCK.finditer(path.read_text())):
-            yield pytest.param(match.group(1), id=f"{path.name}-{i}")
+            yield pytest.param(_code(match), id=f"{path.name}-{i}")
 
 
 @pytest.mark.parametrize("code", list(_blocks()))

@@ -13,5 +13,5 @@ from . import diag, einsum, index_ops, info, python_map, rearrange, scan, scatte
 from . import (combine, creation_more, cross_cdist, cumulative, fold, legacy_types, pixel, products,  # noqa: F401
                statistics)
 from . import activation_shrink, activation_smooth, pointwise_binary, special_math  # noqa: F401
-from . import inplace_views, unfold  # noqa: F401
+from . import inplace_views, unfold, weight_norm  # noqa: F401
 from . import embedding_bag, grid_sample, lp_pool, pdist, unpool  # noqa: F401

@@ -105,7 +105,8 @@ class ClampMaxBackward0(ClampBackward1):
 @op(inplace=True, out=True)
 def clamp_min(input: Tensor, min) -> Tensor:  # noqa: A002
     """Each element at least min."""
-    if isinstance(min, Tensor) or min is None:
+    _check_bound("clamp_min", "min", min)
+    if isinstance(min, Tensor):
         return clamp(input, min=min)
     return ClampMinBackward0.apply(input, min, None)
 
@@ -113,6 +114,14 @@ def clamp_min(input: Tensor, min) -> Tensor:  # noqa: A002
 @op(inplace=True, out=True)
 def clamp_max(input: Tensor, max) -> Tensor:  # noqa: A002
     """Each element at most max."""
-    if isinstance(max, Tensor) or max is None:
+    _check_bound("clamp_max", "max", max)
+    if isinstance(max, Tensor):
         return clamp(input, max=max)
     return ClampMaxBackward0.apply(input, None, max)
+
+
+def _check_bound(fn: str, name: str, bound) -> None:
+    """PyTorch's TypeError for a bound that is neither a tensor nor a number (None included)."""
+    if not isinstance(bound, (Tensor,) + NUMBER):
+        raise TypeError(f"{fn}() received an invalid combination of arguments - got ({type(bound).__name__}), "
+                        f"but expected one of:\n * (Tensor {name})\n * (Number {name})\n")

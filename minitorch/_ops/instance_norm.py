@@ -18,6 +18,10 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var
     (use_input_stats; running stats, when given, move toward the planes' average with momentum)
     or by running_mean/running_var: (C,); then scale by weight: (C,) and shift by bias: (C,)."""
     _check_tensor("instance_norm", "input", 1, input)
+    for position, (name, value) in enumerate((("weight", weight), ("bias", bias), ("running_mean", running_mean),
+                                              ("running_var", running_var)), 2):
+        if value is not None:
+            _check_tensor("instance_norm", name, position, value)
     if use_input_stats:
         planes = 1
         for s in input.shape[2:]:

@@ -140,6 +140,8 @@ def triplet_margin_with_distance_loss(anchor: Tensor, positive: Tensor, negative
         raise ValueError(f"{reduction} is not a valid value for reduction")
     if margin <= 0:
         raise ValueError(f"margin must be greater than 0, got {margin}")
+    for position, (arg, x) in enumerate((("anchor", anchor), ("positive", positive), ("negative", negative)), 1):
+        check_tensor(x, "triplet_margin_with_distance_loss", arg, position, attribute_error=True)
     dims = (anchor.dim(), positive.dim(), negative.dim())
     if len(set(dims)) != 1:
         raise RuntimeError(
@@ -232,6 +234,8 @@ def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight=None, size
                                 reduction: str = "mean") -> Tensor:
     """Per sample, the mean over classes of the logistic losses of input against 0/1 targets."""
     reduction = legacy_reduction(size_average, reduce, reduction)
+    check_tensor(input, "log_sigmoid")  # (PyTorch's first use of input)
+    check_tensor(target, "multilabel_soft_margin_loss", "target", 2)
     loss = -(target * _log_sigmoid(input) + (1 - target) * _log_sigmoid(-input))
     if weight is not None:
         loss = loss * weight

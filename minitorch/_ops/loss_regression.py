@@ -152,6 +152,8 @@ def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None, reduct
             "'mean' will be changed to behave the same as 'batchmean' in the next major release.",
             stacklevel=2)
     _check_reduction("sum" if reduction == "batchmean" else reduction)
+    check_tensor(input, "kl_div")
+    check_tensor(target, "kl_div", "target", 2)
     if log_target:
         loss = target.exp() * (target - input)
     else:
@@ -186,6 +188,8 @@ def gaussian_nll_loss(input: Tensor, target: Tensor, var, full: bool = False, ep
                       reduction: str = "mean") -> Tensor:
     """Negative log-likelihood of target under N(input, var): 0.5 (log var + (input - target)^2 / var)
     (+ 0.5 log(2 pi) when full); var of input's shape, one dim short, or broadcastable in one dim."""
+    check_tensor(input, "gaussian_nll_loss", attribute_error=True)  # (PyTorch's Python code calls .size())
+    check_tensor(target, "gaussian_nll_loss", "target", 2)
     if isinstance(var, float):
         if var < 0:
             raise ValueError("var has negative entry/entries")

@@ -4,15 +4,25 @@ from __future__ import annotations
 import warnings
 
 from .._declare import function, op
+from .._size import _is_int
 from ..autograd.function import Function
 from ..tensor import Tensor
 from ._common import wrap_dim
 from .permute import flip
 
 
-def _as_tuple(x) -> tuple:
-    """An int or a sequence of ints (shifts, dims) as a tuple of ints."""
-    return tuple(int(v) for v in x) if isinstance(x, (tuple, list)) else (int(x),)
+def _as_tuple(x, fn: str = "roll", arg: str = "shifts", position: int = 2) -> tuple:
+    """An int or a sequence of ints (shifts, dims) as a tuple of ints; PyTorch's TypeError for
+    anything else (a float, a string, a float inside the sequence)."""
+    where = f"{fn}(): argument '{arg}' (position {position}) must be tuple of ints"
+    if not isinstance(x, (tuple, list)):
+        if not _is_int(x):
+            raise TypeError(f"{where}, not {type(x).__name__}")
+        return (int(x),)
+    for i, v in enumerate(x):
+        if not _is_int(v):
+            raise TypeError(f"{where}, but found element of type {type(v).__name__} at pos {i}")
+    return tuple(int(v) for v in x)
 
 
 class RollBackward0(Function):
@@ -64,7 +74,7 @@ def roll(input: Tensor, shifts, dims=None) -> Tensor:
         if len(shifts) != 1:
             raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:0")
         return RollBackward0.apply(a, shifts, ())
-    dims = _as_tuple(dims)
+    dims = _as_tuple(dims, arg="dims", position=3)
     if len(shifts) != len(dims):
         raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:{len(dims)}")
     dims = tuple(wrap_dim(d, a.dim()) for d in dims)

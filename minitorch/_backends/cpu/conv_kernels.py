@@ -306,18 +306,29 @@ def max_pool2d_2x2_parallel(x, sh, sw, out, indices):
 @njit(cache=True)
 def max_pool2d_backward(grad, indices, out):
     """out[p, indices[p, k]] += grad[p, k]: each output's gradient goes to its argmax.
-    grad, indices: (P, oh*ow); out: (P, H*W), zero-filled. O(P oh ow)."""
+    grad, indices: (P, oh*ow); out: (P, H*W), zero-filled. O(P oh ow).
+
+    A window that lies wholly in the padding (possible with dilation: its taps step over the
+    whole input) has the output -inf and an index past the plane, as PyTorch's forward gives
+    it; its gradient reaches no input, so it is dropped here. (PyTorch's CPU backward writes
+    it past the end of its gradient buffer: the heap corruption that aborted CI.)"""
+    hw = out.shape[1]
     for p in range(grad.shape[0]):
         for k in range(grad.shape[1]):
-            out[p, indices[p, k]] += grad[p, k]
+            i = indices[p, k]
+            if 0 <= i < hw:
+                out[p, i] += grad[p, k]
 
 
 @njit(cache=True, parallel=True)
 def max_pool2d_backward_parallel(grad, indices, out):
     """max_pool2d_backward with the planes split over threads (a plane's argmaxes stay in it)."""
+    hw = out.shape[1]
     for p in prange(grad.shape[0]):
         for k in range(grad.shape[1]):
-            out[p, indices[p, k]] += grad[p, k]
+            i = indices[p, k]
+            if 0 <= i < hw:
+                out[p, i] += grad[p, k]
 
 
 # ----- average pooling ------------------------------------------------------------------

@@ -66,15 +66,26 @@ class StateDictMixin:
             keep_vars = args[2] if len(args) > 2 and keep_vars is False else keep_vars
         if destination is None:
             destination = OrderedDict()
+            destination._metadata = OrderedDict()
+        # Each module's format version (and what its state_dict hooks add), by module path.
+        local_metadata = dict(version=self._version)
+        if hasattr(destination, "_metadata"):
+            destination._metadata[prefix[:-1]] = local_metadata
         self._save_to_state_dict(destination, prefix, keep_vars)
         for name, module in self._modules.items():
             if module is not None:
                 module.state_dict(destination=destination, prefix=prefix + name + ".", keep_vars=keep_vars)
+        for hook in self.__dict__.get("_state_dict_hooks", {}).values():
+            result = hook(self, destination, prefix, local_metadata)
+            if result is not None:
+                destination = result
         return destination
 
     def _load_from_state_dict(self, state_dict: dict, prefix: str, local_metadata: dict, strict: bool,
                               missing_keys: list, unexpected_keys: list, error_msgs: list) -> None:
         """Copy this module's own entries (those under prefix) from state_dict; note what's missing or extra."""
+        for hook in self.__dict__.get("_load_state_dict_pre_hooks", {}).values():
+            hook(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, error_msgs)
         persistent_buffers = {k: v for k, v in self._buffers.items() if k not in self._non_persistent_buffers_set}
         local_state = {k: v for k, v in itertools.chain(self._parameters.items(), persistent_buffers.items())
                        if v is not None}
@@ -136,8 +147,9 @@ class StateDictMixin:
         missing_keys: list[str] = []
         unexpected_keys: list[str] = []
         error_msgs: list[str] = []
-        local_metadata = {"assign_to_params_buffers": True} if assign else {}
-        _load_tree(self, OrderedDict(state_dict), "", local_metadata, missing_keys, unexpected_keys, error_msgs)
+        metadata = getattr(state_dict, "_metadata", None)
+        _load_tree(self, OrderedDict(state_dict), "", metadata or {}, assign,
+                   missing_keys, unexpected_keys, error_msgs)
         if strict:
             if unexpected_keys:
                 error_msgs.insert(0, "Unexpected key(s) in state_dict: {}. ".format(
@@ -151,13 +163,18 @@ class StateDictMixin:
         return _IncompatibleKeys(missing_keys, unexpected_keys)
 
 
-def _load_tree(module, state_dict: dict, prefix: str, local_metadata: dict,
+def _load_tree(module, state_dict: dict, prefix: str, metadata: dict, assign: bool,
                missing_keys: list, unexpected_keys: list, error_msgs: list) -> None:
-    """load_state_dict's walk: each module loads its own entries, then hands its children theirs."""
-    module._load_from_state_dict(state_dict, prefix, dict(local_metadata), True,
+    """load_state_dict's walk: each module loads its own entries (its load pre-hooks may rewrite
+    them first), then hands its children theirs."""
+    local_metadata = dict(metadata.get(prefix[:-1], {}))
+    if assign:
+        local_metadata["assign_to_params_buffers"] = True
+    module._load_from_state_dict(state_dict, prefix, local_metadata, True,
                                  missing_keys, unexpected_keys, error_msgs)
     for name, child in module._modules.items():
         if child is not None:
             child_prefix = prefix + name + "."
             child_state = {k: v for k, v in state_dict.items() if k.startswith(child_prefix)}
-            _load_tree(child, child_state, child_prefix, local_metadata, missing_keys, unexpected_keys, error_msgs)
+            _load_tree(child, child_state, child_prefix, metadata, assign,
+                       missing_keys, unexpected_keys, error_msgs)

@@ -8,6 +8,7 @@ printing, and the forward hooks run by ``__call__``.
 """
 from __future__ import annotations
 
+import functools
 import itertools
 import warnings
 from collections import OrderedDict
@@ -93,6 +94,8 @@ class Module(StateDictMixin):
 
     training: bool
     call_super_init: bool = False
+    # Saved in state_dict's _metadata; a module whose saved layout changes bumps it.
+    _version: int = 1
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         if self.call_super_init is False and kwargs:
@@ -112,6 +115,8 @@ class Module(StateDictMixin):
         set_("_forward_hooks", OrderedDict())
         set_("_forward_hooks_with_kwargs", OrderedDict())
         set_("_forward_hooks_always_called", OrderedDict())
+        set_("_state_dict_hooks", OrderedDict())
+        set_("_load_state_dict_pre_hooks", OrderedDict())
         set_("_modules", {})
         if self.call_super_init:
             super().__init__(*args, **kwargs)
@@ -293,6 +298,26 @@ class Module(StateDictMixin):
         keys = [*dir(type(self)), *self.__dict__, *self._parameters, *self._modules, *self._buffers]
         return sorted(key for key in keys if not key[0].isdigit())
 
+    def _register_state_dict_hook(self, hook: Callable) -> RemovableHandle:
+        """Call ``hook(module, state_dict, prefix, local_metadata)`` after state_dict; a non-None
+        result replaces the state_dict."""
+        handle = RemovableHandle(self._state_dict_hooks)
+        self._state_dict_hooks[handle.id] = hook
+        return handle
+
+    def _register_load_state_dict_pre_hook(self, hook: Callable, with_module: bool = False) -> RemovableHandle:
+        """Call ``hook(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+        error_msgs)`` (with ``module`` first if with_module) before this module loads its entries;
+        the hook may edit state_dict."""
+        handle = RemovableHandle(self._load_state_dict_pre_hooks)
+        self._load_state_dict_pre_hooks[handle.id] = functools.partial(hook, self) if with_module else hook
+        return handle
+
+    def register_load_state_dict_pre_hook(self, hook: Callable) -> RemovableHandle:
+        """Call ``hook(module, state_dict, prefix, local_metadata, strict, missing_keys,
+        unexpected_keys, error_msgs)`` before this module loads its entries."""
+        return self._register_load_state_dict_pre_hook(hook, with_module=True)
+
     # ----- calling --------------------------------------------------------------------------
     def register_forward_pre_hook(self, hook: Callable, *, prepend: bool = False,
                                   with_kwargs: bool = False) -> RemovableHandle:
@@ -432,6 +457,13 @@ class Module(StateDictMixin):
         for name, module in self._modules.items():
             if module is not None:
                 yield from module.named_modules(memo, prefix + ("." if prefix else "") + name, remove_duplicate)
+
+    def compile(self, *args: Any, **kwargs: Any) -> None:
+        """Compile this module in place, as torch's ``Module.compile``: minitorch's kernels are
+        compiled already, so only the arguments are checked (as ``minitorch.compile`` checks them)
+        and the module runs as before; its state_dict keys do not change."""
+        from .._compile import compile
+        compile(self.__call__, *args, **kwargs)
 
     # ----- modes and gradients ---------------------------------------------------------------
     def train(self, mode: bool = True) -> "Module":

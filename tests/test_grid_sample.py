@@ -362,3 +362,32 @@ def test_grid_sample_runs_on_a_backend_made_of_the_core_alone(mode):
     yb.sum().backward()
     np.testing.assert_allclose(b.grad.cpu().numpy(), a.grad.numpy(), rtol=1e-13, atol=1e-14)
     np.testing.assert_allclose(gb.grad.cpu().numpy(), ga.grad.numpy(), rtol=1e-13, atol=1e-14)
+
+
+def test_double_backward_with_a_fixed_grid_gradchecks_and_matches_torch():
+    rng = np.random.default_rng(7)
+    x = minitorch.tensor(rng.standard_normal((2, 3, 4, 5)), requires_grad=True)
+    grid = minitorch.tensor(_grid_values(rng, (4, 5), (3, 2), False, 2))
+    upstream = minitorch.tensor(rng.standard_normal((2, 3, 3, 2)), requires_grad=True)
+
+    def input_grad(w):
+        with minitorch.enable_grad():  # (gradcheck's finite differences run without grad)
+            out = F.grid_sample(x, grid, "bicubic", "reflection", False)
+            return minitorch.autograd.grad((out * w).sum(), x, create_graph=True)[0]
+
+    assert gradcheck(input_grad, (upstream,))
+    if torch is not None:
+        xt, wt = torch.tensor(x.detach().numpy(), requires_grad=True), torch.tensor(upstream.detach().numpy(),
+                                                                                  requires_grad=True)
+        out = torch.nn.functional.grid_sample(xt, torch.tensor(grid.numpy()), "bicubic", "reflection", False)
+        (torch.autograd.grad((out * wt).sum(), xt, create_graph=True)[0] ** 2).sum().backward()
+        (input_grad(upstream) ** 2).sum().backward()
+        np.testing.assert_allclose(upstream.grad.numpy(), wt.grad.numpy(), rtol=1e-12, atol=1e-13)
+
+
+def test_second_derivative_through_the_grid_says_it_is_not_implemented():
+    x = minitorch.zeros(1, 1, 2, 2, requires_grad=True)
+    grid = minitorch.zeros(1, 1, 1, 2, requires_grad=True)
+    out = F.grid_sample(x, grid, align_corners=False)
+    with pytest.raises(NotImplementedError, match="second derivative through the grid"):
+        minitorch.autograd.grad(out.sum(), grid, create_graph=True)

@@ -16,6 +16,7 @@ import numpy as np
 
 from .._declare import functional
 from ..autograd.function import Function
+from ..autograd.grad_mode import _enabled
 from ..dtypes import float64 as _float64
 from ..tensor import Tensor
 from ._common import bool_arg
@@ -141,9 +142,15 @@ class _GridSampler(Function):
         n, c = input_shape[:2]
         g = be.reshape(be.contiguous(grad._data), (n, c, int(np.prod(out_spatial))))
         grad_input = grad_grid = None
+        if _enabled[0] and ctx.wants[1]:  # create_graph=True through a grid that needs a gradient
+            raise NotImplementedError("grid_sample: the second derivative through the grid is not implemented in "
+                                      "minitorch (create_graph=True works when the grid does not require grad)")
         if ctx.wants[0]:
-            raw = be.grid_sample_scatter(g, index, weight, flat.shape[2])
-            grad_input = Tensor._wrap(be.reshape(raw, input_shape), be)
+            if _enabled[0]:  # create_graph=True: the input's gradient as an op, differentiable in grad
+                grad_input = GridSamplerScatterBackward.apply(grad, ctx.plan, input_shape, out_spatial)
+            else:
+                raw = be.grid_sample_scatter(g, index, weight, flat.shape[2])
+                grad_input = Tensor._wrap(be.reshape(raw, input_shape), be)
         if ctx.wants[1]:
             # d loss / d grid[..., k] = sum over taps of (d loss / d weight) * d weight / d grid[..., k]
             dw = be.reshape(be.grid_sample_weight_grad(g, flat, index), (1,) + tuple(index.shape))
@@ -151,6 +158,27 @@ class _GridSampler(Function):
             raw = be.reshape(be.contiguous(be.permute(per_component, (1, 2, 0))), grid_shape)
             grad_grid = Tensor._wrap(be.astype(raw, dt), be)
         return grad_input, grad_grid, None, None, None
+
+
+class GridSamplerScatterBackward(Function):
+    """grid_sample's input gradient as an op (for create_graph=True with a fixed grid): grad
+    scattered back through the taps; linear in grad, so its own gradient is the gather."""
+
+    @staticmethod
+    def forward(ctx, grad, plan, input_shape, out_spatial):
+        index, weight, _, flat = plan
+        be = grad._backend
+        n, c = input_shape[:2]
+        ctx.plan, ctx.out_shape = plan, tuple(grad.shape)
+        g = be.reshape(be.contiguous(grad._data), (n, c, int(np.prod(out_spatial))))
+        return be.reshape(be.grid_sample_scatter(g, index, weight, flat.shape[2]), input_shape)
+
+    @staticmethod
+    def backward(ctx, gg):
+        index, weight, _, flat = ctx.plan
+        be = gg._backend
+        raw = be.grid_sample_gather(be.reshape(be.contiguous(gg._data), tuple(flat.shape)), index, weight)
+        return Tensor._wrap(be.reshape(raw, ctx.out_shape), be), None, None, None
 
 
 class GridSampler2DBackward0(_GridSampler):

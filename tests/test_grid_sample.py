@@ -157,6 +157,10 @@ def test_cpu_tap_plan_kernel_equals_the_host_default(mode, padding, align_corner
         want = NnDefaults.grid_sample_plan(be, grid, sizes, mode, padding, align_corners)
         for a, b in zip(got, want):
             np.testing.assert_allclose(a, b, rtol=1e-15, atol=1e-15)
+        index, weight, deriv = be.grid_sample_plan(grid, sizes, mode, padding, align_corners, False)
+        assert deriv is None
+        np.testing.assert_array_equal(index, want[0])
+        np.testing.assert_array_equal(weight, want[1])
 
 
 # ----- affine_grid --------------------------------------------------------------------------

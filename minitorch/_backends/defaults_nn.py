@@ -286,12 +286,15 @@ class NnDefaults:
         return self.where(self.compare("le", x, 0, dt), negative, self.binary("mul", grad, poscoef, dt), dt)
 
     # ----- grid_sample's taps (see grid_taps_host.py) ----------------------------------
-    def grid_sample_plan(self, grid, sizes: tuple, mode: int, padding: int, align_corners: bool):
-        """(index (N, T, P) int64, weight (N, T, P) float64, deriv (d, N, T, P) float64): the taps
-        of grid (N, P, d) over an input of spatial sizes (outermost first); mode 0 bilinear,
-        1 nearest, 2 bicubic; padding 0 zeros, 1 border, 2 reflection (host)."""
+    def grid_sample_plan(self, grid, sizes: tuple, mode: int, padding: int, align_corners: bool,
+                         with_deriv: bool = True):
+        """(index (N, T, P) int64, weight (N, T, P) float64, deriv (d, N, T, P) float64 or None
+        without with_deriv): the taps of grid (N, P, d) over an input of spatial sizes (outermost
+        first); mode 0 bilinear, 1 nearest, 2 bicubic; padding 0 zeros, 1 border, 2 reflection
+        (host)."""
         taps = grid_taps_host.plan(self.to_numpy(grid), sizes, mode, padding, align_corners)
-        return self.from_numpy(taps.index), self.from_numpy(taps.weight), self.from_numpy(taps.deriv)
+        deriv = self.from_numpy(taps.deriv) if with_deriv else None
+        return self.from_numpy(taps.index), self.from_numpy(taps.weight), deriv
 
     def _tap_values(self, x, index):
         """x (N, C, L) read at index (N, T, P): (N, C, T, P)."""

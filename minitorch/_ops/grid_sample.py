@@ -125,10 +125,12 @@ class _GridSampler(Function):
         n, c = input.shape[:2]
         spatial, out_spatial = tuple(input.shape[2:]), tuple(grid.shape[1:-1])
         points = be.reshape(grid._data, (n, int(np.prod(out_spatial)), grid.shape[-1]))
-        index, weight, deriv = be.grid_sample_plan(points, spatial, mode, padding, align_corners)
+        # the weights' derivatives only when the grid will need its gradient
+        index, weight, deriv = be.grid_sample_plan(points, spatial, mode, padding, align_corners,
+                                                   grid._requires_grad and _enabled[0])
         weight = be.astype(weight, dt)
         flat = be.reshape(input._data, (n, c, int(np.prod(spatial))))
-        ctx.wants = (input._requires_grad, grid._requires_grad)
+        ctx.wants = (input._requires_grad, deriv is not None)
         ctx.plan = (index, weight, deriv, flat)
         ctx.shapes = (tuple(input.shape), tuple(grid.shape), out_spatial, dt)
         out = be.grid_sample_gather(flat, index, weight)

@@ -90,11 +90,12 @@ def _axis_taps(coord, size, mode, padding, align_corners, pos, w, dw, i):
 
 
 @njit(cache=True)
-def tap_plan(grid, sizes, mode, padding, align_corners, index, weight, deriv):
+def tap_plan(grid, sizes, mode, padding, align_corners, index, weight, deriv, with_deriv):
     """The taps of every point of grid (N, P, d), d 2 or 3 (grid_taps_host.plan, point by
     point): index, weight (N, T, P) and deriv (d, N, T, P), the taps of the axes combined as an
     outer product with the outermost axis's varying slowest; taps outside the input get index 0,
-    weight 0 and derivative 0. Products in the host's order (the same bits). O(N P T d)."""
+    weight 0 and derivative 0; deriv is left alone (it may be empty) unless with_deriv. Products in
+    the host's order (the same bits). O(N P T d)."""
     d = grid.shape[2]
     pos = np.zeros((d, 4))
     w = np.zeros((d, 4))
@@ -111,8 +112,9 @@ def tap_plan(grid, sizes, mode, padding, align_corners, index, weight, deriv):
                     if qy >= 0 and qy < sizes[0] and qx >= 0 and qx < sizes[1]:
                         index[n, t, p] = int(qy) * sizes[1] + int(qx)
                         weight[n, t, p] = w[0, a] * w[1, b]
-                        deriv[0, n, t, p] = w[0, a] * dw[1, b]
-                        deriv[1, n, t, p] = dw[0, a] * w[1, b]
+                        if with_deriv:
+                            deriv[0, n, t, p] = w[0, a] * dw[1, b]
+                            deriv[1, n, t, p] = dw[0, a] * w[1, b]
                         continue
                 else:
                     a, b, c = t // (k * k), (t // k) % k, t % k
@@ -120,14 +122,16 @@ def tap_plan(grid, sizes, mode, padding, align_corners, index, weight, deriv):
                     if qz >= 0 and qz < sizes[0] and qy >= 0 and qy < sizes[1] and qx >= 0 and qx < sizes[2]:
                         index[n, t, p] = (int(qz) * sizes[1] + int(qy)) * sizes[2] + int(qx)
                         weight[n, t, p] = w[0, a] * w[1, b] * w[2, c]
-                        deriv[0, n, t, p] = w[0, a] * w[1, b] * dw[2, c]
-                        deriv[1, n, t, p] = w[0, a] * dw[1, b] * w[2, c]
-                        deriv[2, n, t, p] = dw[0, a] * w[1, b] * w[2, c]
+                        if with_deriv:
+                            deriv[0, n, t, p] = w[0, a] * w[1, b] * dw[2, c]
+                            deriv[1, n, t, p] = w[0, a] * dw[1, b] * w[2, c]
+                            deriv[2, n, t, p] = dw[0, a] * w[1, b] * w[2, c]
                         continue
                 index[n, t, p] = 0  # a tap outside the input
                 weight[n, t, p] = 0.0
-                for i in range(d):
-                    deriv[i, n, t, p] = 0.0
+                if with_deriv:
+                    for i in range(d):
+                        deriv[i, n, t, p] = 0.0
 
 
 @njit(cache=True)

@@ -218,17 +218,18 @@ class NnOps:
         index_add_rows(out, idx, np.ascontiguousarray(rows))
         return out
 
-    def grid_sample_plan(self, grid, sizes: tuple, mode: int, padding: int, align_corners: bool):
+    def grid_sample_plan(self, grid, sizes: tuple, mode: int, padding: int, align_corners: bool,
+                         with_deriv: bool = True):
         g = np.ascontiguousarray(grid, np.float64)
         n, points, d = g.shape
         taps = {0: 2, 1: 1, 2: 4}[mode] ** d
         index = np.empty((n, taps, points), np.int64)
         weight = np.empty((n, taps, points))
-        deriv = np.empty((d, n, taps, points))
+        deriv = np.empty((d, n, taps, points) if with_deriv else (d, 0, 0, 0))
         if g.size:
             grid_kernels.tap_plan(g, np.asarray(sizes, np.int64), mode, padding, bool(align_corners),
-                                  index, weight, deriv)
-        return index, weight, deriv
+                                  index, weight, deriv, bool(with_deriv))
+        return index, weight, deriv if with_deriv else None
 
     def grid_sample_gather(self, x, index, weight):
         x, index = np.ascontiguousarray(x), np.ascontiguousarray(index, np.int64)

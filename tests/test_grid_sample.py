@@ -153,10 +153,11 @@ def test_cpu_tap_plan_kernel_equals_the_host_default(mode, padding, align_corner
             continue
         grid = rng.uniform(-1.6, 1.6, (2, 7, d))
         grid[0, :3] = np.array([-1.0, 0.0, 1.0])[:, None]  # the edges and the centre
+        grid[1, :3] = np.array([np.nan, np.inf, -np.inf])[:, None]  # and non-finite values
         got = be.grid_sample_plan(grid, sizes, mode, padding, align_corners)
         want = NnDefaults.grid_sample_plan(be, grid, sizes, mode, padding, align_corners)
         for a, b in zip(got, want):
-            np.testing.assert_allclose(a, b, rtol=1e-15, atol=1e-15)
+            np.testing.assert_allclose(a, b, rtol=1e-15, atol=1e-15, equal_nan=True)
         index, weight, deriv = be.grid_sample_plan(grid, sizes, mode, padding, align_corners, False)
         assert deriv is None
         np.testing.assert_array_equal(index, want[0])
@@ -395,3 +396,22 @@ def test_second_derivative_through_the_grid_says_it_is_not_implemented():
     out = F.grid_sample(x, grid, align_corners=False)
     with pytest.raises(NotImplementedError, match="second derivative through the grid"):
         minitorch.autograd.grad(out.sum(), grid, create_graph=True)
+
+
+@requires_torch
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("padding_mode", PADDINGS)
+@pytest.mark.parametrize("align_corners", [False, True])
+def test_non_finite_grid_values_give_torchs_outputs(mode, padding_mode, align_corners):
+    # NaN and +-inf (a diverged transformer): NaN where torch gives NaN, its clamped samples elsewhere
+    x = np.arange(24.0).reshape(1, 2, 3, 4)
+    g = np.array([[[[np.nan, 0.0], [0.0, np.inf], [-np.inf, 0.3], [0.2, -0.3]]]])
+    got = F.grid_sample(minitorch.tensor(x), minitorch.tensor(g), mode, padding_mode, align_corners)
+    want = torch.nn.functional.grid_sample(torch.tensor(x), torch.tensor(g), mode, padding_mode, align_corners)
+    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12, equal_nan=True)
+    if mode != "bicubic":
+        x3, g3 = np.arange(48.0).reshape(1, 2, 2, 3, 4), np.array([[[[[np.nan, 0, 0], [0, np.inf, 0.2],
+                                                                       [-np.inf, 0.1, np.nan]]]]])
+        got = F.grid_sample(minitorch.tensor(x3), minitorch.tensor(g3), mode, padding_mode, align_corners)
+        want = torch.nn.functional.grid_sample(torch.tensor(x3), torch.tensor(g3), mode, padding_mode, align_corners)
+        np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12, equal_nan=True)

@@ -6,7 +6,8 @@ Every mode reads, for each output point, a few input pixels ("taps") and sums th
 bilinear 2**d taps, nearest one, bicubic 16. A plan holds, per batch item, tap and point:
 
 - ``index``: the tap's flat position in the input's spatial dims (0 where the tap falls outside
-  the input under padding_mode 'zeros': such a tap has weight 0 and derivative 0 too);
+  the input under padding_mode 'zeros': such a tap has weight 0 and derivative 0 too, except that
+  a non-finite grid value's NaN weight stays NaN, so that the output is NaN as PyTorch's is);
 - ``weight``: its weight;
 - ``deriv``: d weight / d grid value, one array per grid component (x, y[, z]), through the
   unnormalisation and the clipping or reflection of the padding mode.
@@ -39,9 +40,13 @@ def _unnormalize(coord: np.ndarray, size: int, align_corners: bool):
     return ((coord + 1) * size - 1) / 2, size / 2
 
 
-def _clip(x: np.ndarray, size: int):
-    """x clipped to [0, size - 1]; the derivative is 0 at and beyond the bounds."""
-    return np.clip(x, 0, size - 1), ((x > 0) & (x < size - 1)).astype(np.float64)
+def _clip(x: np.ndarray, size: int, scalar: bool):
+    """x clipped to [0, size - 1]; NaN goes to 0 as in PyTorch's vectorised 2-D kernel, or, scalar
+    (its 3-D kernel's std::min/std::max), to size - 1. The derivative is 0 at and beyond the bounds."""
+    inside = (x > 0) & (x < size - 1)
+    beyond = (x <= 0) if scalar else (x > 0)
+    low, high = (0.0, size - 1.0) if scalar else (size - 1.0, 0.0)
+    return np.where(inside, x, np.where(beyond, low, high)), inside.astype(np.float64)
 
 
 def _reflect(x: np.ndarray, twice_low: int, twice_high: int):
@@ -57,14 +62,14 @@ def _reflect(x: np.ndarray, twice_low: int, twice_high: int):
     return np.where(even, extra + low, span - extra + low), np.where(even, sign, -sign)
 
 
-def _pad(x: np.ndarray, size: int, padding: int, align_corners: bool):
+def _pad(x: np.ndarray, size: int, padding: int, align_corners: bool, scalar: bool):
     """compute_coordinates: the padding mode's map of a pixel coordinate, and its derivative."""
     if padding == 1:
-        return _clip(x, size)
+        return _clip(x, size, scalar)
     if padding == 2:
         low, high = (0, 2 * (size - 1)) if align_corners else (-1, 2 * size - 1)
         x, d_reflect = _reflect(x, low, high)
-        x, d_clip = _clip(x, size)
+        x, d_clip = _clip(x, size, scalar)
         return x, d_reflect * d_clip
     return x, np.ones_like(x)
 
@@ -88,7 +93,7 @@ def _cubic(t: np.ndarray):
     return weights, derivs
 
 
-def _axis_taps(coord: np.ndarray, size: int, mode: int, padding: int, align_corners: bool):
+def _axis_taps(coord: np.ndarray, size: int, mode: int, padding: int, align_corners: bool, scalar: bool):
     """One spatial axis: a list of (integer position, weight, d weight / d grid value) per tap,
     positions possibly outside [0, size) (the caller masks them)."""
     x, d_un = _unnormalize(coord, size, align_corners)
@@ -97,10 +102,10 @@ def _axis_taps(coord: np.ndarray, size: int, mode: int, padding: int, align_corn
         weights, derivs = _cubic(x - base)
         taps = []
         for k in range(4):
-            pos, _ = _pad(base - 1 + k, size, padding, align_corners)
+            pos, _ = _pad(base - 1 + k, size, padding, align_corners, scalar)
             taps.append((pos, weights[k], derivs[k] * d_un))
         return taps
-    x, d_pad = _pad(x, size, padding, align_corners)
+    x, d_pad = _pad(x, size, padding, align_corners, scalar)
     scale = d_un * d_pad
     if mode == 1:  # nearest: rounded half to even, as nearbyint
         return [(np.rint(x), np.ones_like(x), np.zeros_like(x))]
@@ -113,11 +118,16 @@ def plan(grid: np.ndarray, sizes: tuple, mode: int, padding: int, align_corners:
     """The taps of grid (N, P, d) over an input of spatial sizes (d of them, outermost
     first); grid[..., 0] indexes the last (x) axis, as PyTorch's grids do. The taps of the
     axes combine as an outer product, the outermost axis's taps varying slowest."""
+    with np.errstate(invalid="ignore", over="ignore"):  # non-finite grids (inf reflects to NaN)
+        return _plan(grid, sizes, mode, padding, align_corners)
+
+
+def _plan(grid: np.ndarray, sizes: tuple, mode: int, padding: int, align_corners: bool) -> Plan:
     d = grid.shape[-1]
     g = grid.astype(np.float64)
     per_axis = []  # per axis (outermost first): positions, weights, derivatives, each (K, N, P)
     for i in range(d):  # grid component d - 1 - i belongs to axis i
-        taps = _axis_taps(g[:, :, d - 1 - i], sizes[i], mode, padding, align_corners)
+        taps = _axis_taps(g[:, :, d - 1 - i], sizes[i], mode, padding, align_corners, d == 3)
         shape = (1,) * i + (len(taps),) + (1,) * (d - 1 - i) + g.shape[:2]
         per_axis.append(tuple(np.stack([t[k] for t in taps]).reshape(shape) for k in range(3)))
     inside, index, weight = True, 0, 1.0
@@ -133,10 +143,14 @@ def plan(grid: np.ndarray, sizes: tuple, mode: int, padding: int, align_corners:
             dw = dw * (dwj if j == i else w)
         deriv.append(dw)
 
-    def taps_first(a):  # (K_0, ..., K_d-1, N, P) -> (N, T, P), outside taps zeroed
-        a = np.where(inside, a, 0)
+    def taps_first(a, outside=0):  # (K_0, ..., K_d-1, N, P) -> (N, T, P), outside taps set to `outside`
+        a = np.where(inside, a, outside)
         count = int(np.prod(a.shape[:d]))
         return np.ascontiguousarray(a.reshape((count,) + g.shape[:2]).transpose(1, 0, 2))
 
+    # a tap outside weighs 0, but in 2-D NaN where its weight is not finite (a non-finite grid
+    # value): PyTorch's vectorised kernel multiplies that weight by the zero it reads there
+    outside_weight = np.where(np.isfinite(weight) | (d == 3), 0.0, np.nan)
     # grid component c is axis d - 1 - c's derivative
-    return Plan(taps_first(index), taps_first(weight), np.stack([taps_first(deriv[d - 1 - c]) for c in range(d)]))
+    return Plan(taps_first(index), taps_first(weight, outside_weight),
+                np.stack([taps_first(deriv[d - 1 - c]) for c in range(d)]))

@@ -5,7 +5,6 @@ NumPy arithmetic ``tap_plan`` repeats point by point) and its application over t
 The appliers are O(N C T P) for T taps and P output points; their loops run the points
 innermost, so a channel's plane stays in cache while its taps are read (or, backward, written).
 """
-import math
 
 import numpy as np
 from numba import njit
@@ -16,11 +15,16 @@ _A = -0.75  # the cubic convolution's constant, as in PyTorch
 # ----- the plan: grid_taps_host.py's arithmetic, one point at a time -------------------------
 
 @njit(cache=True, inline="always")
-def _clip(x, size):
-    """x clipped to [0, size - 1] and its derivative (0 at and beyond the bounds)."""
+def _clip(x, size, scalar):
+    """x clipped to [0, size - 1] (NaN to 0, or scalar to size - 1) and its derivative (0 at
+    and beyond the bounds)."""
     if x > 0 and x < size - 1:
         return x, 1.0
-    return min(max(x, 0.0), size - 1.0), 0.0
+    if x <= 0:
+        return 0.0, 0.0
+    if x > 0 or scalar:
+        return size - 1.0, 0.0
+    return 0.0, 0.0
 
 
 @njit(cache=True, inline="always")
@@ -33,28 +37,28 @@ def _reflect(x, twice_low, twice_high):
     if x < 0:
         sign, x = -1.0, -x
     extra = np.fmod(x, span)
-    if math.floor(x / span) % 2 == 0:
+    if np.fmod(np.floor(x / span), 2.0) == 0:
         return extra + low, sign
     return span - extra + low, -sign
 
 
 @njit(cache=True, inline="always")
-def _pad(x, size, padding, align_corners):
+def _pad(x, size, padding, align_corners, scalar):
     """compute_coordinates: the padding mode's map of a pixel coordinate and its derivative."""
     if padding == 1:
-        return _clip(x, size)
+        return _clip(x, size, scalar)
     if padding == 2:
         if align_corners:
             x, d_reflect = _reflect(x, 0, 2 * (size - 1))
         else:
             x, d_reflect = _reflect(x, -1, 2 * size - 1)
-        x, d_clip = _clip(x, size)
+        x, d_clip = _clip(x, size, scalar)
         return x, d_reflect * d_clip
     return x, 1.0
 
 
 @njit(cache=True, inline="always")
-def _axis_taps(coord, size, mode, padding, align_corners, pos, w, dw, i):
+def _axis_taps(coord, size, mode, padding, align_corners, scalar, pos, w, dw, i):
     """Axis i's taps of one grid value into row i of pos/w/dw (position, weight, d weight /
     d grid value); returns their count (bilinear 2, nearest 1, bicubic 4)."""
     if align_corners:
@@ -62,10 +66,10 @@ def _axis_taps(coord, size, mode, padding, align_corners, pos, w, dw, i):
     else:
         x, d_un = ((coord + 1.0) * size - 1.0) / 2.0, size / 2.0
     if mode == 2:
-        base = float(math.floor(x))
+        base = np.floor(x)
         t = x - base
         for k in range(4):
-            pos[i, k] = _pad(base - 1 + k, size, padding, align_corners)[0]
+            pos[i, k] = _pad(base - 1 + k, size, padding, align_corners, scalar)[0]
         u, v = t + 1.0, 1.0 - t
         r = 2.0 - t
         w[i, 0] = ((_A * u - 5 * _A) * u + 8 * _A) * u - 4 * _A
@@ -77,11 +81,11 @@ def _axis_taps(coord, size, mode, padding, align_corners, pos, w, dw, i):
         dw[i, 2] = -((3 * (_A + 2) * v - 2 * (_A + 3)) * v) * d_un
         dw[i, 3] = -((3 * _A * r - 10 * _A) * r + 8 * _A) * d_un
         return 4
-    x, d_pad = _pad(x, size, padding, align_corners)
+    x, d_pad = _pad(x, size, padding, align_corners, scalar)
     if mode == 1:
         pos[i, 0], w[i, 0], dw[i, 0] = np.rint(x), 1.0, 0.0
         return 1
-    base = float(math.floor(x))
+    base = np.floor(x)
     frac = x - base
     scale = d_un * d_pad
     pos[i, 0], w[i, 0], dw[i, 0] = base, 1.0 - frac, -scale
@@ -94,7 +98,7 @@ def tap_plan(grid, sizes, mode, padding, align_corners, index, weight, deriv, wi
     """The taps of every point of grid (N, P, d), d 2 or 3 (grid_taps_host.plan, point by
     point): index, weight (N, T, P) and deriv (d, N, T, P), the taps of the axes combined as an
     outer product with the outermost axis's varying slowest; taps outside the input get index 0,
-    weight 0 and derivative 0; deriv is left alone (it may be empty) unless with_deriv. Products in
+    weight 0 (NaN if not finite) and derivative 0; deriv is left alone (it may be empty) unless with_deriv. Products in
     the host's order (the same bits). O(N P T d)."""
     d = grid.shape[2]
     pos = np.zeros((d, 4))
@@ -104,14 +108,16 @@ def tap_plan(grid, sizes, mode, padding, align_corners, index, weight, deriv, wi
         for p in range(grid.shape[1]):
             k = 1
             for i in range(d):  # grid component d - 1 - i belongs to axis i
-                k = _axis_taps(grid[n, p, d - 1 - i], sizes[i], mode, padding, align_corners, pos, w, dw, i)
+                k = _axis_taps(grid[n, p, d - 1 - i], sizes[i], mode, padding, align_corners, d == 3,
+                               pos, w, dw, i)
             for t in range(index.shape[1]):  # tap t's digits in base k, the outermost axis first
                 if d == 2:
                     a, b = t // k, t % k
                     qy, qx = pos[0, a], pos[1, b]
+                    wt = w[0, a] * w[1, b]
                     if qy >= 0 and qy < sizes[0] and qx >= 0 and qx < sizes[1]:
                         index[n, t, p] = int(qy) * sizes[1] + int(qx)
-                        weight[n, t, p] = w[0, a] * w[1, b]
+                        weight[n, t, p] = wt
                         if with_deriv:
                             deriv[0, n, t, p] = w[0, a] * dw[1, b]
                             deriv[1, n, t, p] = dw[0, a] * w[1, b]
@@ -119,16 +125,17 @@ def tap_plan(grid, sizes, mode, padding, align_corners, index, weight, deriv, wi
                 else:
                     a, b, c = t // (k * k), (t // k) % k, t % k
                     qz, qy, qx = pos[0, a], pos[1, b], pos[2, c]
+                    wt = w[0, a] * w[1, b] * w[2, c]
                     if qz >= 0 and qz < sizes[0] and qy >= 0 and qy < sizes[1] and qx >= 0 and qx < sizes[2]:
                         index[n, t, p] = (int(qz) * sizes[1] + int(qy)) * sizes[2] + int(qx)
-                        weight[n, t, p] = w[0, a] * w[1, b] * w[2, c]
+                        weight[n, t, p] = wt
                         if with_deriv:
                             deriv[0, n, t, p] = w[0, a] * w[1, b] * dw[2, c]
                             deriv[1, n, t, p] = w[0, a] * dw[1, b] * w[2, c]
                             deriv[2, n, t, p] = dw[0, a] * w[1, b] * w[2, c]
                         continue
-                index[n, t, p] = 0  # a tap outside the input
-                weight[n, t, p] = 0.0
+                index[n, t, p] = 0  # a tap outside the input: weight 0 (NaN from a non-finite
+                weight[n, t, p] = 0.0 if np.isfinite(wt) or d == 3 else np.nan  # grid value in 2-D)
                 if with_deriv:
                     for i in range(d):
                         deriv[i, n, t, p] = 0.0

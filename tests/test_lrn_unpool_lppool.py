@@ -128,6 +128,11 @@ def test_max_unpool_puts_each_max_back_and_zeros_elsewhere_numpy():
     assert gradcheck(lambda a: F.max_unpool2d(a, idx, 2), (p,))
     q, i1 = F.max_pool1d(x[0], 2, return_indices=True)
     assert nn.MaxUnpool1d(2)(q, i1).shape == (3, 4, 6)
+    empty = minitorch.zeros(0, 3, 2, 2, requires_grad=True)
+    out = F.max_unpool2d(empty, minitorch.zeros(0, 3, 2, 2, dtype=minitorch.int64), 2)
+    assert out.shape == (0, 3, 4, 4)
+    out.sum().backward()
+    assert empty.grad.shape == (0, 3, 2, 2)
 
 
 # ----- pdist --------------------------------------------------------------------------------

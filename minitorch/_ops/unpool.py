@@ -26,15 +26,17 @@ class MaxUnpool2DBackward0(Function):
         ctx.area = area
         out = be.zeros((planes, area), x.dtype)
         rows = be.from_numpy(np.arange(planes, dtype=np.int64).reshape(-1, 1))
-        flat_index = be.reshape(be.contiguous(indices._data), (planes, -1))
-        be.setitem(out, (rows, flat_index), be.reshape(be.contiguous(x._data), (planes, -1)))
+        cells = x.shape[-2] * x.shape[-1]  # (spelled out, not -1: planes may be 0)
+        flat_index = be.reshape(be.contiguous(indices._data), (planes, cells))
+        be.setitem(out, (rows, flat_index), be.reshape(be.contiguous(x._data), (planes, cells)))
         return be.reshape(out, lead + tuple(out_hw))
 
     @staticmethod
     def backward(ctx, grad):
         (indices,) = ctx.saved_tensors
-        flat = grad.flatten(-2).reshape(-1, ctx.area)
-        taken = flat.gather(1, indices.reshape(flat.shape[0], -1))
+        planes = indices.numel() // (indices.shape[-2] * indices.shape[-1]) if indices.numel() else 0
+        flat = grad.reshape(planes, ctx.area)
+        taken = flat.gather(1, indices.reshape(planes, indices.shape[-2] * indices.shape[-1]))
         return taken.view(indices.shape), None, None
 
 

@@ -254,6 +254,18 @@ def test_module_errors_match_torch():
         raises_like(make(minitorch), make(torch))
 
 
+def test_no_bags_and_empty_bags_give_zero_rows_and_zero_gradients():
+    for index, offsets in (([], [0, 0]), ([1, 2], [])):
+        w = minitorch.ones(3, 2, requires_grad=True)
+        psw = minitorch.ones(len(index), requires_grad=True)
+        out = F.embedding_bag(minitorch.tensor(index, dtype=minitorch.int64), w,
+                              minitorch.tensor(offsets, dtype=minitorch.int64), mode="sum", per_sample_weights=psw)
+        assert out.shape == (len(offsets), 2) and not out.detach().numpy().any()
+        out.sum().backward()
+        assert w.grad.shape == (3, 2) and not w.grad.numpy().any()
+        assert psw.grad.shape == (len(index),) and not psw.grad.numpy().any()
+
+
 def test_sparse_gradients_say_they_are_not_supported():
     with pytest.raises(NotImplementedError, match="sparse=True"):
         F.embedding_bag(minitorch.tensor([[1, 2]]), minitorch.zeros(3, 2), sparse=True)

@@ -70,6 +70,10 @@ class EmbeddingBagBackward0(Function):
             flat = IndexAccumulate.apply(rows, (ctx.num * dim,), (be.from_numpy(position),))
             return flat.view(ctx.num, dim), None, None
         kept = bags.bag >= 0
+        if bags.count.shape[0] == 0:  # no bags: nothing reaches the weight
+            grad_weight = grad.new_zeros((ctx.num, dim)) if weight._requires_grad else None
+            wants_psw = per_sample_weights is not None and per_sample_weights._requires_grad
+            return grad_weight, per_sample_weights.new_zeros(per_sample_weights.shape) if wants_psw else None, None
         coef = kept.astype(np.float64)
         if bags.mode == "mean":
             coef = coef / np.maximum(bags.count, 1)[np.maximum(bags.bag, 0)]

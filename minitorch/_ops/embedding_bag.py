@@ -162,8 +162,13 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets=None, max_norm=None, no
     """Bags of rows of weight (num_embeddings, dim) reduced by mode ('sum', 'mean', 'max'):
     input (B, L) (one bag a row) or input (L,) with offsets (B,) (bag b starts at offsets[b])
     -> (B, dim)."""
-    check_tensor(input, "embedding_bag", "input", 1)
-    check_tensor(weight, "embedding_bag", "weight", 2)
+    # (PyTorch's Python code calls methods of its tensor arguments: AttributeError-compatible errors)
+    check_tensor(input, "embedding_bag", "input", 1, attribute_error=True)
+    check_tensor(weight, "embedding_bag", "weight", 2, attribute_error=True)
+    if offsets is not None:
+        check_tensor(offsets, "embedding_bag", "offsets", 3, attribute_error=True)
+    if per_sample_weights is not None:
+        check_tensor(per_sample_weights, "embedding_bag", "per_sample_weights", 9, attribute_error=True)
     if weight.dtype is dtypes.int64 and input.dtype.is_floating_point:
         warnings.warn("Argument order of nn.functional.embedding_bag was changed. Usage `embedding_bag(weight, "
                       "input, ...)` is deprecated, and should now be `embedding_bag(input, weight, ...)`.",

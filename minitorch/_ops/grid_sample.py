@@ -19,7 +19,7 @@ from ..autograd.function import Function
 from ..autograd.grad_mode import _enabled
 from ..dtypes import float64 as _float64
 from ..tensor import Tensor
-from ._common import bool_arg
+from ._common import bool_arg, check_tensor
 from .conv import _check_tensor, _dims
 
 _MODES = {"bilinear": 0, "nearest": 1, "bicubic": 2}
@@ -84,7 +84,7 @@ def affine_grid(theta: Tensor, size: list, align_corners=None) -> Tensor:
     if align_corners is None:
         warnings.warn(_ALIGN_WARNING, stacklevel=2)
         align_corners = False
-    _check_tensor("affine_grid_generator", "theta", 1, theta)
+    check_tensor(theta, "affine_grid", "theta", 1, attribute_error=True)  # (PyTorch: theta.is_floating_point())
     if not theta.dtype.is_floating_point:
         raise ValueError(f"Expected theta to have floating point type, but got {theta.dtype}")
     if len(size) == 4:

@@ -19,7 +19,7 @@ def _lp_finish(out: Tensor, norm_type, window: int) -> Tensor:
 def lp_pool1d(input: Tensor, norm_type, kernel_size: int, stride=None, ceil_mode: bool = False) -> Tensor:
     """(sum over each window of x ** norm_type) ** (1 / norm_type) along the last dim;
     input (N, C, L) or (C, L); norm_type inf / -inf: max / -max of |x|."""
-    check_tensor(input, "lp_pool1d")
+    check_tensor(input, "lp_pool1d", attribute_error=True)
     if isinstance(norm_type, (int, float)) and abs(norm_type) == float("inf"):
         if norm_type > 0:
             return max_pool1d(input.abs(), kernel_size, stride, 0, 1, ceil_mode)
@@ -35,7 +35,7 @@ def lp_pool1d(input: Tensor, norm_type, kernel_size: int, stride=None, ceil_mode
 def lp_pool2d(input: Tensor, norm_type, kernel_size, stride=None, ceil_mode: bool = False) -> Tensor:
     """(sum over each kh x kw window of x ** norm_type) ** (1 / norm_type); input (N, C, H, W) or
     (C, H, W); norm_type inf / -inf: max / -max of |x|."""
-    check_tensor(input, "lp_pool2d")
+    check_tensor(input, "lp_pool2d", attribute_error=True)
     kw, kh = (kernel_size, kernel_size) if isinstance(kernel_size, int) else tuple(kernel_size)
     if isinstance(norm_type, (int, float)) and abs(norm_type) == float("inf"):
         if norm_type > 0:
@@ -52,7 +52,7 @@ def lp_pool2d(input: Tensor, norm_type, kernel_size, stride=None, ceil_mode: boo
 def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0) -> Tensor:
     """input / (k + alpha * mean of x ** 2 over `size` neighbouring channels) ** beta; input
     (N, C, *) with at least one spatial dim."""
-    check_tensor(input, "local_response_norm")
+    check_tensor(input, "local_response_norm", attribute_error=True)
     dim = input.dim()
     if dim < 3:
         raise ValueError(f"Expected 3D or higher dimensionality                          input (got {dim} dimensions)")

@@ -40,8 +40,26 @@ class MaxUnpool2DBackward0(Function):
         return taken.view(indices.shape), None, None
 
 
-def _tuple(value, n: int) -> tuple:
-    return tuple(value) if isinstance(value, (tuple, list)) else (value,) * n
+def _is_int(v) -> bool:
+    return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+
+
+def _tuple(value, n: int, fn: str = "max_unpool", name: str = "kernel_size") -> tuple:
+    """An int or a sequence of ints as an n-tuple of ints, or TypeError naming the argument."""
+    values = tuple(value) if isinstance(value, (tuple, list)) else (value,) * n
+    if not all(_is_int(v) for v in values):
+        raise TypeError(f"{fn}(): argument '{name}' must be tuple of ints, not {type(value).__name__}")
+    return tuple(int(v) for v in values)
+
+
+def _sizes(fn: str, output_size):
+    """output_size: None or a sequence of ints (TypeError otherwise)."""
+    if output_size is None:
+        return None
+    if not isinstance(output_size, (tuple, list)) or not all(_is_int(v) for v in output_size):
+        raise TypeError(f"{fn}(): argument 'output_size' must be a sequence of ints, not "
+                        f"{type(output_size).__name__}")
+    return output_size
 
 
 def _unpool_output_size(input: Tensor, kernel: tuple, stride: tuple, padding: tuple, output_size) -> list:
@@ -101,11 +119,12 @@ def _max_unpool2d(input: Tensor, indices: Tensor, out_hw) -> Tensor:
 def max_unpool2d(input: Tensor, indices: Tensor, kernel_size, stride=None, padding=0, output_size=None) -> Tensor:
     """The inverse of max_pool2d(return_indices=True): input (N, C, h, w) or (C, h, w) and its
     indices -> (N, C, H, W), zeros except at the indices."""
-    check_tensor(input, "max_unpool2d")
+    check_tensor(input, "max_unpool2d", attribute_error=True)
     check_tensor(indices, "max_unpool2d", "indices", 2)
-    kernel = _tuple(kernel_size, 2)
-    step = _tuple(stride, 2) if stride is not None else kernel
-    sizes = _unpool_output_size(input, kernel, step, _tuple(padding, 2), output_size)
+    fn = "max_unpool2d"
+    kernel = _tuple(kernel_size, 2, fn, "kernel_size")
+    step = _tuple(stride, 2, fn, "stride") if stride is not None else kernel
+    sizes = _unpool_output_size(input, kernel, step, _tuple(padding, 2, fn, "padding"), _sizes(fn, output_size))
     return _max_unpool2d(input, indices, sizes)
 
 
@@ -113,9 +132,10 @@ def max_unpool2d(input: Tensor, indices: Tensor, kernel_size, stride=None, paddi
 def max_unpool1d(input: Tensor, indices: Tensor, kernel_size, stride=None, padding=0, output_size=None) -> Tensor:
     """The inverse of max_pool1d(return_indices=True): input (N, C, l) or (C, l) and its indices
     -> (N, C, L), zeros except at the indices."""
-    check_tensor(input, "max_unpool1d")
+    check_tensor(input, "max_unpool1d", attribute_error=True)
     check_tensor(indices, "max_unpool1d", "indices", 2)
-    kernel = _tuple(kernel_size, 1)
-    step = _tuple(stride, 1) if stride is not None else kernel
-    sizes = _unpool_output_size(input, kernel, step, _tuple(padding, 1), output_size)
+    fn = "max_unpool1d"
+    kernel = _tuple(kernel_size, 1, fn, "kernel_size")
+    step = _tuple(stride, 1, fn, "stride") if stride is not None else kernel
+    sizes = _unpool_output_size(input, kernel, step, _tuple(padding, 1, fn, "padding"), _sizes(fn, output_size))
     return _max_unpool2d(input.unsqueeze(-1), indices.unsqueeze(-1), sizes + [1]).squeeze(-1)

@@ -133,6 +133,31 @@ def _bilinear_plan_2d(grid, sizes, padding, align_corners, index, weight, deriv,
 
 
 @njit(cache=True)
+def _nearest_plan_2d(grid, sizes, padding, align_corners, index, weight, deriv, with_deriv):
+    """tap_plan for mode nearest on a 2-D grid: one tap a point, its derivative 0."""
+    h, wd = sizes[0], sizes[1]
+    for n in range(grid.shape[0]):
+        for p in range(grid.shape[1]):
+            if align_corners:
+                x = (grid[n, p, 0] + 1.0) / 2.0 * (wd - 1)
+                y = (grid[n, p, 1] + 1.0) / 2.0 * (h - 1)
+            else:
+                x = ((grid[n, p, 0] + 1.0) * wd - 1.0) / 2.0
+                y = ((grid[n, p, 1] + 1.0) * h - 1.0) / 2.0
+            qx = np.rint(_pad(x, wd, padding, align_corners, False)[0])
+            qy = np.rint(_pad(y, h, padding, align_corners, False)[0])
+            if qy >= 0 and qy < h and qx >= 0 and qx < wd:
+                index[n, 0, p] = int(qy) * wd + int(qx)
+                weight[n, 0, p] = 1.0
+            else:
+                index[n, 0, p] = 0
+                weight[n, 0, p] = 0.0
+            if with_deriv:
+                deriv[0, n, 0, p] = 0.0
+                deriv[1, n, 0, p] = 0.0
+
+
+@njit(cache=True)
 def tap_plan(grid, sizes, mode, padding, align_corners, index, weight, deriv, with_deriv):
     """The taps of every point of grid (N, P, d), d 2 or 3 (grid_taps_host.plan, point by
     point): index, weight (N, T, P) and deriv (d, N, T, P), the taps of the axes combined as an
@@ -142,6 +167,9 @@ def tap_plan(grid, sizes, mode, padding, align_corners, index, weight, deriv, wi
     d = grid.shape[2]
     if d == 2 and mode == 0:
         _bilinear_plan_2d(grid, sizes, padding, align_corners, index, weight, deriv, with_deriv)
+        return
+    if d == 2 and mode == 1:
+        _nearest_plan_2d(grid, sizes, padding, align_corners, index, weight, deriv, with_deriv)
         return
     pos = np.zeros((d, 4))
     w = np.zeros((d, 4))

@@ -8,6 +8,7 @@ import math
 import numpy as np
 
 from ..dtypes import FROM_NP, float64 as _float64
+from . import grid_taps_host
 
 
 def _dt(a):
@@ -283,3 +284,81 @@ class NnDefaults:
             exp = self.unary("exp", self.binary("mul", x, negiptcoef, dt))
             negative = self.binary("mul", self.binary("mul", scaled, negcoef, dt), exp, dt)
         return self.where(self.compare("le", x, 0, dt), negative, self.binary("mul", grad, poscoef, dt), dt)
+
+    # ----- grid_sample's taps (see grid_taps_host.py) ----------------------------------
+    def grid_sample_plan(self, grid, sizes: tuple, mode: int, padding: int, align_corners: bool,
+                         with_deriv: bool = True):
+        """(index (N, T, P) int64, weight (N, T, P) float64, deriv (d, N, T, P) float64 or None
+        without with_deriv): the taps of grid (N, P, d) over an input of spatial sizes (outermost
+        first); mode 0 bilinear, 1 nearest, 2 bicubic; padding 0 zeros, 1 border, 2 reflection
+        (host)."""
+        taps = grid_taps_host.plan(self.to_numpy(grid), sizes, mode, padding, align_corners)
+        deriv = self.from_numpy(taps.deriv) if with_deriv else None
+        return self.from_numpy(taps.index), self.from_numpy(taps.weight), deriv
+
+    def _tap_values(self, x, index):
+        """x (N, C, L) read at index (N, T, P): (N, C, T, P)."""
+        n, c = x.shape[:2]
+        t, p = index.shape[1:]
+        wide = self.expand(self.reshape(index, (n, 1, t * p)), (n, c, t * p))
+        return self.reshape(self.gather(x, 2, self.contiguous(wide)), (n, c, t, p))
+
+    def grid_sample_gather(self, x, index, weight):
+        """out[n, c, p] = sum over taps t of weight[n, t, p] * x[n, c, index[n, t, p]], for x
+        (N, C, L), index int64 and weight (x's dtype) (N, T, P)."""
+        dt = _dt(x)
+        n, t, p = index.shape
+        weighted = self.binary("mul", self._tap_values(x, index), self.reshape(weight, (n, 1, t, p)), dt)
+        return self.reduce("sum", weighted, (2,), False, dt)
+
+    def grid_sample_scatter(self, grad, index, weight, length: int):
+        """The adjoint of grid_sample_gather w.r.t. x: grad (N, C, P) times each tap's weight,
+        added at the tap's position of an (N, C, length) array of zeros."""
+        dt = _dt(grad)
+        n, c, p = grad.shape
+        t = index.shape[1]
+        parts = self.binary("mul", self.reshape(grad, (n, c, 1, p)), self.reshape(weight, (n, 1, t, p)), dt)
+        out = self.zeros((n, c, length), dt)
+        wide = self.contiguous(self.expand(self.reshape(index, (n, 1, t * p)), (n, c, t * p)))
+        self.scatter_add(out, 2, wide, self.reshape(parts, (n, c, t * p)))
+        return out
+
+    def grid_sample_weight_grad(self, grad, x, index):
+        """d loss / d weight of grid_sample_gather: sum over c of grad[n, c, p] * x[n, c,
+        index[n, t, p]], (N, T, P) in float64."""
+        n, c, p = grad.shape
+        g = self.astype(self.reshape(grad, (n, c, 1, p)), _float64)
+        values = self.astype(self._tap_values(x, index), _float64)
+        return self.reduce("sum", self.binary("mul", values, g, _float64), (1,), False, _float64)
+
+    # ----- embedding_bag ----------------------------------------------------------------
+    def embedding_bag_sum(self, weight, index, bag, scale, num_bags: int):
+        """(num_bags, dim): out[bag[j]] += scale[j] * weight[index[j]] for every j with bag[j] >= 0,
+        in j order (scale None: 1) (host)."""
+        w, idx, b = self.to_numpy(weight), self.to_numpy(index), self.to_numpy(bag)
+        keep = b >= 0
+        rows = w[idx[keep]]
+        if scale is not None:
+            rows = rows * self.to_numpy(scale)[keep, None]
+        out = np.zeros((num_bags, w.shape[1]), w.dtype)
+        np.add.at(out, b[keep], rows)
+        return self.from_numpy(out)
+
+    def embedding_bag_max(self, weight, index, bag, num_bags: int):
+        """((num_bags, dim) column maxima of each bag's rows weight[index[j]] (0 for an empty bag),
+        (num_bags, dim) int64 rows they came from, the first on ties, -1 for an empty bag) (host)."""
+        w, idx, b = self.to_numpy(weight), self.to_numpy(index), self.to_numpy(bag)
+        keep = np.flatnonzero(b >= 0)
+        dim = w.shape[1]
+        top = np.full((num_bags, dim), -np.inf)
+        rows = w[idx[keep]].astype(np.float64)
+        np.maximum.at(top, b[keep], rows)
+        first = np.full((num_bags, dim), keep.size, np.int64)
+        hits = rows == top[b[keep]]
+        order = np.broadcast_to(np.arange(keep.size)[:, None], hits.shape)
+        np.minimum.at(first, b[keep], np.where(hits, order, keep.size))
+        found = first < keep.size
+        argmax = np.full((num_bags, dim), -1, np.int64)
+        argmax[found] = idx[keep][first[found]]
+        out = np.where(found, top, 0).astype(w.dtype)
+        return self.from_numpy(out), self.from_numpy(argmax.astype(np.int64))

@@ -16,3 +16,4 @@ from . import activation_shrink, activation_smooth, pointwise_binary, special_ma
 from . import inplace_views, unfold, weight_norm  # noqa: F401
 from . import (linalg_extra, linalg_householder, linalg_lowrank, linalg_lu, linalg_matrix_exp,  # noqa: F401
                linalg_toplevel)
+from . import embedding_bag, grid_sample, lp_pool, pdist, unpool  # noqa: F401

@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 
-from . import activation_kernels, nn_kernels, norm_kernels, rnn_kernels
+from . import activation_kernels, grid_kernels, nn_kernels, norm_kernels, rnn_kernels
 from .kernels import flat as _flat, index_add_rows
 from .parallel import threads_for
 
@@ -217,6 +217,59 @@ class NnOps:
             idx, rows = idx[keep], rows[keep]
         index_add_rows(out, idx, np.ascontiguousarray(rows))
         return out
+
+    def grid_sample_plan(self, grid, sizes: tuple, mode: int, padding: int, align_corners: bool,
+                         with_deriv: bool = True):
+        g = np.ascontiguousarray(grid, np.float64)
+        n, points, d = g.shape
+        taps = {0: 2, 1: 1, 2: 4}[mode] ** d
+        index = np.empty((n, taps, points), np.int64)
+        weight = np.empty((n, taps, points))
+        deriv = np.empty((d, n, taps, points) if with_deriv else (d, 0, 0, 0))
+        if g.size:
+            grid_kernels.tap_plan(g, np.asarray(sizes, np.int64), mode, padding, bool(align_corners),
+                                  index, weight, deriv, bool(with_deriv))
+        return index, weight, deriv if with_deriv else None
+
+    def grid_sample_gather(self, x, index, weight):
+        x, index = np.ascontiguousarray(x), np.ascontiguousarray(index, np.int64)
+        out = np.zeros((x.shape[0], x.shape[1], index.shape[2]), x.dtype)
+        if out.size and index.shape[1]:
+            grid_kernels.tap_gather(x, index, np.ascontiguousarray(weight, x.dtype), out)
+        return out
+
+    def grid_sample_scatter(self, grad, index, weight, length: int):
+        grad, index = np.ascontiguousarray(grad), np.ascontiguousarray(index, np.int64)
+        out = np.zeros((grad.shape[0], grad.shape[1], length), grad.dtype)
+        if grad.size and index.shape[1]:
+            grid_kernels.tap_scatter(grad, index, np.ascontiguousarray(weight, grad.dtype), out)
+        return out
+
+    def grid_sample_weight_grad(self, grad, x, index):
+        index = np.ascontiguousarray(index, np.int64)
+        out = np.zeros(index.shape, np.float64)
+        if out.size and x.shape[1]:
+            grid_kernels.tap_weight_grad(np.ascontiguousarray(grad), np.ascontiguousarray(x), index, out)
+        return out
+
+    def embedding_bag_sum(self, weight, index, bag, scale, num_bags: int):
+        weight = np.ascontiguousarray(weight)
+        out = np.zeros((num_bags, weight.shape[1]), weight.dtype)
+        use_scale = scale is not None
+        scale = np.ascontiguousarray(scale, weight.dtype) if use_scale else np.zeros(1, weight.dtype)
+        if index.size and out.size:
+            grid_kernels.bag_sum(weight, np.ascontiguousarray(index, np.int64), np.ascontiguousarray(bag, np.int64),
+                                 scale, use_scale, out)
+        return out
+
+    def embedding_bag_max(self, weight, index, bag, num_bags: int):
+        weight = np.ascontiguousarray(weight)
+        out = np.zeros((num_bags, weight.shape[1]), weight.dtype)
+        argmax = np.full(out.shape, -1, np.int64)
+        if index.size and out.size:
+            grid_kernels.bag_max(weight, np.ascontiguousarray(index, np.int64), np.ascontiguousarray(bag, np.int64),
+                                 out, argmax)
+        return out, argmax
 
     def layer_norm(self, x, weight, bias, eps: float):
         """(out, mean, rstd) of each row of x (rows, n), one kernel pass per row (norm_kernels)."""

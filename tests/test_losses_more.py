@@ -375,3 +375,48 @@ def test_kl_div_batchmean_is_the_divergence_per_sample():
     np.testing.assert_allclose(got.item(), (p * np.log(p / q)).sum() / 2, rtol=1e-12)
     zero_target = F.kl_div(minitorch.tensor([[-1.0, -2.0]]), minitorch.tensor([[0.0, 1.0]]), reduction="sum")
     assert zero_target.item() == pytest.approx(2.0)  # 0 log 0 counts as 0
+
+
+# ----- the deprecated size_average / reduce arguments -----------------------------------------
+# (older tutorials: the spatial transformer's test loop sums with nll_loss(size_average=False))
+_LEGACY = {
+    "mse_loss": lambda lib, T: (T(X), T(Y)), "l1_loss": lambda lib, T: (T(X), T(Y)),
+    "nll_loss": lambda lib, T: (T(np.log(PROB)), lib.tensor(CLASSES)),
+    "cross_entropy": lambda lib, T: (T(X), lib.tensor(CLASSES)),
+    "binary_cross_entropy": lambda lib, T: (T(PROB), T(LABELS)),
+    "binary_cross_entropy_with_logits": lambda lib, T: (T(X), T(LABELS)),
+    "kl_div": lambda lib, T: (T(np.log(PROB)), T(PROB)), "smooth_l1_loss": lambda lib, T: (T(X), T(Y)),
+    "soft_margin_loss": lambda lib, T: (T(X), T(SIGN)), "hinge_embedding_loss": lambda lib, T: (T(X), T(SIGN)),
+    "multilabel_soft_margin_loss": lambda lib, T: (T(X), T(LABELS)),
+    "poisson_nll_loss": lambda lib, T: (T(X), T(POSITIVE)),
+    "margin_ranking_loss": lambda lib, T: (T(X[:, 0]), T(Y[:, 0]), T(ROW_SIGN)),
+    "cosine_embedding_loss": lambda lib, T: (T(X), T(Y), T(ROW_SIGN)),
+    "triplet_margin_loss": lambda lib, T: (T(X), T(Y), T(Z)),
+    "multi_margin_loss": lambda lib, T: (T(X), lib.tensor(CLASSES)),
+}
+_LEGACY_ARGS = {"sum": dict(size_average=False), "none": dict(reduce=False),
+                "mean": dict(size_average=True, reduce=True), "sum_reduce": dict(size_average=False, reduce=True)}
+
+
+@pytest.mark.parametrize("legacy", list(_LEGACY_ARGS))
+@pytest.mark.parametrize("name", list(_LEGACY))
+def test_size_average_and_reduce_give_the_reduction_they_name_with_torchs_warning(name, legacy):
+    kwargs = _LEGACY_ARGS[legacy]
+    reduction = legacy.split("_")[0]
+
+    def run(lib, F_, **kw):
+        args = _LEGACY[name](lib, lambda a: lib.tensor(a, dtype=lib.float64))
+        return getattr(F_, name)(*args, **kw)
+
+    with pytest.warns(UserWarning, match=f"please use reduction='{reduction}' instead"):
+        got = run(minitorch, F, **kwargs)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # kl_div's 'mean' warning
+        want = run(minitorch, F, reduction=reduction)
+    np.testing.assert_array_equal(got.numpy(), want.numpy())
+    if torch is not None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            theirs = run(torch, torch.nn.functional, **kwargs)
+        assert tuple(got.shape) == tuple(theirs.shape)
+        np.testing.assert_allclose(got.numpy(), theirs.numpy(), rtol=1e-12, atol=1e-14)

@@ -172,9 +172,23 @@ class MseLossBackward0(Function):
         return g, -g if target.requires_grad else None, None
 
 
+def legacy_reduction(size_average, reduce, reduction: str) -> str:
+    """The reduction the deprecated size_average/reduce arguments ask for (with PyTorch's
+    warning), or reduction when neither is given."""
+    if size_average is None and reduce is None:
+        return reduction
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    result = "none" if not reduce else ("mean" if size_average else "sum")
+    warnings.warn(f"size_average and reduce args will be deprecated, please use reduction='{result}' instead.",
+                  stacklevel=3)
+    return result
+
+
 @functional
 def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
     """Mean squared error between input and target of the same shape."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     _check_loss_args(input, target, None, "mse_loss")
     _check_reduction(reduction)
     input, target = _same_shape(input, target, "mse_loss")
@@ -184,6 +198,7 @@ def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, redu
 @functional
 def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
     """Mean absolute error between input and target of the same shape."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     _check_loss_args(input, target, None, "l1_loss")
     _check_reduction(reduction)
     input, target = _same_shape(input, target, "l1_loss")
@@ -195,6 +210,7 @@ def nll_loss(input: Tensor, target: Tensor, weight=None, size_average=None, igno
              reduce=None, reduction: str = "mean") -> Tensor:
     """Negative log-likelihood: input (N, C) or (N, C, d1, ...) log-probabilities, target (N,)
     or (N, d1, ...) class indices."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     _check_loss_args(input, target, weight, "nll_loss")
     return _nll_loss(input, target, weight, ignore_index, reduction)
 
@@ -204,6 +220,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight=None, size_average=None,
                   reduce=None, reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
     """log_softmax over the class dim, then NLL (class-index targets) or -sum(target * logp)
     (class-probability targets of the input's shape), with optional label smoothing."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     _check_loss_args(input, target, weight, "cross_entropy")
     _check_reduction(reduction)
     label_smoothing = number_arg(label_smoothing, "cross_entropy", "label_smoothing", 8, "float")
@@ -296,6 +313,7 @@ def _bce_terms(x: Tensor, t: Tensor, w) -> Tensor:
 def binary_cross_entropy(input: Tensor, target: Tensor, weight=None, size_average=None, reduce=None,
                          reduction: str = "mean") -> Tensor:
     """BCE of probabilities input in [0, 1] against targets of the same shape."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     _check_loss_args(input, target, weight, "binary_cross_entropy")
     _check_reduction(reduction)
     if input.shape != target.shape:
@@ -371,6 +389,7 @@ def _bce_logits_terms(x: Tensor, t: Tensor, w, pw) -> Tensor:
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight=None, size_average=None,
                                      reduce=None, reduction: str = "mean", pos_weight=None) -> Tensor:
     """sigmoid + BCE in one numerically stable expression; input and target of the same shape."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     _check_loss_args(input, target, weight, "binary_cross_entropy_with_logits")
     if pos_weight is not None:
         check_tensor(pos_weight, "binary_cross_entropy_with_logits", "pos_weight", 6)

@@ -15,21 +15,8 @@ from ..autograd.function import Function
 from ..autograd.grad_mode import no_grad
 from ..tensor import Tensor
 from ._common import broadcast_shapes, check_tensor
-from .loss import _check_reduction, _reduce, l1_loss
+from .loss import _check_reduction, _reduce, l1_loss, legacy_reduction  # noqa: F401 - (loss_margin's, modules')
 from .where import where
-
-
-def legacy_reduction(size_average, reduce, reduction: str) -> str:
-    """The reduction the deprecated size_average/reduce arguments ask for (with PyTorch's
-    warning), or reduction when neither is given."""
-    if size_average is None and reduce is None:
-        return reduction
-    size_average = True if size_average is None else size_average
-    reduce = True if reduce is None else reduce
-    result = "none" if not reduce else ("mean" if size_average else "sum")
-    warnings.warn(f"size_average and reduce args will be deprecated, please use reduction='{result}' instead.",
-                  stacklevel=3)
-    return result
 
 
 def warn_and_broadcast(input: Tensor, target: Tensor) -> tuple:

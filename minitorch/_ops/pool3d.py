@@ -22,7 +22,7 @@ from .._declare import functional, op
 from ..autograd.function import Function
 from ..autograd.grad_mode import no_grad
 from ..tensor import Tensor
-from .conv import _check_tensor, _dims, _int_list
+from .conv import _check_tensor, _dims
 from .joins import cat
 from .pool import AvgPool2DBackwardBackward0, _pool_output_size, avg_pool2d, max_pool2d
 
@@ -184,9 +184,18 @@ class AvgPool3DBackward0(Function):
 
 def _triple(fn: str, name: str, value, default=None) -> tuple:
     """kernel_size/stride/padding/dilation as a triple, with PyTorch's message for a bad length."""
-    if value is None or (default is not None and isinstance(value, (tuple, list)) and len(value) == 0):
+    if name == "stride" and (value is None or (isinstance(value, (tuple, list)) and len(value) == 0)):
         return default
-    values = _int_list(fn, name, value)
+    position = {"kernel_size": 2, "stride": 3, "padding": 4, "dilation": 5}[name]
+    if not isinstance(value, (int, tuple, list)):  # (bool is an int here, as in PyTorch)
+        raise TypeError(f"{fn}(): argument '{name}' (position {position}) must be tuple of ints, "
+                        f"not {type(value).__name__}")
+    values = [value] if isinstance(value, int) else list(value)
+    for i, v in enumerate(values):
+        if not isinstance(v, int):
+            raise TypeError(f"{fn}(): argument '{name}' failed to unpack the object at pos {i + 1} with error "
+                            f"\"type must be tuple of ints,but got {type(v).__name__}\"")
+    values = [int(v) for v in values]
     if len(values) not in (1, 3):
         verb = "must be" if fn == "avg_pool3d" or name == "dilation" else "must either be"
         what = {"kernel_size": "a single int, or a tuple of three ints",
@@ -203,7 +212,7 @@ def _sizes(fn: str, input: Tensor, kernel_size, stride, padding, dilation, ceil_
     kernel = _triple(fn, "kernel_size", kernel_size)
     stride = _triple(fn, "stride", stride, default=kernel)
     padding = _triple(fn, "padding", padding)
-    dilation = _triple(fn, "dilation", dilation) if dilation is not None else (1, 1, 1)
+    dilation = _triple(fn, "dilation", dilation)
     if input.dim() not in (4, 5):
         raise RuntimeError("non-empty 4D or 5D (batch mode) tensor expected for input")
     out = tuple(_pool_output_size(input.shape[-3 + i], kernel[i], padding[i], stride[i], dilation[i], ceil_mode)
@@ -286,7 +295,7 @@ def avg_pool3d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bo
     padding = _triple("avg_pool3d", "padding", padding)
     if divisor_override is not None and divisor_override == 0:
         raise RuntimeError("divisor must be not zero")
-    kernel, stride, padding, dilation, out = _sizes("avg_pool3d", input, kernel, stride, padding, None, ceil_mode)
+    kernel, stride, padding, dilation, out = _sizes("avg_pool3d", input, kernel, stride, padding, 1, ceil_mode)
     _shape_check("avg_pool3d()", input, kernel, stride, padding, dilation, out, check_input_size=True)
     if not input.dtype.is_floating_point:
         raise NotImplementedError(f"\"avg_pool3d\" not implemented for '{input.dtype.legacy_name}'")

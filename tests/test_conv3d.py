@@ -53,6 +53,7 @@ def conv3d_cases(draw):
 
 
 @requires_torch
+@pytest.mark.filterwarnings("ignore:Using padding='same'")
 @hsettings(max_examples=15)
 @given(case=conv3d_cases(), data=st.data())
 def test_conv3d_matches_torch_float64(case, data):

@@ -57,6 +57,8 @@ _EXPORTS = {
     "MaxPool3d": ".modules.pooling", "AvgPool3d": ".modules.pooling",
     "AdaptiveAvgPool3d": ".modules.pooling", "AdaptiveMaxPool3d": ".modules.pooling",
     "BatchNorm3d": ".modules.batchnorm",
+    "LazyLinear": ".modules.lazy", "LazyConv1d": ".modules.lazy", "LazyConv2d": ".modules.lazy",
+    "LazyConv3d": ".modules.lazy", "UninitializedParameter": ".parameter",
     "MaxPool2d": ".modules.pooling", "AvgPool2d": ".modules.pooling",
     "MaxPool1d": ".modules.pooling",
     "AvgPool1d": ".modules.pooling",

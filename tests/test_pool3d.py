@@ -127,6 +127,7 @@ def test_max_pool3d_matches_numpy_loops_and_drops_empty_windows_gradient():
 def test_max_pool3d_gradcheck():
     x = minitorch.tensor(np.random.default_rng(0).permutation(60).reshape(1, 3, 4, 5) / 7.0, requires_grad=True)
     assert gradcheck(lambda x: F.max_pool3d(x, (2, 2, 3), (1, 2, 1), (1, 0, 1)), (x,))
+    assert gradgradcheck(lambda x: F.max_pool3d(x, (2, 2, 3), (1, 2, 1), (1, 0, 1)), (x,))
 
 
 # ----- avg_pool3d ---------------------------------------------------------------------------
@@ -208,6 +209,8 @@ def test_adaptive_pool3d_matches_torch(size, out, batched, ties, data):
                                       torch.nn.functional.adaptive_max_pool3d(tx, out, True))
     np.testing.assert_array_equal(max_m.detach().numpy(), max_t.detach().numpy())
     np.testing.assert_array_equal(idx_m.numpy(), idx_t.numpy())
+    assert type(avg_m.grad_fn).__name__ == type(avg_t.grad_fn).__name__
+    assert type(max_m.grad_fn).__name__ == type(max_t.grad_fn).__name__
     g1, g2 = _arr(tuple(avg_t.shape), 1), _arr(tuple(max_t.shape), 2)
     ((avg_m * minitorch.tensor(g1)).sum() + (max_m * minitorch.tensor(g2)).sum()).backward()
     ((avg_t * torch.tensor(g1)).sum() + (max_t * torch.tensor(g2)).sum()).backward()
@@ -226,8 +229,9 @@ def test_adaptive_pool3d_none_and_int_sizes():
 
 def test_adaptive_pool3d_gradcheck_and_windows():
     x = minitorch.tensor(np.random.default_rng(0).permutation(60).reshape(1, 3, 4, 5) / 7.0, requires_grad=True)
-    assert gradcheck(lambda x: F.adaptive_avg_pool3d(x, (2, 3, 3)), (x,))
-    assert gradcheck(lambda x: F.adaptive_max_pool3d(x, (2, 3, 3)), (x,))
+    for fn in (lambda x: F.adaptive_avg_pool3d(x, (2, 3, 3)), lambda x: F.adaptive_max_pool3d(x, (2, 3, 3))):
+        assert gradcheck(fn, (x,))
+        assert gradgradcheck(fn, (x,))
     # window i of depth 3 -> 2 covers [floor(3 i / 2), ceil(3 (i + 1) / 2)): rows 0-1 and 1-2
     a = np.arange(3.0).reshape(1, 3, 1, 1)
     np.testing.assert_allclose(F.adaptive_avg_pool3d(minitorch.tensor(a), (2, 1, 1)).numpy().ravel(), [0.5, 1.5])

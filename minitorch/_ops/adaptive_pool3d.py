@@ -10,17 +10,22 @@ followed by pooling over each window's depths is exact:
   depth holding it and that slice's argmax (PyTorch's first maximum in (d, h, w) order),
   returned as d * H * W + h * W + w.
 
-Both are composed from differentiable ops, so their gradients come from the graph.
+Their nodes are PyTorch's (AdaptiveAvgPool3DBackward0, AdaptiveMaxPool3DBackward0); the
+gradients are the adjoints (the transposed window matrices; a scatter to the argmaxes),
+written in differentiable ops.
 """
 from __future__ import annotations
 
 from .. import _creation, dtypes
 from .._declare import functional
+from ..autograd.function import Function
+from ..autograd.grad_mode import no_grad
 from ..tensor import Tensor
 from .adaptive_pool import (_check_float, _check_input, _check_nonempty, _empty_like_graph, _int_or_ints,
                             _tensor, _window_sum_matrix, _windows, adaptive_avg_pool2d,
                             adaptive_max_pool2d_with_indices)
 from .conv import _dims
+from .pool3d import _max_unpool_grad
 
 
 def _output_size_3d(fn: str, output_size, input: Tensor) -> list:
@@ -60,10 +65,7 @@ def adaptive_avg_pool3d(input: Tensor, output_size) -> Tensor:
     lead, d = tuple(input.shape[:-3]), input.shape[-3]
     if input.numel() == 0 or 0 in sizes:
         return _empty_like_graph(input, lead + (od, oh, ow))
-    slices = adaptive_avg_pool2d(_planes(input), (oh, ow))             # (P, D, oh, ow)
-    depths = _window_sum_matrix(d, od, input)                         # (od, D)
-    pooled = (depths @ slices.reshape(slices.shape[0], d, oh * ow)) / depths.sum(1, keepdim=True)
-    return pooled.reshape(lead + (od, oh, ow))
+    return AdaptiveAvgPool3DBackward0.apply(input, (od, oh, ow))
 
 
 @functional
@@ -87,6 +89,14 @@ def adaptive_max_pool3d_with_indices(input: Tensor, output_size, return_indices:
     if input.numel() == 0 or 0 in sizes:
         return (_empty_like_graph(input, out_shape),
                 _creation.zeros(out_shape, dtype=dtypes.int64, device=input.device))
+    indices = []
+    values = AdaptiveMaxPool3DBackward0.apply(input, (od, oh, ow), indices)
+    return values, indices[0]
+
+
+def _adaptive_max_raw(input: Tensor, od: int, oh: int, ow: int):
+    """(values, indices) of adaptive_max_pool3d, without a graph."""
+    out_shape = tuple(input.shape[:-3]) + (od, oh, ow)
     d, h, w = input.shape[-3:]
     values, plane_index = adaptive_max_pool2d_with_indices(_planes(input), (oh, ow))   # (P, D, oh, ow)
     p = values.shape[0]
@@ -99,6 +109,50 @@ def adaptive_max_pool3d_with_indices(input: Tensor, output_size, return_indices:
     within = plane_index.index_select(1, taps).reshape(p, od, kd, oh, ow).gather(2, k)
     index = depth * (h * w) + within
     return best.reshape(out_shape), index.reshape(out_shape)
+
+
+class AdaptiveAvgPool3DBackward0(Function):
+    """out = the mean of x (.., D, H, W) over each adaptive window; separable, so the gradient is
+    A_d^T (grad / counts) A_h A_w per volume, A_* (out, in) marking each window's positions."""
+
+    @staticmethod
+    def forward(ctx, x, sizes):
+        od, oh, ow = sizes
+        d = x.shape[-3]
+        ctx.input_shape = x.shape
+        with no_grad():
+            slices = adaptive_avg_pool2d(_planes(x), (oh, ow))             # (P, D, oh, ow)
+            depths = _window_sum_matrix(d, od, x)                           # (od, D)
+            pooled = (depths @ slices.reshape(slices.shape[0], d, oh * ow)) / depths.sum(1, keepdim=True)
+        return pooled.reshape(tuple(x.shape[:-3]) + (od, oh, ow))._data
+
+    @staticmethod
+    def backward(ctx, grad):
+        d, h, w = ctx.input_shape[-3:]
+        od, oh, ow = grad.shape[-3:]
+        a_d, a_h, a_w = (_window_sum_matrix(n, o, grad) for n, o in ((d, od), (h, oh), (w, ow)))
+        counts = (a_d.sum(1).reshape(-1, 1, 1) * a_h.sum(1).reshape(1, -1, 1) * a_w.sum(1).reshape(1, 1, -1))
+        g = (grad / counts).reshape(-1, od, oh * ow)
+        g = (a_d.t() @ g).reshape(-1, d, oh, ow)                            # (P, D, oh, ow)
+        g = a_h.t() @ g @ a_w                                               # (P, D, H, W)
+        return g.reshape(ctx.input_shape), None
+
+
+class AdaptiveMaxPool3DBackward0(Function):
+    """out = the max of x (.., D, H, W) over each adaptive window; the gradient goes to each
+    window's argmax. ``indices_out``, an empty list, receives the argmax positions."""
+
+    @staticmethod
+    def forward(ctx, x, sizes, indices_out):
+        with no_grad():
+            values, indices = _adaptive_max_raw(x, *sizes)
+        ctx.indices, ctx.input_shape = indices, x.shape
+        indices_out.append(indices)
+        return values._data
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _max_unpool_grad(grad, ctx.indices, ctx.input_shape), None, None
 
 
 @functional

@@ -62,7 +62,7 @@ def adaptive_avg_pool3d(input: Tensor, output_size) -> Tensor:
     if input.dim() not in (4, 5):
         raise RuntimeError(f"adaptive_avg_pool3d(): Expected 4D or 5D tensor, but got {_dims(input.shape)}")
     _check_float("adaptive_avg_pool3d_cpu", input)
-    lead, d = tuple(input.shape[:-3]), input.shape[-3]
+    lead = tuple(input.shape[:-3])
     if input.numel() == 0 or 0 in sizes:
         return _empty_like_graph(input, lead + (od, oh, ow))
     return AdaptiveAvgPool3DBackward0.apply(input, (od, oh, ow))

@@ -174,6 +174,35 @@ def test_avg_pool3d_float32_within_float32_rounding_of_torch_float64():
     np.testing.assert_allclose(mx.grad.numpy(), tx.grad.numpy(), rtol=1e-5, atol=1e-6)
 
 
+@requires_torch
+def test_integer_pools_match_torch():
+    x = np.random.default_rng(0).integers(-9, 9, (2, 3, 4, 5, 6))
+    for args in ((2,), (3, 2, 1, True), (2, 1, 1, False, False), (2, 2, 0, False, True, 3)):
+        np.testing.assert_array_equal(F.avg_pool3d(minitorch.tensor(x), *args).numpy(),
+                                      torch.nn.functional.avg_pool3d(torch.tensor(x), *args).numpy())
+    (v, i), (tv, ti) = (F.max_pool3d(minitorch.tensor(x), 2, 1, 1, return_indices=True),
+                        torch.nn.functional.max_pool3d(torch.tensor(x), 2, 1, 1, return_indices=True))
+    np.testing.assert_array_equal(v.numpy(), tv.numpy())
+    np.testing.assert_array_equal(i.numpy(), ti.numpy())
+
+
+@requires_torch
+@pytest.mark.parametrize("pool", [
+    lambda F, x: F.max_pool3d(x, 3, 1, 1, return_indices=True),
+    lambda F, x: F.max_pool3d(x, (2, 3, 2), (2, 1, 2), 1, (2, 1, 1), True, return_indices=True),
+    lambda F, x: F.adaptive_max_pool3d(x, (3, 2, 4), return_indices=True),
+    lambda F, x: F.adaptive_max_pool3d(x, (2, 5, 3), return_indices=True),
+    lambda F, x: F.adaptive_max_pool2d(x[0], (3, 4), return_indices=True),
+])
+def test_max_pools_let_the_last_nan_win_as_torch(pool):
+    x = _arr((1, 2, 4, 5, 6))
+    x[0, 0, 1, 2, 3] = x[0, 1, 3, 4, 5] = x[0, 0, 3, 1, 1] = np.nan
+    x[0, 1, 0:2, 0:3, 0:3] = np.nan
+    (v, i), (tv, ti) = pool(F, minitorch.tensor(x)), pool(torch.nn.functional, torch.tensor(x))
+    np.testing.assert_array_equal(v.numpy(), tv.numpy())
+    np.testing.assert_array_equal(i.numpy(), ti.numpy())
+
+
 def test_avg_pool3d_matches_numpy_and_gradchecks():
     x = _arr((2, 3, 4, 5))
     out = F.avg_pool3d(minitorch.tensor(x), (2, 3, 2), (1, 2, 2), (1, 1, 0), count_include_pad=False)

@@ -21,7 +21,7 @@ from .._declare import functional
 from ..autograd.function import Function
 from ..autograd.grad_mode import no_grad
 from ..tensor import Tensor
-from .adaptive_pool import (_check_float, _check_input, _check_nonempty, _empty_like_graph, _int_or_ints,
+from .adaptive_pool import (_check_float, _last_nan_wins, _check_input, _check_nonempty, _empty_like_graph, _int_or_ints,
                             _tensor, _window_sum_matrix, _windows, adaptive_avg_pool2d,
                             adaptive_max_pool2d_with_indices)
 from .conv import _dims
@@ -105,6 +105,9 @@ def _adaptive_max_raw(input: Tensor, od: int, oh: int, ow: int):
     taps = _tensor(depth_index.reshape(-1), input)
     gathered = values.index_select(1, taps).reshape(p, od, kd, oh, ow)
     best, k = gathered.max(2, keepdim=True)
+    if input.dtype.is_floating_point:
+        k = _last_nan_wins(gathered, k, 2)
+        best = gathered.gather(2, k)
     depth = taps.reshape(1, od, kd, 1, 1).expand(gathered.shape).gather(2, k)
     within = plane_index.index_select(1, taps).reshape(p, od, kd, oh, ow).gather(2, k)
     index = depth * (h * w) + within

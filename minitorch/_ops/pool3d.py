@@ -23,6 +23,7 @@ from ..autograd.function import Function
 from ..autograd.grad_mode import no_grad
 from ..tensor import Tensor
 from .conv import _check_tensor, _dims
+from .adaptive_pool import _last_nan_wins
 from .joins import cat
 from .pool import AvgPool2DBackwardBackward0, _pool_output_size, avg_pool2d, max_pool2d
 
@@ -75,10 +76,7 @@ def _max_pool3d_raw(x: Tensor, kernel, stride, padding, dilation, ceil_mode, out
     values = _gather_depth(v2, lowest, taps, od, kernel[0])            # (P, OD, KD, oh, ow)
     best, k = values.max(2, keepdim=True)
     if x.dtype.is_floating_point:  # the last NaN wins, as in PyTorch's scan
-        nan = values.isnan()
-        rank = nan.to(dtypes.int64) * _creation.arange(1, kernel[0] + 1, device=x.device).reshape(1, 1, -1, 1, 1)
-        last_nan = rank.amax(2, keepdim=True)
-        k = (last_nan - 1).where(last_nan > 0, k)
+        k = _last_nan_wins(values, k, 2)
         best = values.gather(2, k)
     depth = _along(taps, x).reshape(1, od, kernel[0], 1, 1).expand(values.shape).gather(2, k)
     plane_index = _gather_depth(i2, 0, taps, od, kernel[0]).gather(2, k)
@@ -163,7 +161,11 @@ class AvgPool3DBackward0(Function):
         with no_grad():
             sums = avg_pool2d(x.reshape(n * c, d, h, w), kernel[1:], stride[1:], padding[1:], ceil_mode, True, 1)
             total = _gather_depth(sums, 0, taps, od, kernel[0]).sum(2)
-            out = (total / divisors.to(x.dtype)).reshape(tuple(x.shape[:-3]) + out_size)
+            if x.dtype.is_floating_point:
+                out = total / divisors.to(x.dtype)
+            else:  # PyTorch's integer division of the window's sum (toward zero)
+                out = total.div(divisors, rounding_mode="trunc")
+            out = out.reshape(tuple(x.shape[:-3]) + out_size)
         return out._data
 
     @staticmethod
@@ -297,8 +299,8 @@ def avg_pool3d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bo
         raise RuntimeError("divisor must be not zero")
     kernel, stride, padding, dilation, out = _sizes("avg_pool3d", input, kernel, stride, padding, 1, ceil_mode)
     _shape_check("avg_pool3d()", input, kernel, stride, padding, dilation, out, check_input_size=True)
-    if not input.dtype.is_floating_point:
-        raise NotImplementedError(f"\"avg_pool3d\" not implemented for '{input.dtype.legacy_name}'")
+    if not (input.dtype.is_floating_point or input.dtype is dtypes.int64):
+        raise NotImplementedError(f"\"avg_pool3d_out_frame\" not implemented for '{input.dtype.legacy_name}'")
     divisors = _avg_divisors(input.shape[-3:], kernel, stride, padding, out, bool(count_include_pad),
                              0 if divisor_override is None else int(divisor_override))
     if input.numel() == 0:

@@ -82,13 +82,6 @@ UNSUPPORTED: dict[str, str] = {
     "Tensor.storage": "use t.numpy() for the values and t.data_ptr() for the address",
     "Tensor.untyped_storage": "use t.numpy() for the values and t.data_ptr() for the address",
     # ---- nn layers
-    "nn.Conv3d": "fold the depth into the batch and use Conv2d, or use Conv1d/Conv2d",
-    "nn.ConvTranspose3d": "3-D convolutions are not available: use ConvTranspose2d per depth slice",
-    "nn.MaxPool3d": "3-D pooling is not available: pool each depth slice with MaxPool2d",
-    "nn.AvgPool3d": "3-D pooling is not available: pool each depth slice with AvgPool2d",
-    "nn.AdaptiveAvgPool3d": "3-D pooling is not available: use AdaptiveAvgPool2d per depth slice",
-    "nn.AdaptiveMaxPool3d": "3-D pooling is not available: use AdaptiveMaxPool2d per depth slice",
-    "nn.BatchNorm3d": "3-D inputs are not available: fold the depth into the spatial dims and use BatchNorm2d",
     "nn.FractionalMaxPool2d": "use MaxPool2d or AdaptiveMaxPool2d",
     "nn.CrossMapLRN2d": "use BatchNorm2d or GroupNorm",
     "nn.SyncBatchNorm": "minitorch's DistributedDataParallel runs on the CPU: use BatchNorm1d/2d",
@@ -97,10 +90,6 @@ UNSUPPORTED: dict[str, str] = {
     "nn.AdaptiveLogSoftmaxWithLoss": "use Linear + CrossEntropyLoss",
     # ---- nn.functional
     "nn.functional.ctc_loss": "CTC loss is not available",
-    "nn.functional.conv3d": "fold the depth into the batch and use F.conv2d",
-    "nn.functional.conv_transpose3d": "use F.conv_transpose2d per depth slice",
-    "nn.functional.max_pool3d": "pool each depth slice with F.max_pool2d",
-    "nn.functional.avg_pool3d": "pool each depth slice with F.avg_pool2d",
     # ---- nn.utils and utils
     "nn.utils.fusion": "fusion of conv and batch norm is not available",
     "nn.utils.stateless": "use autograd.functional, or load_state_dict() the parameters you want",

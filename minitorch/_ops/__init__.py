@@ -17,3 +17,4 @@ from . import inplace_views, unfold, weight_norm  # noqa: F401
 from . import (linalg_extra, linalg_householder, linalg_lowrank, linalg_lu, linalg_matrix_exp,  # noqa: F401
                linalg_toplevel)
 from . import embedding_bag, grid_sample, lp_pool, pdist, unpool  # noqa: F401
+from . import adaptive_pool3d, pool3d  # noqa: F401  (3-D pooling; conv3d.py is loaded by conv.py)

@@ -186,6 +186,9 @@ def adaptive_max_pool2d_with_indices(input: Tensor, output_size, return_indices:
     order = tuple(range(lead)) + (lead, lead + 2, lead + 1, lead + 3)   # (.., oh, ow, kh, kw)
     blocks = blocks.permute(*order).reshape(tuple(input.shape[:-2]) + (oh, ow, kh * kw))
     values, local = blocks.max(dim=-1)
+    if input.dtype.is_floating_point:
+        local = _last_nan_wins(blocks, local.unsqueeze(-1), -1).squeeze(-1)
+        values = blocks.gather(-1, local.unsqueeze(-1)).squeeze(-1)
     flat = (row_index[:, None, :, None] * w + col_index[None, :, None, :]).reshape(oh, ow, kh * kw)
     table = _tensor(flat, input).expand(tuple(input.shape[:-2]) + (oh, ow, kh * kw))
     indices = table.gather(-1, local.unsqueeze(-1)).squeeze(-1)
@@ -217,6 +220,18 @@ def adaptive_max_pool1d(input: Tensor, output_size, return_indices: bool = False
     argmax positions with return_indices."""
     out, indices = adaptive_max_pool1d_with_indices(input, output_size)
     return (out, indices) if return_indices else out
+
+
+def _last_nan_wins(values: Tensor, index: Tensor, dim: int) -> Tensor:
+    """index (keepdim) of the maximum along dim, moved to the last NaN of values along dim where
+    there is one: PyTorch's adaptive max kernels let every NaN they scan replace the maximum
+    (max(dim) keeps the first)."""
+    n = values.shape[dim]
+    shape = [1] * values.dim()
+    shape[dim] = n
+    rank = values.isnan().to(dtypes.int64) * _creation.arange(1, n + 1, device=values.device).reshape(shape)
+    last = rank.amax(dim, keepdim=True)
+    return (last - 1).where(last > 0, index)
 
 
 def _empty_like_graph(input: Tensor, shape: tuple) -> Tensor:

@@ -257,7 +257,8 @@ def _convolution(fn: str, spatial: int, input, weight, bias, stride, padding, di
     if any(d <= 0 for d in dilation):  # (worded by the kernel PyTorch picks, as in _check_dtypes)
         if input.dim() == spatial + 2 and input.shape[0] > 1:
             raise RuntimeError("non-positive dilation is not supported")
-        raise RuntimeError(f"dilation should be greater than zero, but got {list(_as_engine(dilation, 1))}")
+        raise RuntimeError(f"dilation should be greater than zero, but got "
+                           f"{list(dilation) if n == 3 else list(_as_engine(dilation, 1))}")
     _check_groups_arg(fn, groups)
     _check_weight_dims(input, weight, n)
     kernel = tuple(weight.shape[2:])
@@ -291,6 +292,12 @@ def _convolution(fn: str, spatial: int, input, weight, bias, stride, padding, di
     _check_dtypes(input, weight, bias)
     _same_device(input, weight, bias)
     out_size = tuple((p - e) // s + 1 for p, e, s in zip(padded, effective, stride))
+    if n == 3:  # the 2-D machinery with the depth taps as channels (conv3d.py)
+        from . import conv3d as _c3  # noqa: PLC0415  (conv3d.py builds on this module)
+        g = _c3.geometry(input.shape[2], out_size[0], kernel[0], stride[0], offsets[0], dilation[0],
+                         ConvParams(stride[1:], offsets[1:], dilation[1:], groups))
+        out_shape = (input.shape[0], out_channels) + out_size
+        return _c3.ConvolutionBackward0.apply(input, weight, bias, g, False, out_shape)
     conv = ConvParams(_as_engine(stride, 1), _as_engine(offsets, 0), _as_engine(dilation, 1), groups)
     out_shape = (input.shape[0], out_channels) + out_size
     return ConvolutionBackward0.apply(input, weight, bias, conv, False, out_shape)
@@ -312,3 +319,12 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, 
     bias: (O,) -> (N, O, oh, ow) with oh = (H + 2 padding - dilation (kh - 1) - 1) // stride + 1;
     padding may be 'valid' or 'same'."""
     return _convolution("conv2d", 2, input, weight, bias, stride, padding, dilation, groups)
+
+
+@op(method=False, functional=True, checked=False)
+def conv3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0, dilation=1,
+           groups: int = 1) -> Tensor:
+    """3-D cross-correlation. input: (N, C, D, H, W) or (C, D, H, W); weight: (O, C/groups, kd, kh,
+    kw); bias: (O,) -> (N, O, od, oh, ow) with od = (D + 2 padding - dilation (kd - 1) - 1) // stride
+    + 1; padding may be 'valid' or 'same'. Runs as a 2-D convolution (conv3d.py)."""
+    return _convolution("conv3d", 3, input, weight, bias, stride, padding, dilation, groups)

@@ -48,6 +48,8 @@ def _transposed(fn: str, spatial: int, input, weight, bias, stride, padding, out
         raise RuntimeError(f"Given transposed=1, weight of size {_dims(weight.shape)}, expected bias to be "
                            f"1-dimensional with {out_channels} elements, but got bias of size "
                            f"{_dims(bias.shape)} instead")
+    if n == 3:
+        return _transposed3d(input, weight, bias, stride, padding, output_padding, groups, dilation)
     # PyTorch's remaining checks speak of the 2-D form (a 1-D one has a unit height).
     s2, p2, op2, d2 = (_as_engine(stride, 1), _as_engine(padding, 0), _as_engine(output_padding, 0),
                        _as_engine(dilation, 1))
@@ -97,3 +99,50 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
     oh = (H - 1) stride - 2 padding + dilation (kh - 1) + output_padding + 1."""
     return _transposed("conv_transpose2d", 2, input, weight, bias, stride, padding, output_padding, groups,
                        dilation)
+
+
+@op(method=False, functional=True, checked=False)
+def conv_transpose3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0,
+                     output_padding=0, groups: int = 1, dilation=1) -> Tensor:
+    """3-D transposed convolution (the gradient of conv3d wrt its input). input: (N, C, D, H, W) or
+    (C, D, H, W); weight: (C, O/groups, kd, kh, kw); bias: (O,) -> (N, O, od, oh, ow) with
+    od = (D - 1) stride - 2 padding + dilation (kd - 1) + output_padding + 1."""
+    return _transposed("conv_transpose3d", 3, input, weight, bias, stride, padding, output_padding, groups,
+                       dilation)
+
+
+def _transposed3d(input, weight, bias, stride, padding, output_padding, groups, dilation):
+    """conv_transpose3d's remaining checks (PyTorch's single-sample wording), then the node."""
+    from . import conv3d as _c3  # noqa: PLC0415  (conv3d.py builds on conv.py)
+    names = ("depth", "height", "width")
+    if any(d <= 0 for d in dilation):
+        raise RuntimeError("dilation should be greater than zero, but got "
+                           + ", ".join(f"dilation_{n}: {d}" for n, d in zip(names, dilation)))
+    if any(o >= s and o >= d for o, s, d in zip(output_padding, stride, dilation)):
+        raise RuntimeError("output padding must be smaller than either stride or dilation, but got "
+                           + " ".join(f"output_padding_{n}: {o}" for n, o in zip(names, output_padding)) + " "
+                           + " ".join(f"stride_{n}: {s}" for n, s in zip(names, stride)) + " "
+                           + " ".join(f"dilation_{n}: {d}" for n, d in zip(names, dilation)))
+    if weight.numel() == 0:
+        raise RuntimeError("non-empty 5D (n_output_plane x n_input_plane x kernel_depth x kernel_height x "
+                           f"kernel_width) tensor expected for weight, but got: {_dims(weight.shape)}")
+    if any(s == 0 for s in input.shape[2:]):
+        raise RuntimeError("Only zero batch or zero channel inputs are supported, but got input shape: "
+                           f"{_dims(input.shape)}")
+    size = tuple(input.shape[2:])
+    kernel = tuple(weight.shape[2:])
+    out = tuple((i - 1) * s - 2 * p + d * (k - 1) + o + 1
+                for i, s, p, d, k, o in zip(size, stride, padding, dilation, kernel, output_padding))
+    if any(o < 1 for o in out):
+        raise RuntimeError(f"Given input size per channel: {_per_channel(size)}. Calculated output size per "
+                           f"channel: {_per_channel(out)}. Output size is too small")
+    if input.dtype is not weight.dtype:
+        raise RuntimeError(f"expected scalar type {input.dtype.c_name.capitalize()} but found "
+                           f"{weight.dtype.c_name.capitalize()}")
+    _same_device(input, weight, bias)
+    if bias is not None and bias.dtype is not input.dtype:
+        bias = bias.to(input.dtype)
+    g = _c3.geometry(out[0], size[0], kernel[0], stride[0], padding[0], dilation[0],
+                     ConvParams(stride[1:], padding[1:], dilation[1:], groups))
+    out_shape = (input.shape[0], weight.shape[1] * groups) + out
+    return _c3.ConvolutionBackward0.apply(input, weight, bias, g, True, out_shape)

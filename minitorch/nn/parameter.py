@@ -52,3 +52,59 @@ def _rebuild_parameter(cls, data: Tensor, requires_grad: bool, state: dict | Non
     if state:
         p.__dict__.update(state)
     return p
+
+
+_NO_SHAPE = ("Can't access the shape of an uninitialized parameter or buffer. This error usually happens in "
+             "`load_state_dict` when trying to load an uninitialized parameter into an initialized one. Call "
+             "`forward` to initialize the parameters before accessing their attributes.")
+
+
+class UninitializedParameter(Parameter):
+    """A parameter whose shape is not known yet (the lazy modules' weights): it holds no data
+    until ``materialize(shape)`` gives it an uninitialised tensor of that shape and turns it
+    into a plain Parameter (``cls_to_become``)."""
+
+    cls_to_become = Parameter
+
+    def __new__(cls, requires_grad: bool = True, device=None, dtype=None):
+        from .._creation import empty
+        return super().__new__(cls, empty(0, device=device, dtype=dtype), requires_grad)
+
+    def __init__(self, requires_grad: bool = True, device=None, dtype=None) -> None:
+        pass
+
+    def materialize(self, shape, device=None, dtype=None) -> None:
+        """Give the parameter storage of ``shape`` (on its own device and dtype unless given)."""
+        from .._creation import empty
+        shape = (shape,) if isinstance(shape, int) else tuple(shape)
+        self.data = empty(shape, device=device if device is not None else self.device,
+                          dtype=dtype if dtype is not None else self.dtype)
+        self.__class__ = self.cls_to_become
+
+    @property
+    def shape(self):
+        raise RuntimeError(_NO_SHAPE)
+
+    def size(self, dim=None):
+        raise RuntimeError(_NO_SHAPE)
+
+    def detach(self) -> "UninitializedParameter":
+        return UninitializedParameter(False, self.device, self.dtype)
+
+    def __repr__(self) -> str:
+        return "<UninitializedParameter>"
+
+    __str__ = __repr__
+
+    def __deepcopy__(self, memo: dict) -> "UninitializedParameter":
+        if id(self) not in memo:
+            memo[id(self)] = UninitializedParameter(self.requires_grad, self.device, self.dtype)
+        return memo[id(self)]
+
+    def __reduce_ex__(self, protocol):
+        return (UninitializedParameter, (self.requires_grad, self.device, self.dtype))
+
+
+def is_lazy(param) -> bool:
+    """Whether param is an uninitialized (lazy) parameter."""
+    return isinstance(param, UninitializedParameter)

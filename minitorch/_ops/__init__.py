@@ -14,3 +14,4 @@ from . import (combine, creation_more, cross_cdist, cumulative, fold, legacy_typ
                statistics)
 from . import activation_shrink, activation_smooth, pointwise_binary, special_math  # noqa: F401
 from . import inplace_views, unfold, weight_norm  # noqa: F401
+from . import random_dists  # noqa: F401

@@ -343,3 +343,12 @@ class NnDefaults:
         """Standard Cauchy draws tan(pi (u - 0.5)) of float64 uniforms, as dtype (host)."""
         u = self._host_uniform(int(np.prod(shape, dtype=np.int64)), generator)
         return self.from_numpy(np.tan(np.pi * (u - 0.5)).astype(dtype.np).reshape(tuple(shape)))
+
+    def standard_gamma_grad(self, alpha, x):
+        """d x / d alpha of Gamma(alpha, 1) draws x (torch's _standard_gamma_grad), in alpha's
+        dtype: the CPU's scalar formulas applied element by element (host)."""
+        from .cpu.distribution_kernels import standard_gamma_grad as formulas
+        a = np.ascontiguousarray(self.to_numpy(alpha))
+        out = np.empty(a.shape, a.dtype)
+        formulas(a.reshape(-1), np.ascontiguousarray(self.to_numpy(x), a.dtype).reshape(-1), out.reshape(-1))
+        return self.from_numpy(out)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from .._backends import cpu as _cpu
 from .._declare import op
+from ..autograd.function import Function
 from ..tensor import Tensor
 
 
@@ -33,13 +34,47 @@ def poisson(input: Tensor, generator=None) -> Tensor:
     return _draw(input, _cpu.random_poisson(rates, _state(generator)))
 
 
+class StandardGammaBackward0(Function):
+    """Gamma(alpha, 1) draws; backward: grad * dx/dalpha (torch's implicit reparameterisation
+    gradient, _standard_gamma_grad), itself not differentiable (as in torch)."""
+
+    saves_output = True
+    tensor_inputs = 1
+
+    @classmethod
+    def forward(cls, alpha, generator):
+        from ..random import _state
+        draws = _cpu.random_standard_gamma(_host(alpha, "gamma_cpu"), _state(generator))
+        return alpha._backend.from_numpy(draws)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        ctx.save_for_backward(inputs[0])
+
+    @staticmethod
+    def backward(ctx, grad):
+        (alpha,) = ctx.saved_tensors
+        be = alpha._backend
+        dx = Tensor._wrap(be.standard_gamma_grad(alpha.detach()._data, ctx.saved_output.detach()._data), be)
+        return grad * dx, None
+
+
 @op(method=False)
 def _standard_gamma(input: Tensor, generator=None) -> Tensor:
-    """Gamma(input, 1) draws (Marsaglia-Tsang, as torch), at least the dtype's smallest normal."""
-    from ..random import _check_generator, _state
-    alpha = _host(input, "gamma_cpu")
+    """Gamma(input, 1) draws (Marsaglia-Tsang, as torch), at least the dtype's smallest normal;
+    differentiable in input through _standard_gamma_grad."""
+    from ..random import _check_generator
     _check_generator(generator, "_standard_gamma")
-    return _draw(input, _cpu.random_standard_gamma(alpha, _state(generator)))
+    return StandardGammaBackward0.apply(input, generator)
+
+
+@op(method=False)
+def _standard_gamma_grad(input: Tensor, output: Tensor) -> Tensor:
+    """d output / d input for draws output ~ Gamma(input, 1) (torch's formulas, in float64)."""
+    _host(input, "_standard_gamma_grad_cpu")
+    be = input._backend
+    return Tensor._wrap(be.standard_gamma_grad(input.detach().contiguous()._data,
+                                               output.detach().contiguous()._data), be)
 
 
 @op(method=False)
@@ -52,3 +87,12 @@ def _sample_dirichlet(input: Tensor, generator=None) -> Tensor:
         alpha = alpha.reshape(1)
         return _draw(input, _cpu.random_dirichlet(alpha, _state(generator)).reshape(()))
     return _draw(input, _cpu.random_dirichlet(alpha, _state(generator)))
+
+
+def _standard_draws(kind: str, shape, dtype, device) -> Tensor:
+    """Standard exponential (``empty(shape).exponential_()``) or Cauchy (``.cauchy_()``)
+    draws of dtype from the default CPU generator, as torch makes them, on device."""
+    from ..random import _finish_host, _state
+    shape = tuple(shape)
+    draw = _cpu.random_exponential if kind == "exponential" else _cpu.random_cauchy
+    return _finish_host(draw(shape, dtype, _state(None)), device, False)

@@ -165,6 +165,14 @@ class RandomOps:
         _dk.poisson(g.mt, g.pos, lam.reshape(-1), out.reshape(-1))
         return out.astype(rates.dtype)
 
+    def standard_gamma_grad(self, alpha, x):
+        """_standard_gamma_grad: d x / d alpha of Gamma(alpha, 1) draws x, in alpha's dtype."""
+        a = np.ascontiguousarray(alpha)
+        xs = np.ascontiguousarray(x, a.dtype)
+        out = np.empty(a.shape, a.dtype)
+        _dk.standard_gamma_grad(a.reshape(-1), xs.reshape(-1), out.reshape(-1))
+        return out
+
     def random_cauchy(self, shape, dtype, generator=None):
         """cauchy_(0, 1): tan(pi * (u - 0.5)) of float64 uniforms, cast to dtype."""
         u = self.random_uniform(shape, _float64, 0.0, 1.0, generator)

@@ -352,3 +352,13 @@ class NnDefaults:
         out = np.empty(a.shape, a.dtype)
         formulas(a.reshape(-1), np.ascontiguousarray(self.to_numpy(x), a.dtype).reshape(-1), out.reshape(-1))
         return self.from_numpy(out)
+
+    def dirichlet_grad(self, x, alpha, total):
+        """torch's _dirichlet_grad of Dirichlet draws x (as Beta(alpha, total - alpha) draws),
+        in x's dtype: the CPU's scalar formulas applied element by element (host)."""
+        from .cpu.distribution_kernels import dirichlet_grad as formulas
+        xs = np.ascontiguousarray(self.to_numpy(x))
+        out = np.empty(xs.shape, np.float64)
+        formulas(xs.reshape(-1), np.ascontiguousarray(self.to_numpy(alpha)).reshape(-1),
+                 np.ascontiguousarray(self.to_numpy(total)).reshape(-1), out.reshape(-1))
+        return self.from_numpy(out.astype(xs.dtype))

@@ -77,6 +77,44 @@ def _standard_gamma_grad(input: Tensor, output: Tensor) -> Tensor:
                                                output.detach().contiguous()._data), be)
 
 
+class DirichletBackward(Function):
+    """Dirichlet draws over the last dim; backward (torch's): with t = sum(alpha),
+    g = _dirichlet_grad(x, alpha, t), grad_alpha = g * (grad - sum(x * grad, -1))."""
+
+    saves_output = True
+
+    @classmethod
+    def forward(cls, alpha):
+        from ..random import _state
+        values = _host(alpha, "dirichlet")
+        scalar = values.ndim == 0
+        draws = _cpu.random_dirichlet(values.reshape(1) if scalar else values, _state(None))
+        return alpha._backend.from_numpy(draws.reshape(()) if scalar else draws)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        ctx.save_for_backward(inputs[0])
+
+    @staticmethod
+    def backward(ctx, grad):
+        (alpha,) = ctx.saved_tensors
+        x = ctx.saved_output.detach()
+        alpha = alpha.detach()
+        total = alpha.sum(-1, True).expand_as(alpha)
+        return _dirichlet_grad(x, alpha, total) * (grad - (x * grad).sum(-1, True))
+
+
+@op(method=False)
+def _dirichlet_grad(x: Tensor, alpha: Tensor, total: Tensor) -> Tensor:
+    """The reparameterised gradient of Dirichlet draws x per component, seen as
+    Beta(alpha, total - alpha) draws (torch's approximations, computed in float64)."""
+    _host(x, "_dirichlet_grad_cpu")
+    be = x._backend
+    shape = tuple(x.shape)
+    return Tensor._wrap(be.dirichlet_grad(x.contiguous()._data, alpha.expand(shape).contiguous()._data,
+                                          total.expand(shape).contiguous()._data), be)
+
+
 @op(method=False)
 def _sample_dirichlet(input: Tensor, generator=None) -> Tensor:
     """Dirichlet(input) draws over the last dim: float64 gammas normalised by their sum."""

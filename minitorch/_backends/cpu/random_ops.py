@@ -173,6 +173,15 @@ class RandomOps:
         _dk.standard_gamma_grad(a.reshape(-1), xs.reshape(-1), out.reshape(-1))
         return out
 
+    def dirichlet_grad(self, x, alpha, total):
+        """_dirichlet_grad: the per-component reparameterised gradient of Dirichlet draws x
+        (as Beta(alpha, total - alpha) draws), in x's dtype, computed in float64."""
+        xs = np.ascontiguousarray(x)
+        out = np.empty(xs.shape, np.float64)
+        _dk.dirichlet_grad(xs.reshape(-1), np.ascontiguousarray(alpha).reshape(-1),
+                           np.ascontiguousarray(total).reshape(-1), out.reshape(-1))
+        return out.astype(xs.dtype)
+
     def random_cauchy(self, shape, dtype, generator=None):
         """cauchy_(0, 1): tan(pi * (u - 0.5)) of float64 uniforms, cast to dtype."""
         u = self.random_uniform(shape, _float64, 0.0, 1.0, generator)

@@ -2,19 +2,31 @@
 
 Sampling draws on minitorch's torch-compatible generator: the same seed gives the same draws
 as PyTorch (``Categorical.sample`` through ``multinomial``, ``Normal.rsample`` through
-``normal_``, ...). ``log_prob`` and ``rsample`` are differentiable, so REINFORCE
-(``-dist.log_prob(action) * reward``) and reparameterised VAEs train as in PyTorch.
+``normal_``, ``Gamma``/``Beta``/``Dirichlet`` through torch's Marsaglia-Tsang sampler,
+``Poisson`` through torch's ``poisson``, ...). ``log_prob`` and ``rsample`` are
+differentiable (Gamma's and Dirichlet's with torch's implicit reparameterisation
+gradients), so REINFORCE (``-dist.log_prob(action) * reward``) and reparameterised VAEs
+train as in PyTorch.
 """
-from . import constraints
+from . import constraints, transforms
 from .bernoulli import Bernoulli
 from .categorical import Categorical, OneHotCategorical, OneHotCategoricalStraightThrough
+from .dirichlet import Beta, Dirichlet
 from .distribution import Distribution
 from .exp_family import ExponentialFamily
+from .exponential import Cauchy, Exponential, Laplace
+from .gamma import Chi2, Gamma, StudentT
 from .independent import Independent
 from .kl import kl_divergence, register_kl
+from .log_normal import Gumbel, LogNormal
 from .multivariate_normal import MultivariateNormal
 from .normal import Normal, Uniform
+from .poisson import Geometric, Poisson
+from .transformed_distribution import TransformedDistribution
+from .transforms import AffineTransform, ExpTransform, Transform
 
-__all__ = ["Bernoulli", "Categorical", "Distribution", "ExponentialFamily", "Independent", "MultivariateNormal", "Normal",
-           "OneHotCategorical", "OneHotCategoricalStraightThrough", "Uniform", "constraints", "kl_divergence",
-           "register_kl"]
+__all__ = ["AffineTransform", "Bernoulli", "Beta", "Categorical", "Cauchy", "Chi2", "Dirichlet", "Distribution",
+           "ExpTransform", "Exponential", "ExponentialFamily", "Geometric", "Gamma", "Gumbel", "Independent",
+           "Laplace", "LogNormal", "MultivariateNormal", "Normal", "OneHotCategorical",
+           "OneHotCategoricalStraightThrough", "Poisson", "StudentT", "Transform", "TransformedDistribution",
+           "Uniform", "constraints", "kl_divergence", "register_kl", "transforms"]

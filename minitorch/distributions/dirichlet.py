@@ -10,7 +10,7 @@ import numbers
 
 from .. import stack, tensor
 from .._ops.random_dists import DirichletBackward
-from ..nn.functional import one_hot
+from .._ops.nn import one_hot
 from ..tensor import Tensor
 from .._size import Size
 from . import constraints

@@ -1,0 +1,386 @@
+"""The rest of minitorch.distributions (Exponential, Laplace, Cauchy, Gumbel, LogNormal,
+Poisson, Geometric, Gamma, Chi2, StudentT, Beta, Dirichlet, TransformedDistribution) against
+torch.distributions 2.13: the same draws from the same seed (float32 and float64), values of
+log_prob / cdf / icdf / entropy / moments, rsample gradients, shapes under expand and
+sample_shape, reprs, validation errors and KL divergences. Without torch: the moments of
+20,000 draws within 5 standard errors, and Gamma's reparameterised gradient against central
+differences of its CDF (a NumPy series)."""
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, strategies as st
+
+import minitorch
+import minitorch.distributions as md
+from tests._compat import requires_torch, torch
+from tests.strategies import hsettings
+
+td = torch.distributions if torch is not None else None
+
+RNG = np.random.default_rng(0)
+POS = RNG.uniform(0.3, 4.0, (2, 3))        # positive parameters of batch shape (2, 3)
+POS2 = RNG.uniform(0.3, 4.0, (2, 3))
+REAL = RNG.normal(size=(2, 3))
+PROB = RNG.uniform(0.1, 0.9, (2, 3))
+DF = RNG.uniform(0.5, 9.0, (2, 3))
+CONC = RNG.uniform(0.3, 4.0, (2, 3))       # Dirichlet: batch (2,), event (3,)
+
+# name -> (parameters as arrays/numbers, a value in the support for log_prob)
+CASES = {
+    "Exponential": (dict(rate=POS), POS2),
+    "Laplace": (dict(loc=REAL, scale=POS), REAL + 0.3),
+    "Cauchy": (dict(loc=REAL, scale=POS), REAL - 0.7),
+    "Gumbel": (dict(loc=REAL, scale=POS), REAL + 0.2),
+    "LogNormal": (dict(loc=REAL, scale=POS), POS2),
+    "Poisson": (dict(rate=POS * 4), np.floor(POS2 * 3)),
+    "Geometric": (dict(probs=PROB), np.floor(POS2 * 2)),
+    "Gamma": (dict(concentration=POS, rate=POS2), POS2 / 2),
+    "Chi2": (dict(df=DF), POS2),
+    "StudentT": (dict(df=DF, loc=REAL, scale=POS), REAL + 0.4),
+    "Beta": (dict(concentration1=POS, concentration0=POS2), PROB),
+    "Dirichlet": (dict(concentration=CONC), CONC / CONC.sum(-1, keepdims=True)),
+}
+SCALAR_CASES = {
+    "Exponential": dict(rate=1.5), "Laplace": dict(loc=0.5, scale=2.0), "Cauchy": dict(loc=0.0, scale=1.0),
+    "Gumbel": dict(loc=1.0, scale=2.0), "LogNormal": dict(loc=0.0, scale=0.5), "Poisson": dict(rate=3.0),
+    "Geometric": dict(probs=0.3), "Gamma": dict(concentration=0.5, rate=2.0), "Chi2": dict(df=3.0),
+    "StudentT": dict(df=5.0), "Beta": dict(concentration1=0.5, concentration0=2.0),
+}
+
+
+def _params(lib, name, dtype=np.float64, requires_grad=False, scalar=False):
+    params = SCALAR_CASES[name] if scalar else CASES[name][0]
+    out = {}
+    for key, value in params.items():
+        if isinstance(value, float):
+            out[key] = value
+        else:
+            out[key] = lib.tensor(np.asarray(value, dtype), requires_grad=requires_grad)
+    return out
+
+
+def _make(lib, name, dtype=np.float64, requires_grad=False, scalar=False):
+    dists = td if lib is torch else md
+    return getattr(dists, name)(**_params(lib, name, dtype, requires_grad, scalar))
+
+
+def _np(t):
+    return t.detach().numpy()
+
+
+# ----- the same draws as torch ------------------------------------------------------------
+# These push torch's uniform / normal draws through log, log1p or exp, whose last bit differs
+# between minitorch's (NumPy, glibc) and torch's (SLEEF) vectorised kernels: equal draws, then
+# equal to a few ulps. All others equal torch bit for bit.
+THROUGH_TRANSCENDENTALS = {"Laplace", "Gumbel", "LogNormal"}
+
+
+def _same_draws(name, got, expected):
+    if name in THROUGH_TRANSCENDENTALS:
+        eps = np.finfo(got.dtype).eps  # (loc - scale * t can cancel: the ulps are of the terms)
+        np.testing.assert_allclose(got, expected, rtol=4 * eps, atol=8 * eps * max(1.0, np.abs(expected).max()))
+    else:
+        np.testing.assert_array_equal(got, expected)
+
+
+@requires_torch
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_samples_are_torchs_draws(name, dtype):
+    for seed in (0, 7):
+        for shape in ((), (4,), (5, 2)):
+            torch.manual_seed(seed)
+            minitorch.manual_seed(seed)
+            expected = _make(torch, name, dtype).sample(shape)
+            got = _make(minitorch, name, dtype).sample(shape)
+            assert tuple(got.shape) == tuple(expected.shape)
+            assert got.dtype == getattr(minitorch, str(expected.dtype).split(".")[1])
+            _same_draws(name, _np(got), _np(expected))
+            # the generator is left where torch leaves it
+            np.testing.assert_array_equal(minitorch.randn(3).numpy(), torch.randn(3).numpy())
+
+
+@requires_torch
+@pytest.mark.parametrize("name", sorted(SCALAR_CASES))
+def test_scalar_parameters_sample_torchs_draws_with_empty_batch_shape(name):
+    torch.manual_seed(3)
+    minitorch.manual_seed(3)
+    expected = _make(torch, name, scalar=True).sample((6,))
+    got = _make(minitorch, name, scalar=True).sample((6,))
+    _same_draws(name, _np(got), _np(expected))
+    assert _make(minitorch, name, scalar=True).batch_shape == minitorch.Size(())
+
+
+@requires_torch
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_standard_gamma_and_poisson_draw_torchs_numbers_for_all_regimes(dtype):
+    alpha = np.concatenate([RNG.uniform(1e-3, 1, 300), RNG.uniform(1, 50, 300), [0.0, 1.0, 1e-6]]).astype(dtype)
+    for seed in (1, 2):
+        torch.manual_seed(seed)
+        minitorch.manual_seed(seed)
+        np.testing.assert_array_equal(minitorch._standard_gamma(minitorch.tensor(alpha)).numpy(),
+                                      torch._standard_gamma(torch.tensor(alpha)).numpy())
+        rates = alpha * 20  # both sides of torch's switch at rate 10
+        np.testing.assert_array_equal(minitorch.poisson(minitorch.tensor(rates)).numpy(),
+                                      torch.poisson(torch.tensor(rates)).numpy())
+        conc = alpha[:600].reshape(200, 3) + 0.01
+        np.testing.assert_array_equal(minitorch._sample_dirichlet(minitorch.tensor(conc)).numpy(),
+                                      torch._sample_dirichlet(torch.tensor(conc)).numpy())
+
+
+# ----- values against torch ----------------------------------------------------------------
+STATS = ("mean", "mode", "variance", "stddev")
+
+
+def _close(got, expected, dtype):
+    """float64 to torch's float64 to a few ulps; float32 to torch's float64 result (on the
+    same float32-representable inputs) to float32 rounding."""
+    if dtype == np.float64:
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-13)
+    else:
+        np.testing.assert_allclose(got, expected, rtol=2e-5, atol=2e-6)
+
+
+@requires_torch
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_log_prob_entropy_and_moments_match_torch(name, dtype):
+    ref = _make(torch, name, np.float64 if dtype == np.float32 else dtype)
+    if dtype == np.float32:  # torch's float64 on float32-rounded parameters
+        ref = getattr(td, name)(**{k: torch.tensor(np.asarray(v, np.float32).astype(np.float64))
+                                   for k, v in CASES[name][0].items()})
+    got = _make(minitorch, name, dtype)
+    value = np.asarray(CASES[name][1], dtype)
+    _close(_np(got.log_prob(minitorch.tensor(value))), _np(ref.log_prob(torch.tensor(value.astype(np.float64)))),
+           dtype)
+    try:
+        entropy = ref.entropy()
+    except NotImplementedError:
+        entropy = None
+    if entropy is not None:
+        _close(_np(got.entropy()), _np(entropy), dtype)
+    for stat in STATS:
+        expected = _np(getattr(ref, stat))
+        _close(_np(getattr(got, stat)), expected, dtype)
+    assert got.batch_shape == minitorch.Size(ref.batch_shape)
+    assert got.event_shape == minitorch.Size(ref.event_shape)
+    assert got.has_rsample == ref.has_rsample
+    assert repr(got) == repr(ref)
+
+
+@requires_torch
+@pytest.mark.parametrize("name", ["Exponential", "Laplace", "Gumbel", "LogNormal"])
+def test_cdf_and_icdf_match_torch(name):
+    ref, got = _make(torch, name), _make(minitorch, name)
+    value = np.asarray(CASES[name][1])
+    _close(_np(got.cdf(minitorch.tensor(value))), _np(ref.cdf(torch.tensor(value))), np.float64)
+    q = PROB
+    _close(_np(got.icdf(minitorch.tensor(q))), _np(ref.icdf(torch.tensor(q))), np.float64)
+
+
+# ----- gradients of rsample and log_prob ---------------------------------------------------
+@requires_torch
+@pytest.mark.parametrize("name", ["Exponential", "Laplace", "Cauchy", "Gumbel", "LogNormal", "Gamma", "Chi2",
+                                  "StudentT", "Beta", "Dirichlet"])
+def test_rsample_gradients_are_torchs(name):
+    """Gamma's, Beta's and Dirichlet's through torch's implicit reparameterisation gradients."""
+    weights = RNG.normal(size=(4, 2, 3))
+    grads = []
+    for lib in (torch, minitorch):
+        lib.manual_seed(5)
+        params = _params(lib, name, requires_grad=True)
+        d = getattr(td if lib is torch else md, name)(**params)
+        x = d.rsample((4,))
+        (x * lib.tensor(weights)).sum().backward()
+        grads.append([_np(p.grad) for p in params.values()])
+    for g_torch, g_mine in zip(*grads):
+        np.testing.assert_allclose(g_mine, g_torch, rtol=1e-10, atol=1e-12)
+
+
+@requires_torch
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_log_prob_gradients_match_torch(name):
+    grads = []
+    value = np.asarray(CASES[name][1])
+    for lib in (torch, minitorch):
+        params = _params(lib, name, requires_grad=True)
+        dists = td if lib is torch else md
+        d = getattr(dists, name)(**params)
+        d.log_prob(lib.tensor(value)).sum().backward()
+        grads.append([_np(p.grad) for p in params.values()])
+    for g_torch, g_mine in zip(*grads):
+        np.testing.assert_allclose(g_mine, g_torch, rtol=1e-10, atol=1e-12)
+
+
+def _gamma_cdf(x, a):
+    """P(a, x), the regularised lower incomplete gamma function, by its power series."""
+    total, term, n = 0.0, 1.0 / a, 0
+    while abs(term) > 1e-17 * abs(total) or n < 5:
+        total += term
+        n += 1
+        term *= x / (a + n)
+    return total * math.exp(a * math.log(x) - x - math.lgamma(a))
+
+
+@pytest.mark.parametrize("alpha", [0.3, 1.7, 5.0, 12.0])
+def test_gamma_rsample_gradient_is_the_implicit_derivative_of_the_cdf(alpha):
+    minitorch.manual_seed(2)
+    a = minitorch.tensor([alpha] * 8, dtype=minitorch.float64, requires_grad=True)
+    x = minitorch._standard_gamma(a)
+    x.sum().backward()
+    for xi, gi in zip(x.detach().numpy(), a.grad.numpy()):
+        h = 1e-6 * alpha
+        dcdf = (_gamma_cdf(xi, alpha + h) - _gamma_cdf(xi, alpha - h)) / (2 * h)
+        pdf = math.exp((alpha - 1) * math.log(xi) - xi - math.lgamma(alpha))
+        assert gi == pytest.approx(-dcdf / pdf, rel=2e-3, abs=1e-6)
+
+
+# ----- shapes ----------------------------------------------------------------------------
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_shapes_under_sample_shape_and_expand(name):
+    d = _make(minitorch, name)
+    batch, event = tuple(d.batch_shape), tuple(d.event_shape)
+    assert tuple(d.sample((4, 1)).shape) == (4, 1) + batch + event
+    e = d.expand((5,) + batch)
+    assert type(e) is type(d)
+    assert tuple(e.batch_shape) == (5,) + batch and tuple(e.event_shape) == event
+    assert tuple(e.sample((2,)).shape) == (2, 5) + batch + event
+    assert tuple(e.log_prob(minitorch.tensor(np.asarray(CASES[name][1]))).shape) == (5,) + batch
+
+
+# ----- validation -----------------------------------------------------------------------
+BAD = {
+    "Exponential": dict(rate=[-1.0, 1.0]), "Gamma": dict(concentration=[1.0, 0.0], rate=[1.0, 1.0]),
+    "Poisson": dict(rate=[-0.5]), "Laplace": dict(loc=[0.0], scale=[-1.0]), "Chi2": dict(df=[-2.0]),
+    "Beta": dict(concentration1=[1.0], concentration0=[-1.0]), "Dirichlet": dict(concentration=[[1.0, -1.0]]),
+    "Geometric": dict(probs=[0.0, 0.5]), "StudentT": dict(df=[0.0]), "LogNormal": dict(loc=[0.0], scale=[0.0]),
+}
+
+
+@requires_torch
+@pytest.mark.parametrize("name", sorted(BAD))
+def test_invalid_parameters_raise_torchs_error(name):
+    messages = []
+    for lib in (torch, minitorch):
+        dists = td if lib is torch else md
+        with pytest.raises(ValueError) as info:
+            getattr(dists, name)(**{k: lib.tensor(v) for k, v in BAD[name].items()})
+        messages.append(str(info.value).replace("torch.", ""))
+    assert messages[1] == messages[0]
+
+
+@requires_torch
+@pytest.mark.parametrize("name,value", [("Exponential", -1.0), ("Poisson", 1.5), ("Beta", 1.5), ("Gamma", -0.1),
+                                        ("LogNormal", -1.0), ("Geometric", 0.5)])
+def test_values_outside_the_support_raise_torchs_error(name, value):
+    messages = []
+    for lib in (torch, minitorch):
+        with pytest.raises(ValueError) as info:
+            _make(lib, name).log_prob(lib.tensor(np.full((2, 3), value)))
+        messages.append(str(info.value).replace("torch.", ""))
+    assert messages[1] == messages[0]
+
+
+def test_sampler_input_errors():
+    with pytest.raises(NotImplementedError, match="\"poisson_cpu\" not implemented for 'Long'"):
+        minitorch.poisson(minitorch.tensor([1, 2]))
+    with pytest.raises(RuntimeError, match="invalid Poisson rate, expected rate to be non-negative"):
+        minitorch.poisson(minitorch.tensor([-1.0]))
+    with pytest.raises(TypeError, match="must be Tensor, not list"):
+        minitorch.poisson([1.0])
+    with pytest.raises(NotImplementedError, match="\"gamma_cpu\" not implemented for 'Long'"):
+        minitorch._standard_gamma(minitorch.tensor([1, 2]))
+    with pytest.raises(ValueError, match="must be at least one-dimensional"):
+        md.Dirichlet(minitorch.tensor(1.0))
+    with pytest.raises(ValueError, match="Either `probs` or `logits` must be specified, but not both."):
+        md.Geometric()
+    with pytest.raises(ValueError, match="transforms must be a Transform or a list of Transforms"):
+        md.TransformedDistribution(md.Normal(0.0, 1.0), [md.ExpTransform(), 3])
+
+
+# ----- KL divergences ----------------------------------------------------------------------
+KL_PAIRS = ["Exponential", "Laplace", "Gumbel", "Poisson", "Geometric", "Gamma", "Beta", "Dirichlet", "LogNormal"]
+
+
+@requires_torch
+@pytest.mark.parametrize("name", KL_PAIRS)
+def test_kl_divergence_matches_torch(name):
+    params_q = {k: (np.asarray(v)[::-1].copy() if k != "loc" else -np.asarray(v)) for k, v in CASES[name][0].items()}
+    results = []
+    for lib in (torch, minitorch):
+        dists = td if lib is torch else md
+        p = _make(lib, name)
+        q = getattr(dists, name)(**{k: lib.tensor(v) for k, v in params_q.items()})
+        results.append(_np(dists.kl_divergence(p, q)))
+    _close(results[1], results[0], np.float64)
+
+
+def test_kl_divergence_of_a_distribution_with_itself_is_zero():
+    for name in KL_PAIRS:
+        p = _make(minitorch, name)
+        np.testing.assert_allclose(md.kl_divergence(p, p).numpy(), 0.0, atol=1e-12)
+
+
+# ----- statistics without torch -----------------------------------------------------------
+MOMENT_CASES = [  # (distribution, mean, variance)
+    (lambda: md.Exponential(2.0), 0.5, 0.25),
+    (lambda: md.Laplace(1.0, 0.5), 1.0, 0.5),
+    (lambda: md.Gumbel(0.5, 2.0), 0.5 + 2.0 * 0.5772156649015329, (math.pi * 2.0) ** 2 / 6),
+    (lambda: md.LogNormal(0.0, 0.5), math.exp(0.125), (math.exp(0.25) - 1) * math.exp(0.25)),
+    (lambda: md.Poisson(3.5), 3.5, 3.5),
+    (lambda: md.Poisson(40.0), 40.0, 40.0),
+    (lambda: md.Geometric(0.3), 1 / 0.3 - 1, (1 / 0.3 - 1) / 0.3),
+    (lambda: md.Gamma(0.4, 2.0), 0.2, 0.1),
+    (lambda: md.Gamma(7.0, 0.5), 14.0, 28.0),
+    (lambda: md.Chi2(3.0), 3.0, 6.0),
+    (lambda: md.StudentT(9.0, 1.0, 2.0), 1.0, 4.0 * 9 / 7),
+    (lambda: md.Beta(0.5, 2.0), 0.2, 0.5 * 2.0 / (2.5 ** 2 * 3.5)),
+]
+
+
+@pytest.mark.parametrize("case", range(len(MOMENT_CASES)))
+def test_moments_of_20000_draws_are_within_5_standard_errors(case):
+    make, mean, var = MOMENT_CASES[case]
+    minitorch.manual_seed(11)
+    x = make().sample((20000,)).double().numpy()
+    n = x.size
+    assert abs(x.mean() - mean) < 5 * math.sqrt(var / n)
+    sq = (x - mean) ** 2
+    assert abs(sq.mean() - var) < 5 * sq.std() / math.sqrt(n)
+
+
+def test_dirichlet_and_cauchy_draws_have_their_distributions():
+    minitorch.manual_seed(4)
+    conc = np.array([0.5, 2.0, 3.5])
+    x = md.Dirichlet(minitorch.tensor(conc)).sample((20000,)).numpy()
+    np.testing.assert_allclose(x.sum(-1), 1.0, rtol=1e-12)
+    mean = conc / conc.sum()
+    var = mean * (1 - mean) / (conc.sum() + 1)
+    assert (np.abs(x.mean(0) - mean) < 5 * np.sqrt(var / len(x))).all()
+    c = md.Cauchy(1.0, 2.0).sample((20000,)).double().numpy()
+    for q, at in ((0.25, -1.0), (0.5, 1.0), (0.75, 3.0)):  # the quartiles loc -/+ scale
+        assert abs((c < at).mean() - q) < 5 * math.sqrt(q * (1 - q) / c.size)
+
+
+# ----- transforms -------------------------------------------------------------------------
+@given(loc=st.floats(-3, 3), scale=st.floats(0.2, 3), x=st.floats(-2, 2))
+@hsettings(max_examples=20)
+def test_transformed_distribution_log_prob_is_the_change_of_variables(loc, scale, x):
+    base = md.Normal(minitorch.tensor([0.5], dtype=minitorch.float64), minitorch.tensor([1.5], dtype=minitorch.float64))
+    d = md.TransformedDistribution(base, [md.AffineTransform(loc, scale), md.ExpTransform()])
+    y = math.exp(loc + scale * x)
+    expected = base.log_prob(minitorch.tensor([x], dtype=minitorch.float64)).item() - math.log(abs(scale)) - math.log(y)
+    assert d.log_prob(minitorch.tensor([y], dtype=minitorch.float64)).item() == pytest.approx(expected, rel=1e-9,
+                                                                                           abs=1e-9)
+    assert d.cdf(minitorch.tensor([y], dtype=minitorch.float64)).item() == pytest.approx(
+        base.cdf(minitorch.tensor([x], dtype=minitorch.float64)).item(), rel=1e-9, abs=1e-12)
+
+
+def test_transforms_compare_and_invert():
+    assert md.ExpTransform() == md.ExpTransform()
+    assert md.ExpTransform().inv == md.ExpTransform().inv
+    assert md.AffineTransform(0.0, 2.0) != md.AffineTransform(0.0, 3.0)
+    assert repr(md.ExpTransform().inv) == "_InverseTransform(ExpTransform())"
+    d = md.LogNormal(0.0, 1.0)
+    assert isinstance(d, md.TransformedDistribution) and isinstance(d.base_dist, md.Normal)

@@ -384,3 +384,26 @@ def test_transforms_compare_and_invert():
     assert repr(md.ExpTransform().inv) == "_InverseTransform(ExpTransform())"
     d = md.LogNormal(0.0, 1.0)
     assert isinstance(d, md.TransformedDistribution) and isinstance(d.base_dist, md.Normal)
+
+
+# ----- the samplers' defaults (composed from the core alone) --------------------------------
+def test_sampler_defaults_on_the_core_alone_have_the_right_moments():
+    from tests._core_backend import CORE
+    f64 = np.float64
+    alpha = np.array([0.3, 1.0, 4.0])
+    g = CORE.to_numpy(CORE.random_standard_gamma(CORE.from_numpy(np.repeat(alpha[None], 20000, 0))))
+    assert g.dtype == f64 and (g > 0).all()
+    assert (np.abs(g.mean(0) - alpha) < 5 * np.sqrt(alpha / len(g))).all()
+    p = CORE.to_numpy(CORE.random_poisson(CORE.from_numpy(np.full(20000, 3.5))))
+    assert (p == np.floor(p)).all() and abs(p.mean() - 3.5) < 5 * math.sqrt(3.5 / p.size)
+    d = CORE.to_numpy(CORE.random_dirichlet(CORE.from_numpy(np.repeat(alpha[None], 20000, 0))))
+    np.testing.assert_allclose(d.sum(-1), 1.0, rtol=1e-12)
+    mean = alpha / alpha.sum()
+    assert (np.abs(d.mean(0) - mean) < 5 * np.sqrt(mean * (1 - mean) / (alpha.sum() + 1) / len(d))).all()
+    c = CORE.to_numpy(CORE.random_cauchy((20000,), minitorch.float32))
+    assert c.dtype == np.float32 and abs((c < 1).mean() - 0.75) < 5 * math.sqrt(0.75 * 0.25 / c.size)
+    cpu = minitorch._backends.cpu
+    x, a = np.array([0.2, 1.5, 9.0]), np.array([0.5, 2.0, 10.0])
+    np.testing.assert_array_equal(CORE.to_numpy(CORE.standard_gamma_grad(a, x)), cpu.standard_gamma_grad(a, x))
+    x3, t3 = np.array([0.1, 0.5, 0.9]), np.array([3.0, 4.0, 30.0])
+    np.testing.assert_array_equal(CORE.to_numpy(CORE.dirichlet_grad(x3, a, t3)), cpu.dirichlet_grad(x3, a, t3))

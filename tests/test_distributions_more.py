@@ -35,6 +35,8 @@ CASES = {
     "LogNormal": (dict(loc=REAL, scale=POS), POS2),
     "Poisson": (dict(rate=POS * 4), np.floor(POS2 * 3)),
     "Geometric": (dict(probs=PROB), np.floor(POS2 * 2)),
+    "Binomial": (dict(total_count=np.array([[8.0, 30.0, 100.0], [8.0, 500.0, 2.0]]), probs=PROB),
+                 np.floor(POS2 * 0.5)),
     "Gamma": (dict(concentration=POS, rate=POS2), POS2 / 2),
     "Chi2": (dict(df=DF), POS2),
     "StudentT": (dict(df=DF, loc=REAL, scale=POS), REAL + 0.4),
@@ -44,7 +46,7 @@ CASES = {
 SCALAR_CASES = {
     "Exponential": dict(rate=1.5), "Laplace": dict(loc=0.5, scale=2.0), "Cauchy": dict(loc=0.0, scale=1.0),
     "Gumbel": dict(loc=1.0, scale=2.0), "LogNormal": dict(loc=0.0, scale=0.5), "Poisson": dict(rate=3.0),
-    "Geometric": dict(probs=0.3), "Gamma": dict(concentration=0.5, rate=2.0), "Chi2": dict(df=3.0),
+    "Geometric": dict(probs=0.3), "Binomial": dict(total_count=12.0, probs=0.4), "Gamma": dict(concentration=0.5, rate=2.0), "Chi2": dict(df=3.0),
     "StudentT": dict(df=5.0), "Beta": dict(concentration1=0.5, concentration0=2.0),
 }
 
@@ -114,7 +116,7 @@ def test_scalar_parameters_sample_torchs_draws_with_empty_batch_shape(name):
 
 @requires_torch
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_standard_gamma_and_poisson_draw_torchs_numbers_for_all_regimes(dtype):
+def test_standard_gamma_poisson_binomial_and_dirichlet_draw_torchs_numbers_in_all_regimes(dtype):
     alpha = np.concatenate([RNG.uniform(1e-3, 1, 300), RNG.uniform(1, 50, 300), [0.0, 1.0, 1e-6]]).astype(dtype)
     for seed in (1, 2):
         torch.manual_seed(seed)
@@ -124,6 +126,10 @@ def test_standard_gamma_and_poisson_draw_torchs_numbers_for_all_regimes(dtype):
         rates = alpha * 20  # both sides of torch's switch at rate 10
         np.testing.assert_array_equal(minitorch.poisson(minitorch.tensor(rates)).numpy(),
                                       torch.poisson(torch.tensor(rates)).numpy())
+        counts = np.floor(alpha * 30).astype(dtype)  # BTRS from count * p >= 10, inversion below
+        probs = RNG.uniform(0, 1, alpha.size).astype(dtype)
+        np.testing.assert_array_equal(minitorch.binomial(minitorch.tensor(counts), minitorch.tensor(probs)).numpy(),
+                                      torch.binomial(torch.tensor(counts), torch.tensor(probs)).numpy())
         conc = alpha[:600].reshape(200, 3) + 0.01
         np.testing.assert_array_equal(minitorch._sample_dirichlet(minitorch.tensor(conc)).numpy(),
                                       torch._sample_dirichlet(torch.tensor(conc)).numpy())
@@ -254,7 +260,7 @@ BAD = {
     "Exponential": dict(rate=[-1.0, 1.0]), "Gamma": dict(concentration=[1.0, 0.0], rate=[1.0, 1.0]),
     "Poisson": dict(rate=[-0.5]), "Laplace": dict(loc=[0.0], scale=[-1.0]), "Chi2": dict(df=[-2.0]),
     "Beta": dict(concentration1=[1.0], concentration0=[-1.0]), "Dirichlet": dict(concentration=[[1.0, -1.0]]),
-    "Geometric": dict(probs=[0.0, 0.5]), "StudentT": dict(df=[0.0]), "LogNormal": dict(loc=[0.0], scale=[0.0]),
+    "Geometric": dict(probs=[0.0, 0.5]), "Binomial": dict(total_count=[1.5], probs=[0.2]), "StudentT": dict(df=[0.0]), "LogNormal": dict(loc=[0.0], scale=[0.0]),
 }
 
 
@@ -289,6 +295,10 @@ def test_sampler_input_errors():
         minitorch.poisson(minitorch.tensor([-1.0]))
     with pytest.raises(TypeError, match="must be Tensor, not list"):
         minitorch.poisson([1.0])
+    with pytest.raises(ValueError, match="binomial only supports floating-point dtypes for count, got: Long"):
+        minitorch.binomial(minitorch.tensor([1, 2]), minitorch.tensor([0.5, 0.5]))
+    with pytest.raises(RuntimeError, match="Found dtype Double but expected Float"):
+        minitorch.binomial(minitorch.tensor([1.0]), minitorch.tensor([0.5], dtype=minitorch.float64))
     with pytest.raises(NotImplementedError, match="\"gamma_cpu\" not implemented for 'Long'"):
         minitorch._standard_gamma(minitorch.tensor([1, 2]))
     with pytest.raises(ValueError, match="must be at least one-dimensional"):
@@ -300,13 +310,14 @@ def test_sampler_input_errors():
 
 
 # ----- KL divergences ----------------------------------------------------------------------
-KL_PAIRS = ["Exponential", "Laplace", "Gumbel", "Poisson", "Geometric", "Gamma", "Beta", "Dirichlet", "LogNormal"]
+KL_PAIRS = ["Binomial", "Exponential", "Laplace", "Gumbel", "Poisson", "Geometric", "Gamma", "Beta", "Dirichlet", "LogNormal"]
 
 
 @requires_torch
 @pytest.mark.parametrize("name", KL_PAIRS)
 def test_kl_divergence_matches_torch(name):
-    params_q = {k: (np.asarray(v)[::-1].copy() if k != "loc" else -np.asarray(v)) for k, v in CASES[name][0].items()}
+    params_q = {k: (-np.asarray(v) if k == "loc" else np.asarray(v) if k == "total_count"
+                    else np.asarray(v)[::-1].copy()) for k, v in CASES[name][0].items()}
     results = []
     for lib in (torch, minitorch):
         dists = td if lib is torch else md
@@ -314,6 +325,14 @@ def test_kl_divergence_matches_torch(name):
         q = getattr(dists, name)(**{k: lib.tensor(v) for k, v in params_q.items()})
         results.append(_np(dists.kl_divergence(p, q)))
     _close(results[1], results[0], np.float64)
+
+
+def test_kl_between_binomials_with_more_trials_in_q_is_not_implemented():
+    p = md.Binomial(minitorch.tensor([3.0, 5.0]), minitorch.tensor([0.5, 0.5]))
+    q = md.Binomial(minitorch.tensor([4.0, 5.0]), minitorch.tensor([0.5, 0.2]))
+    with pytest.raises(NotImplementedError, match="q.total_count > p.total_count"):
+        md.kl_divergence(p, q)
+    assert md.kl_divergence(q, p)[0].item() == math.inf
 
 
 def test_kl_divergence_of_a_distribution_with_itself_is_zero():
@@ -331,6 +350,8 @@ MOMENT_CASES = [  # (distribution, mean, variance)
     (lambda: md.Poisson(3.5), 3.5, 3.5),
     (lambda: md.Poisson(40.0), 40.0, 40.0),
     (lambda: md.Geometric(0.3), 1 / 0.3 - 1, (1 / 0.3 - 1) / 0.3),
+    (lambda: md.Binomial(20, minitorch.tensor(0.3)), 6.0, 4.2),
+    (lambda: md.Binomial(200, minitorch.tensor(0.6)), 120.0, 48.0),
     (lambda: md.Gamma(0.4, 2.0), 0.2, 0.1),
     (lambda: md.Gamma(7.0, 0.5), 14.0, 28.0),
     (lambda: md.Chi2(3.0), 3.0, 6.0),
@@ -394,6 +415,8 @@ def test_sampler_defaults_on_the_core_alone_have_the_right_moments():
     g = CORE.to_numpy(CORE.random_standard_gamma(CORE.from_numpy(np.repeat(alpha[None], 20000, 0))))
     assert g.dtype == f64 and (g > 0).all()
     assert (np.abs(g.mean(0) - alpha) < 5 * np.sqrt(alpha / len(g))).all()
+    b = CORE.to_numpy(CORE.random_binomial(np.full(20000, 12.0), np.full(20000, 0.25)))
+    assert b.max() <= 12 and abs(b.mean() - 3.0) < 5 * math.sqrt(12 * 0.25 * 0.75 / b.size)
     p = CORE.to_numpy(CORE.random_poisson(CORE.from_numpy(np.full(20000, 3.5))))
     assert (p == np.floor(p)).all() and abs(p.mean() - 3.5) < 5 * math.sqrt(3.5 / p.size)
     d = CORE.to_numpy(CORE.random_dirichlet(CORE.from_numpy(np.repeat(alpha[None], 20000, 0))))

@@ -339,6 +339,18 @@ class NnDefaults:
             pending = pending[arrived]
         return self.from_numpy(count.astype(self.to_numpy(rates).dtype).reshape(self.to_numpy(rates).shape))
 
+    def random_binomial(self, count, prob, generator=None):
+        """Binomial(count, prob) draws of count's shape and dtype: the successes among
+        max(count) rounds of uniforms, each round counted where it is below count (host)."""
+        n = self.to_numpy(count)
+        p = np.broadcast_to(self.to_numpy(prob).astype(np.float64), n.shape).reshape(-1)
+        flat = n.astype(np.float64).reshape(-1)
+        out = np.zeros_like(flat)
+        for trial in range(int(flat.max(initial=0))):
+            live = np.flatnonzero(flat > trial)
+            out[live] += self._host_uniform(live.size, generator) < p[live]
+        return self.from_numpy(out.astype(n.dtype).reshape(n.shape))
+
     def random_cauchy(self, shape, dtype, generator=None):
         """Standard Cauchy draws tan(pi (u - 0.5)) of float64 uniforms, as dtype (host)."""
         u = self._host_uniform(int(np.prod(shape, dtype=np.int64)), generator)

@@ -34,6 +34,25 @@ def poisson(input: Tensor, generator=None) -> Tensor:
     return _draw(input, _cpu.random_poisson(rates, _state(generator)))
 
 
+@op(method=False)
+def binomial(count: Tensor, prob: Tensor, generator=None) -> Tensor:
+    """Binomial(count, prob) draws, count and prob broadcast, in count's dtype (torch's sampler:
+    BTRS transformed rejection where the mean is at least 10, geometric waiting times below)."""
+    from .._ops._common import broadcast_shapes
+    from ..random import _check_generator, _state
+    if not count.dtype.is_floating_point:
+        raise ValueError(f"binomial only supports floating-point dtypes for count, got: {count.dtype.legacy_name}")
+    if not isinstance(prob, Tensor):
+        raise TypeError(f"binomial(): argument 'prob' (position 2) must be Tensor, not {type(prob).__name__}")
+    if prob.dtype != count.dtype:
+        raise RuntimeError(f"Found dtype {prob.dtype.legacy_name} but expected {count.dtype.legacy_name}")
+    _check_generator(generator, "binomial")
+    shape = tuple(broadcast_shapes(tuple(count.shape), tuple(prob.shape)))
+    counts = _host(count.expand(shape), "binomial_cpu")
+    probs = prob.detach().expand(shape).cpu().numpy()
+    return _draw(count, _cpu.random_binomial(counts, probs, _state(generator)))
+
+
 class StandardGammaBackward0(Function):
     """Gamma(alpha, 1) draws; backward: grad * dx/dalpha (torch's implicit reparameterisation
     gradient, _standard_gamma_grad), itself not differentiable (as in torch)."""

@@ -10,6 +10,7 @@ train as in PyTorch.
 """
 from . import constraints, transforms
 from .bernoulli import Bernoulli
+from .binomial import Binomial
 from .categorical import Categorical, OneHotCategorical, OneHotCategoricalStraightThrough
 from .dirichlet import Beta, Dirichlet
 from .distribution import Distribution
@@ -25,7 +26,7 @@ from .poisson import Geometric, Poisson
 from .transformed_distribution import TransformedDistribution
 from .transforms import AffineTransform, ExpTransform, Transform
 
-__all__ = ["AffineTransform", "Bernoulli", "Beta", "Categorical", "Cauchy", "Chi2", "Dirichlet", "Distribution",
+__all__ = ["AffineTransform", "Bernoulli", "Beta", "Binomial", "Categorical", "Cauchy", "Chi2", "Dirichlet", "Distribution",
            "ExpTransform", "Exponential", "ExponentialFamily", "Geometric", "Gamma", "Gumbel", "Independent",
            "Laplace", "LogNormal", "MultivariateNormal", "Normal", "OneHotCategorical",
            "OneHotCategoricalStraightThrough", "Poisson", "StudentT", "Transform", "TransformedDistribution",

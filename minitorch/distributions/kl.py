@@ -15,6 +15,7 @@ from ..autograd import grad
 from ..tensor import Tensor
 from .._creation import full_like
 from .bernoulli import Bernoulli
+from .binomial import Binomial
 from .categorical import Categorical, OneHotCategorical
 from .dirichlet import Beta, Dirichlet
 from .distribution import Distribution
@@ -200,6 +201,14 @@ def _kl_beta_beta(p, q):
     t4 = (p.concentration0 - q.concentration0) * p.concentration0.digamma()
     t5 = (sum_params_q - sum_params_p) * sum_params_p.digamma()
     return t1 - t2 + t3 + t4 + t5
+
+
+@register_kl(Binomial, Binomial)
+def _kl_binomial_binomial(p, q):
+    if (p.total_count < q.total_count).any():
+        raise NotImplementedError("KL between Binomials where q.total_count > p.total_count is not implemented")
+    kl = p.total_count * (p.probs * (p.logits - q.logits) + (-p.probs).log1p() - (-q.probs).log1p())
+    return kl.masked_fill(p.total_count > q.total_count, _INF)
 
 
 @register_kl(Dirichlet, Dirichlet)

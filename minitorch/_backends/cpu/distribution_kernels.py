@@ -390,3 +390,100 @@ def dirichlet_grad(x, alpha, total, out):
     """out[i] = dirichlet_grad_one(x[i], alpha[i], total[i]) in float64 (flat arrays). O(n)."""
     for i in range(x.size):
         out[i] = _dirichlet_grad_one(np.float64(x[i]), np.float64(alpha[i]), np.float64(total[i]))
+
+
+# ---------- binomial draws (_s_binomial_cpu's sample_binomial) ----------
+
+_STIRLING_TAIL = np.array([0.0810614667953272, 0.0413406959554092, 0.0276779256849983, 0.02079067210376509,
+                           0.0166446911898211, 0.0138761288230707, 0.0118967099458917, 0.0104112652619720,
+                           0.00925546218271273, 0.00833056343336287])
+
+
+@njit(cache=True)
+def _s(x, f32):
+    """x rounded to scalar_t: float32 where ATen computes in float for float32 tensors."""
+    return np.float64(_f(x)) if f32 else x
+
+
+@njit(cache=True)
+def _stirling_tail(k):
+    """log k! minus its Stirling approximation (a table up to 9)."""
+    if k <= 9:
+        return _STIRLING_TAIL[int(k)]
+    kp1sq = (k + 1) * (k + 1)
+    return (1.0 / 12 - (1.0 / 360 - 1.0 / 1260 / kp1sq) / kp1sq) / (k + 1)
+
+
+@njit(cache=True)
+def _binomial_inversion(mt, pos, buf, count, prob, f32):
+    """The number of geometric(prob) waiting times that fit in count trials. O(count * prob)."""
+    logprob = np.float64(math.log1p(-_f(prob))) if f32 else math.log1p(-prob)
+    geom_sum = 0.0
+    num_geom = 0.0
+    while True:
+        u = _uniform(mt, pos, buf)
+        geom_sum += math.ceil(math.log(u) / logprob)
+        if geom_sum > count:
+            break
+        num_geom = num_geom + 1
+    return num_geom
+
+
+@njit(cache=True)
+def _btrs(mt, pos, buf, count, prob, f32):
+    """Hoermann's BTRS transformed rejection (count * prob >= 10, prob <= 0.5). Expected O(1)."""
+    stddev = math.sqrt(_s(_s(count * prob, f32) * _s(1 - prob, f32), f32))
+    stddev = _s(stddev, f32)
+    b = 1.15 + 2.53 * stddev
+    a = -0.0873 + 0.0248 * b + 0.01 * prob
+    c = _s(count * prob, f32) + 0.5
+    v_r = 0.92 - 4.2 / b
+    r = _s(prob / _s(1 - prob, f32), f32)
+    alpha = (2.83 + 5.1 / b) * stddev
+    m = math.floor(_s(_s(count + 1, f32) * prob, f32))
+    while True:
+        u = _uniform(mt, pos, buf) - 0.5
+        v = _uniform(mt, pos, buf)
+        us = 0.5 - abs(u)
+        k = _s(math.floor((2 * a / us + b) * u + c), f32)
+        if k < 0 or k > count:
+            continue
+        if us >= 0.07 and v <= v_r:
+            return k
+        v = math.log(v * alpha / (a / (us * us) + b))
+        n_k1 = _s(_s(count - k, f32) + 1, f32)
+        upperbound = ((m + 0.5) * math.log((m + 1) / (r * (count - m + 1)))
+                      + _s(count + 1, f32) * math.log((count - m + 1) / n_k1)
+                      + (k + 0.5) * math.log(r * n_k1 / _s(k + 1, f32))
+                      + _stirling_tail(m) + _stirling_tail(count - m)
+                      - _stirling_tail(k) - _stirling_tail(_s(count - k, f32)))
+        if v <= upperbound:
+            return k
+
+
+@njit(cache=True)
+def _binomial_one(mt, pos, buf, count, prob, f32):
+    """sample_binomial<scalar_t, double>: count, prob are scalar_t values (as float64)."""
+    if count <= 0.0 or prob <= 0.0:
+        return 0.0
+    if prob >= 1.0:
+        return count
+    if prob <= 0.5:
+        if _s(count * prob, f32) >= 10.0:
+            return _btrs(mt, pos, buf, count, prob, f32)
+        return _binomial_inversion(mt, pos, buf, count, prob, f32)
+    if prob > 0.5:
+        qprob = _s(1.0 - prob, f32)
+        if _s(count * qprob, f32) >= 10.0:
+            return _s(count - _btrs(mt, pos, buf, count, qprob, f32), f32)
+        return _s(count - _binomial_inversion(mt, pos, buf, count, qprob, f32), f32)
+    return math.nan
+
+
+@njit(cache=True)
+def binomial(mt, pos, count, prob, out, f32):
+    """out[i] ~ Binomial(count[i], prob[i]) as _s_binomial_cpu (flat float64 arrays holding
+    scalar_t values; f32: scalar_t is float). Expected O(1 + min(count p, 10)) per draw."""
+    buf = np.empty(2, np.uint32)
+    for i in range(count.size):
+        out[i] = _binomial_one(mt, pos, buf, count[i], prob[i], f32)

@@ -182,6 +182,16 @@ class RandomOps:
                            np.ascontiguousarray(total).reshape(-1), out.reshape(-1))
         return out.astype(xs.dtype)
 
+    def random_binomial(self, count, prob, generator=None):
+        """_s_binomial_cpu: Binomial(count, prob) draws of count's shape and dtype (count and
+        prob of one shape and float dtype)."""
+        g = self._state(generator)
+        c = np.ascontiguousarray(count, np.float64)
+        out = np.empty(c.shape, np.float64)
+        _dk.binomial(g.mt, g.pos, c.reshape(-1), np.ascontiguousarray(prob, np.float64).reshape(-1),
+                     out.reshape(-1), count.dtype == np.float32)
+        return out.astype(count.dtype)
+
     def random_cauchy(self, shape, dtype, generator=None):
         """cauchy_(0, 1): tan(pi * (u - 0.5)) of float64 uniforms, cast to dtype."""
         u = self.random_uniform(shape, _float64, 0.0, 1.0, generator)

@@ -14,7 +14,7 @@ normal ``cache``), in the same order, with the same roundings:
 
 The float32 paths keep ATen's float32 arithmetic where the C++ does it in float (the boosted
 alpha, 1/alpha, d = alpha - 1/3) and its float literals (0.0331f, 1.0f/3.0f) where they are
-promoted to double.
+promoted to double. ``error_model="numpy"``: a division by zero gives inf/NaN, as in C.
 """
 import math
 
@@ -32,14 +32,14 @@ _F32_TINY = np.finfo(np.float32).tiny
 _F64_TINY = np.finfo(np.float64).tiny
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _uniform(mt, pos, buf):
     """One at::uniform_real_distribution<double>(0, 1) draw (two engine words)."""
     raw32(mt, pos, buf[:2])
     return _u01_f64(buf[0], buf[1])
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _normal(mt, pos, cache, buf):
     """One at::normal_distribution<double>(0, 1) draw: the cached sample first, else
     Box-Muller on two uniforms, caching r * sin(theta)."""
@@ -56,7 +56,7 @@ def _normal(mt, pos, cache, buf):
     return r * math.cos(theta)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _gamma_one(mt, pos, cache, buf, alpha, f32):
     """sample_gamma<scalar_t, double>(alpha): alpha is the scalar_t value (as float64);
     f32 says scalar_t is float. Returns the double sample before the cast. Expected O(1)."""
@@ -94,7 +94,7 @@ def _gamma_one(mt, pos, cache, buf, alpha, f32):
             return scale * d * v
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def standard_gamma_f32(mt, pos, cache, alpha, out):
     """out[i] ~ Gamma(alpha[i], 1) as _s_gamma_cpu for float32 (alpha, out flat float32)."""
     buf = np.empty(4, np.uint32)
@@ -103,7 +103,7 @@ def standard_gamma_f32(mt, pos, cache, alpha, out):
         out[i] = s if _F32_TINY < s else _F32_TINY  # std::max(min, s): NaN gives min
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def standard_gamma_f64(mt, pos, cache, alpha, out):
     """out[i] ~ Gamma(alpha[i], 1) as _s_gamma_cpu for float64 (alpha, out flat float64)."""
     buf = np.empty(4, np.uint32)
@@ -112,7 +112,7 @@ def standard_gamma_f64(mt, pos, cache, alpha, out):
         out[i] = s if _F64_TINY < s else _F64_TINY
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def dirichlet_gammas(mt, pos, cache, alpha, out):
     """_s_dirichlet_cpu's first pass: float64 Gamma(alpha[i], 1) draws (alpha flat, any float
     dtype; out flat float64), each at least the smallest normal double."""
@@ -122,7 +122,7 @@ def dirichlet_gammas(mt, pos, cache, alpha, out):
         out[i] = s if _F64_TINY < s else _F64_TINY
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def poisson(mt, pos, rates, out):
     """sample_poisson per element (rates flat float64, out flat float64). Expected O(1 + rate)
     per draw below rate 10, O(1) above."""
@@ -164,7 +164,7 @@ def poisson(mt, pos, rates, out):
             out[i] = x
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def cauchy(u, out):
     """out = tan(pi * (u - 0.5)): cauchy_kernel's transformation on float64 uniforms. O(n)."""
     for i in range(u.size):
@@ -188,7 +188,7 @@ _F0_9 = np.float64(_f(0.9))
 _F1_1 = np.float64(_f(1.1))
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _digamma(x):
     """digamma_one<double, double> of Distributions.h (Cephes): recurrence up to 10, then
     the asymptotic series."""
@@ -216,7 +216,7 @@ def _digamma(x):
     return result + math.log(x) - (0.5 / x) - y + additional
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _gamma_grad_one(alpha, x):
     """standard_gamma_grad_one<scalar_t, double>: -(d/dalpha cdf(x; alpha)) / pdf(x; alpha),
     by a Taylor series for x < 0.8, Rice's saddle point expansion for alpha > 8, else a
@@ -261,7 +261,7 @@ def _gamma_grad_one(alpha, x):
     return math.exp(p / q)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def standard_gamma_grad(alpha, x, out):
     """out[i] = d x[i] / d alpha[i] for x[i] ~ Gamma(alpha[i], 1) (flat arrays of one float
     dtype; computed in float64, as _standard_gamma_grad_cpu). O(n)."""
@@ -271,7 +271,7 @@ def standard_gamma_grad(alpha, x, out):
 
 # ---------- the reparameterised gradient of Dirichlet draws (_dirichlet_grad) ----------
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _beta_grad_alpha_small(x, alpha, beta):
     """d x / d alpha of x ~ Beta(alpha, beta) near x = 0: a Taylor series."""
     factor = _digamma(alpha) - _digamma(alpha + beta) - math.log(x)
@@ -285,7 +285,7 @@ def _beta_grad_alpha_small(x, alpha, beta):
     return 0.0 if result != result else result
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _beta_grad_beta_small(x, alpha, beta):
     """d x / d beta of x ~ Beta(alpha, beta) near x = 0: a Taylor series."""
     factor = _digamma(alpha + beta) - _digamma(beta)
@@ -302,7 +302,7 @@ def _beta_grad_beta_small(x, alpha, beta):
     return 0.0 if result != result else result
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _beta_grad_alpha_mid(x, alpha, beta):
     """d x / d alpha of x ~ Beta(alpha, beta) for large alpha and beta: Rice's saddle point."""
     total = alpha + beta
@@ -355,7 +355,7 @@ _DIRICHLET_C = np.array([
       [-0.0003477407336, 6.959756487e-05, 1.097287507e-05, -1.650964693e-06]]]])
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _dirichlet_grad_one(x, alpha, total):
     """dirichlet_grad_one<double, double>: -(d/dalpha cdf(x; alpha, total - alpha)) / pdf / (1 - x)
     for x ~ Beta(alpha, total - alpha), by the regime's approximation."""
@@ -385,7 +385,7 @@ def _dirichlet_grad_one(x, alpha, total):
     return p / q * approx
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def dirichlet_grad(x, alpha, total, out):
     """out[i] = dirichlet_grad_one(x[i], alpha[i], total[i]) in float64 (flat arrays). O(n)."""
     for i in range(x.size):
@@ -399,13 +399,13 @@ _STIRLING_TAIL = np.array([0.0810614667953272, 0.0413406959554092, 0.02767792568
                            0.00925546218271273, 0.00833056343336287])
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _s(x, f32):
     """x rounded to scalar_t: float32 where ATen computes in float for float32 tensors."""
     return np.float64(_f(x)) if f32 else x
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _stirling_tail(k):
     """log k! minus its Stirling approximation (a table up to 9)."""
     if k <= 9:
@@ -414,7 +414,7 @@ def _stirling_tail(k):
     return (1.0 / 12 - (1.0 / 360 - 1.0 / 1260 / kp1sq) / kp1sq) / (k + 1)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _binomial_inversion(mt, pos, buf, count, prob, f32):
     """The number of geometric(prob) waiting times that fit in count trials. O(count * prob)."""
     logprob = np.float64(math.log1p(-_f(prob))) if f32 else math.log1p(-prob)
@@ -429,7 +429,7 @@ def _binomial_inversion(mt, pos, buf, count, prob, f32):
     return num_geom
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _btrs(mt, pos, buf, count, prob, f32):
     """Hoermann's BTRS transformed rejection (count * prob >= 10, prob <= 0.5). Expected O(1)."""
     stddev = math.sqrt(_s(_s(count * prob, f32) * _s(1 - prob, f32), f32))
@@ -461,7 +461,7 @@ def _btrs(mt, pos, buf, count, prob, f32):
             return k
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _binomial_one(mt, pos, buf, count, prob, f32):
     """sample_binomial<scalar_t, double>: count, prob are scalar_t values (as float64)."""
     if count <= 0.0 or prob <= 0.0:
@@ -480,7 +480,7 @@ def _binomial_one(mt, pos, buf, count, prob, f32):
     return math.nan
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def binomial(mt, pos, count, prob, out, f32):
     """out[i] ~ Binomial(count[i], prob[i]) as _s_binomial_cpu (flat float64 arrays holding
     scalar_t values; f32: scalar_t is float). Expected O(1 + min(count p, 10)) per draw."""

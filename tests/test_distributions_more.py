@@ -455,3 +455,82 @@ def test_sampler_defaults_on_the_core_alone_have_the_right_moments():
     np.testing.assert_array_equal(CORE.to_numpy(CORE.standard_gamma_grad(a, x)), cpu.standard_gamma_grad(a, x))
     x3, t3 = np.array([0.1, 0.5, 0.9]), np.array([3.0, 4.0, 30.0])
     np.testing.assert_array_equal(CORE.to_numpy(CORE.dirichlet_grad(x3, a, t3)), cpu.dirichlet_grad(x3, a, t3))
+
+
+# ----- the samplers against a NumPy oracle of torch's algorithms (no torch needed) ----------
+def _oracle_generator(seed):
+    import importlib.util
+    from pathlib import Path
+    path = Path(__file__).resolve().parent / "reference" / "torch_cpu_rng.py"
+    spec = importlib.util.spec_from_file_location("torch_cpu_rng", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    g = module.MT19937(seed)
+    cache = []
+
+    def uniform():  # uniform_real_distribution<double>
+        return float(module._uniform_f64(g, 1)[0])
+
+    def normal():  # normal_distribution<double>: Box-Muller, the sine cached for the next call
+        if cache:
+            return cache.pop()
+        u1, u2 = uniform(), uniform()
+        r = math.sqrt(-2.0 * math.log1p(-u2))
+        cache.append(r * math.sin(2.0 * math.pi * u1))
+        return r * math.cos(2.0 * math.pi * u1)
+    return uniform, normal
+
+
+def _oracle_gamma(alpha, uniform, normal):
+    """sample_gamma<double, double> (Marsaglia-Tsang, alpha < 1 boosted), as ATen writes it."""
+    scale = 1.0
+    if alpha < 1:
+        scale *= (1 - uniform()) ** (1.0 / alpha)
+        alpha += 1.0
+    d = alpha - float(np.float32(1.0) / np.float32(3.0))
+    c = 1.0 / math.sqrt(9.0 * d)
+    while True:
+        x = normal()
+        y = 1.0 + c * x
+        while y <= 0:
+            x = normal()
+            y = 1.0 + c * x
+        v = y * y * y
+        u = 1 - uniform()
+        if u < 1.0 - float(np.float32(0.0331)) * x ** 4 or math.log(u) < 0.5 * x * x + d * (1.0 - v + math.log(v)):
+            return scale * d * v
+
+
+def _oracle_poisson(lam, uniform):
+    """sample_poisson: multiplied uniforms below rate 10."""
+    enlam, x, prod = math.exp(-lam), 0, 1.0
+    while True:
+        prod *= uniform()
+        if prod > enlam:
+            x += 1
+        else:
+            return float(x)
+
+
+def test_gamma_and_poisson_draws_follow_torchs_algorithm_on_the_reference_generator():
+    alphas = [0.2, 0.7, 1.0, 2.5, 9.0, 30.0, 0.05, 4.0]
+    minitorch.manual_seed(21)
+    got = minitorch._standard_gamma(minitorch.tensor(alphas, dtype=minitorch.float64)).numpy()
+    counts = minitorch.poisson(minitorch.tensor([0.5, 3.0, 7.5], dtype=minitorch.float64)).numpy()
+    uniform, normal = _oracle_generator(21)
+    expected = [_oracle_gamma(a, uniform, normal) for a in alphas]
+    assert got.tolist() == expected
+    assert counts.tolist() == [_oracle_poisson(lam, uniform) for lam in (0.5, 3.0, 7.5)]
+
+
+@requires_torch
+def test_binomial_enumerate_support_entropy_and_param_shape_match_torch():
+    out = []
+    for lib in (torch, minitorch):
+        d = (td if lib is torch else md).Binomial(lib.tensor([6.0, 6.0]), logits=lib.tensor([0.3, -1.2]))
+        out.append((_np(d.enumerate_support()), _np(d.enumerate_support(False)), _np(d.entropy()),
+                    tuple(d.param_shape), _np(d.probs)))
+    for theirs, mine in zip(*out):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-6)
+    with pytest.raises(NotImplementedError, match="Inhomogeneous total count"):
+        md.Binomial(minitorch.tensor([2.0, 3.0]), minitorch.tensor([0.5, 0.5])).entropy()

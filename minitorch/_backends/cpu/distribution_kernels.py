@@ -21,7 +21,7 @@ import math
 import numpy as np
 from numba import njit
 
-from .random_kernels import _u01_f64, raw32
+from .random_kernels import N, _twist, _u01_f64
 
 _f = np.float32
 _THIRD_F32 = _f(1.0) / _f(3.0)            # the C++ literal 1.0f / 3.0f
@@ -32,23 +32,39 @@ _F32_TINY = np.finfo(np.float32).tiny
 _F64_TINY = np.finfo(np.float64).tiny
 
 
+@njit(cache=True, inline="always")
+def _next32(mt, pos):
+    """One tempered engine output, advancing torch's [left, next] counters (raw32 for one)."""
+    if pos[0] == 1:
+        _twist(mt)
+        pos[0] = N + 1
+        pos[1] = 0
+    y = np.int64(mt[pos[1]])
+    y ^= y >> 11
+    y ^= (y << 7) & 0x9D2C5680
+    y ^= (y << 15) & 0xEFC60000
+    y ^= y >> 18
+    pos[1] += 1
+    pos[0] -= 1
+    return y
+
+
 @njit(cache=True, error_model="numpy")
-def _uniform(mt, pos, buf):
+def _uniform(mt, pos):
     """One at::uniform_real_distribution<double>(0, 1) draw (two engine words)."""
-    raw32(mt, pos, buf[:2])
-    return _u01_f64(buf[0], buf[1])
+    hi = _next32(mt, pos)
+    return _u01_f64(hi, _next32(mt, pos))
 
 
 @njit(cache=True, error_model="numpy")
-def _normal(mt, pos, cache, buf):
+def _normal(mt, pos, cache):
     """One at::normal_distribution<double>(0, 1) draw: the cached sample first, else
     Box-Muller on two uniforms, caching r * sin(theta)."""
     if cache[0] != 0.0:
         cache[0] = 0.0
         return cache[1]
-    raw32(mt, pos, buf)
-    u1 = _u01_f64(buf[0], buf[1])
-    u2 = _u01_f64(buf[2], buf[3])
+    u1 = _uniform(mt, pos)
+    u2 = _uniform(mt, pos)
     r = math.sqrt(-2.0 * math.log1p(-u2))
     theta = 2.0 * math.pi * u1
     cache[0] = 1.0
@@ -57,14 +73,14 @@ def _normal(mt, pos, cache, buf):
 
 
 @njit(cache=True, error_model="numpy")
-def _gamma_one(mt, pos, cache, buf, alpha, f32):
+def _gamma_one(mt, pos, cache, alpha, f32):
     """sample_gamma<scalar_t, double>(alpha): alpha is the scalar_t value (as float64);
     f32 says scalar_t is float. Returns the double sample before the cast. Expected O(1)."""
     scale = 1.0
     if alpha < 1.0:
         if alpha == 0.0:
             return 0.0
-        u = _uniform(mt, pos, buf)
+        u = _uniform(mt, pos)
         if f32:
             inv = np.float64(_F32_ONE / _f(alpha))
             alpha = np.float64(_f(alpha) + _F32_ONE)
@@ -80,13 +96,13 @@ def _gamma_one(mt, pos, cache, buf, alpha, f32):
         return math.nan  # NaN or negative alpha: no draw is ever accepted (torch returns min)
     c = 1.0 / math.sqrt(9.0 * d)
     while True:
-        x = _normal(mt, pos, cache, buf)
+        x = _normal(mt, pos, cache)
         y = 1.0 + c * x
         while y <= 0:
-            x = _normal(mt, pos, cache, buf)
+            x = _normal(mt, pos, cache)
             y = 1.0 + c * x
         v = y * y * y
-        u = 1.0 - _uniform(mt, pos, buf)
+        u = 1.0 - _uniform(mt, pos)
         xx = x * x
         if u < 1.0 - _SQUEEZE * xx * xx:
             return scale * d * v
@@ -97,18 +113,16 @@ def _gamma_one(mt, pos, cache, buf, alpha, f32):
 @njit(cache=True, error_model="numpy")
 def standard_gamma_f32(mt, pos, cache, alpha, out):
     """out[i] ~ Gamma(alpha[i], 1) as _s_gamma_cpu for float32 (alpha, out flat float32)."""
-    buf = np.empty(4, np.uint32)
     for i in range(alpha.size):
-        s = _f(_gamma_one(mt, pos, cache, buf, np.float64(alpha[i]), True))
+        s = _f(_gamma_one(mt, pos, cache, np.float64(alpha[i]), True))
         out[i] = s if _F32_TINY < s else _F32_TINY  # std::max(min, s): NaN gives min
 
 
 @njit(cache=True, error_model="numpy")
 def standard_gamma_f64(mt, pos, cache, alpha, out):
     """out[i] ~ Gamma(alpha[i], 1) as _s_gamma_cpu for float64 (alpha, out flat float64)."""
-    buf = np.empty(4, np.uint32)
     for i in range(alpha.size):
-        s = _gamma_one(mt, pos, cache, buf, alpha[i], False)
+        s = _gamma_one(mt, pos, cache, alpha[i], False)
         out[i] = s if _F64_TINY < s else _F64_TINY
 
 
@@ -116,9 +130,8 @@ def standard_gamma_f64(mt, pos, cache, alpha, out):
 def dirichlet_gammas(mt, pos, cache, alpha, out):
     """_s_dirichlet_cpu's first pass: float64 Gamma(alpha[i], 1) draws (alpha flat, any float
     dtype; out flat float64), each at least the smallest normal double."""
-    buf = np.empty(4, np.uint32)
     for i in range(alpha.size):
-        s = _gamma_one(mt, pos, cache, buf, np.float64(alpha[i]), False)
+        s = _gamma_one(mt, pos, cache, np.float64(alpha[i]), False)
         out[i] = s if _F64_TINY < s else _F64_TINY
 
 
@@ -126,7 +139,6 @@ def dirichlet_gammas(mt, pos, cache, alpha, out):
 def poisson(mt, pos, rates, out):
     """sample_poisson per element (rates flat float64, out flat float64). Expected O(1 + rate)
     per draw below rate 10, O(1) above."""
-    buf = np.empty(2, np.uint32)
     for i in range(rates.size):
         lam = rates[i]
         if lam >= 10:
@@ -137,8 +149,8 @@ def poisson(mt, pos, rates, out):
             invalpha = 1.1239 + 1.1328 / (b - 3.4)
             vr = 0.9277 - 3.6224 / (b - 2)
             while True:
-                u = _uniform(mt, pos, buf) - 0.5
-                v = _uniform(mt, pos, buf)
+                u = _uniform(mt, pos) - 0.5
+                v = _uniform(mt, pos)
                 us = 0.5 - abs(u)
                 k = math.floor((2 * a / us + b) * u + lam + 0.43)
                 if us >= 0.07 and v <= vr:
@@ -156,7 +168,7 @@ def poisson(mt, pos, rates, out):
             x = 0
             prod = 1.0
             while True:
-                prod *= _uniform(mt, pos, buf)
+                prod *= _uniform(mt, pos)
                 if prod > enlam:
                     x += 1
                 else:
@@ -415,13 +427,13 @@ def _stirling_tail(k):
 
 
 @njit(cache=True, error_model="numpy")
-def _binomial_inversion(mt, pos, buf, count, prob, f32):
+def _binomial_inversion(mt, pos, count, prob, f32):
     """The number of geometric(prob) waiting times that fit in count trials. O(count * prob)."""
     logprob = np.float64(math.log1p(-_f(prob))) if f32 else math.log1p(-prob)
     geom_sum = 0.0
     num_geom = 0.0
     while True:
-        u = _uniform(mt, pos, buf)
+        u = _uniform(mt, pos)
         geom_sum += math.ceil(math.log(u) / logprob)
         if geom_sum > count:
             break
@@ -430,7 +442,7 @@ def _binomial_inversion(mt, pos, buf, count, prob, f32):
 
 
 @njit(cache=True, error_model="numpy")
-def _btrs(mt, pos, buf, count, prob, f32):
+def _btrs(mt, pos, count, prob, f32):
     """Hoermann's BTRS transformed rejection (count * prob >= 10, prob <= 0.5). Expected O(1)."""
     stddev = math.sqrt(_s(_s(count * prob, f32) * _s(1 - prob, f32), f32))
     stddev = _s(stddev, f32)
@@ -442,8 +454,8 @@ def _btrs(mt, pos, buf, count, prob, f32):
     alpha = (2.83 + 5.1 / b) * stddev
     m = math.floor(_s(_s(count + 1, f32) * prob, f32))
     while True:
-        u = _uniform(mt, pos, buf) - 0.5
-        v = _uniform(mt, pos, buf)
+        u = _uniform(mt, pos) - 0.5
+        v = _uniform(mt, pos)
         us = 0.5 - abs(u)
         k = _s(math.floor((2 * a / us + b) * u + c), f32)
         if k < 0 or k > count:
@@ -462,7 +474,7 @@ def _btrs(mt, pos, buf, count, prob, f32):
 
 
 @njit(cache=True, error_model="numpy")
-def _binomial_one(mt, pos, buf, count, prob, f32):
+def _binomial_one(mt, pos, count, prob, f32):
     """sample_binomial<scalar_t, double>: count, prob are scalar_t values (as float64)."""
     if count <= 0.0 or prob <= 0.0:
         return 0.0
@@ -470,13 +482,13 @@ def _binomial_one(mt, pos, buf, count, prob, f32):
         return count
     if prob <= 0.5:
         if _s(count * prob, f32) >= 10.0:
-            return _btrs(mt, pos, buf, count, prob, f32)
-        return _binomial_inversion(mt, pos, buf, count, prob, f32)
+            return _btrs(mt, pos, count, prob, f32)
+        return _binomial_inversion(mt, pos, count, prob, f32)
     if prob > 0.5:
         qprob = _s(1.0 - prob, f32)
         if _s(count * qprob, f32) >= 10.0:
-            return _s(count - _btrs(mt, pos, buf, count, qprob, f32), f32)
-        return _s(count - _binomial_inversion(mt, pos, buf, count, qprob, f32), f32)
+            return _s(count - _btrs(mt, pos, count, qprob, f32), f32)
+        return _s(count - _binomial_inversion(mt, pos, count, qprob, f32), f32)
     return math.nan
 
 
@@ -484,6 +496,5 @@ def _binomial_one(mt, pos, buf, count, prob, f32):
 def binomial(mt, pos, count, prob, out, f32):
     """out[i] ~ Binomial(count[i], prob[i]) as _s_binomial_cpu (flat float64 arrays holding
     scalar_t values; f32: scalar_t is float). Expected O(1 + min(count p, 10)) per draw."""
-    buf = np.empty(2, np.uint32)
     for i in range(count.size):
-        out[i] = _binomial_one(mt, pos, buf, count[i], prob[i], f32)
+        out[i] = _binomial_one(mt, pos, count[i], prob[i], f32)

@@ -534,3 +534,29 @@ def test_binomial_enumerate_support_entropy_and_param_shape_match_torch():
         np.testing.assert_allclose(mine, theirs, rtol=1e-6)
     with pytest.raises(NotImplementedError, match="Inhomogeneous total count"):
         md.Binomial(minitorch.tensor([2.0, 3.0]), minitorch.tensor([0.5, 0.5])).entropy()
+
+
+# ----- the samplers on any layout (hypothesis) ----------------------------------------------
+from tests.strategies import tensors  # noqa: E402
+
+
+@given(data=tensors(dtype=st.sampled_from(["float32", "float64"]), lo=0.05, hi=30.0), seed=st.integers(0, 2 ** 32 - 1))
+@hsettings(max_examples=25)
+def test_samplers_draw_in_logical_order_on_any_layout(data, seed):
+    """Strided, permuted and contiguous inputs draw the same numbers (row-major logical order),
+    as torch's serial kernels do; each draw lies in its support."""
+    arr, t = data
+    for fn, args in ((minitorch._standard_gamma, ()), (minitorch.poisson, ()),
+                     (minitorch.binomial, (minitorch.tensor(np.full(arr.shape, 0.4, arr.dtype)),))):
+        call = (lambda x: fn(x.floor(), *args)) if fn is minitorch.binomial else (lambda x: fn(x, *args))
+        minitorch.manual_seed(seed)
+        got = call(t).numpy()
+        minitorch.manual_seed(seed)
+        expected = call(minitorch.tensor(np.ascontiguousarray(arr))).numpy()
+        np.testing.assert_array_equal(got, expected)
+        assert got.shape == arr.shape and got.dtype == arr.dtype and (got >= 0).all()
+    if torch is not None:
+        torch.manual_seed(seed)
+        minitorch.manual_seed(seed)
+        np.testing.assert_array_equal(minitorch._standard_gamma(t).numpy(),
+                                      torch._standard_gamma(torch.tensor(arr)).numpy())

@@ -360,17 +360,22 @@ class NnDefaults:
         """d x / d alpha of Gamma(alpha, 1) draws x (torch's _standard_gamma_grad), in alpha's
         dtype: the CPU's scalar formulas applied element by element (host)."""
         from .cpu.distribution_kernels import standard_gamma_grad as formulas
-        a = np.ascontiguousarray(self.to_numpy(alpha))
+        a = _contiguous(self.to_numpy(alpha))
         out = np.empty(a.shape, a.dtype)
-        formulas(a.reshape(-1), np.ascontiguousarray(self.to_numpy(x), a.dtype).reshape(-1), out.reshape(-1))
+        formulas(a.reshape(-1), _contiguous(self.to_numpy(x), a.dtype).reshape(-1), out.reshape(-1))
         return self.from_numpy(out)
 
     def dirichlet_grad(self, x, alpha, total):
         """torch's _dirichlet_grad of Dirichlet draws x (as Beta(alpha, total - alpha) draws),
         in x's dtype: the CPU's scalar formulas applied element by element (host)."""
         from .cpu.distribution_kernels import dirichlet_grad as formulas
-        xs = np.ascontiguousarray(self.to_numpy(x))
+        xs = _contiguous(self.to_numpy(x))
         out = np.empty(xs.shape, np.float64)
-        formulas(xs.reshape(-1), np.ascontiguousarray(self.to_numpy(alpha)).reshape(-1),
-                 np.ascontiguousarray(self.to_numpy(total)).reshape(-1), out.reshape(-1))
+        formulas(xs.reshape(-1), _contiguous(self.to_numpy(alpha)).reshape(-1),
+                 _contiguous(self.to_numpy(total)).reshape(-1), out.reshape(-1))
         return self.from_numpy(out.astype(xs.dtype))
+
+
+def _contiguous(a, dtype=None) -> np.ndarray:
+    """A C-contiguous array of a's shape (np.ascontiguousarray makes a 0-d array 1-d)."""
+    return np.ascontiguousarray(a, dtype).reshape(np.shape(a))

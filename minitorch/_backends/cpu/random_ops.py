@@ -141,7 +141,7 @@ class RandomOps:
     def random_standard_gamma(self, alpha, generator=None):
         """_s_gamma_cpu: Gamma(alpha, 1) of alpha's shape and dtype (float32 / float64)."""
         g = self._state(generator)
-        a = np.ascontiguousarray(alpha)
+        a = _contiguous(alpha)
         out = np.empty(a.shape, a.dtype)
         kernel = _dk.standard_gamma_f32 if a.dtype == np.float32 else _dk.standard_gamma_f64
         kernel(g.mt, g.pos, g.cache, a.reshape(-1), out.reshape(-1))
@@ -151,7 +151,7 @@ class RandomOps:
         """_s_dirichlet_cpu: float64 gammas, divided by their sum over the last dim, then
         clamped into [smallest normal, largest below 1] of alpha's dtype."""
         g = self._state(generator)
-        a = np.ascontiguousarray(alpha)
+        a = _contiguous(alpha)
         gam = np.empty(a.shape, np.float64)
         _dk.dirichlet_gammas(g.mt, g.pos, g.cache, a.reshape(-1), gam.reshape(-1))
         x = (gam / _lane_sum(gam)).astype(a.dtype)
@@ -160,15 +160,15 @@ class RandomOps:
     def random_poisson(self, rates, generator=None):
         """_s_poisson_cpu: Poisson(rate) counts of rates' shape, in rates' dtype."""
         g = self._state(generator)
-        lam = np.ascontiguousarray(rates, np.float64)
+        lam = _contiguous(rates, np.float64)
         out = np.empty(lam.shape, np.float64)
         _dk.poisson(g.mt, g.pos, lam.reshape(-1), out.reshape(-1))
         return out.astype(rates.dtype)
 
     def standard_gamma_grad(self, alpha, x):
         """_standard_gamma_grad: d x / d alpha of Gamma(alpha, 1) draws x, in alpha's dtype."""
-        a = np.ascontiguousarray(alpha)
-        xs = np.ascontiguousarray(x, a.dtype)
+        a = _contiguous(alpha)
+        xs = _contiguous(x, a.dtype)
         out = np.empty(a.shape, a.dtype)
         _dk.standard_gamma_grad(a.reshape(-1), xs.reshape(-1), out.reshape(-1))
         return out
@@ -176,19 +176,19 @@ class RandomOps:
     def dirichlet_grad(self, x, alpha, total):
         """_dirichlet_grad: the per-component reparameterised gradient of Dirichlet draws x
         (as Beta(alpha, total - alpha) draws), in x's dtype, computed in float64."""
-        xs = np.ascontiguousarray(x)
+        xs = _contiguous(x)
         out = np.empty(xs.shape, np.float64)
-        _dk.dirichlet_grad(xs.reshape(-1), np.ascontiguousarray(alpha).reshape(-1),
-                           np.ascontiguousarray(total).reshape(-1), out.reshape(-1))
+        _dk.dirichlet_grad(xs.reshape(-1), _contiguous(alpha).reshape(-1),
+                           _contiguous(total).reshape(-1), out.reshape(-1))
         return out.astype(xs.dtype)
 
     def random_binomial(self, count, prob, generator=None):
         """_s_binomial_cpu: Binomial(count, prob) draws of count's shape and dtype (count and
         prob of one shape and float dtype)."""
         g = self._state(generator)
-        c = np.ascontiguousarray(count, np.float64)
+        c = _contiguous(count, np.float64)
         out = np.empty(c.shape, np.float64)
-        _dk.binomial(g.mt, g.pos, c.reshape(-1), np.ascontiguousarray(prob, np.float64).reshape(-1),
+        _dk.binomial(g.mt, g.pos, c.reshape(-1), _contiguous(prob, np.float64).reshape(-1),
                      out.reshape(-1), count.dtype == np.float32)
         return out.astype(count.dtype)
 
@@ -221,3 +221,8 @@ def _lane_sum(x: np.ndarray) -> np.ndarray:
     total += acc[..., 2]
     total += acc[..., 3]
     return total[..., None]
+
+
+def _contiguous(a, dtype=None) -> np.ndarray:
+    """A C-contiguous array of a's shape (np.ascontiguousarray makes a 0-d array 1-d)."""
+    return np.ascontiguousarray(a, dtype).reshape(np.shape(a))

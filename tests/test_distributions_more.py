@@ -42,6 +42,10 @@ CASES = {
     "StudentT": (dict(df=DF, loc=REAL, scale=POS), REAL + 0.4),
     "Beta": (dict(concentration1=POS, concentration0=POS2), PROB),
     "Dirichlet": (dict(concentration=CONC), CONC / CONC.sum(-1, keepdims=True)),
+    "HalfNormal": (dict(scale=POS), POS2),
+    "HalfCauchy": (dict(scale=POS), POS2),
+    "Multinomial": (dict(total_count=4, probs=CONC / CONC.sum(-1, keepdims=True)),
+                    np.array([[1.0, 3.0, 0.0], [2.0, 1.0, 1.0]])),
 }
 SCALAR_CASES = {
     "Exponential": dict(rate=1.5), "Laplace": dict(loc=0.5, scale=2.0), "Cauchy": dict(loc=0.0, scale=1.0),
@@ -55,7 +59,7 @@ def _params(lib, name, dtype=np.float64, requires_grad=False, scalar=False):
     params = SCALAR_CASES[name] if scalar else CASES[name][0]
     out = {}
     for key, value in params.items():
-        if isinstance(value, float):
+        if isinstance(value, (int, float)):
             out[key] = value
         else:
             out[key] = lib.tensor(np.asarray(value, dtype), requires_grad=requires_grad)
@@ -158,7 +162,7 @@ def _close(got, expected, dtype):
 def test_log_prob_entropy_and_moments_match_torch(name, dtype):
     ref = _make(torch, name, np.float64 if dtype == np.float32 else dtype)
     if dtype == np.float32:  # torch's float64 on float32-rounded parameters
-        ref = getattr(td, name)(**{k: torch.tensor(np.asarray(v, np.float32).astype(np.float64))
+        ref = getattr(td, name)(**{k: v if isinstance(v, int) else torch.tensor(np.float32(v).astype(np.float64))
                                    for k, v in CASES[name][0].items()})
     got = _make(minitorch, name, dtype)
     value = np.asarray(CASES[name][1], dtype)
@@ -171,7 +175,12 @@ def test_log_prob_entropy_and_moments_match_torch(name, dtype):
     if entropy is not None:
         _close(_np(got.entropy()), _np(entropy), dtype)
     for stat in STATS:
-        expected = _np(getattr(ref, stat))
+        try:
+            expected = _np(getattr(ref, stat))
+        except NotImplementedError:  # (Multinomial.mode)
+            with pytest.raises(NotImplementedError):
+                getattr(got, stat)
+            continue
         _close(_np(getattr(got, stat)), expected, dtype)
     assert got.batch_shape == minitorch.Size(ref.batch_shape)
     assert got.event_shape == minitorch.Size(ref.event_shape)
@@ -180,7 +189,7 @@ def test_log_prob_entropy_and_moments_match_torch(name, dtype):
 
 
 @requires_torch
-@pytest.mark.parametrize("name", ["Exponential", "Laplace", "Gumbel", "LogNormal"])
+@pytest.mark.parametrize("name", ["Exponential", "Laplace", "Gumbel", "LogNormal", "HalfNormal"])
 def test_cdf_and_icdf_match_torch(name):
     ref, got = _make(torch, name), _make(minitorch, name)
     value = np.asarray(CASES[name][1])
@@ -192,7 +201,7 @@ def test_cdf_and_icdf_match_torch(name):
 # ----- gradients of rsample and log_prob ---------------------------------------------------
 @requires_torch
 @pytest.mark.parametrize("name", ["Exponential", "Laplace", "Cauchy", "Gumbel", "LogNormal", "Gamma", "Chi2",
-                                  "StudentT", "Beta", "Dirichlet"])
+                                  "StudentT", "Beta", "Dirichlet", "HalfNormal", "HalfCauchy"])
 def test_rsample_gradients_are_torchs(name):
     """Gamma's, Beta's and Dirichlet's through torch's implicit reparameterisation gradients."""
     weights = RNG.normal(size=(4, 2, 3))
@@ -239,7 +248,7 @@ def test_log_prob_gradients_match_torch(name):
         dists = td if lib is torch else md
         d = getattr(dists, name)(**params)
         d.log_prob(lib.tensor(value)).sum().backward()
-        grads.append([_np(p.grad) for p in params.values()])
+        grads.append([_np(p.grad) for p in params.values() if not isinstance(p, int)])
     for g_torch, g_mine in zip(*grads):
         np.testing.assert_allclose(g_mine, g_torch, rtol=1e-10, atol=1e-12)
 
@@ -285,6 +294,7 @@ BAD = {
     "Exponential": dict(rate=[-1.0, 1.0]), "Gamma": dict(concentration=[1.0, 0.0], rate=[1.0, 1.0]),
     "Poisson": dict(rate=[-0.5]), "Laplace": dict(loc=[0.0], scale=[-1.0]), "Chi2": dict(df=[-2.0]),
     "Beta": dict(concentration1=[1.0], concentration0=[-1.0]), "Dirichlet": dict(concentration=[[1.0, -1.0]]),
+    "HalfNormal": dict(scale=[-1.0]), "Multinomial": dict(probs=[[0.5, -0.6]]),
     "Geometric": dict(probs=[0.0, 0.5]), "Binomial": dict(total_count=[1.5], probs=[0.2]), "StudentT": dict(df=[0.0]), "LogNormal": dict(loc=[0.0], scale=[0.0]),
 }
 
@@ -335,7 +345,7 @@ def test_sampler_input_errors():
 
 
 # ----- KL divergences ----------------------------------------------------------------------
-KL_PAIRS = ["Binomial", "Exponential", "Laplace", "Gumbel", "Poisson", "Geometric", "Gamma", "Beta", "Dirichlet", "LogNormal"]
+KL_PAIRS = ["Binomial", "HalfNormal", "Exponential", "Laplace", "Gumbel", "Poisson", "Geometric", "Gamma", "Beta", "Dirichlet", "LogNormal"]
 
 
 @requires_torch
@@ -382,6 +392,7 @@ MOMENT_CASES = [  # (distribution, mean, variance)
     (lambda: md.Chi2(3.0), 3.0, 6.0),
     (lambda: md.StudentT(9.0, 1.0, 2.0), 1.0, 4.0 * 9 / 7),
     (lambda: md.Beta(0.5, 2.0), 0.2, 0.5 * 2.0 / (2.5 ** 2 * 3.5)),
+    (lambda: md.HalfNormal(2.0), 2.0 * math.sqrt(2 / math.pi), 4.0 * (1 - 2 / math.pi)),
 ]
 
 
@@ -404,6 +415,12 @@ def test_dirichlet_and_cauchy_draws_have_their_distributions():
     mean = conc / conc.sum()
     var = mean * (1 - mean) / (conc.sum() + 1)
     assert (np.abs(x.mean(0) - mean) < 5 * np.sqrt(var / len(x))).all()
+    probs = np.array([0.2, 0.3, 0.5])
+    m = md.Multinomial(10, minitorch.tensor(probs)).sample((20000,)).numpy()
+    assert (m.sum(-1) == 10).all()
+    assert (np.abs(m.mean(0) - 10 * probs) < 5 * np.sqrt(10 * probs * (1 - probs) / len(m))).all()
+    h = md.HalfCauchy(2.0).sample((20000,)).double().numpy()
+    assert (h >= 0).all() and abs((h < 2.0).mean() - 0.5) < 5 * math.sqrt(0.25 / h.size)
     c = md.Cauchy(1.0, 2.0).sample((20000,)).double().numpy()
     for q, at in ((0.25, -1.0), (0.5, 1.0), (0.75, 3.0)):  # the quartiles loc -/+ scale
         assert abs((c < at).mean() - q) < 5 * math.sqrt(q * (1 - q) / c.size)

@@ -17,17 +17,20 @@ from .distribution import Distribution
 from .exp_family import ExponentialFamily
 from .exponential import Cauchy, Exponential, Laplace
 from .gamma import Chi2, Gamma, StudentT
+from .half import HalfCauchy, HalfNormal
 from .independent import Independent
 from .kl import kl_divergence, register_kl
 from .log_normal import Gumbel, LogNormal
+from .multinomial import Multinomial
 from .multivariate_normal import MultivariateNormal
 from .normal import Normal, Uniform
 from .poisson import Geometric, Poisson
 from .transformed_distribution import TransformedDistribution
-from .transforms import AffineTransform, ExpTransform, Transform
+from .transforms import AbsTransform, AffineTransform, ExpTransform, Transform
 
-__all__ = ["AffineTransform", "Bernoulli", "Beta", "Binomial", "Categorical", "Cauchy", "Chi2", "Dirichlet", "Distribution",
-           "ExpTransform", "Exponential", "ExponentialFamily", "Geometric", "Gamma", "Gumbel", "Independent",
-           "Laplace", "LogNormal", "MultivariateNormal", "Normal", "OneHotCategorical",
+__all__ = ["AbsTransform", "AffineTransform", "Bernoulli", "Beta", "Binomial", "Categorical", "Cauchy", "Chi2",
+           "Dirichlet", "Distribution", "ExpTransform", "Exponential", "ExponentialFamily", "Geometric", "Gamma",
+           "Gumbel", "HalfCauchy", "HalfNormal", "Independent", "Laplace", "LogNormal", "Multinomial",
+           "MultivariateNormal", "Normal", "OneHotCategorical",
            "OneHotCategoricalStraightThrough", "Poisson", "StudentT", "Transform", "TransformedDistribution",
            "Uniform", "constraints", "kl_divergence", "register_kl", "transforms"]

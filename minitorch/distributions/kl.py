@@ -22,6 +22,7 @@ from .distribution import Distribution
 from .exp_family import ExponentialFamily
 from .exponential import Exponential, Laplace
 from .gamma import Gamma
+from .half import HalfNormal
 from .independent import Independent
 from .log_normal import Gumbel
 from .multivariate_normal import MultivariateNormal, _batch_mahalanobis, _batch_shape
@@ -251,6 +252,11 @@ def _kl_gumbel_gumbel(p, q):
 @register_kl(Geometric, Geometric)
 def _kl_geometric_geometric(p, q):
     return -p.entropy() - (-q.probs).log1p() / p.probs - q.logits
+
+
+@register_kl(HalfNormal, HalfNormal)
+def _kl_halfnormal_halfnormal(p, q):
+    return _kl_normal_normal(p.base_dist, q.base_dist)
 
 
 @register_kl(Laplace, Laplace)

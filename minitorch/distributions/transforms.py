@@ -1,8 +1,9 @@
 """Transforms: invertible maps y = f(x) with log|det J| (torch.distributions.transforms).
 
-The elementwise transforms that LogNormal and Gumbel are built from: ``ExpTransform``,
-``AffineTransform`` and the inverse of any transform (``t.inv``). Values are computed as
-torch computes them (``loc + scale * x``, ``(y - loc) / scale``), without a cache.
+The elementwise transforms that LogNormal, Gumbel, HalfNormal and HalfCauchy are built
+from: ``ExpTransform``, ``AffineTransform``, ``AbsTransform`` and the inverse of any
+transform (``t.inv``). Values are computed as torch computes them (``loc + scale * x``,
+``(y - loc) / scale``), without a cache.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from ..tensor import Tensor
 from . import constraints
 from .utils import _sum_rightmost
 
-__all__ = ["AffineTransform", "ExpTransform", "Transform"]
+__all__ = ["AbsTransform", "AffineTransform", "ExpTransform", "Transform"]
 
 
 class Transform:
@@ -140,6 +141,22 @@ class ExpTransform(Transform):
 
     def log_abs_det_jacobian(self, x: Tensor, y: Tensor) -> Tensor:
         return x
+
+
+class AbsTransform(Transform):
+    """y = |x| (not bijective: the inverse returns y)."""
+
+    domain = constraints.real
+    codomain = constraints.positive
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, AbsTransform)
+
+    def _call(self, x: Tensor) -> Tensor:
+        return x.abs()
+
+    def _inverse(self, y: Tensor) -> Tensor:
+        return y
 
 
 class AffineTransform(Transform):

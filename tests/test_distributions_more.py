@@ -50,8 +50,9 @@ CASES = {
 SCALAR_CASES = {
     "Exponential": dict(rate=1.5), "Laplace": dict(loc=0.5, scale=2.0), "Cauchy": dict(loc=0.0, scale=1.0),
     "Gumbel": dict(loc=1.0, scale=2.0), "LogNormal": dict(loc=0.0, scale=0.5), "Poisson": dict(rate=3.0),
-    "Geometric": dict(probs=0.3), "Binomial": dict(total_count=12.0, probs=0.4), "Gamma": dict(concentration=0.5, rate=2.0), "Chi2": dict(df=3.0),
-    "StudentT": dict(df=5.0), "Beta": dict(concentration1=0.5, concentration0=2.0),
+    "Geometric": dict(probs=0.3), "Binomial": dict(total_count=12.0, probs=0.4),
+    "Gamma": dict(concentration=0.5, rate=2.0), "Chi2": dict(df=3.0), "StudentT": dict(df=5.0),
+    "Beta": dict(concentration1=0.5, concentration0=2.0), "HalfNormal": dict(scale=1.5), "HalfCauchy": dict(scale=0.5),
 }
 
 
@@ -295,7 +296,8 @@ BAD = {
     "Poisson": dict(rate=[-0.5]), "Laplace": dict(loc=[0.0], scale=[-1.0]), "Chi2": dict(df=[-2.0]),
     "Beta": dict(concentration1=[1.0], concentration0=[-1.0]), "Dirichlet": dict(concentration=[[1.0, -1.0]]),
     "HalfNormal": dict(scale=[-1.0]), "Multinomial": dict(probs=[[0.5, -0.6]]),
-    "Geometric": dict(probs=[0.0, 0.5]), "Binomial": dict(total_count=[1.5], probs=[0.2]), "StudentT": dict(df=[0.0]), "LogNormal": dict(loc=[0.0], scale=[0.0]),
+    "Geometric": dict(probs=[0.0, 0.5]), "Binomial": dict(total_count=[1.5], probs=[0.2]),
+    "StudentT": dict(df=[0.0]), "LogNormal": dict(loc=[0.0], scale=[0.0]),
 }
 
 
@@ -345,7 +347,8 @@ def test_sampler_input_errors():
 
 
 # ----- KL divergences ----------------------------------------------------------------------
-KL_PAIRS = ["Binomial", "HalfNormal", "Exponential", "Laplace", "Gumbel", "Poisson", "Geometric", "Gamma", "Beta", "Dirichlet", "LogNormal"]
+KL_PAIRS = ["Binomial", "HalfNormal", "Exponential", "Laplace", "Gumbel", "Poisson", "Geometric", "Gamma", "Beta",
+            "Dirichlet", "LogNormal"]
 
 
 @requires_torch

@@ -10,7 +10,6 @@ import math
 
 from .. import finfo, full_like, ones_like
 from ..tensor import Tensor
-from .._size import Size
 from . import constraints
 from .normal import Normal, Uniform
 from .transformed_distribution import TransformedDistribution

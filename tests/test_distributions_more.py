@@ -469,6 +469,8 @@ def test_sampler_defaults_on_the_core_alone_have_the_right_moments():
     mean = alpha / alpha.sum()
     assert (np.abs(d.mean(0) - mean) < 5 * np.sqrt(mean * (1 - mean) / (alpha.sum() + 1) / len(d))).all()
     c = CORE.to_numpy(CORE.random_cauchy((20000,), minitorch.float32))
+    geo = CORE.to_numpy(CORE.random_geometric((20000,), minitorch.float64, 0.25))
+    assert geo.min() >= 1 and abs(geo.mean() - 4.0) < 5 * math.sqrt(0.75 / 0.25 ** 2 / geo.size)
     assert c.dtype == np.float32 and abs((c < 1).mean() - 0.75) < 5 * math.sqrt(0.75 * 0.25 / c.size)
     cpu = minitorch._backends.cpu
     x, a = np.array([0.2, 1.5, 9.0]), np.array([0.5, 2.0, 10.0])
@@ -580,3 +582,45 @@ def test_samplers_draw_in_logical_order_on_any_layout(data, seed):
         minitorch.manual_seed(seed)
         np.testing.assert_array_equal(minitorch._standard_gamma(t).numpy(),
                                       torch._standard_gamma(torch.tensor(arr)).numpy())
+
+
+# ----- the in-place fills exponential_, cauchy_, geometric_ -----------------------------------
+FILLS = [(call, dtype) for call in ("exponential_()", "exponential_(2.5)", "exponential_(0.3)", "cauchy_()",
+                                    "cauchy_(1.5, 2.0)", "geometric_(0.3)", "geometric_(0.9)")
+         for dtype in ("float32", "float64") + (("int64",) if call.startswith("geometric_") else ())]
+
+
+@requires_torch
+@pytest.mark.parametrize("call,dtype", FILLS)
+def test_inplace_fills_draw_torchs_numbers(call, dtype):
+    for shape in ((), (5,), (40, 3)):
+        results = []
+        for lib in (torch, minitorch):
+            lib.manual_seed(8)
+            t = lib.empty(shape, dtype=getattr(lib, dtype))
+            out = eval(f"t.{call}")
+            assert out is t
+            results.append(t.numpy())
+        np.testing.assert_array_equal(results[1], results[0])
+
+
+def test_inplace_fills_reject_bad_arguments_with_torchs_errors():
+    t = minitorch.empty(3)
+    with pytest.raises(RuntimeError, match=r"exponential_ expects lambda > 0.0, but found lambda=-1"):
+        t.exponential_(-1)
+    with pytest.raises(RuntimeError, match=r"geometric_ expects p to be in \(0, 1\), but got p=1.5"):
+        t.geometric_(1.5)
+    with pytest.raises(RuntimeError, match=r"cauchy_ expects sigma > 0.0, but found sigma=-1"):
+        t.cauchy_(0, -1)
+    with pytest.raises(RuntimeError, match="Exponential distribution is a continuous probability distribution. "
+                                           "dtype must be a floating point but you specified Long"):
+        minitorch.empty(3, dtype=minitorch.int64).exponential_()
+    with pytest.raises(RuntimeError, match="you specified long int"):
+        minitorch.empty(3, dtype=minitorch.int64).cauchy_()
+    with pytest.raises(TypeError, match="must be float"):
+        t.exponential_("2")
+    minitorch.manual_seed(1)
+    e = minitorch.empty(20000, dtype=minitorch.float64).exponential_(4.0).numpy()
+    assert (e >= 0).all() and abs(e.mean() - 0.25) < 5 * 0.25 / math.sqrt(e.size)
+    g = minitorch.empty(20000, dtype=minitorch.float64).geometric_(0.25).numpy()
+    assert g.min() >= 1 and abs(g.mean() - 4.0) < 5 * math.sqrt(0.75 / 0.25 ** 2 / g.size)

@@ -351,10 +351,17 @@ class NnDefaults:
             out[live] += self._host_uniform(live.size, generator) < p[live]
         return self.from_numpy(out.astype(n.dtype).reshape(n.shape))
 
-    def random_cauchy(self, shape, dtype, generator=None):
-        """Standard Cauchy draws tan(pi (u - 0.5)) of float64 uniforms, as dtype (host)."""
+    def random_cauchy(self, shape, dtype, median: float = 0.0, sigma: float = 1.0, generator=None):
+        """Cauchy(median, sigma) draws median + sigma tan(pi (u - 0.5)) of float64 uniforms, as
+        dtype (host)."""
         u = self._host_uniform(int(np.prod(shape, dtype=np.int64)), generator)
-        return self.from_numpy(np.tan(np.pi * (u - 0.5)).astype(dtype.np).reshape(tuple(shape)))
+        return self.from_numpy((median + sigma * np.tan(np.pi * (u - 0.5))).astype(dtype.np).reshape(tuple(shape)))
+
+    def random_geometric(self, shape, dtype, p: float, generator=None):
+        """Geometric(p) draws (trials up to the first success) ceil(log(u) / log1p(-p)) of float64
+        uniforms, as dtype (host)."""
+        u = self._host_uniform(int(np.prod(shape, dtype=np.int64)), generator)
+        return self.from_numpy(np.ceil(np.log(u) / np.log1p(-p)).astype(dtype.np).reshape(tuple(shape)))
 
     def standard_gamma_grad(self, alpha, x):
         """d x / d alpha of Gamma(alpha, 1) draws x (torch's _standard_gamma_grad), in alpha's

@@ -6,7 +6,7 @@ The draws are outside the autograd graph."""
 from __future__ import annotations
 
 from .._backends import cpu as _cpu
-from .._declare import op
+from .._declare import method, op
 from ..autograd.function import Function
 from ..tensor import Tensor
 
@@ -151,5 +151,55 @@ def _standard_draws(kind: str, shape, dtype, device) -> Tensor:
     draws of dtype from the default CPU generator, as torch makes them, on device."""
     from ..random import _finish_host, _state
     shape = tuple(shape)
-    draw = _cpu.random_exponential if kind == "exponential" else _cpu.random_cauchy
-    return _finish_host(draw(shape, dtype, _state(None)), device, False)
+    if kind == "exponential":
+        return _finish_host(_cpu.random_exponential(shape, dtype, _state(None)), device, False)
+    return _finish_host(_cpu.random_cauchy(shape, dtype, 0.0, 1.0, _state(None)), device, False)
+
+
+# ----- the in-place fills of the other continuous and discrete distributions -----------------
+def _fill_args(self, fn: str, kind: str, generator):
+    from ..random import _check_generator
+    if not self.dtype.is_floating_point and kind != "geometric":
+        name = self.dtype.legacy_name if kind == "Exponential" else self.dtype.c_name
+        raise RuntimeError(f"{kind} distribution is a continuous probability distribution. dtype must be a "
+                           f"floating point but you specified {name}")
+    _check_generator(generator, fn)
+
+
+@method
+def exponential_(self, lambd: float = 1.0, *, generator=None):
+    """Fill with Exp(lambd) draws: (-1 / lambd) log1p(-u) of float64 uniforms (torch's)."""
+    from .. import dtypes
+    from ..random import _fill_random, _float_arg, _state
+    lambd = _float_arg(lambd, "exponential_", "lambd", 1)
+    _fill_args(self, "exponential_", "Exponential", generator)
+    if not lambd > 0:
+        raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd:g}")
+    draws = _cpu.random_exponential(tuple(self.shape), dtypes.float64, _state(generator)) * (1.0 / lambd)
+    return _fill_random(self, self._backend.from_numpy(draws.astype(self.dtype.np)))
+
+
+@method
+def cauchy_(self, median: float = 0.0, sigma: float = 1.0, *, generator=None):
+    """Fill with Cauchy(median, sigma) draws: median + sigma tan(pi (u - 1/2)) (torch's)."""
+    from ..random import _fill_random, _float_arg, _state
+    median = _float_arg(median, "cauchy_", "median", 1)
+    sigma = _float_arg(sigma, "cauchy_", "sigma", 2)
+    _fill_args(self, "cauchy_", "Cauchy", generator)
+    if not sigma > 0:
+        raise RuntimeError(f"cauchy_ expects sigma > 0.0, but found sigma={sigma:g}")
+    draws = _cpu.random_cauchy(tuple(self.shape), self.dtype, median, sigma, _state(generator))
+    return _fill_random(self, self._backend.from_numpy(draws))
+
+
+@method
+def geometric_(self, p: float, *, generator=None):
+    """Fill with the number of Bernoulli(p) trials up to the first success: ceil(log(u) /
+    log1p(-p)) of float64 uniforms (torch's); any dtype."""
+    from ..random import _fill_random, _float_arg, _state
+    p = _float_arg(p, "geometric_", "p", 1)
+    _fill_args(self, "geometric_", "geometric", generator)
+    if not 0 < p < 1:
+        raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={p:g}")
+    draws = _cpu.random_geometric(tuple(self.shape), self.dtype, p, _state(generator))
+    return _fill_random(self, self._backend.from_numpy(draws))

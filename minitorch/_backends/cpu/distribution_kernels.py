@@ -10,7 +10,8 @@ normal ``cache``), in the same order, with the same roundings:
 - ``dirichlet``: _s_dirichlet_cpu: float64 gammas per element, normalised by their row sum.
 - ``poisson``: _s_poisson_cpu's sample_poisson (Hoermann's transformed rejection for
   rate >= 10, multiplied uniforms below).
-- ``cauchy``: tan(pi * (u - 0.5)) on float64 uniforms (cauchy_kernel).
+- ``cauchy``, ``geometric``: cauchy_kernel's and geometric_kernel's transformations of
+  float64 uniforms.
 
 The float32 paths keep ATen's float32 arithmetic where the C++ does it in float (the boosted
 alpha, 1/alpha, d = alpha - 1/3) and its float literals (0.0331f, 1.0f/3.0f) where they are
@@ -177,10 +178,18 @@ def poisson(mt, pos, rates, out):
 
 
 @njit(cache=True, error_model="numpy")
-def cauchy(u, out):
-    """out = tan(pi * (u - 0.5)): cauchy_kernel's transformation on float64 uniforms. O(n)."""
+def cauchy(u, out, median, sigma):
+    """out = median + sigma * tan(pi * (u - 0.5)): cauchy_kernel's transformation on float64
+    uniforms. O(n)."""
     for i in range(u.size):
-        out[i] = math.tan(math.pi * (u[i] - 0.5))
+        out[i] = median + sigma * math.tan(math.pi * (u[i] - 0.5))
+
+
+@njit(cache=True, error_model="numpy")
+def geometric(u, out, p):
+    """out = ceil(log(u) / log1p(-p)): geometric_kernel's transformation on float64 uniforms. O(n)."""
+    for i in range(u.size):
+        out[i] = math.ceil(math.log(u[i]) / math.log1p(-p))
 
 
 # ---------- the reparameterised gradient of Gamma draws (_standard_gamma_grad) ----------

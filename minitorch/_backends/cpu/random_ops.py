@@ -192,11 +192,19 @@ class RandomOps:
                      out.reshape(-1), count.dtype == np.float32)
         return out.astype(count.dtype)
 
-    def random_cauchy(self, shape, dtype, generator=None):
-        """cauchy_(0, 1): tan(pi * (u - 0.5)) of float64 uniforms, cast to dtype."""
+    def random_cauchy(self, shape, dtype, median: float = 0.0, sigma: float = 1.0, generator=None):
+        """cauchy_(median, sigma): median + sigma tan(pi (u - 0.5)) of float64 uniforms, as dtype."""
         u = self.random_uniform(shape, _float64, 0.0, 1.0, generator)
         out = np.empty(u.shape, np.float64)
-        _dk.cauchy(u.reshape(-1), out.reshape(-1))
+        _dk.cauchy(u.reshape(-1), out.reshape(-1), float(median), float(sigma))
+        return out.astype(dtype.np, copy=False)
+
+    def random_geometric(self, shape, dtype, p: float, generator=None):
+        """geometric_(p): ceil(log(u) / log1p(-p)) of float64 uniforms (trials up to the first
+        success), as dtype."""
+        u = self.random_uniform(shape, _float64, 0.0, 1.0, generator)
+        out = np.empty(u.shape, np.float64)
+        _dk.geometric(u.reshape(-1), out.reshape(-1), float(p))
         return out.astype(dtype.np, copy=False)
 
 

@@ -43,6 +43,7 @@ CASES = {
     "Beta": (dict(concentration1=POS, concentration0=POS2), PROB),
     "Dirichlet": (dict(concentration=CONC), CONC / CONC.sum(-1, keepdims=True)),
     "HalfNormal": (dict(scale=POS), POS2),
+    "NegativeBinomial": (dict(total_count=POS * 3, probs=PROB), np.floor(POS2 * 3)),
     "HalfCauchy": (dict(scale=POS), POS2),
     "Multinomial": (dict(total_count=4, probs=CONC / CONC.sum(-1, keepdims=True)),
                     np.array([[1.0, 3.0, 0.0], [2.0, 1.0, 1.0]])),
@@ -295,7 +296,8 @@ BAD = {
     "Exponential": dict(rate=[-1.0, 1.0]), "Gamma": dict(concentration=[1.0, 0.0], rate=[1.0, 1.0]),
     "Poisson": dict(rate=[-0.5]), "Laplace": dict(loc=[0.0], scale=[-1.0]), "Chi2": dict(df=[-2.0]),
     "Beta": dict(concentration1=[1.0], concentration0=[-1.0]), "Dirichlet": dict(concentration=[[1.0, -1.0]]),
-    "HalfNormal": dict(scale=[-1.0]), "Multinomial": dict(probs=[[0.5, -0.6]]),
+    "HalfNormal": dict(scale=[-1.0]), "NegativeBinomial": dict(total_count=[2.0], probs=[1.0]),
+    "Multinomial": dict(probs=[[0.5, -0.6]]),
     "Geometric": dict(probs=[0.0, 0.5]), "Binomial": dict(total_count=[1.5], probs=[0.2]),
     "StudentT": dict(df=[0.0]), "LogNormal": dict(loc=[0.0], scale=[0.0]),
 }
@@ -396,6 +398,7 @@ MOMENT_CASES = [  # (distribution, mean, variance)
     (lambda: md.StudentT(9.0, 1.0, 2.0), 1.0, 4.0 * 9 / 7),
     (lambda: md.Beta(0.5, 2.0), 0.2, 0.5 * 2.0 / (2.5 ** 2 * 3.5)),
     (lambda: md.HalfNormal(2.0), 2.0 * math.sqrt(2 / math.pi), 4.0 * (1 - 2 / math.pi)),
+    (lambda: md.NegativeBinomial(minitorch.tensor(4.0), minitorch.tensor(0.3)), 4 * 0.3 / 0.7, 4 * 0.3 / 0.49),
 ]
 
 

@@ -10,7 +10,7 @@ train as in PyTorch.
 """
 from . import constraints, transforms
 from .bernoulli import Bernoulli
-from .binomial import Binomial
+from .binomial import Binomial, NegativeBinomial
 from .categorical import Categorical, OneHotCategorical, OneHotCategoricalStraightThrough
 from .dirichlet import Beta, Dirichlet
 from .distribution import Distribution
@@ -31,6 +31,6 @@ from .transforms import AbsTransform, AffineTransform, ExpTransform, Transform
 __all__ = ["AbsTransform", "AffineTransform", "Bernoulli", "Beta", "Binomial", "Categorical", "Cauchy", "Chi2",
            "Dirichlet", "Distribution", "ExpTransform", "Exponential", "ExponentialFamily", "Geometric", "Gamma",
            "Gumbel", "HalfCauchy", "HalfNormal", "Independent", "Laplace", "LogNormal", "Multinomial",
-           "MultivariateNormal", "Normal", "OneHotCategorical",
+           "MultivariateNormal", "NegativeBinomial", "Normal", "OneHotCategorical",
            "OneHotCategoricalStraightThrough", "Poisson", "StudentT", "Transform", "TransformedDistribution",
            "Uniform", "constraints", "kl_divergence", "register_kl", "transforms"]

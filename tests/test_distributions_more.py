@@ -44,6 +44,9 @@ CASES = {
     "Dirichlet": (dict(concentration=CONC), CONC / CONC.sum(-1, keepdims=True)),
     "HalfNormal": (dict(scale=POS), POS2),
     "NegativeBinomial": (dict(total_count=POS * 3, probs=PROB), np.floor(POS2 * 3)),
+    "RelaxedBernoulli": (dict(temperature=POS, probs=PROB), PROB[::-1].copy()),
+    "RelaxedOneHotCategorical": (dict(temperature=np.array(0.7), probs=CONC / CONC.sum(-1, keepdims=True)),
+                                 CONC[::-1] / CONC[::-1].sum(-1, keepdims=True)),
     "HalfCauchy": (dict(scale=POS), POS2),
     "Multinomial": (dict(total_count=4, probs=CONC / CONC.sum(-1, keepdims=True)),
                     np.array([[1.0, 3.0, 0.0], [2.0, 1.0, 1.0]])),
@@ -78,10 +81,10 @@ def _np(t):
 
 
 # ----- the same draws as torch ------------------------------------------------------------
-# These push torch's uniform / normal draws through log, log1p or exp, whose last bit differs
+# These push torch's uniform / normal draws through log, log1p, exp or sigmoid, whose last bit differs
 # between minitorch's (NumPy, glibc) and torch's (SLEEF) vectorised kernels: equal draws, then
 # equal to a few ulps. All others equal torch bit for bit.
-THROUGH_TRANSCENDENTALS = {"Laplace", "Gumbel", "LogNormal"}
+THROUGH_TRANSCENDENTALS = {"Laplace", "Gumbel", "LogNormal", "RelaxedBernoulli", "RelaxedOneHotCategorical"}
 
 
 def _same_draws(name, got, expected):
@@ -203,7 +206,8 @@ def test_cdf_and_icdf_match_torch(name):
 # ----- gradients of rsample and log_prob ---------------------------------------------------
 @requires_torch
 @pytest.mark.parametrize("name", ["Exponential", "Laplace", "Cauchy", "Gumbel", "LogNormal", "Gamma", "Chi2",
-                                  "StudentT", "Beta", "Dirichlet", "HalfNormal", "HalfCauchy"])
+                                  "StudentT", "Beta", "Dirichlet", "HalfNormal", "HalfCauchy", "RelaxedBernoulli",
+                                  "RelaxedOneHotCategorical"])
 def test_rsample_gradients_are_torchs(name):
     """Gamma's, Beta's and Dirichlet's through torch's implicit reparameterisation gradients."""
     weights = RNG.normal(size=(4, 2, 3))
@@ -411,6 +415,19 @@ def test_moments_of_20000_draws_are_within_5_standard_errors(case):
     assert abs(x.mean() - mean) < 5 * math.sqrt(var / n)
     sq = (x - mean) ** 2
     assert abs(sq.mean() - var) < 5 * sq.std() / math.sqrt(n)
+
+
+def test_relaxed_draws_round_to_bernoulli_and_categorical_draws():
+    """P(RelaxedBernoulli > 1/2) = p and the argmax of a RelaxedOneHotCategorical draw is
+    Categorical(probs) (the Gumbel-max trick), at any temperature."""
+    minitorch.manual_seed(9)
+    b = md.RelaxedBernoulli(minitorch.tensor(2.0), probs=minitorch.tensor(0.3)).sample((20000,)).numpy()
+    assert ((b > 0) & (b < 1)).all() and abs((b > 0.5).mean() - 0.3) < 5 * math.sqrt(0.21 / b.size)
+    probs = np.array([0.2, 0.3, 0.5])
+    r = md.RelaxedOneHotCategorical(minitorch.tensor(0.5), probs=minitorch.tensor(probs)).sample((20000,)).numpy()
+    np.testing.assert_allclose(r.sum(-1), 1.0, rtol=1e-5)
+    freq = np.bincount(r.argmax(-1), minlength=3) / len(r)
+    assert (np.abs(freq - probs) < 5 * np.sqrt(probs * (1 - probs) / len(r))).all()
 
 
 def test_dirichlet_and_cauchy_draws_have_their_distributions():

@@ -1,21 +1,23 @@
 """Transforms: invertible maps y = f(x) with log|det J| (torch.distributions.transforms).
 
-The elementwise transforms that LogNormal, Gumbel, HalfNormal and HalfCauchy are built
-from: ``ExpTransform``, ``AffineTransform``, ``AbsTransform`` and the inverse of any
-transform (``t.inv``). Values are computed as torch computes them (``loc + scale * x``,
-``(y - loc) / scale``), without a cache.
+The elementwise transforms that LogNormal, Gumbel, HalfNormal, HalfCauchy and the relaxed
+distributions are built from: ``ExpTransform``, ``AffineTransform``, ``AbsTransform``,
+``SigmoidTransform`` and the inverse of any transform (``t.inv``). Values are computed as
+torch computes them (``loc + scale * x``, ``(y - loc) / scale``), without a cache.
 """
 from __future__ import annotations
 
 import math
 import numbers
 
+from .. import finfo
 from .._creation import full_like
+from .._ops.activation_smooth import softplus
 from ..tensor import Tensor
 from . import constraints
 from .utils import _sum_rightmost
 
-__all__ = ["AbsTransform", "AffineTransform", "ExpTransform", "Transform"]
+__all__ = ["AbsTransform", "AffineTransform", "ExpTransform", "SigmoidTransform", "Transform"]
 
 
 class Transform:
@@ -141,6 +143,30 @@ class ExpTransform(Transform):
 
     def log_abs_det_jacobian(self, x: Tensor, y: Tensor) -> Tensor:
         return x
+
+
+class SigmoidTransform(Transform):
+    """y = sigmoid(x), clipped into [tiny, 1 - eps]; x = logit(y)."""
+
+    domain = constraints.real
+    codomain = constraints.unit_interval
+    bijective = True
+    sign = +1
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, SigmoidTransform)
+
+    def _call(self, x: Tensor) -> Tensor:
+        info = finfo(x.dtype)
+        return x.sigmoid().clamp(min=info.tiny, max=1.0 - info.eps)
+
+    def _inverse(self, y: Tensor) -> Tensor:
+        info = finfo(y.dtype)
+        y = y.clamp(min=info.tiny, max=1.0 - info.eps)
+        return y.log() - (-y).log1p()
+
+    def log_abs_det_jacobian(self, x: Tensor, y: Tensor) -> Tensor:
+        return -softplus(-x) - softplus(x)
 
 
 class AbsTransform(Transform):

@@ -45,6 +45,10 @@ CASES = {
     "HalfNormal": (dict(scale=POS), POS2),
     "NegativeBinomial": (dict(total_count=POS * 3, probs=PROB), np.floor(POS2 * 3)),
     "RelaxedBernoulli": (dict(temperature=POS, probs=PROB), PROB[::-1].copy()),
+    "Pareto": (dict(scale=POS, alpha=POS2 + 2), POS + POS2),
+    "Weibull": (dict(scale=POS, concentration=POS2 + 1), POS2),
+    "InverseGamma": (dict(concentration=POS + 2, rate=POS2), POS2),
+    "FisherSnedecor": (dict(df1=DF + 2, df2=DF + 4), POS2),
     "RelaxedOneHotCategorical": (dict(temperature=np.array(0.7), probs=CONC / CONC.sum(-1, keepdims=True)),
                                  CONC[::-1] / CONC[::-1].sum(-1, keepdims=True)),
     "HalfCauchy": (dict(scale=POS), POS2),
@@ -84,7 +88,8 @@ def _np(t):
 # These push torch's uniform / normal draws through log, log1p, exp or sigmoid, whose last bit differs
 # between minitorch's (NumPy, glibc) and torch's (SLEEF) vectorised kernels: equal draws, then
 # equal to a few ulps. All others equal torch bit for bit.
-THROUGH_TRANSCENDENTALS = {"Laplace", "Gumbel", "LogNormal", "RelaxedBernoulli", "RelaxedOneHotCategorical"}
+THROUGH_TRANSCENDENTALS = {"Laplace", "Gumbel", "LogNormal", "RelaxedBernoulli", "RelaxedOneHotCategorical", "Pareto",
+                           "Weibull", "InverseGamma"}
 
 
 def _same_draws(name, got, expected):
@@ -207,7 +212,7 @@ def test_cdf_and_icdf_match_torch(name):
 @requires_torch
 @pytest.mark.parametrize("name", ["Exponential", "Laplace", "Cauchy", "Gumbel", "LogNormal", "Gamma", "Chi2",
                                   "StudentT", "Beta", "Dirichlet", "HalfNormal", "HalfCauchy", "RelaxedBernoulli",
-                                  "RelaxedOneHotCategorical"])
+                                  "RelaxedOneHotCategorical", "Pareto", "Weibull", "InverseGamma", "FisherSnedecor"])
 def test_rsample_gradients_are_torchs(name):
     """Gamma's, Beta's and Dirichlet's through torch's implicit reparameterisation gradients."""
     weights = RNG.normal(size=(4, 2, 3))
@@ -403,6 +408,11 @@ MOMENT_CASES = [  # (distribution, mean, variance)
     (lambda: md.Beta(0.5, 2.0), 0.2, 0.5 * 2.0 / (2.5 ** 2 * 3.5)),
     (lambda: md.HalfNormal(2.0), 2.0 * math.sqrt(2 / math.pi), 4.0 * (1 - 2 / math.pi)),
     (lambda: md.NegativeBinomial(minitorch.tensor(4.0), minitorch.tensor(0.3)), 4 * 0.3 / 0.7, 4 * 0.3 / 0.49),
+    (lambda: md.Pareto(1.0, 6.0), 6.0 / 5.0, 6.0 / (25.0 * 4.0)),
+    (lambda: md.Weibull(2.0, 1.5), 2.0 * math.gamma(1 + 1 / 1.5),
+     4.0 * (math.gamma(1 + 2 / 1.5) - math.gamma(1 + 1 / 1.5) ** 2)),
+    (lambda: md.InverseGamma(5.0, 2.0), 2.0 / 4.0, 4.0 / (16.0 * 3.0)),
+    (lambda: md.FisherSnedecor(6.0, 12.0), 12.0 / 10.0, 2 * 144.0 * 16.0 / (6.0 * 100.0 * 8.0)),
 ]
 
 

@@ -1,8 +1,13 @@
-"""The samplers behind torch.distributions: ``poisson``, ``_standard_gamma`` and
-``_sample_dirichlet``, drawing PyTorch's numbers from the CPU generator (the op table's
-``random_poisson`` / ``random_standard_gamma`` / ``random_dirichlet`` extras), then moving
-them to the input's device, like minitorch.random's functions without a device of their own.
-The draws are outside the autograd graph."""
+"""The samplers behind torch.distributions, with PyTorch's numbers: ``poisson``, ``binomial``,
+``_standard_gamma`` and ``_sample_dirichlet`` (and the Dirichlet draws of ``rsample``), and the
+in-place fills ``exponential_``, ``cauchy_`` and ``geometric_``.
+
+They draw on the CPU generator (the op table's ``random_*`` extras of _backends/cpu/
+random_ops.py), then move the draws to the input's device, like minitorch.random's
+functions without a device of their own. Gamma and Dirichlet draws are differentiable in
+their concentration through torch's implicit reparameterisation gradients
+(``_standard_gamma_grad``, ``_dirichlet_grad``, on the tensor's own op table); the others
+are outside the autograd graph."""
 from __future__ import annotations
 
 from .._backends import cpu as _cpu
@@ -38,7 +43,7 @@ def poisson(input: Tensor, generator=None) -> Tensor:
 def binomial(count: Tensor, prob: Tensor, generator=None) -> Tensor:
     """Binomial(count, prob) draws, count and prob broadcast, in count's dtype (torch's sampler:
     BTRS transformed rejection where the mean is at least 10, geometric waiting times below)."""
-    from .._ops._common import broadcast_shapes
+    from ._common import broadcast_shapes
     from ..random import _check_generator, _state
     if not count.dtype.is_floating_point:
         raise ValueError(f"binomial only supports floating-point dtypes for count, got: {count.dtype.legacy_name}")

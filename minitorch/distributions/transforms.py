@@ -1,8 +1,9 @@
 """Transforms: invertible maps y = f(x) with log|det J| (torch.distributions.transforms).
 
-The elementwise transforms that LogNormal, Gumbel, HalfNormal, HalfCauchy and the relaxed
-distributions are built from: ``ExpTransform``, ``AffineTransform``, ``AbsTransform``,
-``SigmoidTransform`` and the inverse of any transform (``t.inv``). Values are computed as
+The elementwise transforms that LogNormal, Gumbel, HalfNormal, HalfCauchy, Pareto, Weibull,
+InverseGamma and the relaxed distributions are built from: ``ExpTransform``,
+``AffineTransform``, ``AbsTransform``, ``PowerTransform``, ``SigmoidTransform`` and the
+inverse of any transform (``t.inv``). Values are computed as
 torch computes them (``loc + scale * x``, ``(y - loc) / scale``), without a cache.
 """
 from __future__ import annotations
@@ -15,9 +16,9 @@ from .._creation import full_like
 from .._ops.activation_smooth import softplus
 from ..tensor import Tensor
 from . import constraints
-from .utils import _sum_rightmost
+from .utils import _sum_rightmost, broadcast_all
 
-__all__ = ["AbsTransform", "AffineTransform", "ExpTransform", "SigmoidTransform", "Transform"]
+__all__ = ["AbsTransform", "AffineTransform", "ExpTransform", "PowerTransform", "SigmoidTransform", "Transform"]
 
 
 class Transform:
@@ -167,6 +168,36 @@ class SigmoidTransform(Transform):
 
     def log_abs_det_jacobian(self, x: Tensor, y: Tensor) -> Tensor:
         return -softplus(-x) - softplus(x)
+
+
+class PowerTransform(Transform):
+    """y = x ** exponent on the positive reals (exponent a tensor, broadcast)."""
+
+    domain = constraints.positive
+    codomain = constraints.positive
+    bijective = True
+
+    def __init__(self, exponent, cache_size: int = 0) -> None:
+        super().__init__(cache_size=cache_size)
+        (self.exponent,) = broadcast_all(exponent)
+
+    @property
+    def sign(self):
+        return self.exponent.sign()
+
+    def __eq__(self, other) -> bool:
+        if not isinstance(other, PowerTransform):
+            return False
+        return bool(self.exponent.eq(other.exponent).all().item())
+
+    def _call(self, x: Tensor) -> Tensor:
+        return x.pow(self.exponent)
+
+    def _inverse(self, y: Tensor) -> Tensor:
+        return y.pow(1 / self.exponent)
+
+    def log_abs_det_jacobian(self, x: Tensor, y: Tensor) -> Tensor:
+        return (self.exponent * y / x).abs().log()
 
 
 class AbsTransform(Transform):

@@ -36,4 +36,5 @@ __all__ = ["AbsTransform", "AffineTransform", "Bernoulli", "Beta", "Binomial", "
            "InverseGamma", "Laplace", "LogNormal", "LogitRelaxedBernoulli", "Multinomial", "MultivariateNormal",
            "NegativeBinomial", "Normal", "OneHotCategorical", "OneHotCategoricalStraightThrough", "Pareto", "Poisson",
            "PowerTransform", "RelaxedBernoulli", "RelaxedOneHotCategorical", "SigmoidTransform", "StudentT",
-           "Transform", "TransformedDistribution", "Uniform", "Weibull", "constraints", "kl_divergence", "register_kl", "transforms"]
+           "Transform", "TransformedDistribution", "Uniform", "Weibull", "constraints", "kl_divergence", "register_kl",
+           "transforms"]

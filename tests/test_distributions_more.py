@@ -654,3 +654,51 @@ def test_inplace_fills_reject_bad_arguments_with_torchs_errors():
     assert (e >= 0).all() and abs(e.mean() - 0.25) < 5 * 0.25 / math.sqrt(e.size)
     g = minitorch.empty(20000, dtype=minitorch.float64).geometric_(0.25).numpy()
     assert g.min() >= 1 and abs(g.mean() - 4.0) < 5 * math.sqrt(0.75 / 0.25 ** 2 / g.size)
+
+
+# ----- MixtureSameFamily ----------------------------------------------------------------------
+def _gmm(lib, event=False):
+    dists = td if lib is torch else md
+    mix = dists.Categorical(probs=lib.tensor(np.array([[0.2, 0.5, 0.3], [0.6, 0.1, 0.3]])))
+    loc = lib.tensor(RNG_MIX_LOC[..., :2] if event else RNG_MIX_LOC[..., 0])
+    scale = lib.tensor(RNG_MIX_SCALE[..., :2] if event else RNG_MIX_SCALE[..., 0])
+    comp = dists.Normal(loc, scale)
+    if event:
+        comp = dists.Independent(comp, 1)
+    return dists.MixtureSameFamily(mix, comp)
+
+
+RNG_MIX_LOC = np.random.default_rng(3).normal(size=(2, 3, 2)) * 3
+RNG_MIX_SCALE = np.random.default_rng(4).uniform(0.5, 2, (2, 3, 2))
+
+
+@requires_torch
+@pytest.mark.parametrize("event", [False, True])
+def test_mixture_same_family_matches_torch(event):
+    got, ref = _gmm(minitorch, event), _gmm(torch, event)
+    assert repr(got) == repr(ref)
+    assert got.batch_shape == minitorch.Size(ref.batch_shape) and got.event_shape == minitorch.Size(ref.event_shape)
+    torch.manual_seed(2)
+    minitorch.manual_seed(2)
+    np.testing.assert_array_equal(_np(got.sample((5,))), _np(ref.sample((5,))))
+    x = RNG.normal(size=(4, 2, 2) if event else (4, 2))
+    _close(_np(got.log_prob(minitorch.tensor(x))), _np(ref.log_prob(torch.tensor(x))), np.float64)
+    _close(_np(got.mean), _np(ref.mean), np.float64)
+    _close(_np(got.variance), _np(ref.variance), np.float64)
+    if not event:
+        _close(_np(got.cdf(minitorch.tensor(x))), _np(ref.cdf(torch.tensor(x))), np.float64)
+    e = got.expand((3, 2))
+    assert tuple(e.sample().shape) == (3, 2) + ((2,) if event else ())
+
+
+def test_mixture_same_family_draws_have_the_mixture_moments_and_check_arguments():
+    minitorch.manual_seed(5)
+    d = _gmm(minitorch)
+    x = d.sample((20000,)).numpy()
+    mean, var = d.mean.numpy(), d.variance.numpy()
+    assert (np.abs(x.mean(0) - mean) < 5 * np.sqrt(var / len(x))).all()
+    with pytest.raises(ValueError, match="does not equal `component_distribution.batch_shape\\[-1\\]` \\(2\\)"):
+        md.MixtureSameFamily(md.Categorical(probs=minitorch.tensor([0.5, 0.3, 0.2])),
+                             md.Normal(minitorch.zeros(2), minitorch.ones(2)))
+    with pytest.raises(ValueError, match="needs to be an  instance of torch.distributions.Categorical"):
+        md.MixtureSameFamily(md.Normal(0.0, 1.0), md.Normal(minitorch.zeros(2), minitorch.ones(2)))

@@ -366,7 +366,7 @@ class NnDefaults:
     def standard_gamma_grad(self, alpha, x):
         """d x / d alpha of Gamma(alpha, 1) draws x (torch's _standard_gamma_grad), in alpha's
         dtype: the CPU's scalar formulas applied element by element (host)."""
-        from .cpu.distribution_kernels import standard_gamma_grad as formulas
+        from .cpu.distribution_grad_kernels import standard_gamma_grad as formulas
         a = _contiguous(self.to_numpy(alpha))
         out = np.empty(a.shape, a.dtype)
         formulas(a.reshape(-1), _contiguous(self.to_numpy(x), a.dtype).reshape(-1), out.reshape(-1))
@@ -375,7 +375,7 @@ class NnDefaults:
     def dirichlet_grad(self, x, alpha, total):
         """torch's _dirichlet_grad of Dirichlet draws x (as Beta(alpha, total - alpha) draws),
         in x's dtype: the CPU's scalar formulas applied element by element (host)."""
-        from .cpu.distribution_kernels import dirichlet_grad as formulas
+        from .cpu.distribution_grad_kernels import dirichlet_grad as formulas
         xs = _contiguous(self.to_numpy(x))
         out = np.empty(xs.shape, np.float64)
         formulas(xs.reshape(-1), _contiguous(self.to_numpy(alpha)).reshape(-1),

@@ -15,7 +15,7 @@ import time
 import numpy as np
 
 from ...dtypes import float16 as _float16, float32 as _float32, float64 as _float64
-from . import distribution_kernels as _dk, random_kernels as _k
+from . import distribution_grad_kernels as _gk, distribution_kernels as _dk, random_kernels as _k
 
 DEFAULT_SEED = 67280421310721  # torch's default_rng_seed_val, the seed of a new generator
 
@@ -170,7 +170,7 @@ class RandomOps:
         a = _contiguous(alpha)
         xs = _contiguous(x, a.dtype)
         out = np.empty(a.shape, a.dtype)
-        _dk.standard_gamma_grad(a.reshape(-1), xs.reshape(-1), out.reshape(-1))
+        _gk.standard_gamma_grad(a.reshape(-1), xs.reshape(-1), out.reshape(-1))
         return out
 
     def dirichlet_grad(self, x, alpha, total):
@@ -178,7 +178,7 @@ class RandomOps:
         (as Beta(alpha, total - alpha) draws), in x's dtype, computed in float64."""
         xs = _contiguous(x)
         out = np.empty(xs.shape, np.float64)
-        _dk.dirichlet_grad(xs.reshape(-1), _contiguous(alpha).reshape(-1),
+        _gk.dirichlet_grad(xs.reshape(-1), _contiguous(alpha).reshape(-1),
                            _contiguous(total).reshape(-1), out.reshape(-1))
         return out.astype(xs.dtype)
 

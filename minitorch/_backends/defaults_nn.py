@@ -362,3 +362,106 @@ class NnDefaults:
         argmax[found] = idx[keep][first[found]]
         out = np.where(found, top, 0).astype(w.dtype)
         return self.from_numpy(out), self.from_numpy(argmax.astype(np.int64))
+
+    # ----- the samplers of torch.distributions (host) -----------------------------------
+    def _host_uniform(self, n: int, generator):
+        return self.to_numpy(self.random_uniform((n,), _float64, 0.0, 1.0, generator))
+
+    def random_standard_gamma(self, alpha, generator=None):
+        """Gamma(alpha, 1) draws of alpha's shape and dtype, at least the dtype's smallest
+        normal number: Marsaglia-Tsang in vectorised rounds over the pending elements, alpha
+        < 1 boosted to alpha + 1 by u ** (1 / alpha) (host)."""
+        a = self.to_numpy(alpha).astype(np.float64).reshape(-1)
+        scale = np.ones_like(a)
+        small = a < 1
+        scale[small] = (1 - self._host_uniform(int(small.sum()), generator)) ** (1 / a[small])
+        boosted = np.where(small, a + 1, a)
+        d = boosted - 1 / 3
+        c = 1 / np.sqrt(9 * d)
+        out = np.where(a == 0, 0.0, np.nan)
+        pending = np.flatnonzero(np.isnan(out) & (d > 0))
+        while pending.size:
+            x = self.to_numpy(self.random_normal((pending.size,), _float64, 0.0, 1.0, generator))
+            u = 1 - self._host_uniform(pending.size, generator)
+            y = 1 + c[pending] * x
+            v = y ** 3
+            with np.errstate(invalid="ignore", divide="ignore"):
+                ok = (y > 0) & ((u < 1 - 0.0331 * x ** 4)
+                                | (np.log(u) < 0.5 * x * x + d[pending] * (1 - v + np.log(v))))
+            out[pending[ok]] = (scale * d)[pending[ok]] * v[ok]
+            pending = pending[~ok]
+        np_dtype = self.to_numpy(alpha).dtype
+        tiny = np.finfo(np_dtype).tiny
+        out = out.astype(np_dtype)
+        out = np.where(out > tiny, out, tiny)  # NaN too, as torch's std::max(min, sample)
+        return self.from_numpy(out.reshape(self.to_numpy(alpha).shape))
+
+    def random_dirichlet(self, alpha, generator=None):
+        """Dirichlet(alpha) draws, alpha (..., K): float64 gammas normalised over the last dim,
+        clamped into [smallest normal, largest below 1] of alpha's dtype (host)."""
+        np_dtype = self.to_numpy(alpha).dtype
+        g = self.to_numpy(self.random_standard_gamma(self.astype(alpha, _float64), generator))
+        x = (g / g.sum(-1, keepdims=True)).astype(np_dtype)
+        return self.from_numpy(np.clip(x, np.finfo(np_dtype).tiny, np.nextafter(np_dtype.type(1), np_dtype.type(0))))
+
+    def random_poisson(self, rates, generator=None):
+        """Poisson(rate) counts of rates' shape and dtype: the arrivals of Exp(1) draws
+        counted in vectorised rounds, O(max rate) rounds (host)."""
+        lam = self.to_numpy(rates).astype(np.float64).reshape(-1)
+        count = np.zeros_like(lam)
+        time = np.zeros_like(lam)
+        pending = np.flatnonzero(lam > 0)
+        while pending.size:
+            time[pending] -= np.log1p(-self._host_uniform(pending.size, generator))
+            arrived = time[pending] < lam[pending]
+            count[pending[arrived]] += 1
+            pending = pending[arrived]
+        return self.from_numpy(count.astype(self.to_numpy(rates).dtype).reshape(self.to_numpy(rates).shape))
+
+    def random_binomial(self, count, prob, generator=None):
+        """Binomial(count, prob) draws of count's shape and dtype: the successes among
+        max(count) rounds of uniforms, each round counted where it is below count (host)."""
+        n = self.to_numpy(count)
+        p = np.broadcast_to(self.to_numpy(prob).astype(np.float64), n.shape).reshape(-1)
+        flat = n.astype(np.float64).reshape(-1)
+        out = np.zeros_like(flat)
+        for trial in range(int(flat.max(initial=0))):
+            live = np.flatnonzero(flat > trial)
+            out[live] += self._host_uniform(live.size, generator) < p[live]
+        return self.from_numpy(out.astype(n.dtype).reshape(n.shape))
+
+    def random_cauchy(self, shape, dtype, median: float = 0.0, sigma: float = 1.0, generator=None):
+        """Cauchy(median, sigma) draws median + sigma tan(pi (u - 0.5)) of float64 uniforms, as
+        dtype (host)."""
+        u = self._host_uniform(int(np.prod(shape, dtype=np.int64)), generator)
+        return self.from_numpy((median + sigma * np.tan(np.pi * (u - 0.5))).astype(dtype.np).reshape(tuple(shape)))
+
+    def random_geometric(self, shape, dtype, p: float, generator=None):
+        """Geometric(p) draws (trials up to the first success) ceil(log(u) / log1p(-p)) of float64
+        uniforms, as dtype (host)."""
+        u = self._host_uniform(int(np.prod(shape, dtype=np.int64)), generator)
+        return self.from_numpy(np.ceil(np.log(u) / np.log1p(-p)).astype(dtype.np).reshape(tuple(shape)))
+
+    def standard_gamma_grad(self, alpha, x):
+        """d x / d alpha of Gamma(alpha, 1) draws x (torch's _standard_gamma_grad), in alpha's
+        dtype: the CPU's scalar formulas applied element by element (host)."""
+        from .cpu.distribution_grad_kernels import standard_gamma_grad as formulas
+        a = _contiguous(self.to_numpy(alpha))
+        out = np.empty(a.shape, a.dtype)
+        formulas(a.reshape(-1), _contiguous(self.to_numpy(x), a.dtype).reshape(-1), out.reshape(-1))
+        return self.from_numpy(out)
+
+    def dirichlet_grad(self, x, alpha, total):
+        """torch's _dirichlet_grad of Dirichlet draws x (as Beta(alpha, total - alpha) draws),
+        in x's dtype: the CPU's scalar formulas applied element by element (host)."""
+        from .cpu.distribution_grad_kernels import dirichlet_grad as formulas
+        xs = _contiguous(self.to_numpy(x))
+        out = np.empty(xs.shape, np.float64)
+        formulas(xs.reshape(-1), _contiguous(self.to_numpy(alpha)).reshape(-1),
+                 _contiguous(self.to_numpy(total)).reshape(-1), out.reshape(-1))
+        return self.from_numpy(out.astype(xs.dtype))
+
+
+def _contiguous(a, dtype=None) -> np.ndarray:
+    """A C-contiguous array of a's shape (np.ascontiguousarray makes a 0-d array 1-d)."""
+    return np.ascontiguousarray(a, dtype).reshape(np.shape(a))

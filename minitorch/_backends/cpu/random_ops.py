@@ -15,7 +15,7 @@ import time
 import numpy as np
 
 from ...dtypes import float16 as _float16, float32 as _float32, float64 as _float64
-from . import random_kernels as _k
+from . import distribution_grad_kernels as _gk, distribution_kernels as _dk, random_kernels as _k
 
 DEFAULT_SEED = 67280421310721  # torch's default_rng_seed_val, the seed of a new generator
 
@@ -136,3 +136,101 @@ class RandomOps:
         out = np.empty((probs.shape[0], num_samples), np.int64)
         _k.multinomial_replacement(g.mt, g.pos, np.ascontiguousarray(probs), num_samples, out)
         return out
+
+    # ----- the samplers of torch.distributions (distribution_kernels.py) ----------------
+    def random_standard_gamma(self, alpha, generator=None):
+        """_s_gamma_cpu: Gamma(alpha, 1) of alpha's shape and dtype (float32 / float64)."""
+        g = self._state(generator)
+        a = _contiguous(alpha)
+        out = np.empty(a.shape, a.dtype)
+        kernel = _dk.standard_gamma_f32 if a.dtype == np.float32 else _dk.standard_gamma_f64
+        kernel(g.mt, g.pos, g.cache, a.reshape(-1), out.reshape(-1))
+        return out
+
+    def random_dirichlet(self, alpha, generator=None):
+        """_s_dirichlet_cpu: float64 gammas, divided by their sum over the last dim, then
+        clamped into [smallest normal, largest below 1] of alpha's dtype."""
+        g = self._state(generator)
+        a = _contiguous(alpha)
+        gam = np.empty(a.shape, np.float64)
+        _dk.dirichlet_gammas(g.mt, g.pos, g.cache, a.reshape(-1), gam.reshape(-1))
+        x = (gam / _lane_sum(gam)).astype(a.dtype)
+        return np.clip(x, np.finfo(a.dtype).tiny, np.nextafter(a.dtype.type(1), a.dtype.type(0)))
+
+    def random_poisson(self, rates, generator=None):
+        """_s_poisson_cpu: Poisson(rate) counts of rates' shape, in rates' dtype."""
+        g = self._state(generator)
+        lam = _contiguous(rates, np.float64)
+        out = np.empty(lam.shape, np.float64)
+        _dk.poisson(g.mt, g.pos, lam.reshape(-1), out.reshape(-1))
+        return out.astype(rates.dtype)
+
+    def standard_gamma_grad(self, alpha, x):
+        """_standard_gamma_grad: d x / d alpha of Gamma(alpha, 1) draws x, in alpha's dtype."""
+        a = _contiguous(alpha)
+        xs = _contiguous(x, a.dtype)
+        out = np.empty(a.shape, a.dtype)
+        _gk.standard_gamma_grad(a.reshape(-1), xs.reshape(-1), out.reshape(-1))
+        return out
+
+    def dirichlet_grad(self, x, alpha, total):
+        """_dirichlet_grad: the per-component reparameterised gradient of Dirichlet draws x
+        (as Beta(alpha, total - alpha) draws), in x's dtype, computed in float64."""
+        xs = _contiguous(x)
+        out = np.empty(xs.shape, np.float64)
+        _gk.dirichlet_grad(xs.reshape(-1), _contiguous(alpha).reshape(-1),
+                           _contiguous(total).reshape(-1), out.reshape(-1))
+        return out.astype(xs.dtype)
+
+    def random_binomial(self, count, prob, generator=None):
+        """_s_binomial_cpu: Binomial(count, prob) draws of count's shape and dtype (count and
+        prob of one shape and float dtype)."""
+        g = self._state(generator)
+        c = _contiguous(count, np.float64)
+        out = np.empty(c.shape, np.float64)
+        _dk.binomial(g.mt, g.pos, c.reshape(-1), _contiguous(prob, np.float64).reshape(-1),
+                     out.reshape(-1), count.dtype == np.float32)
+        return out.astype(count.dtype)
+
+    def random_cauchy(self, shape, dtype, median: float = 0.0, sigma: float = 1.0, generator=None):
+        """cauchy_(median, sigma): median + sigma tan(pi (u - 0.5)) of float64 uniforms, as dtype."""
+        u = self.random_uniform(shape, _float64, 0.0, 1.0, generator)
+        out = np.empty(u.shape, np.float64)
+        _dk.cauchy(u.reshape(-1), out.reshape(-1), float(median), float(sigma))
+        return out.astype(dtype.np, copy=False)
+
+    def random_geometric(self, shape, dtype, p: float, generator=None):
+        """geometric_(p): ceil(log(u) / log1p(-p)) of float64 uniforms (trials up to the first
+        success), as dtype."""
+        u = self.random_uniform(shape, _float64, 0.0, 1.0, generator)
+        out = np.empty(u.shape, np.float64)
+        _dk.geometric(u.reshape(-1), out.reshape(-1), float(p))
+        return out.astype(dtype.np, copy=False)
+
+
+def _lane_sum(x: np.ndarray) -> np.ndarray:
+    """x summed over its last dim (keepdim) in the order of torch's 4-lane float64 sum:
+    lanes accumulate blocks of 4, the remainder goes into lane 0, then the lanes add in
+    order. Equal to torch's bits for up to 5 elements and for 4k and 4k + 1 up to 17; for
+    other lengths it may differ from torch in the last bit (its cascade differs there)."""
+    n = x.shape[-1]
+    m = n // 4 * 4
+    if m == 0:
+        total = x[..., 0].copy()
+        for j in range(1, n):
+            total += x[..., j]
+        return total[..., None]
+    acc = x[..., 0:4].copy()
+    for i in range(4, m, 4):
+        acc += x[..., i:i + 4]
+    for j in range(m, n):
+        acc[..., 0] += x[..., j]
+    total = acc[..., 0] + acc[..., 1]
+    total += acc[..., 2]
+    total += acc[..., 3]
+    return total[..., None]
+
+
+def _contiguous(a, dtype=None) -> np.ndarray:
+    """A C-contiguous array of a's shape (np.ascontiguousarray makes a 0-d array 1-d)."""
+    return np.ascontiguousarray(a, dtype).reshape(np.shape(a))

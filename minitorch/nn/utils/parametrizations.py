@@ -136,8 +136,9 @@ def orthogonal(module: Module, name: str = "weight", orthogonal_map: str | None 
     """Reparametrize module.<name> (a matrix or a batch of them) as an orthogonal matrix:
     orthonormal columns if tall, rows if wide. orthogonal_map: "matrix_exp", "cayley" or
     "householder" (default: matrix_exp for square or complex, householder otherwise). With
-    use_trivialization (default) the current orthogonal point is a buffer ``base``; the initial
-    weight is the original's closest orthogonal one by QR (itself if already orthogonal)."""
+    use_trivialization (default) the current orthogonal point is a buffer ``base``. The initial
+    weight is the original itself if orthogonal, else Q of its QR with R's diagonal positive
+    (wide and tall ones completed to square with normal draws, as torch does)."""
     weight = getattr(module, name, None)
     if not isinstance(weight, Tensor):
         raise ValueError(f"Module '{module}' has no parameter or buffer with name '{name}'")
@@ -146,6 +147,8 @@ def orthogonal(module: Module, name: str = "weight", orthogonal_map: str | None 
     if orthogonal_map is None:
         square = weight.size(-2) == weight.size(-1)
         orthogonal_map = "matrix_exp" if square or weight.is_complex() else "householder"
+    if not isinstance(orthogonal_map, str):
+        raise TypeError(f"attribute name must be string, not '{type(orthogonal_map).__name__}'")
     if orthogonal_map not in _ORTHOGONAL_MAPS:
         raise ValueError('orthogonal_map has to be one of "matrix_exp", "cayley", "householder". '
                          f"Got: {orthogonal_map}")

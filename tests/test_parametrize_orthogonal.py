@@ -233,3 +233,32 @@ def test_errors(call, exc, message):
         with pytest.raises(exc) as theirs:
             call(torch)
         assert message in str(theirs.value)
+
+
+@pytest.mark.parametrize("shape,orthogonal_map,use_trivialization",
+                         [((4, 3), "cayley", True), ((3, 3), "householder", False)])
+def test_on_cuda_matches_cpu(shape, orthogonal_map, use_trivialization):
+    """On CUDA (the simulator in CI) the weight and its gradient are the CPU's. A tall weight's
+    base is completed with normal draws from the weight's device (as torch draws them), so
+    there only the weight, which does not depend on them, is compared, and base is checked
+    orthogonal."""
+    from minitorch._backends.cuda import _runtime
+    if not _runtime.is_available():
+        pytest.skip("no CUDA device (or simulator)")
+    draws = use_trivialization and shape[0] != shape[1]
+    results = []
+    for device in ("cpu", "cuda"):
+        minitorch.manual_seed(12)
+        layer = minitorch.nn.Linear(shape[1], shape[0]).double().to(device)
+        minitorch.nn.utils.parametrizations.orthogonal(layer, orthogonal_map=orthogonal_map,
+                                                       use_trivialization=use_trivialization)
+        layer(minitorch.ones(2, shape[1], dtype=minitorch.float64, device=device)).sum().backward()
+        original = layer.parametrizations.weight.original
+        assert layer.weight.device.type == original.grad.device.type == device
+        if use_trivialization:
+            base = layer.parametrizations.weight[0].base
+            assert base.device.type == device
+            _assert_orthonormal(_np(base.cpu()))
+        results.append([_np(t.cpu()) for t in ((layer.weight,) if draws else (layer.weight, original.grad))])
+    for got, expected in zip(results[1], results[0]):
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)

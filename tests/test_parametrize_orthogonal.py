@@ -262,3 +262,29 @@ def test_on_cuda_matches_cpu(shape, orthogonal_map, use_trivialization):
         results.append([_np(t.cpu()) for t in ((layer.weight,) if draws else (layer.weight, original.grad))])
     for got, expected in zip(results[1], results[0]):
         np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+
+
+@requires_torch
+@pytest.mark.parametrize("orthogonal_map,use_trivialization",
+                         [("matrix_exp", True), ("cayley", False), ("householder", False)])
+def test_float32_weight_and_grad_near_torchs_float64(orthogonal_map, use_trivialization):
+    """float32 (Linear's default): torch's float64 result on the same float32 weight and input,
+    to float32 rounding of the matrix products and decompositions."""
+    minitorch.manual_seed(13)
+    mine = minitorch.nn.Linear(6, 6)
+    theirs = torch.nn.Linear(6, 6).double()
+    with torch.no_grad():
+        theirs.weight.copy_(torch.tensor(_np(mine.weight), dtype=torch.float64))
+        theirs.bias.copy_(torch.tensor(_np(mine.bias), dtype=torch.float64))
+    minitorch.nn.utils.parametrizations.orthogonal(mine, orthogonal_map=orthogonal_map,
+                                                   use_trivialization=use_trivialization)
+    torch.nn.utils.parametrizations.orthogonal(theirs, orthogonal_map=orthogonal_map,
+                                               use_trivialization=use_trivialization)
+    assert mine.weight.dtype == minitorch.float32
+    x = np.random.default_rng(14).standard_normal((3, 6)).astype(np.float32)
+    mine(minitorch.tensor(x)).pow(2).sum().backward()
+    theirs(torch.tensor(x, dtype=torch.float64)).pow(2).sum().backward()
+    np.testing.assert_allclose(_np(mine.weight), _np(theirs.weight), rtol=0, atol=2e-6)
+    _assert_orthonormal(_np(mine.weight), atol=2e-6)
+    got, expected = _np(mine.parametrizations.weight.original.grad), _np(theirs.parametrizations.weight.original.grad)
+    np.testing.assert_allclose(got, expected, rtol=0, atol=2e-5 * np.abs(expected).max())

@@ -93,7 +93,6 @@ UNSUPPORTED: dict[str, str] = {
     # ---- nn.utils and utils
     "nn.utils.fusion": "fusion of conv and batch norm is not available",
     "nn.utils.stateless": "use autograd.functional, or load_state_dict() the parameters you want",
-    "nn.utils.parametrizations.orthogonal": "an orthogonal parametrization needs matrix_exp, QR or Householder products, which minitorch lacks: register a parametrization of your own with nn.utils.parametrize.register_parametrization",
     "utils.benchmark": "time with time.perf_counter(); benchmarks/_harness.py shows minitorch's harness",
     "utils.cpp_extension": "C++ extensions are not available: write the kernel with numba",
     "utils.dlpack": "use t.numpy() / minitorch.from_numpy to exchange arrays",

@@ -74,7 +74,6 @@ UNSUPPORTED: dict[str, str] = {
     "nn.CrossMapLRN2d": "use BatchNorm2d or GroupNorm",
     "nn.SyncBatchNorm": "minitorch's DistributedDataParallel runs on the CPU: use BatchNorm1d/2d",
     "nn.CTCLoss": "CTC loss is not available",
-    "nn.MultiLabelMarginLoss": "use MultiLabelSoftMarginLoss",
     "nn.AdaptiveLogSoftmaxWithLoss": "use Linear + CrossEntropyLoss",
     # ---- nn.functional
     "nn.functional.ctc_loss": "CTC loss is not available",

@@ -1,5 +1,7 @@
 """``torch.func``: ``functional_call`` (run a module with other tensors in place of its parameters
-and buffers). The transforms (grad, vmap, jacrev, ...) raise NotImplementedError with advice.
+and buffers), and the reverse-mode transforms ``grad``, ``grad_and_value``, ``vjp`` and ``jacrev``
+over minitorch's autograd. The others (vmap, jacfwd, jvp, hessian, ...) raise NotImplementedError
+with advice.
 
 functional_call swaps the given tensors into the modules' ``_parameters`` / ``_buffers`` (or sets
 them as plain attributes for other names) for the duration of the call and puts the originals
@@ -13,7 +15,7 @@ from typing import Any
 
 from .tensor import Tensor
 
-__all__ = ["functional_call"]
+__all__ = ["functional_call", "grad", "grad_and_value", "jacrev", "vjp"]
 
 _MISSING = object()  # (the module had no attribute of that name)
 
@@ -146,6 +148,185 @@ def functional_call(module, parameter_and_buffer_dicts, args: Any = None, kwargs
         raise ValueError("Expected parameter_and_buffer_dicts to be a dict, or a list/tuple of dicts, "
                          f"but got {type(parameter_and_buffer_dicts)}")
     return _functional_call(module, parameters_and_buffers, args, kwargs, tie_weights=tie_weights, strict=strict)
+
+
+# ----- grad, grad_and_value, vjp, jacrev over minitorch's autograd ------------------------------
+# Each argument tensor is replaced by a fresh leaf (or, when it already requires grad, by a view
+# of it, so an outer transform can differentiate through this one). The gradient graph is kept
+# only where an argument required grad (nested transforms); tensors the function captures from
+# outside are constants to these transforms.
+def _flatten(tree):
+    """(the tensors of a nested tuple/list/dict, a function rebuilding that structure from a list)."""
+    if isinstance(tree, (tuple, list)):
+        parts = [_flatten(item) for item in tree]
+        sizes = [len(leaves) for leaves, _ in parts]
+
+        def rebuild(values):
+            out, start = [], 0
+            for (_, build), n in zip(parts, sizes):
+                out.append(build(values[start:start + n]))
+                start += n
+            return type(tree)(out)
+        return [leaf for leaves, _ in parts for leaf in leaves], rebuild
+    if isinstance(tree, dict):
+        keys = list(tree)
+        leaves, build = _flatten([tree[k] for k in keys])
+        return leaves, lambda values: dict(zip(keys, build(values)))
+    return [tree], lambda values: values[0]
+
+
+def _track(tree):
+    """(tree with each tensor replaced by one that requires grad, its leaves, whether any of the
+    given tensors required grad already)."""
+    leaves, rebuild = _flatten(tree)
+    tracked, outer = [], False
+    for leaf in leaves:
+        if not isinstance(leaf, Tensor):
+            raise ValueError(f"Thing passed to transform API must be Tensor, got {type(leaf)}")
+        if not leaf.dtype.is_floating_point:
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
+        outer = outer or leaf.requires_grad
+        tracked.append(leaf.view_as(leaf) if leaf.requires_grad else leaf.detach().requires_grad_())
+    return rebuild(tracked), tracked, outer
+
+
+def _argnums(argnums, n_args: int):
+    if isinstance(argnums, bool) or not isinstance(argnums, (int, tuple)) or (
+            isinstance(argnums, tuple) and not all(isinstance(a, int) and not isinstance(a, bool) for a in argnums)):
+        raise RuntimeError(f"argnums must be int or Tuple[int, ...], got: {type(argnums)}")
+    for a in (argnums if isinstance(argnums, tuple) else (argnums,)):
+        if not -n_args <= a < n_args:
+            raise RuntimeError(f"Got argnum={a}, but only {n_args} positional inputs")
+    return argnums
+
+
+def _gradients(outputs, leaves, grad_outputs, create_graph: bool):
+    from .autograd import grad as autograd_grad
+    grads = autograd_grad(outputs, leaves, grad_outputs, retain_graph=True, create_graph=create_graph,
+                          allow_unused=True)
+    return [g if g is not None else leaf.detach().new_zeros(leaf.shape) for g, leaf in zip(grads, leaves)]
+
+
+def _result(value, keep: bool):
+    leaves, rebuild = _flatten(value)
+    return rebuild([v if keep or not isinstance(v, Tensor) else v.detach() for v in leaves])
+
+
+def _split_aux(out, has_aux: bool, api: str):
+    if not has_aux:
+        return out, None
+    if not (isinstance(out, tuple) and len(out) == 2):
+        raise RuntimeError(f"{api}(f)(*args): output of function f should be a tuple: (output, aux) "
+                           "if has_aux is True")
+    return out
+
+
+def grad_and_value(func, argnums=0, has_aux: bool = False):
+    """A function returning (gradient of func's scalar output with respect to the arguments at
+    argnums, func's output) (with has_aux: ((gradient, (output, aux))))."""
+    def wrapper(*args, **kwargs):
+        from .autograd.grad_mode import is_grad_enabled
+        nums = _argnums(argnums, len(args))
+        args = list(args)
+        picked = nums if isinstance(nums, tuple) else (nums,)
+        tracked_leaves, outer = [], False
+        for a in picked:
+            args[a], leaves, required = _track(args[a])
+            tracked_leaves.append(leaves)
+            outer = outer or required
+        keep = outer and is_grad_enabled()
+        output, aux = _split_aux(func(*args, **kwargs), has_aux, "grad_and_value")
+        if not isinstance(output, Tensor):
+            raise RuntimeError(f"grad_and_value(f)(*args): Expected f(*args) to return a Tensor, got {type(output)}")
+        if output.dim() != 0:
+            raise RuntimeError(f"grad_and_value(f)(*args): Expected f(*args) to return a scalar Tensor, got tensor "
+                               f"with {output.dim()} dims. Maybe you wanted to use the vjp or jacrev APIs instead?")
+        flat = [leaf for leaves in tracked_leaves for leaf in leaves]
+        grads = _gradients(output, flat, None, keep)
+        per_arg, start = [], 0
+        for a, leaves in zip(picked, tracked_leaves):
+            per_arg.append(_flatten(args[a])[1](grads[start:start + len(leaves)]))
+            start += len(leaves)
+        g = tuple(per_arg) if isinstance(nums, tuple) else per_arg[0]
+        value = _result(output, keep)
+        return (g, (value, _result(aux, keep))) if has_aux else (g, value)
+    return wrapper
+
+
+def grad(func, argnums=0, has_aux: bool = False):
+    """A function returning the gradient of func's scalar output with respect to the arguments at
+    argnums (an int or a tuple of ints; each argument a tensor or a tuple/list/dict of them);
+    with has_aux, func returns (output, aux) and the function (gradient, aux)."""
+    both = grad_and_value(func, argnums, has_aux)
+
+    def wrapper(*args, **kwargs):
+        g, value = both(*args, **kwargs)
+        return (g, value[1]) if has_aux else g
+    return wrapper
+
+
+def vjp(func, *primals, has_aux: bool = False):
+    """(func(*primals), vjp_fn[, aux]): vjp_fn(cotangents) is the tuple of the vector-Jacobian
+    products with respect to each primal, cotangents shaped as func's output."""
+    from .autograd.grad_mode import is_grad_enabled
+    tracked, outer = [], False
+    inputs = []
+    for primal in primals:
+        new, leaves, required = _track(primal)
+        inputs.append(new)
+        tracked.append(leaves)
+        outer = outer or required
+    keep = outer and is_grad_enabled()
+    output, aux = _split_aux(func(*inputs), has_aux, "vjp")
+    out_leaves, _ = _flatten(output)
+
+    def vjp_fn(cotangents, *, retain_graph: bool = True, create_graph=None):
+        cot_leaves, _ = _flatten(cotangents)
+        flat = [leaf for leaves in tracked for leaf in leaves]
+        grads = _gradients(out_leaves, flat, cot_leaves, keep if create_graph is None else create_graph)
+        result, start = [], 0
+        for new, leaves in zip(inputs, tracked):
+            result.append(_flatten(new)[1](grads[start:start + len(leaves)]))
+            start += len(leaves)
+        return tuple(result)
+    value = _result(output, keep)
+    return (value, vjp_fn, _result(aux, keep)) if has_aux else (value, vjp_fn)
+
+
+def jacrev(func, argnums=0, *, has_aux: bool = False, chunk_size=None, _preallocate_and_copy: bool = False):
+    """A function returning the Jacobian of func's tensor output with respect to the argument at
+    argnums (a tuple of Jacobians for a tuple of argnums), of shape output.shape + argument.shape,
+    one backward pass per output element."""
+    def wrapper(*args, **kwargs):
+        from .autograd.grad_mode import is_grad_enabled
+        nums = _argnums(argnums, len(args))
+        args = list(args)
+        picked = nums if isinstance(nums, tuple) else (nums,)
+        for a in picked:
+            if not isinstance(args[a], Tensor):
+                raise ValueError(f"Thing passed to transform API must be Tensor, got {type(args[a])}")
+        outer = any(args[a].requires_grad for a in picked)
+        leaves = []
+        for a in picked:
+            args[a], (leaf,), _ = _track(args[a])
+            leaves.append(leaf)
+        keep = outer and is_grad_enabled()
+        output, aux = _split_aux(func(*args, **kwargs), has_aux, "jacrev")
+        if not isinstance(output, Tensor):
+            raise RuntimeError(f"jacrev(f)(*args): Expected f(*args) to return a Tensor, got {type(output)}")
+        from . import stack
+        flat = output.reshape(-1)
+        rows = [_gradients(flat[k], leaves, None, keep) for k in range(flat.numel())]
+        jacobians = []
+        for i, leaf in enumerate(leaves):
+            if rows:
+                jac = stack([row[i] for row in rows])
+            else:
+                jac = leaf.detach().new_zeros((0,) + tuple(leaf.shape))
+            jacobians.append(_result(jac.reshape(tuple(output.shape) + tuple(leaf.shape)), keep))
+        jac = tuple(jacobians) if isinstance(nums, tuple) else jacobians[0]
+        return (jac, _result(aux, keep)) if has_aux else jac
+    return wrapper
 
 
 def __getattr__(name: str):

@@ -149,7 +149,97 @@ def test_the_deprecated_stateless_spelling_warns_and_calls_the_same():
 
 
 def test_the_transforms_minitorch_lacks_raise_with_advice():
-    for name in ("vmap", "jacfwd", "hessian"):
+    for name in ("vmap", "jacfwd", "hessian", "jvp"):
         with pytest.raises(NotImplementedError, match=rf"torch\.func\.{name} is not supported"):
             getattr(minitorch.func, name)
     assert not hasattr(minitorch.func, "no_such_transform")
+
+
+# ----- grad, grad_and_value, vjp, jacrev ---------------------------------------------------------
+def _cube_sum(x):
+    return (x * x * x).sum()
+
+
+def test_grad_and_grad_and_value_against_the_derivative():
+    x = minitorch.tensor([1.0, -2.0, 0.5], dtype=minitorch.float64)
+    g = minitorch.func.grad(_cube_sum)(x)
+    np.testing.assert_allclose(g.numpy(), 3 * x.numpy() ** 2, rtol=1e-15)
+    assert not g.requires_grad and not x.requires_grad
+    g, value = minitorch.func.grad_and_value(_cube_sum)(x)
+    assert value.item() == pytest.approx(1 - 8 + 0.125)
+    # second derivative by nesting: d/dx (3 x^2) = 6 x
+    second = minitorch.func.grad(minitorch.func.grad(lambda v: v * v * v))(minitorch.tensor(2.0))
+    assert second.item() == pytest.approx(12.0)
+    gx, gy = minitorch.func.grad(lambda a, b: (a * b).sum(), argnums=(0, 1))(x, x + 1)
+    np.testing.assert_allclose(gx.numpy(), (x + 1).numpy())
+    np.testing.assert_allclose(gy.numpy(), x.numpy())
+    g, aux = minitorch.func.grad(lambda v: ((v * v).sum(), v.mean()), has_aux=True)(x)
+    np.testing.assert_allclose(g.numpy(), 2 * x.numpy())
+    assert aux.item() == pytest.approx(x.numpy().mean())
+    g = minitorch.func.grad(lambda d: (d["a"] * d["b"]).sum())({"a": x, "b": x * 2})
+    np.testing.assert_allclose(g["a"].numpy(), 2 * x.numpy())
+    np.testing.assert_allclose(g["b"].numpy(), x.numpy())
+    # an argument the output does not depend on gets zeros
+    np.testing.assert_array_equal(minitorch.func.grad(lambda v: v.sum() * 0 + 1.0)(x).numpy(), [0.0, 0.0, 0.0])
+
+
+def test_grad_of_a_module_through_functional_call_matches_backward():
+    net = nn.Linear(3, 2)
+    params = {k: v.detach() for k, v in net.named_parameters()}
+    x = minitorch.tensor(X)
+    grads = minitorch.func.grad(lambda p: minitorch.func.functional_call(net, p, x).pow(2).sum())(params)
+    net(x).pow(2).sum().backward()
+    for name, p in net.named_parameters():
+        np.testing.assert_allclose(grads[name].numpy(), p.grad.numpy(), rtol=1e-6)
+
+
+def test_vjp_and_jacrev_against_the_derivative():
+    x = minitorch.tensor([1.0, -2.0, 0.5], dtype=minitorch.float64)
+    out, vjp_fn = minitorch.func.vjp(lambda v: v * v, x)
+    np.testing.assert_allclose(out.numpy(), x.numpy() ** 2)
+    (g,) = vjp_fn(minitorch.tensor([1.0, 2.0, 3.0], dtype=minitorch.float64))
+    np.testing.assert_allclose(g.numpy(), 2 * x.numpy() * [1.0, 2.0, 3.0])
+    ga, gb = minitorch.func.vjp(lambda a, b: a * b, x, x + 1)[1](minitorch.ones(3, dtype=minitorch.float64))
+    np.testing.assert_allclose(ga.numpy(), (x + 1).numpy())
+    jac = minitorch.func.jacrev(lambda v: v * v)(x)
+    np.testing.assert_allclose(jac.numpy(), np.diag(2 * x.numpy()))
+    outer = minitorch.func.jacrev(lambda v: v.outer(v))(x)
+    assert outer.shape == (3, 3, 3)
+    ja, jb = minitorch.func.jacrev(lambda a, b: a * b, argnums=(0, 1))(x, x + 1)
+    np.testing.assert_allclose(ja.numpy(), np.diag(x.numpy() + 1))
+    np.testing.assert_allclose(jb.numpy(), np.diag(x.numpy()))
+    # the Hessian as the Jacobian of the gradient
+    hess = minitorch.func.jacrev(minitorch.func.jacrev(_cube_sum))(x)
+    np.testing.assert_allclose(hess.numpy(), np.diag(6 * x.numpy()))
+
+
+@requires_torch
+def test_transforms_match_torch():
+    data = np.array([[0.3, -1.2, 2.0], [1.5, 0.1, -0.7]])
+
+    def f(lib):
+        return lambda w, b: (lib.tanh(lib.tensor(data) @ w + b) ** 2).sum()
+    w0, b0 = np.array([0.5, -0.25, 1.0]), np.array(0.1)
+    got = minitorch.func.grad(f(minitorch), argnums=(0, 1))(minitorch.tensor(w0), minitorch.tensor(b0))
+    want = torch.func.grad(f(torch), argnums=(0, 1))(torch.tensor(w0), torch.tensor(b0))
+    for m, t in zip(got, want):
+        np.testing.assert_allclose(m.numpy(), t.numpy(), rtol=1e-12)
+    hm = minitorch.func.jacrev(minitorch.func.jacrev(f(minitorch)))(minitorch.tensor(w0), minitorch.tensor(b0))
+    ht = torch.func.jacrev(torch.func.jacrev(f(torch)))(torch.tensor(w0), torch.tensor(b0))
+    np.testing.assert_allclose(hm.numpy(), ht.numpy(), rtol=1e-12, atol=1e-14)
+
+
+def test_transform_misuse_raises_torchs_errors():
+    x = minitorch.tensor([1.0, 2.0])
+    with pytest.raises(RuntimeError, match=r"Expected f\(\*args\) to return a scalar Tensor, got tensor with 1 dims"):
+        minitorch.func.grad(lambda v: v * v)(x)
+    with pytest.raises(RuntimeError, match=r"Got argnum=1, but only 1 positional inputs"):
+        minitorch.func.grad(_cube_sum, argnums=1)(x)
+    with pytest.raises(RuntimeError, match=r"argnums must be int or Tuple\[int, ...\], got: <class 'float'>"):
+        minitorch.func.grad(_cube_sum, argnums=1.0)(x)
+    with pytest.raises(RuntimeError, match=r"output of function f should be a tuple: \(output, aux\)"):
+        minitorch.func.grad(_cube_sum, has_aux=True)(x)
+    with pytest.raises(RuntimeError, match="only Tensors of floating point dtype can require gradients"):
+        minitorch.func.grad(_cube_sum)(minitorch.tensor([1, 2]))
+    with pytest.raises(ValueError, match="Thing passed to transform API must be Tensor, got <class 'float'>"):
+        minitorch.func.grad(lambda v: v[0] * 2)([1.0])

@@ -153,5 +153,6 @@ def test_bad_input_raises_torchs_errors():
         F.multilabel_margin_loss(x, t, reduction="bad")
     with pytest.raises(TypeError, match=r"argument 'target' \(position 2\) must be Tensor, not list"):
         F.multilabel_margin_loss(x, [1])
-    with pytest.raises(NotImplementedError, match="multilabel_margin_loss_forward_out_frame\" not implemented for 'Int'"):
+    with pytest.raises(NotImplementedError,
+                       match="multilabel_margin_loss_forward_out_frame\" not implemented for 'Int'"):
         F.multilabel_margin_loss(x.int(), t)

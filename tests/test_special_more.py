@@ -213,7 +213,8 @@ def test_bad_arguments_raise_torchs_errors():
     x = minitorch.tensor([3.0])
     with pytest.raises(RuntimeError, match=r"p has to be greater than or equal to 1"):
         minitorch.special.multigammaln(x, 0)
-    with pytest.raises(TypeError, match=r"special_multigammaln\(\): argument 'p' \(position 2\) must be int, not float"):
+    with pytest.raises(TypeError,
+                       match=r"special_multigammaln\(\): argument 'p' \(position 2\) must be int, not float"):
         minitorch.special.multigammaln(x, 2.0)
     with pytest.raises(TypeError, match=r"special_erfcx\(\): argument 'input' \(position 1\) must be Tensor, not list"):
         minitorch.special.erfcx([1.0])

@@ -16,7 +16,6 @@ from ..tensor import Tensor
 from ._common import check_tensor
 from .loss import _check_reduction, _reduce
 from .loss_regression import legacy_reduction
-from .where import where
 
 
 def _margins(x: Tensor, t: Tensor):

@@ -34,7 +34,7 @@ globals().update(_FUNCTIONS)  # minitorch.exp, minitorch.cat, ...: the ops' func
 # Loaded on first use: they pull in tqdm and the dataset code, which most programs
 # that only compute never need.
 _LAZY_SUBMODULES = ("train", "viz", "vision", "distributed", "cuda", "onnx", "backends", "accelerator", "multiprocessing",
-                    "distributions", "special", "hub", "amp", "compiler", "cpu", "linalg")
+                    "distributions", "special", "hub", "amp", "compiler", "cpu", "linalg", "func")
 
 
 def __getattr__(name: str):

@@ -21,11 +21,11 @@ if str(ROOT) not in sys.path:
 
 MODULES = ["minitorch", "minitorch.nn", "minitorch.nn.functional", "minitorch.nn.init", "minitorch.nn.utils",
            "minitorch.nn.utils.rnn", "minitorch.nn.utils.parametrize", "minitorch.nn.utils.parametrizations",
-           "minitorch.nn.utils.prune", "minitorch.optim",
+           "minitorch.nn.utils.prune", "minitorch.nn.utils.stateless", "minitorch.optim",
            "minitorch.optim.lr_scheduler", "minitorch.utils.data", "minitorch.utils.tensorboard",
            "minitorch.vision.datasets",
            "minitorch.vision.transforms", "minitorch.vision.models", "minitorch.vision.utils", "minitorch.autograd",
-           "minitorch.distributions", "minitorch.special",
+           "minitorch.distributions", "minitorch.special", "minitorch.func",
            "minitorch.linalg",
            "minitorch.distributed", "minitorch.multiprocessing", "minitorch.serialization", "minitorch.train",
            "minitorch.viz", "minitorch.cuda", "minitorch.onnx", "minitorch.onnx.errors",

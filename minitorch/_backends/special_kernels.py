@@ -1,5 +1,5 @@
-"""Host kernels of the special functions: lgamma, digamma, polygamma, erfinv, i0, i1 (NumPy
-arrays in and out). The default ``special`` extra (defaults_nn.py) runs them after copying a
+"""Host kernels of the special functions: lgamma, digamma, polygamma, erfinv, i0, i1, their
+exponentially scaled i0e and i1e, erfc, erfcx, log_ndtr and ndtri (NumPy arrays in and out). The default ``special`` extra (defaults_nn.py) runs them after copying a
 device's array to the host; on the CPU that copy is free, so these are the CPU's kernels too.
 
 Each value is computed in float64 and rounded once to the input's dtype (PyTorch computes
@@ -7,7 +7,8 @@ float32 in float32, so a float32 result can differ from PyTorch's in its last bi
 The methods are the textbook ones: the recurrence and the asymptotic (Bernoulli) series for
 digamma and the Hurwitz zeta, reflection for negative arguments, Newton steps on erf/erfc
 from Winitzki's approximation for erfinv, the power series and the large-argument
-expansion for the modified Bessel functions.
+expansion for the modified Bessel functions, the asymptotic series of erfcx where erfc
+underflows, log_ndtr through erfcx in the lower tail, and Newton steps on log_ndtr for ndtri.
 """
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ from numba import njit
 _BERNOULLI = np.array([1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730, 7 / 6, -3617 / 510,
                        43867 / 798, -174611 / 330])
 
-OPS = {"lgamma": 0, "digamma": 1, "polygamma": 2, "erfinv": 3, "i0": 4, "i1": 5}
+OPS = {"lgamma": 0, "digamma": 1, "polygamma": 2, "erfinv": 3, "i0": 4, "i1": 5, "i0e": 6, "i1e": 7,
+       "erfc": 8, "erfcx": 9, "log_ndtr": 10, "ndtri": 11}
 
 
 @njit(cache=True)
@@ -104,8 +106,8 @@ def _erfinv(y: float) -> float:
 
 
 @njit(cache=True)
-def _bessel_i(nu: int, x: float) -> float:
-    """The modified Bessel function of the first kind I_nu(x), nu 0 or 1."""
+def _bessel_i(nu: int, x: float, scaled: bool) -> float:
+    """The modified Bessel function of the first kind I_nu(x), nu 0 or 1; times exp(-|x|) if scaled."""
     ax = abs(x)
     if math.isnan(x):
         return x
@@ -118,6 +120,10 @@ def _bessel_i(nu: int, x: float) -> float:
             term *= q / (k * (k + nu))
             total += term
             k += 1
+        if scaled:
+            total *= math.exp(-ax)
+    elif scaled and math.isinf(ax):
+        total = 0.0
     else:  # e^x / sqrt(2 pi x) * (1 - (mu - 1) / 8x + (mu - 1)(mu - 9) / 2!(8x)^2 - ...), mu = 4 nu^2
         mu = 4.0 * nu * nu
         term = 1.0
@@ -127,8 +133,67 @@ def _bessel_i(nu: int, x: float) -> float:
             series += term
             if abs(term) < 1e-17:
                 break
-        total = math.exp(ax) / math.sqrt(2 * math.pi * ax) * series
+        total = series / math.sqrt(2 * math.pi * ax)
+        if not scaled:
+            total *= math.exp(ax)
     return -total if nu == 1 and x < 0 else total
+
+
+@njit(cache=True)
+def _erfcx(x: float) -> float:
+    """exp(x^2) erfc(x), finite where erfc underflows: ~1 / (x sqrt(pi)) for large x."""
+    if math.isnan(x):
+        return x
+    if x < 0:
+        if x < -26.7:
+            return math.inf
+        return 2 * math.exp(x * x) - _erfcx(-x)
+    if x < 25:
+        return math.exp(x * x) * math.erfc(x)
+    if math.isinf(x):
+        return 0.0
+    # 1 / (x sqrt(pi)) * (1 - 1/(2x^2) + 1*3/(2x^2)^2 - 1*3*5/(2x^2)^3 + ...)
+    z = 1 / (2 * x * x)
+    term = 1.0
+    series = 1.0
+    for k in range(1, 20):
+        term *= -(2 * k - 1) * z
+        series += term
+        if abs(term) < 1e-17:
+            break
+    return series / (x * math.sqrt(math.pi))
+
+
+@njit(cache=True)
+def _log_ndtr(x: float) -> float:
+    """log of the standard normal CDF: log(erfcx(-x / sqrt 2) / 2) - x^2 / 2 below 0 (no underflow)."""
+    if x < 0:
+        return math.log(_erfcx(-x * 0.7071067811865476) / 2) - x * x / 2
+    return math.log1p(-math.erfc(x * 0.7071067811865476) / 2)
+
+
+@njit(cache=True)
+def _ndtri(p: float) -> float:
+    """The inverse of the standard normal CDF on [0, 1] (-inf at 0, inf at 1, NaN outside)."""
+    if math.isnan(p) or p < 0 or p > 1:
+        return math.nan
+    if p == 0 or p == 1:
+        return -math.inf if p == 0 else math.inf
+    if p > 0.5:
+        return -_ndtri(1 - p)  # (exact: 1 - p has no rounding error on [0.5, 1])
+    if p > 0.135:  # 2p - 1 is exact, so small results keep their relative precision
+        return math.sqrt(2.0) * _erfinv(2 * p - 1)
+    # Abramowitz & Stegun 26.2.23 (error < 5e-4), then Newton steps on log ndtr(x) = log p
+    t = math.sqrt(-2 * math.log(p))
+    x = -(t - (2.515517 + t * (0.802853 + t * 0.010328)) / (1 + t * (1.432788 + t * (0.189269 + t * 0.001308))))
+    target = math.log(p)
+    for _ in range(50):
+        # d/dx log ndtr(x) = sqrt(2 / pi) / erfcx(-x / sqrt 2)
+        step = (_log_ndtr(x) - target) * _erfcx(-x * 0.7071067811865476) / math.sqrt(2 / math.pi)
+        x -= step
+        if abs(step) <= 1e-16 * abs(x):
+            break
+    return x
 
 
 @njit(cache=True)
@@ -144,8 +209,16 @@ def special_kernel(code: int, n: int, x, out, bernoulli) -> None:
             out[i] = _digamma(v) if n == 0 else _polygamma(n, v, bernoulli)
         elif code == 3:
             out[i] = _erfinv(v)
+        elif code <= 7:
+            out[i] = _bessel_i((code - 4) % 2, v, code >= 6)
+        elif code == 8:
+            out[i] = math.erfc(v)
+        elif code == 9:
+            out[i] = _erfcx(v)
+        elif code == 10:
+            out[i] = _log_ndtr(v)
         else:
-            out[i] = _bessel_i(code - 4, v)
+            out[i] = _ndtri(v)
 
 
 def apply(op: str, a: np.ndarray, n: int = 0) -> np.ndarray:

@@ -247,6 +247,14 @@ class MultiMarginLoss(_WeightedLoss):
                                    reduction=self.reduction)
 
 
+class MultiLabelMarginLoss(_Loss):
+    """Multi-label hinge loss: input (N, C) or (C,) scores, target of the same shape holding each
+    sample's class indices, padded with -1 after the last."""
+
+    def forward(self, input, target):
+        return F.multilabel_margin_loss(input, target, reduction=self.reduction)
+
+
 class MultiLabelSoftMarginLoss(_WeightedLoss):
     """Multi-label logistic loss: input (N, C) logits, target (N, C) of 0s and 1s."""
 

@@ -1,7 +1,8 @@
 """nn.utils: gradient clipping, parameters as one vector, (in ``nn.utils.rnn``) packed
 variable-length sequences, parametrizations (``parametrize``, ``parametrizations``), the
-hook-based weight and spectral normalisation, and pruning (``prune``), as torch.nn.utils."""
-from . import parametrizations, parametrize, prune, rnn
+hook-based weight and spectral normalisation, pruning (``prune``) and the deprecated
+``stateless.functional_call``, as torch.nn.utils."""
+from . import parametrizations, parametrize, prune, rnn, stateless
 from .clip_grad import clip_grad_norm, clip_grad_norm_, clip_grad_value_, clip_grads_with_norm_, get_total_norm
 from .convert_parameters import parameters_to_vector, vector_to_parameters
 from .spectral_norm import remove_spectral_norm, spectral_norm
@@ -21,6 +22,7 @@ __all__ = [
     "remove_weight_norm",
     "rnn",
     "spectral_norm",
+    "stateless",
     "vector_to_parameters",
     "weight_norm",
 ]

@@ -425,6 +425,44 @@ def time_cases(mine: dict, theirs: dict, repeats: int, differs: Callable) -> tup
     return rows, problems
 
 
+def as_numpy(result):
+    """A library's result (a tensor, detached, or anything NumPy takes) as a NumPy array."""
+    if hasattr(result, "detach"):
+        result = result.detach()
+    if hasattr(result, "numpy"):
+        return result.numpy()
+    import numpy as np
+    return np.asarray(result)
+
+
+def time_checked_case(name: str, ref, numpy_call: Callable[[], object], builders: dict, repeats: int,
+                      rtol: float = 1e-3, atol: float = 1e-3) -> tuple[dict, list]:
+    """(row, problems) of one case: each library's call, made by builders[library](), is checked
+    against ref (NumPy's result) before timing, then timed side by side with numpy_call. A
+    library that fails to build, run or agree is reported, never worked around."""
+    import numpy as np
+    row, problems = {"name": name}, []
+    fns = {"numpy": numpy_call}
+    for lib_name, build in builders.items():
+        try:
+            fn = build()
+            got = as_numpy(fn())
+            if not np.allclose(got, ref, rtol=rtol, atol=atol):
+                problems.append(f"{lib_name}: {name}: result differs from NumPy's "
+                                f"(max abs diff {np.max(np.abs(got - ref)):.3g})")
+            fns[lib_name] = fn
+        except Exception as exc:  # report, do not work around
+            row[lib_name + "_error"] = short_error(exc)
+            problems.append(f"{lib_name}: {name}: {short_error(exc)}")
+    for lib_name, res in time_side_by_side(fns, repeats=repeats).items():
+        if isinstance(res, Exception):
+            row[lib_name + "_error"] = short_error(res)
+            problems.append(f"{lib_name}: {name} (timed loop): {short_error(res)}")
+        else:
+            row[lib_name] = stats_dict(res)
+    return row, problems
+
+
 def cases_table(result: dict) -> str:
     """The markdown table of a time_cases result: µs per call and the ratios."""
     headers = ["case", "minitorch µs", "torch µs", "numpy µs", "minitorch/torch", "minitorch/numpy"]

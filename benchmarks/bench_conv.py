@@ -20,6 +20,7 @@ max pooling as a reshape and a max with the mask of first maxima for the backwar
 """
 from __future__ import annotations
 
+import functools
 import sys
 from pathlib import Path
 
@@ -192,11 +193,6 @@ CASES = [
 
 # ----- worker / parent --------------------------------------------------------------------
 
-def _as_numpy(result):
-    if hasattr(result, "detach"):
-        result = result.detach()
-    return result.numpy() if hasattr(result, "numpy") else result
-
 
 def worker(threads: int, repeats: int) -> dict:
     torch = H.setup_worker_threads(threads)
@@ -209,25 +205,10 @@ def worker(threads: int, repeats: int) -> dict:
     rows, problems = [], []
     with H.LoadMonitor() as load:
         for name, build_lib, build_np in CASES:
-            row = {"name": name}
-            ref = build_np(np, d)()
-            fns = {"numpy": build_np(np, d)}
-            for lib_name, lib in libs:
-                try:
-                    fn = build_lib(lib, d)
-                    got = _as_numpy(fn())
-                    if not np.allclose(got, ref, rtol=1e-3, atol=1e-3):
-                        problems.append(f"{lib_name}: {name}: result differs from NumPy's "
-                                        f"(max abs diff {np.max(np.abs(got - ref)):.3g})")
-                    fns[lib_name] = fn
-                except Exception as exc:  # report, do not work around
-                    row[lib_name + "_error"] = H.short_error(exc)
-                    problems.append(f"{lib_name}: {name}: {H.short_error(exc)}")
-            for lib_name, res in H.time_side_by_side(fns, repeats=repeats).items():
-                if isinstance(res, Exception):
-                    problems.append(f"{lib_name}: {name} (timed loop): {H.short_error(res)}")
-                else:
-                    row[lib_name] = H.stats_dict(res)
+            builders = {lib_name: functools.partial(build_lib, lib, d) for lib_name, lib in libs}
+            row, found = H.time_checked_case(name, build_np(np, d)(), build_np(np, d), builders, repeats,
+                                             rtol=1e-3, atol=1e-3)
+            problems += found
             rows.append(row)
     return {"threads": threads, "torch": None if torch is None else torch.__version__,
             "background_cores": load.background_cores, "rows": rows, "problems": problems}

@@ -16,6 +16,7 @@ for forward+backward rows it is the hand-derived gradient.
 """
 from __future__ import annotations
 
+import functools
 import argparse
 import json
 import sys
@@ -210,14 +211,6 @@ CASES = [
 
 # ----- worker: runs in a thread-configured subprocess -------------------------------------
 
-def _as_numpy(result):
-    if hasattr(result, "detach"):
-        result = result.detach()
-    if hasattr(result, "numpy"):
-        return result.numpy()
-    import numpy as np
-    return np.asarray(result)
-
 
 def worker(threads: int, repeats: int) -> dict:
     torch = H.setup_worker_threads(threads)
@@ -229,26 +222,10 @@ def worker(threads: int, repeats: int) -> dict:
     rows, problems = [], []
     with H.LoadMonitor() as load:
         for name, build_lib, build_np in CASES:
-            row = {"name": name}
-            ref = build_np(np, _data(np))()  # fresh data: the MLP case updates its weights
-            fns = {"numpy": build_np(np, d)}
-            for lib_name, lib in libs:
-                try:
-                    fn = build_lib(lib, d)
-                    got = _as_numpy(fn())
-                    if not np.allclose(got, ref, rtol=1e-3, atol=1e-4):
-                        problems.append(f"{lib_name}: {name}: result differs from NumPy's "
-                                        f"(max abs diff {np.max(np.abs(got - ref)):.3g})")
-                    fns[lib_name] = fn
-                except Exception as exc:  # report, do not work around
-                    row[lib_name + "_error"] = H.short_error(exc)
-                    problems.append(f"{lib_name}: {name}: {H.short_error(exc)}")
-            for lib_name, res in H.time_side_by_side(fns, repeats=repeats).items():
-                if isinstance(res, Exception):
-                    row[lib_name + "_error"] = H.short_error(res)
-                    problems.append(f"{lib_name}: {name} (timed loop): {H.short_error(res)}")
-                else:
-                    row[lib_name] = H.stats_dict(res)
+            builders = {lib_name: functools.partial(build_lib, lib, d) for lib_name, lib in libs}
+            row, found = H.time_checked_case(name, build_np(np, _data(np))(), build_np(np, d), builders, repeats,
+                                             rtol=1e-3, atol=1e-4)  # fresh data: the MLP case updates its weights
+            problems += found
             rows.append(row)
     return {"threads": threads, "torch": None if torch is None else torch.__version__,
             "background_cores": load.background_cores, "rows": rows, "problems": problems}

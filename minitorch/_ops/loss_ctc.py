@@ -43,31 +43,30 @@ class CtcLossBackward0(Function):
 
 
 def _type_error(log_probs, targets, input_lengths, target_lengths, blank, zero_infinity) -> TypeError:
-    """PyTorch's TypeError for arguments that match neither of ctc_loss's two signatures."""
-    def name(v):
-        if isinstance(v, Tensor):
-            return "Tensor"
-        if isinstance(v, (list, tuple)):
-            inner = ", ".join(type(x).__name__ for x in v)
-            return f"{type(v).__name__} of [{inner}]" if v else type(v).__name__
-        return type(v).__name__
-    got = [name(v) for v in (log_probs, targets, input_lengths, target_lengths, blank)] + ["int", name(zero_infinity)]
-    def marked(kinds):
-        return ", ".join(g if ok else f"!{g}!" for g, ok in zip(got, kinds))
-    seq = lambda v: isinstance(v, (list, tuple)) and all(isinstance(x, int) for x in v)  # noqa: E731
-    tens = lambda v: isinstance(v, Tensor)  # noqa: E731
-    args = (log_probs, targets, input_lengths, target_lengths)
-    fixed = [isinstance(blank, int), False, isinstance(zero_infinity, bool)]
-    first = [tens(log_probs), tens(targets), seq(input_lengths), seq(target_lengths)] + fixed
-    second = [tens(v) for v in args] + fixed
+    """PyTorch's TypeError for arguments that match neither of ctc_loss's two signatures (its
+    parser marks every argument as mismatched but a Tensor given for a Tensor parameter)."""
+    args = (log_probs, targets, input_lengths, target_lengths, blank)
+
+    def detail(v):
+        if isinstance(v, (list, tuple)) and v:
+            return f"{type(v).__name__} of [{', '.join(type(x).__name__ for x in v)}]"
+        return "Tensor" if isinstance(v, Tensor) else type(v).__name__
+
+    def marked(tensor_params: int):
+        names = [d if i < tensor_params and isinstance(v, Tensor) else f"!{d}!"
+                 for i, (v, d) in enumerate(zip(args, map(detail, args)))]
+        return ", ".join(names + ["!int!", f"!{detail(zero_infinity)}!"])
+
+    header = ["Tensor" if isinstance(v, Tensor) else type(v).__name__ for v in args]
+    header += ["int", type(zero_infinity).__name__]
     return TypeError(
-        f"ctc_loss() received an invalid combination of arguments - got ({', '.join(got)}), but expected one of:\n"
+        f"ctc_loss() received an invalid combination of arguments - got ({', '.join(header)}), but expected one of:\n"
         " * (Tensor log_probs, Tensor targets, tuple of ints input_lengths, tuple of ints target_lengths, "
         "int blank = 0, int reduction = at::Reduction::Mean, bool zero_infinity = False)\n"
-        f"      didn't match because some of the arguments have invalid types: ({marked(first)})\n"
+        f"      didn't match because some of the arguments have invalid types: ({marked(2)})\n"
         " * (Tensor log_probs, Tensor targets, Tensor input_lengths, Tensor target_lengths, "
         "int blank = 0, int reduction = at::Reduction::Mean, bool zero_infinity = False)\n"
-        f"      didn't match because some of the arguments have invalid types: ({marked(second)})\n")
+        f"      didn't match because some of the arguments have invalid types: ({marked(4)})\n")
 
 
 def _lengths(value, arg: str) -> np.ndarray:

@@ -112,7 +112,7 @@ def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths, target_lengths, 
         raise _type_error(log_probs, targets, input_lengths, target_lengths, blank, zero_infinity)
     in_len = _lengths(input_lengths, "input_lengths")
     tg_len = _lengths(target_lengths, "target_lengths")
-    if not log_probs.dtype.is_floating_point:
+    if log_probs.dtype not in (dtypes.float32, dtypes.float64):
         raise NotImplementedError(f"\"ctc_loss_cpu\" not implemented for '{log_probs.dtype.legacy_name}'")
     if log_probs.numel() == 0:
         raise RuntimeError("log_probs tensor must not be empty")

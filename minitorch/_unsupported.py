@@ -82,10 +82,8 @@ UNSUPPORTED: dict[str, str] = {
     "nn.FractionalMaxPool2d": "use MaxPool2d or AdaptiveMaxPool2d",
     "nn.CrossMapLRN2d": "use BatchNorm2d or GroupNorm",
     "nn.SyncBatchNorm": "minitorch's DistributedDataParallel runs on the CPU: use BatchNorm1d/2d",
-    "nn.CTCLoss": "CTC loss is not available",
     "nn.AdaptiveLogSoftmaxWithLoss": "use Linear + CrossEntropyLoss",
     # ---- nn.functional
-    "nn.functional.ctc_loss": "CTC loss is not available",
     # ---- nn.utils and utils
     "nn.utils.fusion": "fusion of conv and batch norm is not available",
     "utils.benchmark": "time with time.perf_counter(); benchmarks/_harness.py shows minitorch's harness",

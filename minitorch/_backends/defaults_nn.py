@@ -221,6 +221,25 @@ class NnDefaults:
         from . import special_kernels
         return self.from_numpy(special_kernels.apply(op, self.to_numpy(a), n))
 
+    # ----- CTC loss (host: ctc_kernels.py) ----------------------------------------------
+    def ctc_loss(self, log_probs, targets, offsets, input_lengths, target_lengths, blank: int):
+        """(nll (N,) in log_probs' dtype, state for ctc_loss_backward) of log_probs (T, N, C); the
+        targets of sample b start at targets[offsets[b]]; targets (flat), offsets and the lengths
+        (N,) are int64 NumPy arrays (host)."""
+        from . import ctc_kernels
+        nll, log_alpha = ctc_kernels.ctc_loss(self.to_numpy(log_probs), targets, offsets,
+                                              input_lengths, target_lengths, blank)
+        return self.from_numpy(nll.astype(self.to_numpy(log_probs).dtype)), (nll, log_alpha)
+
+    def ctc_loss_backward(self, grad, log_probs, targets, offsets, input_lengths, target_lengths, state,
+                          blank: int, zero_infinity: bool):
+        """d loss / d log_probs (T, N, C) for grad (N,) the gradient of each sample's loss (host)."""
+        from . import ctc_kernels
+        nll, log_alpha = state
+        return self.from_numpy(ctc_kernels.ctc_loss_backward(
+            self.to_numpy(grad), self.to_numpy(log_probs), targets, offsets, input_lengths,
+            target_lengths, nll, log_alpha, blank, zero_infinity))
+
     # ----- smooth activations: PyTorch's formulas, one op at a time ----------------------------
     def _sigmoid_parts(self, x):
         """(sigmoid(x) as 1 / (1 + exp(-x)), dtype)."""

@@ -112,7 +112,7 @@ _EXPORTS = {
     **dict.fromkeys(["SmoothL1Loss", "HuberLoss", "KLDivLoss", "PoissonNLLLoss", "GaussianNLLLoss",
                      "SoftMarginLoss", "MarginRankingLoss", "HingeEmbeddingLoss", "CosineEmbeddingLoss",
                      "TripletMarginLoss", "TripletMarginWithDistanceLoss", "MultiMarginLoss",
-                     "MultiLabelSoftMarginLoss", "MultiLabelMarginLoss"], ".modules.loss"),
+                     "MultiLabelSoftMarginLoss", "MultiLabelMarginLoss", "CTCLoss"], ".modules.loss"),
     "CosineSimilarity": ".modules.distance", "PairwiseDistance": ".modules.distance",
     # submodules
     "functional": ".functional", "init": ".init", "parallel": ".parallel",

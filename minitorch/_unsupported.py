@@ -38,17 +38,8 @@ UNSUPPORTED: dict[str, str] = {
     "func.debug_unwrap": "minitorch has no functorch wrappers: use the tensor itself",
     # ---- torch.special (the rest of it is minitorch.special)
     "special.airy_ai": "use scipy.special.airy (its first result) on t.numpy() (no autograd)",
-    "special.bessel_j0": "use scipy.special.j0 on t.numpy() (no autograd)",
-    "special.bessel_j1": "use scipy.special.j1 on t.numpy() (no autograd)",
-    "special.bessel_y0": "use scipy.special.y0 on t.numpy() (no autograd)",
-    "special.bessel_y1": "use scipy.special.y1 on t.numpy() (no autograd)",
     "special.gammainc": "use scipy.special.gammainc on t.numpy() (no autograd)",
     "special.gammaincc": "use scipy.special.gammaincc on t.numpy() (no autograd)",
-    "special.modified_bessel_i0": "minitorch.special.i0 is the same function",
-    "special.modified_bessel_i1": "use scipy.special.i1 on t.numpy() (no autograd)",
-    "special.modified_bessel_k0": "use scipy.special.k0 on t.numpy() (no autograd)",
-    "special.modified_bessel_k1": "use scipy.special.k1 on t.numpy() (no autograd)",
-    "special.spherical_bessel_j0": "minitorch.sin(x) / x (1 at 0) gives the same values, with a gradient",
     "special.zeta": "use scipy.special.zeta on t.numpy() (no autograd)",
     # ---- dtypes
     "bfloat16": "use float32 (or float16 where NumPy computes)",

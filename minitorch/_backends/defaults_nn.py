@@ -217,7 +217,8 @@ class NnDefaults:
     # ----- special functions (host: special_kernels.py) -------------------------------------
     def special(self, op: str, a, n: int = 0):
         """The special function op ("lgamma", "digamma", "polygamma" of order n, "erfinv", "i0",
-        "i1", "i0e", "i1e", "erfc", "erfcx", "log_ndtr", "ndtri") of float array a elementwise, in a's dtype (host)."""
+        "i1", "i0e", "i1e", "erfc", "erfcx", "log_ndtr", "ndtri", or a Bessel function of
+        bessel_kernels.OPS) of float array a elementwise, in a's dtype (host)."""
         from . import special_kernels
         return self.from_numpy(special_kernels.apply(op, self.to_numpy(a), n))
 

@@ -17,6 +17,8 @@ import math
 import numpy as np
 from numba import njit
 
+from . import bessel_kernels
+
 # B_2, B_4, ..., B_20: the Bernoulli numbers of the Euler-Maclaurin tail of the Hurwitz zeta.
 _BERNOULLI = np.array([1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730, 7 / 6, -3617 / 510,
                        43867 / 798, -174611 / 330])
@@ -222,7 +224,10 @@ def special_kernel(code: int, n: int, x, out, bernoulli) -> None:
 
 
 def apply(op: str, a: np.ndarray, n: int = 0) -> np.ndarray:
-    """The special function op of float array a elementwise, in a's dtype."""
+    """The special function op of float array a elementwise, in a's dtype (the Bessel functions
+    of torch.special: bessel_kernels.py)."""
+    if op in bessel_kernels.OPS:
+        return bessel_kernels.apply(op, a)
     flat = np.ascontiguousarray(a, np.float64).reshape(-1)
     out = np.empty_like(flat)
     special_kernel(OPS[op], int(n), flat, out, _BERNOULLI)

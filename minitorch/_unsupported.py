@@ -40,7 +40,6 @@ UNSUPPORTED: dict[str, str] = {
     "special.airy_ai": "use scipy.special.airy (its first result) on t.numpy() (no autograd)",
     "special.gammainc": "use scipy.special.gammainc on t.numpy() (no autograd)",
     "special.gammaincc": "use scipy.special.gammaincc on t.numpy() (no autograd)",
-    "special.zeta": "use scipy.special.zeta on t.numpy() (no autograd)",
     # ---- dtypes
     "bfloat16": "use float32 (or float16 where NumPy computes)",
     "complex64": "complex tensors are not available: keep real and imaginary parts as two float tensors",

@@ -164,3 +164,83 @@ def test_noncontiguous_inputs_give_the_contiguous_values(drawn, name):
     if torch is not None:
         ref = getattr(torch.special, name)(torch.tensor(arr)).numpy()
         np.testing.assert_allclose(got.numpy(), ref, rtol=1e-12, atol=1e-15)
+
+
+# ----- zeta ----------------------------------------------------------------------------------------
+ZX = np.array([1.0, 1.0 + 1e-9, 1.5, 2.0, 3.0, 4.5, 10.0, 30.0, 60.0, 2.0, 2.0, 3.0, np.nan, 2.0, 0.5, 4.0, 2.0, 7.0])
+ZQ = np.array([1.0, 1.0, 1.0, 1.0, 2.0, 0.3, 1e-3, 5.0, 1.0, -1.0, -1.5, -2.5, 1.0, np.nan, 1.0, 1e6, 8.9, 9.1])
+
+
+def _zeta(x, q):
+    return minitorch.special.zeta(minitorch.tensor(x), minitorch.tensor(q)).numpy()
+
+
+@requires_torch
+def test_zeta_float64_matches_torch():
+    # q on both sides of 9 (where Cephes stops the direct sum), poles, x < 1, NaN
+    rng = np.random.default_rng(0)
+    x = np.concatenate([ZX, rng.uniform(1, 40, 300)])
+    q = np.concatenate([ZQ, rng.uniform(-20, 20, 150), rng.uniform(0, 12, 150)])
+    got = _zeta(x, q)
+    want = torch.special.zeta(torch.tensor(x), torch.tensor(q)).numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-13, atol=0)
+    x32, q32 = x.astype(np.float32), q.astype(np.float32)
+    got32 = _zeta(x32, q32)
+    want = torch.special.zeta(torch.tensor(x32, dtype=torch.float64), torch.tensor(q32, dtype=torch.float64)).numpy()
+    assert got32.dtype == np.float32
+    np.testing.assert_allclose(got32, want.astype(np.float32), rtol=2e-7, atol=0)
+
+
+def test_zeta_values_without_torch():
+    got = _zeta(np.array([2.0, 4.0, 2.0, 3.0, 1.0, 0.5, 2.0]), np.array([1.0, 1.0, 0.5, 2.0, 1.0, 1.0, 0.0]))
+    np.testing.assert_allclose(got[:4], [math.pi ** 2 / 6, math.pi ** 4 / 90, math.pi ** 2 / 2, 1.2020569031595942 - 1],
+                               rtol=1e-15)
+    assert got[4] == math.inf and np.isnan(got[5]) and got[6] == math.inf
+    # zeta(x, q) - zeta(x, q + 1) = q^-x, across q = 9
+    x, q = np.linspace(1.5, 12, 40), np.linspace(0.2, 15, 40)
+    np.testing.assert_allclose(_zeta(x, q) - _zeta(x, q + 1), q ** -x, rtol=1e-12)
+
+
+def test_zeta_broadcasting_numbers_dtypes_grad_and_errors():
+    out = minitorch.special.zeta(minitorch.tensor([[2.0], [3.0]]), minitorch.tensor([1.0, 2.0]))
+    assert out.shape == (2, 2)
+    np.testing.assert_allclose(out.numpy()[:, 1], _zeta(np.array([2.0, 3.0]), np.array([2.0, 2.0])).astype(np.float32))
+    assert minitorch.special.zeta(2.0, minitorch.tensor([1.0, 2.0])).tolist() == \
+        minitorch.special.zeta(minitorch.tensor([2.0, 2.0]), minitorch.tensor([1.0, 2.0])).tolist()
+    assert minitorch.special.zeta(minitorch.tensor([2.0, 3.0]), 1).tolist() == \
+        minitorch.special.zeta(minitorch.tensor([2.0, 3.0]), minitorch.tensor([1.0, 1.0])).tolist()
+    assert minitorch.special.zeta(minitorch.tensor([2, 3]), minitorch.tensor([1, 2])).dtype == minitorch.float32
+    assert minitorch.special.zeta(minitorch.tensor([2.0], dtype=minitorch.float64), minitorch.tensor([1.0])).dtype == minitorch.float64
+    o = minitorch.empty(2)
+    assert minitorch.special.zeta(minitorch.tensor([2.0, 3.0]), 1.0, out=o) is o
+    t = minitorch.tensor([2.0, 3.0], requires_grad=True)
+    for y, node in ((minitorch.special.zeta(t, minitorch.tensor([1.0, 2.0])), "SpecialZetaBackward0"),
+                    (minitorch.special.zeta(2.0, t), "SpecialZetaBackward1"), (minitorch.special.zeta(t, 2.0), "SpecialZetaBackward2")):
+        assert type(y.grad_fn).__name__ == node
+        with pytest.raises(NotImplementedError, match="the derivative for 'zeta' is not implemented."):
+            y.sum().backward()
+    with pytest.raises(RuntimeError, match=r"The size of tensor a \(2\) must match the size of tensor b \(3\)"):
+        minitorch.special.zeta(minitorch.ones(2), minitorch.ones(3))
+    with pytest.raises(TypeError, match=r"special_zeta\(\) received an invalid combination of arguments - got \(float, float\)"):
+        minitorch.special.zeta(2.0, 3.0)
+
+
+@requires_torch
+def test_zeta_errors_match_torch():
+    for call in (lambda m: m.special.zeta(2.0, 3.0), lambda m: m.special.zeta(m.ones(2), m.ones(3)),
+                 lambda m: m.special.zeta(m.ones(2), "a"), lambda m: m.special.zeta(None, m.ones(2))):
+        with pytest.raises(Exception) as theirs:
+            call(torch)
+        with pytest.raises(type(theirs.value)) as ours:
+            call(minitorch)
+        assert str(ours.value) == str(theirs.value)
+
+
+@given(tensors(dtype="float64", lo=1, hi=20), tensors(shape=(), dtype="float64", lo=-5, hi=15))
+@hsettings(max_examples=30)
+def test_zeta_noncontiguous_inputs_give_the_contiguous_values(drawn, q):
+    arr, t = drawn
+    qarr, qt = q
+    got = minitorch.special.zeta(t, qt)
+    want = _zeta(np.ascontiguousarray(arr), np.broadcast_to(qarr, arr.shape).copy())
+    np.testing.assert_array_equal(got.numpy(), want)

@@ -37,7 +37,6 @@ UNSUPPORTED: dict[str, str] = {
     "func.replace_all_batch_norm_modules_": "only vmap needs it: construct the BatchNorm layers with track_running_stats=False for the same effect",
     "func.debug_unwrap": "minitorch has no functorch wrappers: use the tensor itself",
     # ---- torch.special (the rest of it is minitorch.special)
-    "special.airy_ai": "use scipy.special.airy (its first result) on t.numpy() (no autograd)",
     "special.gammainc": "use scipy.special.gammainc on t.numpy() (no autograd)",
     "special.gammaincc": "use scipy.special.gammaincc on t.numpy() (no autograd)",
     # ---- dtypes

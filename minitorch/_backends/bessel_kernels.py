@@ -1,16 +1,18 @@
 """Host kernels of the Bessel functions of torch.special: bessel_j0, bessel_j1, bessel_y0,
-bessel_y1, modified_bessel_i0, modified_bessel_i1, modified_bessel_k0, modified_bessel_k1 and
-spherical_bessel_j0 (NumPy arrays in and out). The default ``special`` extra (defaults_nn.py,
-through special_kernels.apply) runs them after copying a device's array to the host; on the CPU
-that copy is free.
+bessel_y1, modified_bessel_i0, modified_bessel_i1, modified_bessel_k0, modified_bessel_k1,
+spherical_bessel_j0 and the Airy function airy_ai (NumPy arrays in and out). The default
+``special`` extra (defaults_nn.py, through special_kernels.apply) runs them after copying a
+device's array to the host; on the CPU that copy is free.
 
 The algorithms are Cephes' (as PyTorch's): rational approximations in x^2 up to 5 and the
 Hankel asymptotic form with rational P/Q factors beyond for J0/J1/Y0/Y1; Chebyshev series on
-[0, 8] and [8, inf) for I0/I1, on [0, 2] and [2, inf) for K0/K1. The coefficients are Cephes'
+[0, 8] and [8, inf) for I0/I1, on [0, 2] and [2, inf) for K0/K1; for Ai, the Maclaurin series
+on (-2.09, 2.09), rational approximations in 1/zeta (zeta = 2/3 x^(3/2)) at and above 2.09 and
+the oscillating asymptotic form below -2.09. The coefficients are Cephes'
 published constants. PyTorch evaluates the monic denominators of J0/J1/Y0/Y1 (Cephes' p1evl)
 as ordinary polynomials, without their implicit leading 1, which puts an absolute error of up to
-~8e-7 on its values near x = 5 (checked against mpmath); these kernels do the same, so that the
-numbers are PyTorch's. Each value is computed in float64 and rounded once to the input's dtype
+~8e-7 on its values near x = 5 (checked against mpmath); its Ai is likewise off by up to ~3e-6
+on [-3, -2.09]. These kernels do the same, so that the numbers are PyTorch's. Each value is computed in float64 and rounded once to the input's dtype
 (PyTorch computes float32 in float32, so a float32 result can differ in its last bits).
 """
 from __future__ import annotations
@@ -21,7 +23,8 @@ import numpy as np
 from numba import njit
 
 OPS = {"bessel_j0": 0, "bessel_j1": 1, "bessel_y0": 2, "bessel_y1": 3, "modified_bessel_i0": 4,
-       "modified_bessel_i1": 5, "modified_bessel_k0": 6, "modified_bessel_k1": 7, "spherical_bessel_j0": 8}
+       "modified_bessel_i1": 5, "modified_bessel_k0": 6, "modified_bessel_k1": 7, "spherical_bessel_j0": 8,
+       "airy_ai": 9}
 
 _J0_PP = np.array([7.96936729297347051624e-04, 8.28352392107440799803e-02, 1.23953371646414299388e+00,
                    5.44725003058768775090e+00, 8.74716500199817011941e+00, 5.30324038235394892183e+00,
@@ -156,6 +159,27 @@ _K1_B = np.array([-5.75674448366501715755e-18, 1.79405087314755922667e-17, -5.68
                   -3.50196060308781257119e-07, 2.40648494783721712015e-06, -1.93619797416608296024e-05,
                   1.95215518471351631108e-04, -2.85781685962277938680e-03, 1.03923736576817238437e-01,
                   2.72062619048444266945e+00])
+
+_AIRY_AN = np.array([3.46538101525629032477e-01, 1.20075952739645805542e+01, 7.62796053615234516538e+01,
+                     1.68089224934630576269e+02, 1.59756391350164413639e+02, 7.05360906840444183113e+01,
+                     1.40264691163389668864e+01, 9.99999999999999995305e-01])
+_AIRY_AD = np.array([5.67594532638770212846e-01, 1.47562562584847203173e+01, 8.45138970141474626562e+01,
+                     1.77318088145400459522e+02, 1.64234692871529701831e+02, 7.14778400825575695274e+01,
+                     1.40959135607834029598e+01, 1.00000000000000000470e+00])
+_AIRY_AFN = np.array([-1.31696323418331795333e-01, -6.26456544431912369773e-01, -6.93158036036933542233e-01,
+                      -2.79779981545119124951e-01, -4.91900132609500318020e-02, -4.06265923594885404393e-03,
+                      -1.59276496239262096340e-04, -2.77649108155232920844e-06, -1.67787698489114633780e-08])
+_AIRY_AFD = np.array([1.33560420706553243746e+01, 3.26825032795224613948e+01, 2.67367040941499554804e+01,
+                      9.18707402907259625840e+00, 1.47529146771666414581e+00, 1.15687173795188044134e-01,
+                      4.40291641615211203805e-03, 7.54720348287414296618e-05, 4.51850092970580378464e-07])
+_AIRY_AGN = np.array([1.97339932091685679179e-02, 3.91103029615688277255e-01, 1.06579897599595591108e+00,
+                      9.39169229816650230044e-01, 3.51465656105547619242e-01, 6.33888919628925490927e-02,
+                      5.85804113048388458567e-03, 2.82851600836737019778e-04, 6.98793669997260967291e-06,
+                      8.11789239554389293311e-08, 3.41551784765923618484e-10])
+_AIRY_AGD = np.array([9.30892908077441974853e+00, 1.98352928718312140417e+01, 1.55646628932864612953e+01,
+                      5.47686069422975497931e+00, 9.54293611618961883998e-01, 8.64580826352392193095e-02,
+                      4.12656523824222607191e-03, 1.01259085116509135510e-04, 1.17166733214413521882e-06,
+                      4.91834570062930015649e-09])
 
 _PI_4 = 0.785398163397448309615660845819875721
 _3PI_4 = 2.356194490192344928846982537459627163
@@ -297,6 +321,49 @@ def _spherical_j0(x: float) -> float:
 
 
 @njit(cache=True)
+def _airy_ai(x: float) -> float:
+    """Ai(x): NaN at +-inf (as PyTorch's), 0 above 103.892."""
+    if math.isinf(x):
+        return math.nan
+    if x > 103.892:
+        return 0.0
+    if x < -2.09:
+        t = -2.0 * x * math.sqrt(-x) / 3.0
+        z = 1.0 / t
+        zz = z * z
+        f = 1.0 + zz * _poly(_AIRY_AFN, zz) / _poly(_AIRY_AFD, zz)
+        g = z * _poly(_AIRY_AGN, zz) / _poly(_AIRY_AGD, zz)
+        t += 0.25 * math.pi
+        return 5.64189583547756286948e-01 / math.sqrt(math.sqrt(-x)) * (math.sin(t) * f - math.cos(t) * g)
+    if x >= 2.09:
+        zeta = 2.0 * x * math.sqrt(x) / 3.0
+        r = _poly(_AIRY_AN, 1.0 / zeta) / _poly(_AIRY_AD, 1.0 / zeta)
+        return 5.64189583547756286948e-01 * r / (2.0 * math.sqrt(math.sqrt(x)) * math.exp(zeta))
+    # Ai(x) = c1 f(x) - c2 g(x), f and g the Maclaurin series of the two solutions
+    f = 1.0
+    g = x
+    k = 1.0
+    m = 1.0
+    n = x
+    t = 1.0
+    z = x * x * x
+    while t > 2.220446049250313e-16:
+        m *= z
+        k += 1.0
+        m /= k
+        n *= z
+        k += 1.0
+        n /= k
+        m /= k
+        f += m
+        k += 1.0
+        n /= k
+        g += n
+        t = abs(m / f)
+    return 0.355028053887817239260 * f - 0.258819403792806798405 * g
+
+
+@njit(cache=True)
 def bessel_kernel(code: int, x, out) -> None:
     """out[i] = f(x[i]) for the function of code (OPS), over flat float64 arrays; O(len(x))."""
     for i in range(x.shape[0]):
@@ -319,8 +386,10 @@ def bessel_kernel(code: int, x, out) -> None:
             out[i] = _k0(v)
         elif code == 7:
             out[i] = _k1(v)
-        else:
+        elif code == 8:
             out[i] = _spherical_j0(v)
+        else:
+            out[i] = _airy_ai(v)
 
 
 def apply(op: str, a: np.ndarray) -> np.ndarray:

@@ -1,6 +1,6 @@
 """torch.special's Bessel functions: bessel_j0, bessel_j1, bessel_y0, bessel_y1,
-modified_bessel_i0, modified_bessel_i1, modified_bessel_k0, modified_bessel_k1 and
-spherical_bessel_j0, through the backend's ``special`` extra (bessel_kernels.py: Cephes'
+modified_bessel_i0, modified_bessel_i1, modified_bessel_k0, modified_bessel_k1,
+spherical_bessel_j0 and the Airy function airy_ai, through the backend's ``special`` extra (bessel_kernels.py: Cephes'
 algorithms, as PyTorch's).
 
 PyTorch defines no derivative for these: their result never requires grad (backward through it
@@ -77,9 +77,15 @@ def spherical_bessel_j0(x: Tensor) -> Tensor:
     return _bessel("spherical_bessel_j0", x)
 
 
+def airy_ai(x: Tensor) -> Tensor:
+    """The Airy function Ai(x) elementwise: NaN at +-inf, as PyTorch's (no gradient).
+    (PyTorch names its argument ``x``.)"""
+    return _bessel("airy_ai", x)
+
+
 BESSEL = {}
 for _fn in (bessel_j0, bessel_j1, bessel_y0, bessel_y1, modified_bessel_i0, modified_bessel_i1,
-            modified_bessel_k0, modified_bessel_k1, spherical_bessel_j0):
+            modified_bessel_k0, modified_bessel_k1, spherical_bessel_j0, airy_ai):
     BESSEL[_fn.__name__] = _function_form(_fn, "special_" + _fn.__name__, True, True)
 
 

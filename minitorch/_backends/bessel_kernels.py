@@ -12,7 +12,8 @@ the oscillating asymptotic form below -2.09. The coefficients are Cephes'
 published constants. PyTorch evaluates the monic denominators of J0/J1/Y0/Y1 (Cephes' p1evl)
 as ordinary polynomials, without their implicit leading 1, which puts an absolute error of up to
 ~8e-7 on its values near x = 5 (checked against mpmath); its Ai is likewise off by up to ~3e-6
-on [-3, -2.09]. These kernels do the same, so that the numbers are PyTorch's. Each value is computed in float64 and rounded once to the input's dtype
+on [-3, -2.09]. These kernels do the same, so that the numbers are PyTorch's. Each value is
+computed in float64 and rounded once to the input's dtype
 (PyTorch computes float32 in float32, so a float32 result can differ in its last bits).
 """
 from __future__ import annotations
@@ -240,7 +241,8 @@ def _j1(x: float) -> float:
         return -_j1(-x)
     if x <= 5.0:
         z = x * x
-        return _poly(_J1_RP, z) / _poly(_J1_RQ, z) * x * (z - 1.46819706421238932572e+01) * (z - 4.92184563216946036703e+01)
+        return (_poly(_J1_RP, z) / _poly(_J1_RQ, z) * x * (z - 1.46819706421238932572e+01)
+                * (z - 4.92184563216946036703e+01))
     return _hankel(x, _J1_PP, _J1_PQ, _J1_QP, _J1_QQ, _3PI_4, False)
 
 

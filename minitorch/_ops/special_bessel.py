@@ -117,7 +117,8 @@ class SpecialZetaBackward2(SpecialZetaBackward0):
     """zeta(tensor, number)."""
 
 
-_ZETA_SIGNATURES = ("\n * (Tensor input, Tensor other, *, Tensor out = None)\n * (Number self, Tensor other, *, Tensor out = None)"
+_ZETA_SIGNATURES = ("\n * (Tensor input, Tensor other, *, Tensor out = None)"
+                    "\n * (Number self, Tensor other, *, Tensor out = None)"
                     "\n * (Tensor input, Number other, *, Tensor out = None)\n")
 
 

@@ -1,12 +1,14 @@
 """``torch.special``: the special functions minitorch has, under PyTorch's names. Each is the
 op of the same meaning at the top level (``special.expit`` is ``minitorch.sigmoid``,
 ``special.gammaln`` is ``minitorch.lgamma``) or one only torch.special has (``ndtri``,
-``i1e``: _ops/special_more.py), with its gradient; the ones minitorch lacks
+``i1e``: _ops/special_more.py), with its gradient, or a Bessel function
+(_ops/special_bessel.py, without gradient, as PyTorch's); the ones minitorch lacks
 raise NotImplementedError saying so (docs/porting-from-pytorch.md lists them)."""
 from __future__ import annotations
 
 from . import _ops  # noqa: F401 - the declarations below are read from the package
 from ._declare import FUNCTIONS as _FUNCTIONS
+from ._ops.special_bessel import BESSEL as _BESSEL
 from ._ops.special_more import SPECIAL as _SPECIAL
 
 # torch.special name -> minitorch function of the same values.
@@ -20,8 +22,9 @@ _SAME = {
 for _name, _target in _SAME.items():
     globals()[_name] = _FUNCTIONS[_target]
 globals().update(_SPECIAL)  # the functions only torch.special has
+globals().update(_BESSEL)  # its Bessel functions (no gradient)
 
-__all__ = sorted([*_SAME, *_SPECIAL])
+__all__ = sorted([*_SAME, *_SPECIAL, *_BESSEL])
 
 
 def __getattr__(name: str):

@@ -217,8 +217,12 @@ class NnDefaults:
     # ----- special functions (host: special_kernels.py) -------------------------------------
     def special(self, op: str, a, n: int = 0):
         """The special function op ("lgamma", "digamma", "polygamma" of order n, "erfinv", "i0",
-        "i1", "i0e", "i1e", "erfc", "erfcx", "log_ndtr", "ndtri") of float array a elementwise, in a's dtype (host)."""
+        "i1", "i0e", "i1e", "erfc", "erfcx", "log_ndtr", "ndtri", or a Bessel function of
+        bessel_kernels.OPS) of float array a elementwise, in a's dtype (host). For "zeta", n is
+        the array q (a's shape and dtype) of the Hurwitz zeta(a, q)."""
         from . import special_kernels
+        if op == "zeta":
+            n = self.to_numpy(n)
         return self.from_numpy(special_kernels.apply(op, self.to_numpy(a), n))
 
     # ----- CTC loss (host: ctc_kernels.py) ----------------------------------------------

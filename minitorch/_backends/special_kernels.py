@@ -17,6 +17,8 @@ import math
 import numpy as np
 from numba import njit
 
+from . import bessel_kernels
+
 # B_2, B_4, ..., B_20: the Bernoulli numbers of the Euler-Maclaurin tail of the Hurwitz zeta.
 _BERNOULLI = np.array([1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730, 7 / 6, -3617 / 510,
                        43867 / 798, -174611 / 330])
@@ -221,8 +223,77 @@ def special_kernel(code: int, n: int, x, out, bernoulli) -> None:
             out[i] = _ndtri(v)
 
 
+# Cephes' Euler-Maclaurin denominators (2k)! / B_2k of its zeta: 12, -720, 30240, ...
+_ZETA_A = np.array([12.0, -720.0, 30240.0, -1209600.0, 47900160.0, -1.8924375803183791606e9, 7.47242496e10,
+                    -2.950130727918164224e12, 1.1646782814350067249e14, -4.5979787224074726105e15,
+                    1.8152105401943546773e17, -7.1661652561756670113e18])
+_MACHEP = 1.11022302462515654042e-16
+
+
+@njit(cache=True)
+def _zeta(x: float, q: float, denominators) -> float:
+    """The Hurwitz zeta function sum over k >= 0 of (q + k)^-x, Cephes' algorithm (PyTorch's):
+    direct terms until q + k > 9 (at least 9 of them), then the Euler-Maclaurin tail. inf at
+    x = 1 and at the poles q = 0, -1, ...; NaN for x < 1, and for q < 0 with x not an integer."""
+    if x == 1.0:
+        return math.inf
+    if x < 1.0:
+        return math.nan
+    if q <= 0.0:
+        if q == math.floor(q):
+            return math.inf
+        if x != math.floor(x):
+            return math.nan
+    s = math.pow(q, -x)
+    a = q
+    i = 0
+    b = 0.0
+    while i < 9 or a <= 9.0:
+        i += 1
+        a += 1.0
+        b = math.pow(a, -x)
+        s += b
+        if -_MACHEP * s < b < _MACHEP * s:
+            return s
+    w = a
+    s += b * w / (x - 1.0)
+    s -= 0.5 * b
+    a = 1.0
+    k = 0.0
+    for j in range(12):
+        a *= x + k
+        b /= w
+        t = a * b / denominators[j]
+        s = s + t
+        if abs(t / s) < _MACHEP:
+            return s
+        k += 1.0
+        a *= x + k
+        b /= w
+        k += 1.0
+    return s
+
+
+@njit(cache=True)
+def zeta_kernel(x, q, out, denominators) -> None:
+    """out[i] = zeta(x[i], q[i]) over flat float64 arrays (NaN in, NaN out); O(len(x))."""
+    for i in range(x.shape[0]):
+        if math.isnan(x[i]) or math.isnan(q[i]):
+            out[i] = math.nan
+        else:
+            out[i] = _zeta(x[i], q[i], denominators)
+
+
 def apply(op: str, a: np.ndarray, n: int = 0) -> np.ndarray:
-    """The special function op of float array a elementwise, in a's dtype."""
+    """The special function op of float array a elementwise, in a's dtype (the Bessel functions
+    of torch.special: bessel_kernels.py)."""
+    if op in bessel_kernels.OPS:
+        return bessel_kernels.apply(op, a)
+    if op == "zeta":  # n: the array q, of a's shape and dtype
+        x = np.ascontiguousarray(a, np.float64).reshape(-1)
+        out = np.empty_like(x)
+        zeta_kernel(x, np.ascontiguousarray(n, np.float64).reshape(-1), out, _ZETA_A)
+        return out.reshape(a.shape).astype(a.dtype, copy=False)
     flat = np.ascontiguousarray(a, np.float64).reshape(-1)
     out = np.empty_like(flat)
     special_kernel(OPS[op], int(n), flat, out, _BERNOULLI)

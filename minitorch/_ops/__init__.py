@@ -19,4 +19,4 @@ from . import (linalg_extra, linalg_householder, linalg_lowrank, linalg_lu, lina
 from . import embedding_bag, grid_sample, lp_pool, pdist, unpool  # noqa: F401
 from . import adaptive_pool3d, pool3d  # noqa: F401  (3-D pooling; conv3d.py is loaded by conv.py)
 from . import random_dists  # noqa: F401
-from . import loss_ctc, loss_multilabel, special_more  # noqa: F401
+from . import loss_ctc, loss_multilabel, special_bessel, special_more  # noqa: F401

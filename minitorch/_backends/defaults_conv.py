@@ -122,6 +122,35 @@ class ConvDefaults:
             index = self.where(take, pos, index, _int64)
         return best, index
 
+    def adaptive_max_pool2d(self, x, out_hw):
+        """(values, int64 indices h * W + w) of adaptive max pooling over the last two dims of
+        x (*, H, W), H, W and out_hw nonzero: output cell (i, j) pools rows [floor(i H / oh),
+        ceil((i + 1) H / oh)) and columns likewise; the first maximum of each window wins, a
+        NaN wins over numbers (PyTorch's rules). One pass per position (a, b) of the longest
+        window: a shorter window repeats its last row or column, which changes no result."""
+        dt = _dt(x)
+        (h, w), (oh, ow) = x.shape[-2:], out_hw
+        spans = []
+        for size, out in ((h, oh), (w, ow)):
+            cells = np.arange(out, dtype=np.int64)
+            start, end = (cells * size) // out, -(-((cells + 1) * size) // out)
+            spans.append((start, end, int((end - start).max())))
+        (r0, r1, kh), (c0, c1, kw) = spans
+        best = self.full(x.shape[:-2] + (oh, ow), -np.inf, dt)
+        first = (r0[:, None] * w + c0[None, :]).astype(np.int64)
+        index = self.copy(self.expand(self.from_numpy(first), best.shape))
+        for a in range(kh):
+            rows = np.minimum(r0 + a, r1 - 1)
+            for b in range(kw):
+                cols = np.minimum(c0 + b, c1 - 1)
+                patch = self.getitem(x, (Ellipsis, self.from_numpy(rows[:, None]), self.from_numpy(cols[None, :])))
+                take = self.binary("logical_or", self.compare("gt", patch, best, dt), self.unary("isnan", patch),
+                                   FROM_NP[np.dtype(bool)])
+                pos = self.from_numpy((rows[:, None] * w + cols[None, :]).astype(np.int64))
+                best = self.where(take, patch, best, dt)
+                index = self.where(take, pos, index, _int64)
+        return best, index
+
     def max_pool2d_backward(self, grad, indices, input_shape):
         """grad (*, oh, ow) added at the argmax positions of each plane: (*, H, W) (host)."""
         g, idx = self.to_numpy(grad), self.to_numpy(indices)

@@ -2,16 +2,15 @@
 argument checks and messages (nn.functional's).
 
 Output cell (i, j) pools input rows [floor(i H / oh), ceil((i + 1) H / oh)) and columns
-[floor(j W / ow), ceil((j + 1) W / ow)), PyTorch's formula. Everything is composed from
-differentiable ops, so gradients (and gradients of gradients) come from the graph:
+[floor(j W / ow), ceil((j + 1) W / ow)), PyTorch's formula. Gradients (and gradients of
+gradients) come from the graph:
 
 - an output of 1x1 (average) is a mean over H and W, as PyTorch computes it;
 - when H and W are multiples of the output size, the windows are a plain pooling grid
   (kernel = stride = H / oh), computed by avg_pool2d / max_pool2d;
 - otherwise the average is A_h @ x @ A_w^T / counts, A_h (oh, H) marking each window's rows,
-  and the maximum gathers every window into a (.., oh, ow, kh * kw) block (windows shorter
-  than the longest repeat their last row or column, which changes no maximum) and takes
-  its max with the argmax mapped back to positions h * W + w in the input plane.
+  and the maximum is the backend's adaptive_max_pool2d (a numba kernel on the CPU), its
+  argmax as positions h * W + w in the input plane, its gradient max_pool2d's scatter.
 """
 from __future__ import annotations
 

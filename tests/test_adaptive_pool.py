@@ -339,3 +339,48 @@ def test_adaptive_max_pool2d_ties_and_nans_match_torch(shape, out):
 def test_adaptive_max_pool2d_differentiates_twice():
     x = minitorch.tensor(np.random.default_rng(9).standard_normal((1, 2, 7, 5)), requires_grad=True)
     assert minitorch.autograd.gradgradcheck(lambda t: F.adaptive_max_pool2d(t, (3, 4)), (x,))
+
+
+def ref_max3d_nan(x: np.ndarray, out):
+    """ref_max_nan over (D, H, W): the scan depth by depth, row by row."""
+    d, h, w = x.shape[-3:]
+    mx = np.zeros(x.shape[:-3] + tuple(out), x.dtype)
+    arg = np.zeros(x.shape[:-3] + tuple(out), np.int64)
+    for idx in np.ndindex(*x.shape[:-3]):
+        for cell in np.ndindex(*out):
+            (z0, z1), (y0, y1), (x0, x1) = (_window(c, n, o) for c, n, o in zip(cell, (d, h, w), out))
+            best, at = -np.inf, (z0 * h + y0) * w + x0
+            for p in np.ndindex(z1 - z0, y1 - y0, x1 - x0):
+                z, y, c = z0 + p[0], y0 + p[1], x0 + p[2]
+                v = x[idx + (z, y, c)]
+                if v > best or np.isnan(v):
+                    best, at = v, (z * h + y) * w + c
+            mx[idx + cell], arg[idx + cell] = best, at
+    return mx, arg
+
+
+@pytest.mark.parametrize("backend", ["cpu", "core"])
+@pytest.mark.parametrize("shape, out", [((2, 2, 5, 7, 6), (3, 2, 4)), ((3, 4, 4, 5), (2, 3, 5)),
+                                        ((1, 1, 2, 3, 2), (3, 4, 3))])
+def test_adaptive_max_pool3d_ties_nans_and_infs_follow_torchs_scan_on_both_tables(backend, shape, out):
+    from tests._core_backend import CORE
+    x = _tied_with_nans(shape, 10)
+    if backend == "core":
+        t = minitorch.Tensor._wrap(CORE.from_numpy(x.copy()), CORE).requires_grad_(True)
+    else:
+        t = minitorch.tensor(x, requires_grad=True)
+    values, indices = F.adaptive_max_pool3d(t, out, return_indices=True)
+    mx, arg = ref_max3d_nan(x, out)
+    np.testing.assert_array_equal(values.detach().cpu().numpy(), mx)
+    np.testing.assert_array_equal(indices.cpu().numpy(), arg)
+    g = np.random.default_rng(11).standard_normal(mx.shape)
+    values.backward(minitorch.Tensor._wrap(t._backend.from_numpy(g.astype(np.float32)), t._backend))
+    planes = int(np.prod(shape[:-3]))
+    expected = np.zeros((planes, int(np.prod(shape[-3:]))))
+    np.add.at(expected, (np.arange(planes)[:, None], arg.reshape(planes, -1)), g.reshape(planes, -1))
+    np.testing.assert_allclose(t.grad.cpu().numpy(), expected.reshape(shape), rtol=1e-6, atol=1e-6)
+
+
+def test_adaptive_max_pool3d_differentiates_twice():
+    x = minitorch.tensor(np.random.default_rng(12).standard_normal((2, 3, 5, 4)), requires_grad=True)
+    assert minitorch.autograd.gradgradcheck(lambda t: F.adaptive_max_pool3d(t, (2, 4, 3)), (x,))

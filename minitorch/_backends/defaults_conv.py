@@ -1,6 +1,7 @@
 """Defaults of the conv extras of the backend interface, composed from the core (see base.py):
-conv2d and its two gradients, max and average pooling with their backwards, batch norm, and
-the scatter-add along an axis of the padding and interpolation backwards.
+conv2d and its two gradients, max and average pooling with their backwards, adaptive max
+pooling (2-D and 3-D), batch norm, and the scatter-add along an axis of the padding and
+interpolation backwards.
 
 A convolution is a sum over the kernel's kh * kw positions: at each, the strided slice of the
 zero-padded input that the position sees, (N, C/g, oh, ow), times that position's weights,

@@ -265,3 +265,122 @@ def test_a_non_tensor_input_is_a_type_error():
     with pytest.raises(TypeError, match=r"adaptive_avg_pool1d\(\): argument 'input' \(position 1\) must be Tensor, "
                                         "not list"):
         F.adaptive_avg_pool1d([1.0], 2)
+
+
+# ----- the adaptive_max_pool2d backend extra: ties and NaN, on the CPU kernel and the default ---
+
+def ref_max_nan(x: np.ndarray, oh: int, ow: int):
+    """(max, argmax) with PyTorch's CPU scan: row by row from -inf, a value replaces the maximum
+    when it is larger or NaN (so the first maximum and the last NaN of a window win)."""
+    h, w = x.shape[-2:]
+    mx = np.zeros(x.shape[:-2] + (oh, ow), x.dtype)
+    arg = np.zeros(x.shape[:-2] + (oh, ow), np.int64)
+    for idx in np.ndindex(*x.shape[:-2]):
+        for i in range(oh):
+            h0, h1 = _window(i, h, oh)
+            for j in range(ow):
+                w0, w1 = _window(j, w, ow)
+                best, at = -np.inf, h0 * w + w0
+                for r in range(h0, h1):
+                    for c in range(w0, w1):
+                        v = x[idx + (r, c)]
+                        if v > best or np.isnan(v):
+                            best, at = v, r * w + c
+                mx[idx + (i, j)], arg[idx + (i, j)] = best, at
+    return mx, arg
+
+
+def _tied_with_nans(shape, seed):
+    rng = np.random.default_rng(seed)
+    x = rng.integers(-2, 3, shape).astype(np.float32)   # many ties
+    x[rng.random(shape) < 0.08] = np.nan
+    x[rng.random(shape) < 0.05] = -np.inf
+    return x
+
+
+@pytest.mark.parametrize("backend", ["cpu", "core"])
+@pytest.mark.parametrize("shape, out", [((2, 3, 7, 5), (3, 2)), ((1, 4, 15, 15), (7, 7)), ((3, 5, 11), (4, 6)),
+                                        ((1, 2, 3, 4), (5, 6)), ((2, 1, 6, 6), (3, 3))])
+def test_adaptive_max_pool2d_ties_nans_and_infs_follow_torchs_scan_on_both_tables(backend, shape, out):
+    from tests._core_backend import CORE
+    x = _tied_with_nans(shape, 5)
+    x[..., 0, 0] = -np.inf   # a window of -inf only keeps its first position
+    t = minitorch.tensor(x, requires_grad=True)
+    if backend == "core":
+        t = minitorch.Tensor._wrap(CORE.from_numpy(x.copy()), CORE).requires_grad_(True)
+    values, indices = F.adaptive_max_pool2d(t, out, return_indices=True)
+    mx, arg = ref_max_nan(x, *out)
+    np.testing.assert_array_equal(values.detach().cpu().numpy(), mx)
+    np.testing.assert_array_equal(indices.cpu().numpy(), arg)
+    g = np.random.default_rng(6).standard_normal(mx.shape).astype(np.float32)
+    values.backward(minitorch.Tensor._wrap(t._backend.from_numpy(g), t._backend))
+    expected = np.zeros((int(np.prod(shape[:-2])), shape[-2] * shape[-1]), np.float32)
+    np.add.at(expected, (np.arange(expected.shape[0])[:, None], arg.reshape(expected.shape[0], -1)),
+              g.reshape(expected.shape[0], -1))
+    np.testing.assert_allclose(t.grad.cpu().numpy(), expected.reshape(shape), rtol=1e-6, atol=1e-6)
+
+
+@requires_torch
+@pytest.mark.parametrize("shape, out", [((2, 3, 7, 5), (3, 2)), ((1, 4, 15, 15), (7, 7)), ((2, 4, 9, 13), (4, 5))])
+def test_adaptive_max_pool2d_ties_and_nans_match_torch(shape, out):
+    x = _tied_with_nans(shape, 7)
+    tx, mx = torch.tensor(x, requires_grad=True), minitorch.tensor(x, requires_grad=True)
+    (ev, ei), (gv, gi) = (torch.nn.functional.adaptive_max_pool2d(tx, out, True),
+                          F.adaptive_max_pool2d(mx, out, True))
+    np.testing.assert_array_equal(gv.detach().numpy(), ev.detach().numpy())
+    np.testing.assert_array_equal(gi.numpy(), ei.numpy())
+    g = np.random.default_rng(8).standard_normal(tuple(ev.shape)).astype(np.float32)
+    ev.backward(torch.tensor(g))
+    gv.backward(minitorch.tensor(g))
+    # (overlapping windows can send several terms to one position: their float32 sums may round apart)
+    np.testing.assert_allclose(mx.grad.numpy(), tx.grad.numpy(), rtol=1e-6, atol=1e-6)
+
+
+def test_adaptive_max_pool2d_differentiates_twice():
+    x = minitorch.tensor(np.random.default_rng(9).standard_normal((1, 2, 7, 5)), requires_grad=True)
+    assert minitorch.autograd.gradgradcheck(lambda t: F.adaptive_max_pool2d(t, (3, 4)), (x,))
+
+
+def ref_max3d_nan(x: np.ndarray, out):
+    """ref_max_nan over (D, H, W): the scan depth by depth, row by row."""
+    d, h, w = x.shape[-3:]
+    mx = np.zeros(x.shape[:-3] + tuple(out), x.dtype)
+    arg = np.zeros(x.shape[:-3] + tuple(out), np.int64)
+    for idx in np.ndindex(*x.shape[:-3]):
+        for cell in np.ndindex(*out):
+            (z0, z1), (y0, y1), (x0, x1) = (_window(c, n, o) for c, n, o in zip(cell, (d, h, w), out))
+            best, at = -np.inf, (z0 * h + y0) * w + x0
+            for p in np.ndindex(z1 - z0, y1 - y0, x1 - x0):
+                z, y, c = z0 + p[0], y0 + p[1], x0 + p[2]
+                v = x[idx + (z, y, c)]
+                if v > best or np.isnan(v):
+                    best, at = v, (z * h + y) * w + c
+            mx[idx + cell], arg[idx + cell] = best, at
+    return mx, arg
+
+
+@pytest.mark.parametrize("backend", ["cpu", "core"])
+@pytest.mark.parametrize("shape, out", [((2, 2, 5, 7, 6), (3, 2, 4)), ((3, 4, 4, 5), (2, 3, 5)),
+                                        ((1, 1, 2, 3, 2), (3, 4, 3))])
+def test_adaptive_max_pool3d_ties_nans_and_infs_follow_torchs_scan_on_both_tables(backend, shape, out):
+    from tests._core_backend import CORE
+    x = _tied_with_nans(shape, 10)
+    if backend == "core":
+        t = minitorch.Tensor._wrap(CORE.from_numpy(x.copy()), CORE).requires_grad_(True)
+    else:
+        t = minitorch.tensor(x, requires_grad=True)
+    values, indices = F.adaptive_max_pool3d(t, out, return_indices=True)
+    mx, arg = ref_max3d_nan(x, out)
+    np.testing.assert_array_equal(values.detach().cpu().numpy(), mx)
+    np.testing.assert_array_equal(indices.cpu().numpy(), arg)
+    g = np.random.default_rng(11).standard_normal(mx.shape)
+    values.backward(minitorch.Tensor._wrap(t._backend.from_numpy(g.astype(np.float32)), t._backend))
+    planes = int(np.prod(shape[:-3]))
+    expected = np.zeros((planes, int(np.prod(shape[-3:]))))
+    np.add.at(expected, (np.arange(planes)[:, None], arg.reshape(planes, -1)), g.reshape(planes, -1))
+    np.testing.assert_allclose(t.grad.cpu().numpy(), expected.reshape(shape), rtol=1e-6, atol=1e-6)
+
+
+def test_adaptive_max_pool3d_differentiates_twice():
+    x = minitorch.tensor(np.random.default_rng(12).standard_normal((2, 3, 5, 4)), requires_grad=True)
+    assert minitorch.autograd.gradgradcheck(lambda t: F.adaptive_max_pool3d(t, (2, 4, 3)), (x,))

@@ -107,6 +107,17 @@ def test_max_pool_twins_equal_serial(spy):
            lambda x: torch.nn.functional.max_pool2d(x, 3, stride=2, padding=1))
 
 
+def test_adaptive_max_pool_twins_equal_serial(spy):
+    x = _x(3, 4, 10, 9)
+    x[0, 0, :2, :2] = 1.0  # a tie: the first maximum wins on both paths
+    _check(lambda x: F.adaptive_max_pool2d(x, (4, 5)), (x,), spy,
+           ["adaptive_max_pool2d_parallel", "max_pool2d_backward_parallel"],
+           lambda x: torch.nn.functional.adaptive_max_pool2d(x, (4, 5)))
+    _check(lambda x: F.adaptive_max_pool3d(x, (3, 4, 5)), (x,), spy,
+           ["adaptive_max_pool3d_parallel", "max_pool2d_backward_parallel"],
+           lambda x: torch.nn.functional.adaptive_max_pool3d(x, (3, 4, 5)))
+
+
 def test_avg_pool_twins_equal_serial(spy):
     x = _x(3, 4, 10, 9)
     _check(lambda x: F.avg_pool2d(x, 3, stride=2, padding=1, count_include_pad=False), (x,), spy,

@@ -1,6 +1,7 @@
 """Defaults of the conv extras of the backend interface, composed from the core (see base.py):
-conv2d and its two gradients, max and average pooling with their backwards, batch norm, and
-the scatter-add along an axis of the padding and interpolation backwards.
+conv2d and its two gradients, max and average pooling with their backwards, adaptive max
+pooling (2-D and 3-D), batch norm, and the scatter-add along an axis of the padding and
+interpolation backwards.
 
 A convolution is a sum over the kernel's kh * kw positions: at each, the strided slice of the
 zero-padded input that the position sees, (N, C/g, oh, ow), times that position's weights,
@@ -120,6 +121,52 @@ class ConvDefaults:
             pos = self.from_numpy(((rows + di)[:, None] * w + (cols + dj)[None, :]).astype(np.int64))
             best = self.where(take, patch, best, dt)
             index = self.where(take, pos, index, _int64)
+        return best, index
+
+    def adaptive_max_pool2d(self, x, out_hw):
+        """(values, int64 indices h * W + w) of adaptive max pooling over the last two dims of
+        x (*, H, W), H, W and out_hw nonzero: output cell (i, j) pools rows [floor(i H / oh),
+        ceil((i + 1) H / oh)) and columns likewise; the first maximum of each window (row by
+        row) wins, a NaN wins over numbers (PyTorch's rules)."""
+        return self._adaptive_max(x, tuple(out_hw))
+
+    def adaptive_max_pool3d(self, x, out_dhw):
+        """adaptive_max_pool2d over the last three dims of x (*, D, H, W): int64 indices
+        d * H * W + h * W + w."""
+        return self._adaptive_max(x, tuple(out_dhw))
+
+    def _adaptive_max(self, x, out_sizes):
+        # One pass per position of the longest window: a shorter window repeats its last
+        # position along each dim, which changes neither the maximum nor its index.
+        import itertools
+        dt, k = _dt(x), len(out_sizes)
+        sizes = x.shape[-k:]
+        spans = []
+        for size, out in zip(sizes, out_sizes):
+            cells = np.arange(out, dtype=np.int64)
+            start, end = (cells * size) // out, -(-((cells + 1) * size) // out)
+            spans.append((start, end))
+        strides = [int(np.prod(sizes[d + 1:], dtype=np.int64)) for d in range(k)]
+
+        def grid(offsets):
+            """(index arrays broadcasting to out_sizes, flat positions) at these window offsets."""
+            axes, flat = [], np.zeros(out_sizes, np.int64)
+            for d, ((start, end), off) in enumerate(zip(spans, offsets)):
+                pos = np.minimum(start + off, end - 1).reshape((-1,) + (1,) * (k - 1 - d))
+                axes.append(pos)
+                flat = flat + pos * strides[d]
+            return axes, flat
+
+        best = self.full(x.shape[:-k] + tuple(out_sizes), -np.inf, dt)
+        index = self.copy(self.expand(self.from_numpy(grid((0,) * k)[1]), best.shape))
+        longest = [int((end - start).max()) for start, end in spans]
+        for offsets in itertools.product(*(range(n) for n in longest)):
+            axes, flat = grid(offsets)
+            patch = self.getitem(x, (Ellipsis,) + tuple(self.from_numpy(a) for a in axes))
+            take = self.binary("logical_or", self.compare("gt", patch, best, dt), self.unary("isnan", patch),
+                               FROM_NP[np.dtype(bool)])
+            best = self.where(take, patch, best, dt)
+            index = self.where(take, self.from_numpy(flat), index, _int64)
         return best, index
 
     def max_pool2d_backward(self, grad, indices, input_shape):

@@ -2,16 +2,15 @@
 argument checks and messages (nn.functional's).
 
 Output cell (i, j) pools input rows [floor(i H / oh), ceil((i + 1) H / oh)) and columns
-[floor(j W / ow), ceil((j + 1) W / ow)), PyTorch's formula. Everything is composed from
-differentiable ops, so gradients (and gradients of gradients) come from the graph:
+[floor(j W / ow), ceil((j + 1) W / ow)), PyTorch's formula. Gradients (and gradients of
+gradients) come from the graph:
 
 - an output of 1x1 (average) is a mean over H and W, as PyTorch computes it;
 - when H and W are multiples of the output size, the windows are a plain pooling grid
   (kernel = stride = H / oh), computed by avg_pool2d / max_pool2d;
 - otherwise the average is A_h @ x @ A_w^T / counts, A_h (oh, H) marking each window's rows,
-  and the maximum gathers every window into a (.., oh, ow, kh * kw) block (windows shorter
-  than the longest repeat their last row or column, which changes no maximum) and takes
-  its max with the argmax mapped back to positions h * W + w in the input plane.
+  and the maximum is the backend's adaptive_max_pool2d (a numba kernel on the CPU), its
+  argmax as positions h * W + w in the input plane, its gradient max_pool2d's scatter.
 """
 from __future__ import annotations
 
@@ -22,6 +21,7 @@ import numpy as np
 from .. import _creation, dtypes
 from .._backends._table_errors import call_translating
 from .._declare import functional
+from ..autograd.function import Function
 from ..tensor import Tensor
 from . import pool as _pool
 from .conv import _dims
@@ -178,21 +178,31 @@ def adaptive_max_pool2d_with_indices(input: Tensor, output_size, return_indices:
                                                                       device=input.device)
     if h % oh == 0 and w % ow == 0:
         return _pool.max_pool2d(input, (h // oh, w // ow), return_indices=True)
-    row_index, _ = _windows(h, oh)   # (oh, kh)
-    col_index, _ = _windows(w, ow)   # (ow, kw)
-    kh, kw = row_index.shape[1], col_index.shape[1]
-    blocks = input[..., _tensor(row_index[:, :, None, None], input), _tensor(col_index[None, None], input)]
-    lead = input.dim() - 2
-    order = tuple(range(lead)) + (lead, lead + 2, lead + 1, lead + 3)   # (.., oh, ow, kh, kw)
-    blocks = blocks.permute(*order).reshape(tuple(input.shape[:-2]) + (oh, ow, kh * kw))
-    values, local = blocks.max(dim=-1)
-    if input.dtype.is_floating_point:
-        local = _last_nan_wins(blocks, local.unsqueeze(-1), -1).squeeze(-1)
-        values = blocks.gather(-1, local.unsqueeze(-1)).squeeze(-1)
-    flat = (row_index[:, None, :, None] * w + col_index[None, :, None, :]).reshape(oh, ow, kh * kw)
-    table = _tensor(flat, input).expand(tuple(input.shape[:-2]) + (oh, ow, kh * kw))
-    indices = table.gather(-1, local.unsqueeze(-1)).squeeze(-1)
-    return values, indices
+    indices_out = []
+    values = AdaptiveMaxPool2DBackward0.apply(input, (oh, ow), indices_out)
+    return values, Tensor._wrap(indices_out[0], input._backend)
+
+
+class AdaptiveMaxPool2DBackward0(Function):
+    """out = max over each adaptive window of x (*, H, W) (the backend's adaptive_max_pool2d
+    kernel); the gradient goes to each window's argmax, as max_pool2d's does.
+
+    ``indices_out`` is an empty list that forward fills with the argmax positions (an int64
+    array shaped like out, h * W + w within each plane).
+    """
+
+    @staticmethod
+    def forward(ctx, x, out_hw, indices_out):
+        out, indices = x._backend.adaptive_max_pool2d(x._data, out_hw)
+        ctx.indices = indices
+        ctx.input_shape = x.shape
+        indices_out.append(indices)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        indices = Tensor._wrap(ctx.indices, grad._backend)
+        return _pool.MaxPool2DWithIndicesBackwardBackward0.apply(grad, indices, ctx.input_shape), None, None
 
 
 @functional

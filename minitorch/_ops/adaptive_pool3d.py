@@ -1,14 +1,11 @@
-"""adaptive_avg_pool3d and adaptive_max_pool3d, separably on the 2-D ones (adaptive_pool.py).
+"""adaptive_avg_pool3d and adaptive_max_pool3d.
 
 An adaptive 3-D window is a run of depths [floor(i D / od), ceil((i + 1) D / od)) of one 2-D
-adaptive window, the same in every depth slice. So the 2-D adaptive pool of every depth slice
-followed by pooling over each window's depths is exact:
-
-- average: every slice's window has the same size, so the mean of the slices' means is the
-  mean (A_d (od, D) marks each window's depths: A_d @ slices / counts);
-- maximum: the maximum over the depths of each slice's maximum, the argmax being the first
-  depth holding it and that slice's argmax (PyTorch's first maximum in (d, h, w) order),
-  returned as d * H * W + h * W + w.
+adaptive window, the same in every depth slice. The average is computed separably on the 2-D
+one (adaptive_pool.py): every slice's window has the same size, so the mean of the slices'
+means is the mean (A_d (od, D) marks each window's depths: A_d @ slices / counts). The maximum
+is the backend's adaptive_max_pool3d (PyTorch's first maximum in (d, h, w) order, every NaN
+replacing the maximum), its argmax returned as d * H * W + h * W + w.
 
 Their nodes are PyTorch's (AdaptiveAvgPool3DBackward0, AdaptiveMaxPool3DBackward0); the
 gradients are the adjoints (the transposed window matrices; a scatter to the argmaxes),
@@ -16,16 +13,17 @@ written in differentiable ops.
 """
 from __future__ import annotations
 
+import math
+
 from .. import _creation, dtypes
 from .._declare import functional
 from ..autograd.function import Function
 from ..autograd.grad_mode import no_grad
 from ..tensor import Tensor
-from .adaptive_pool import (_check_float, _last_nan_wins, _check_input, _check_nonempty, _empty_like_graph, _int_or_ints,
-                            _tensor, _window_sum_matrix, _windows, adaptive_avg_pool2d,
-                            adaptive_max_pool2d_with_indices)
+from .adaptive_pool import (_check_float, _check_input, _check_nonempty, _empty_like_graph, _int_or_ints,
+                            _window_sum_matrix, adaptive_avg_pool2d)
 from .conv import _dims
-from .pool3d import _max_unpool_grad
+from .pool import MaxPool2DWithIndicesBackwardBackward0
 
 
 def _output_size_3d(fn: str, output_size, input: Tensor) -> list:
@@ -94,26 +92,6 @@ def adaptive_max_pool3d_with_indices(input: Tensor, output_size, return_indices:
     return values, indices[0]
 
 
-def _adaptive_max_raw(input: Tensor, od: int, oh: int, ow: int):
-    """(values, indices) of adaptive_max_pool3d, without a graph."""
-    out_shape = tuple(input.shape[:-3]) + (od, oh, ow)
-    d, h, w = input.shape[-3:]
-    values, plane_index = adaptive_max_pool2d_with_indices(_planes(input), (oh, ow))   # (P, D, oh, ow)
-    p = values.shape[0]
-    depth_index, _ = _windows(d, od)            # (od, kd); a short window repeats its last depth
-    kd = depth_index.shape[1]
-    taps = _tensor(depth_index.reshape(-1), input)
-    gathered = values.index_select(1, taps).reshape(p, od, kd, oh, ow)
-    best, k = gathered.max(2, keepdim=True)
-    if input.dtype.is_floating_point:
-        k = _last_nan_wins(gathered, k, 2)
-        best = gathered.gather(2, k)
-    depth = taps.reshape(1, od, kd, 1, 1).expand(gathered.shape).gather(2, k)
-    within = plane_index.index_select(1, taps).reshape(p, od, kd, oh, ow).gather(2, k)
-    index = depth * (h * w) + within
-    return best.reshape(out_shape), index.reshape(out_shape)
-
-
 class AdaptiveAvgPool3DBackward0(Function):
     """out = the mean of x (.., D, H, W) over each adaptive window; separable, so the gradient is
     A_d^T (grad / counts) A_h A_w per volume, A_* (out, in) marking each window's positions."""
@@ -147,15 +125,18 @@ class AdaptiveMaxPool3DBackward0(Function):
 
     @staticmethod
     def forward(ctx, x, sizes, indices_out):
-        with no_grad():
-            values, indices = _adaptive_max_raw(x, *sizes)
-        ctx.indices, ctx.input_shape = indices, x.shape
-        indices_out.append(indices)
-        return values._data
+        values, indices = x._backend.adaptive_max_pool3d(x._data, sizes)
+        ctx.indices, ctx.input_shape = Tensor._wrap(indices, x._backend), x.shape
+        indices_out.append(ctx.indices)
+        return values
 
     @staticmethod
     def backward(ctx, grad):
-        return _max_unpool_grad(grad, ctx.indices, ctx.input_shape), None, None
+        # max_pool2d's scatter (a backend kernel) with each volume as one plane of D*H*W
+        planes, volume = math.prod(ctx.input_shape[:-3]), math.prod(ctx.input_shape[-3:])
+        flat = MaxPool2DWithIndicesBackwardBackward0.apply(grad.reshape(planes, 1, -1),
+                                                          ctx.indices.reshape(planes, 1, -1), (planes, 1, volume))
+        return flat.reshape(ctx.input_shape), None, None
 
 
 @functional

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._ops import batchnorm, conv, matmul, nn as nn_ops, normalization, pool, rnn
+from .._ops import adaptive_pool, batchnorm, conv, matmul, nn as nn_ops, normalization, pool, rnn
 from ._graph import Value, static_dims
 from ._registry import converts
 from .errors import UnsupportedOperatorError
@@ -133,6 +133,35 @@ def _max_pool(g, x, kernel, stride, padding, dilation, out_sizes, indices_out, *
         raw = indices_out[0]
         g.bind(raw, Value(g, "node", raw.shape, raw.dtype, dims=_spatial_dims(g, xv, out.shape, n), name=plane))
     return values, _spatial_dims(g, xv, out.shape, n)
+
+
+@converts(adaptive_pool.AdaptiveMaxPool2DBackward0)
+def _adaptive_max_pool(g, x, out_hw, indices_out, *, out, ctx):
+    """ONNX has no adaptive pooling: every window's positions (a constant (oh*ow, kh*kw) table
+    of h * W + w, short windows repeating their last position) are gathered from the flattened
+    planes, then ArgMax (the first maximum) moved to the last NaN where a window holds one
+    (PyTorch's rule), the values and indices gathered at it."""
+    xv = g.value(x)
+    (h, w), (oh, ow) = xv.shape[-2:], out_hw
+    rows, _ = adaptive_pool._windows(h, oh)
+    cols, _ = adaptive_pool._windows(w, ow)
+    k = rows.shape[1] * cols.shape[1]
+    table = (rows[:, None, :, None] * w + cols[None, :, None, :]).reshape(oh * ow, k)
+    keep = [0] * (len(xv.shape) - 2)
+    blocks = g.op("Gather", g.op("Reshape", xv.name, g.ints(keep + [-1])), g.const(table), axis=-1)
+    first = g.op("ArgMax", blocks, axis=-1, keepdims=1, select_last_index=0)
+    rank = g.op("Mul", g.cast(g.op("IsNaN", blocks), np.bool_, np.int64), g.const(np.arange(1, k + 1, dtype=np.int64)))
+    last = g.reduce("ReduceMax", rank, [-1], True)
+    local = g.op("Where", g.op("Greater", last, g.ints([0])), g.op("Sub", last, g.ints([1])), first)
+    values = g.op("GatherElements", blocks, local, axis=-1)
+    shape = g.ints(keep + [oh, ow])
+    dims = _spatial_dims(g, xv, out.shape, 2)
+    if indices_out:
+        at = g.op("Add", g.op("Squeeze", local, g.ints([-1])), g.const(np.arange(oh * ow, dtype=np.int64) * k))
+        idx = g.op("Reshape", g.op("Gather", g.const(table.reshape(-1)), at, axis=0), shape)
+        raw = indices_out[0]
+        g.bind(raw, Value(g, "node", raw.shape, raw.dtype, dims=dims, name=idx))
+    return g.op("Reshape", values, shape), dims
 
 
 @converts(pool.AvgPool2DBackward0)

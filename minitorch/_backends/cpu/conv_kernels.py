@@ -262,6 +262,87 @@ def max_pool2d_parallel(x, kh, kw, sh, sw, ph, pw, dh, dw, lowest, out, indices)
 
 
 @njit(cache=True)
+def _adaptive_max_pool_plane(x, p, out, indices):
+    # PyTorch's adaptive windows: output row y pools input rows [floor(y H / oh),
+    # ceil((y + 1) H / oh)), columns likewise. The window is scanned row by row; the first
+    # maximum wins and every NaN scanned replaces the maximum (PyTorch's CPU kernel).
+    h, w = x.shape[1], x.shape[2]
+    oh, ow = out.shape[1], out.shape[2]
+    for y in range(oh):
+        y0 = (y * h) // oh
+        y1 = -((-(y + 1) * h) // oh)
+        for xx in range(ow):
+            x0 = (xx * w) // ow
+            x1 = -((-(xx + 1) * w) // ow)
+            best = x[p, y0, x0]
+            best_index = y0 * w + x0
+            for iy in range(y0, y1):
+                for ix in range(x0, x1):
+                    v = x[p, iy, ix]
+                    if v > best or v != v:
+                        best = v
+                        best_index = iy * w + ix
+            out[p, y, xx] = best
+            indices[p, y, xx] = best_index
+
+
+@njit(cache=True)
+def adaptive_max_pool2d(x, out, indices):
+    """Adaptive max pooling of every plane of x: (P, H, W) -> out, indices (P, oh, ow)."""
+    for p in range(x.shape[0]):
+        _adaptive_max_pool_plane(x, p, out, indices)
+
+
+@njit(cache=True, parallel=True)
+def adaptive_max_pool2d_parallel(x, out, indices):
+    """adaptive_max_pool2d with the planes split over numba's threads."""
+    for p in prange(x.shape[0]):
+        _adaptive_max_pool_plane(x, p, out, indices)
+
+
+@njit(cache=True)
+def _adaptive_max_pool_volume(x, p, out, indices):
+    # _adaptive_max_pool_plane over (D, H, W): PyTorch's windows along each dim, scanned
+    # depth by depth, row by row; the first maximum wins, every NaN replaces the maximum.
+    d, h, w = x.shape[1], x.shape[2], x.shape[3]
+    od, oh, ow = out.shape[1], out.shape[2], out.shape[3]
+    for z in range(od):
+        z0 = (z * d) // od
+        z1 = -((-(z + 1) * d) // od)
+        for y in range(oh):
+            y0 = (y * h) // oh
+            y1 = -((-(y + 1) * h) // oh)
+            for xx in range(ow):
+                x0 = (xx * w) // ow
+                x1 = -((-(xx + 1) * w) // ow)
+                best = x[p, z0, y0, x0]
+                best_index = (z0 * h + y0) * w + x0
+                for iz in range(z0, z1):
+                    for iy in range(y0, y1):
+                        for ix in range(x0, x1):
+                            v = x[p, iz, iy, ix]
+                            if v > best or v != v:
+                                best = v
+                                best_index = (iz * h + iy) * w + ix
+                out[p, z, y, xx] = best
+                indices[p, z, y, xx] = best_index
+
+
+@njit(cache=True)
+def adaptive_max_pool3d(x, out, indices):
+    """Adaptive max pooling of every volume of x: (P, D, H, W) -> out, indices (P, od, oh, ow)."""
+    for p in range(x.shape[0]):
+        _adaptive_max_pool_volume(x, p, out, indices)
+
+
+@njit(cache=True, parallel=True)
+def adaptive_max_pool3d_parallel(x, out, indices):
+    """adaptive_max_pool3d with the volumes split over numba's threads."""
+    for p in prange(x.shape[0]):
+        _adaptive_max_pool_volume(x, p, out, indices)
+
+
+@njit(cache=True)
 def _max_pool_plane_2x2(x, p, sh, sw, out, indices):
     # The common MaxPool2d(2) case, every window inside the plane (no padding, no dilation):
     # the window unrolled, so LLVM turns the comparisons into selects instead of branches

@@ -164,6 +164,30 @@ class ConvOps:
         fn(g, _c(indices).reshape(g.shape), out)
         return out.reshape(input_shape)
 
+    def adaptive_max_pool2d(self, x, out_hw):
+        """(values, int64 indices h * W + w) of adaptive max pooling over the last two dims of
+        x (*, H, W), H, W and out_hw nonzero: PyTorch's windows, tie and NaN rules."""
+        lead, (h, w) = x.shape[:-2], x.shape[-2:]
+        planes = _c(x).reshape(_prod(lead), h, w)
+        out = _pool.empty((planes.shape[0],) + tuple(out_hw), x.dtype)
+        indices = _pool.empty(out.shape, _INT64)
+        fn = K.adaptive_max_pool2d_parallel if threads_for("max_pool2d", planes.size) > 1 \
+            else K.adaptive_max_pool2d
+        fn(planes, out, indices)
+        return out.reshape(lead + tuple(out_hw)), indices.reshape(lead + tuple(out_hw))
+
+    def adaptive_max_pool3d(self, x, out_dhw):
+        """adaptive_max_pool2d over the last three dims of x (*, D, H, W): int64 indices
+        d * H * W + h * W + w."""
+        lead = x.shape[:-3]
+        volumes = _c(x).reshape((_prod(lead),) + x.shape[-3:])
+        out = _pool.empty((volumes.shape[0],) + tuple(out_dhw), x.dtype)
+        indices = _pool.empty(out.shape, _INT64)
+        fn = K.adaptive_max_pool3d_parallel if threads_for("max_pool2d", volumes.size) > 1 \
+            else K.adaptive_max_pool3d
+        fn(volumes, out, indices)
+        return out.reshape(lead + tuple(out_dhw)), indices.reshape(lead + tuple(out_dhw))
+
     def avg_pool2d(self, x, kernel, stride, padding, out_hw, count_include_pad, divisor):
         """Average pooling over the last two dims of x (*, H, W); divisor 0 means the window's size."""
         lead, (h, w) = x.shape[:-2], x.shape[-2:]

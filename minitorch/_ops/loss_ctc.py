@@ -18,7 +18,6 @@ from .. import dtypes
 from .._declare import functional
 from ..autograd.function import Function
 from ..tensor import Tensor
-from ._common import check_tensor
 from .loss import _check_reduction
 
 

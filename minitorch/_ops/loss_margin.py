@@ -14,8 +14,7 @@ from ..autograd.grad_mode import no_grad
 from ..tensor import Tensor
 from ._common import check_tensor
 from .distance import pairwise_distance
-from .loss import _check_reduction, _log_sigmoid, _reduce
-from .loss_regression import legacy_reduction
+from .loss import _check_reduction, _log_sigmoid, _reduce, legacy_reduction
 from .where import where
 
 

@@ -14,8 +14,7 @@ from ..autograd.function import Function
 from ..autograd.grad_mode import no_grad
 from ..tensor import Tensor
 from ._common import check_tensor
-from .loss import _check_reduction, _reduce
-from .loss_regression import legacy_reduction
+from .loss import _check_reduction, _reduce, legacy_reduction
 
 
 def _margins(x: Tensor, t: Tensor):

@@ -15,7 +15,7 @@ from ..autograd.function import Function
 from ..autograd.grad_mode import no_grad
 from ..tensor import Tensor
 from ._common import broadcast_shapes, check_tensor
-from .loss import _check_reduction, _reduce, l1_loss, legacy_reduction  # noqa: F401 - (loss_margin's, modules')
+from .loss import _check_reduction, _reduce, l1_loss, legacy_reduction
 from .where import where
 
 

@@ -17,7 +17,7 @@ class _Loss(Module):
 
 def _legacy_reduction(size_average, reduce) -> str:
     """The reduction the deprecated arguments ask for, with PyTorch's deprecation warning."""
-    from ..._ops.loss_regression import legacy_reduction
+    from ..._ops.loss import legacy_reduction
     return legacy_reduction(size_average, reduce, "mean")
 
 
